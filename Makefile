@@ -1,0 +1,38 @@
+# The two commands a new machine needs: `make run` and `make test`. Each installs what it needs first.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install setup migrate browsers clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Courts: the official feed when reachable, else the built-in catalog; the demo when the database is empty.
+setup: migrate
+	@$(PY) manage.py import_pacer_courts || $(PY) manage.py load_court_catalog
+	@$(PY) manage.py shell -c "from accounts.models import Filer; import sys; sys.exit(0 if Filer.objects.exists() else 1)" 2>/dev/null \
+		|| $(PY) manage.py seed_demo
+	@$(PY) manage.py demo_users
+
+# Web server on http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all of it.
+run: setup
+	@bash -c 'trap "kill 0" INT TERM EXIT; \
+		$(VENV)/bin/celery -A rollout worker --beat --loglevel=INFO --concurrency=2 -s var/celerybeat-schedule & \
+		$(PY) manage.py runserver 127.0.0.1:8000 & \
+		wait'
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/ .pytest_cache

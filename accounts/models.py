@@ -1,0 +1,167 @@
+"""Filers, their PACER accounts, their CM/ECF accounts at each court, and court administrators.
+
+No password of any kind is held here, or anywhere in the tracker: only logins. Linking is done
+by the filer on the court's own CM/ECF site; the tracker records that it happened.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+
+from courts.models import Court
+
+# Individual PACER accounts created before this date are "legacy" and must be upgraded before they
+# can be linked (PACER's NextGen requirement).
+LEGACY_CUTOFF = dt.date(2014, 8, 11)
+
+
+def normalize_name(name: str) -> str:
+    """The key two names are compared on: case, accents, punctuation and spacing do not count."""
+    text = unicodedata.normalize("NFKD", name or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^\w\s]", " ", text.upper())
+    return " ".join(text.split())
+
+
+class PacerAccountType(models.TextChoices):
+    INDIVIDUAL = "individual", "Individual"
+    SHARED = "shared", "Shared firm account"
+
+
+class PacerAccount(models.Model):
+    """A PACER account a filer uses: their own individual account, or a firm's shared one."""
+
+    username = models.CharField(max_length=80, unique=True, help_text="PACER username (never the password).")
+    account_type = models.CharField(
+        max_length=16, choices=PacerAccountType.choices, default=PacerAccountType.INDIVIDUAL, db_index=True
+    )
+    holder_name = models.CharField(
+        max_length=200, blank=True, help_text="Name on the account; for a shared account, the firm."
+    )
+    name_key = models.CharField(max_length=200, blank=True, editable=False, help_text="normalize_name(holder_name).")
+    created_on = models.DateField(
+        null=True, blank=True, help_text="When PACER created the account; before 2014-08-11 means legacy."
+    )
+    upgraded = models.BooleanField(
+        default=False, help_text="A legacy account the holder has upgraded (accounts from 2014-08-11 on need none)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "PACER account"
+
+    def __str__(self) -> str:
+        return self.username
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.holder_name)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_shared(self) -> bool:
+        return self.account_type == PacerAccountType.SHARED
+
+    @property
+    def is_legacy(self) -> bool:
+        """Individual, created before the cutoff (or on an unknown date) and not upgraded."""
+        return (
+            not self.is_shared
+            and not self.upgraded
+            and (self.created_on is None or self.created_on < LEGACY_CUTOFF)
+        )
+
+
+class Filer(models.Model):
+    """A person registered to file electronically at one or more courts."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(unique=True, help_text="Where notices go; stored in lower case.")
+    pacer_account = models.ForeignKey(
+        PacerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="filers",
+        help_text="The PACER account the filer uses; none means they must register an individual one.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+
+class NameReview(models.TextChoices):
+    AUTOMATIC = "", "Compared automatically"
+    FLAGGED = "flagged", "Flagged: names do not match"
+    VERIFIED = "verified", "Verified: same person"
+
+
+class CmecfAccount(models.Model):
+    """A filer's legacy CM/ECF login at one court, and whether it has been linked to PACER."""
+
+    filer = models.ForeignKey(Filer, on_delete=models.CASCADE, related_name="cmecf_accounts")
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cmecf_accounts")
+    login = models.CharField(max_length=80, help_text="The court-issued CM/ECF login, e.g. attornjq (never the password).")
+    cmecf_name = models.CharField(max_length=200, help_text="The filer's name as CM/ECF holds it.")
+    name_key = models.CharField(max_length=200, blank=True, editable=False, help_text="normalize_name(cmecf_name).")
+    name_review = models.CharField(
+        max_length=16,
+        choices=NameReview.choices,
+        default=NameReview.AUTOMATIC,
+        blank=True,
+        help_text="The help desk's call on the CM/ECF vs PACER names, when the automatic comparison is not enough.",
+    )
+    linked_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When the login was linked to PACER; after it the login is retired."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "CM/ECF account"
+        ordering = ["court", "login"]
+        constraints = [models.UniqueConstraint(fields=["court", "login"], name="one_cmecf_login_per_court")]
+        indexes = [models.Index(fields=["court", "linked_at"], name="cmecf_court_linked")]
+
+    def __str__(self) -> str:
+        return f"{self.login} @ {self.court.court_id}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.cmecf_name)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_linked(self) -> bool:
+        return self.linked_at is not None
+
+    @property
+    def login_retired(self) -> bool:
+        """Once linked, the old CM/ECF login no longer opens the court's filing system."""
+        return self.is_linked
+
+
+class CourtAdministrator(models.Model):
+    """A staff user who administers a court: they see and change only their courts' records."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="court_assignments")
+    court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="administrators")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "court"], name="one_assignment_per_user_and_court")]
+
+    def __str__(self) -> str:
+        return f"{self.user} administers {self.court.court_id}"

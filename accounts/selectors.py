@@ -1,0 +1,78 @@
+"""Reads about filers and CM/ECF accounts, all built on `readiness_expression`."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, QuerySet
+
+from accounts.models import CmecfAccount, CourtAdministrator
+from accounts.readiness import ORDER as READINESS_ORDER, readiness_expression
+from courts.models import Court
+
+
+def courts_for_user(user) -> QuerySet[Court]:
+    """The courts a user administers: every court for a superuser, none for anyone not staff."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Court.objects.none()
+    if user.is_superuser:
+        return Court.objects.all()
+    if not user.is_staff:
+        return Court.objects.none()
+    return Court.objects.filter(administrators__user=user)
+
+
+def court_ids_for_user(user) -> list[int] | None:
+    """The administered court ids, or None for "every court" (a superuser)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return None
+    return list(courts_for_user(user).values_list("id", flat=True))
+
+
+def user_administers(user, court: Court) -> bool:
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(user.is_staff and CourtAdministrator.objects.filter(user=user, court=court).exists())
+
+
+def cmecf_accounts_with_readiness(
+    queryset: QuerySet[CmecfAccount] | None = None, *, now: dt.datetime | None = None,
+    live_court_ids: list[int] | None = None,
+) -> QuerySet[CmecfAccount]:
+    """CM/ECF accounts annotated with `readiness` (filterable: `.filter(readiness=Readiness.LEGACY)`)."""
+    queryset = CmecfAccount.objects.all() if queryset is None else queryset
+    return queryset.annotate(readiness=readiness_expression(live_court_ids, now=now))
+
+
+def cmecf_account_readiness(account: CmecfAccount, *, now: dt.datetime | None = None) -> str:
+    return (
+        cmecf_accounts_with_readiness(CmecfAccount.objects.filter(pk=account.pk), now=now)
+        .values_list("readiness", flat=True)
+        .get()
+    )
+
+
+def readiness_counts(
+    queryset: QuerySet[CmecfAccount] | None = None, *, now: dt.datetime | None = None,
+    live_court_ids: list[int] | None = None,
+) -> dict[int, dict[str, int]]:
+    """{court id: {readiness state: count}} for every account in `queryset`, in one grouped query
+    (plus one small query for the live courts when `live_court_ids` is not given)."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {state: 0 for state in READINESS_ORDER})
+    rows = (
+        cmecf_accounts_with_readiness(queryset, now=now, live_court_ids=live_court_ids)
+        .order_by()
+        .values("court_id", "readiness")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["court_id"]][row["readiness"]] = row["n"]
+    return dict(counts)
+
+
+def readiness_totals(counts: dict[int, dict[str, int]]) -> dict[str, int]:
+    totals = {state: 0 for state in READINESS_ORDER}
+    for per_court in counts.values():
+        for state, n in per_court.items():
+            totals[state] += n
+    return totals

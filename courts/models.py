@@ -1,0 +1,223 @@
+"""Courts, the rollouts they go through (NextGen CM/ECF first), and each court's go-live."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except Exception:
+        raise ValidationError(f"{value!r} is not an IANA time zone (for example America/Denver).") from None
+
+
+class CourtType(models.TextChoices):
+    DISTRICT = "district", "District"
+    BANKRUPTCY = "bankruptcy", "Bankruptcy"
+    APPELLATE = "appellate", "Appellate"
+    NATIONAL = "national", "National"
+
+
+class Court(models.Model):
+    """A federal court as listed in the PACER "Court CM/ECF Lookup" feed."""
+
+    court_id = models.CharField(
+        max_length=16, unique=True, help_text="The feed's court_id, e.g. MTDC, UTDC, GUBK, 09BAP."
+    )
+    cmecf_code = models.CharField(
+        max_length=16,
+        db_index=True,
+        blank=True,
+        help_text="The CM/ECF code from the login URL (ecf.<code>.uscourts.gov), e.g. mtd, gub. "
+        "A circuit's appeals court and its BAP share one.",
+    )
+    name = models.CharField(max_length=200, help_text="Court name, e.g. District of Montana.")
+    title = models.CharField(max_length=200, blank=True, help_text="The feed's title, e.g. Montana District Court.")
+    court_type = models.CharField(max_length=16, choices=CourtType.choices, db_index=True)
+    circuit = models.CharField(max_length=4, blank=True, db_index=True, help_text="01–11, DC or FC.")
+    state = models.CharField(max_length=64, blank=True, help_text="Main state or territory the court sits in.")
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        help_text="IANA time zone of the court; go-live dates and notices follow it.",
+    )
+    time_zone_overridden = models.BooleanField(
+        default=False, help_text="Set by an administrator: the feed import keeps this time zone."
+    )
+    login_url = models.URLField(blank=True, help_text="The court's CM/ECF site.")
+    web_url = models.URLField(blank=True, help_text="The court's public web site.")
+    rss_url = models.URLField(blank=True)
+    help_desk_phones = models.JSONField(default=list, blank=True, help_text="CM/ECF help-desk phone numbers.")
+    locations = models.JSONField(default=list, blank=True, help_text="Offices: name, address, email, hours, phone.")
+    software_version = models.CharField(max_length=120, blank=True, help_text="CM/ECF release the court runs.")
+    cmecf_start_text = models.CharField(
+        max_length=255, blank=True, help_text="The feed's free-text go_live_date: when the court first used CM/ECF."
+    )
+    cmecf_start_date = models.DateField(
+        null=True, blank=True, help_text="cmecf_start_text parsed, when the text names one clear date."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "court_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.court_id})"
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def help_desk_phone(self) -> str:
+        return self.help_desk_phones[0] if self.help_desk_phones else ""
+
+    def local_midnight(self, day: dt.date) -> dt.datetime:
+        """The instant the calendar day `day` starts in the court's own time zone (aware, any tz)."""
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.tzinfo)
+
+    def local_today(self, now: dt.datetime | None = None) -> dt.date:
+        return (now or timezone.now()).astimezone(self.tzinfo).date()
+
+
+class SoftwareVersionChange(models.Model):
+    """A change of the CM/ECF release a court runs, as seen in the PACER feed."""
+
+    court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="software_version_changes")
+    old_version = models.CharField(max_length=120, blank=True)
+    new_version = models.CharField(max_length=120)
+    seen_on = models.DateField(help_text="Date the import first saw the new version.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seen_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.court.court_id}: {self.old_version or '—'} → {self.new_version} ({self.seen_on})"
+
+
+class Rollout(models.Model):
+    """A release that courts adopt one by one; NextGen CM/ECF is the first one tracked."""
+
+    slug = models.SlugField(unique=True, help_text="e.g. nextgen")
+    name = models.CharField(max_length=120, help_text="e.g. NextGen CM/ECF")
+    is_current = models.BooleanField(
+        default=False, help_text="The rollout the dashboard, readiness and notices follow (only one)."
+    )
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_current"], condition=models.Q(is_current=True), name="one_current_rollout")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GoLiveStatus(models.TextChoices):
+    NOT_SCHEDULED = "not_scheduled", "Not scheduled"
+    SCHEDULED = "scheduled", "Scheduled"
+    LIVE = "live", "Live"
+    POSTPONED = "postponed", "Postponed"
+
+
+class GoLive(models.Model):
+    """One court's go-live on one rollout: its date, status, blackout and notice cadence."""
+
+    court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="golives")
+    rollout = models.ForeignKey(Rollout, on_delete=models.PROTECT, related_name="golives")
+    go_live_date = models.DateField(
+        null=True, blank=True, help_text="Calendar date in the court's own time zone; the court is live from its start."
+    )
+    live_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The instant go_live_date starts in the court's time zone (kept by the services).",
+    )
+    status = models.CharField(
+        max_length=16, choices=GoLiveStatus.choices, default=GoLiveStatus.NOT_SCHEDULED, db_index=True
+    )
+    blackout_start = models.DateTimeField(null=True, blank=True, help_text="Electronic filing stops at.")
+    blackout_end = models.DateTimeField(null=True, blank=True, help_text="Electronic filing resumes at.")
+    emergency_filing_instructions = models.TextField(
+        blank=True, help_text="What filers do for an emergency filing during the blackout."
+    )
+    prepare_days_before = models.PositiveSmallIntegerField(
+        default=30, help_text="Days before go-live that the prepare notice goes out."
+    )
+    reminder_days_after = models.JSONField(
+        default=list, blank=True, help_text="Days after go-live on which unlinked filers are reminded, e.g. [7, 14, 30]."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["go_live_date", "court__name"]
+        constraints = [models.UniqueConstraint(fields=["court", "rollout"], name="one_golive_per_court_and_rollout")]
+
+    def __str__(self) -> str:
+        return f"{self.court.court_id} {self.rollout.slug} {self.go_live_date or 'unscheduled'}"
+
+    def clean(self) -> None:
+        if self.status in (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE) and not self.go_live_date:
+            raise ValidationError({"go_live_date": "A scheduled or live court needs a go-live date."})
+        if self.blackout_start and self.blackout_end and self.blackout_end <= self.blackout_start:
+            raise ValidationError({"blackout_end": "The blackout must end after it starts."})
+        if (self.blackout_start or self.blackout_end) and not (self.blackout_start and self.blackout_end):
+            raise ValidationError({"blackout_end": "Give both the start and the end of the blackout."})
+        days = self.reminder_days_after
+        if not isinstance(days, list) or not all(isinstance(d, int) and d > 0 for d in days):
+            raise ValidationError({"reminder_days_after": "A list of whole numbers of days, e.g. [7, 14, 30]."})
+
+    def compute_live_at(self) -> dt.datetime | None:
+        if self.go_live_date is None:
+            return None
+        return self.court.local_midnight(self.go_live_date)
+
+    def is_live(self, now: dt.datetime | None = None) -> bool:
+        """Live from the start of the go-live date in the court's time zone (postponed courts are not)."""
+        if self.status == GoLiveStatus.LIVE:
+            return True
+        if self.status != GoLiveStatus.SCHEDULED or self.live_at is None:
+            return False
+        return (now or timezone.now()) >= self.live_at
+
+    @property
+    def has_blackout(self) -> bool:
+        return bool(self.blackout_start and self.blackout_end)
+
+
+class GoLiveChange(models.Model):
+    """Every change of a go-live's date or status: filers told the old date must be told again."""
+
+    golive = models.ForeignKey(GoLive, on_delete=models.CASCADE, related_name="changes")
+    old_date = models.DateField(null=True, blank=True)
+    new_date = models.DateField(null=True, blank=True)
+    old_status = models.CharField(max_length=16, choices=GoLiveStatus.choices, blank=True)
+    new_status = models.CharField(max_length=16, choices=GoLiveStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=120, blank=True, help_text="What made the change when no user did: seed, import, schedule.")
+    reason = models.CharField(max_length=255, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.golive.court.court_id}: {self.old_date} → {self.new_date} ({self.new_status})"
+
+    @property
+    def date_changed(self) -> bool:
+        return self.old_date != self.new_date

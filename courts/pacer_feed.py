@@ -1,0 +1,249 @@
+"""Reading the PACER "Court CM/ECF Lookup" JSON feed into plain court records.
+
+The feed is real-world data: some fields are missing on some entries, strings carry HTML entities
+(`&amp;`, `&#039;`), and `go_live_date` is free text. This module only reads and normalises; writing
+to the database is `courts.services.courts_import_feed`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from courts.timezones import state_and_time_zone
+
+NOT_COURTS = {"00PCL": "the PACER Case Locator is a search service, not a court"}
+
+TYPES = {"district": "district", "bankruptcy": "bankruptcy", "appeals": "appellate", "national": "national"}
+
+# The name words a real court name carries; CITDC's court_name is "Live Database".
+_COURT_NAME_WORDS = ("court", "district", "circuit", "panel", "claims", "bankruptcy", "trade", "columbia")
+
+
+_ORDINALS = {
+    "01": "First", "02": "Second", "03": "Third", "04": "Fourth", "05": "Fifth", "06": "Sixth",
+    "07": "Seventh", "08": "Eighth", "09": "Ninth", "10": "Tenth", "11": "Eleventh",
+}
+
+
+class FeedError(Exception):
+    """The feed cannot be read or does not have the feed's shape. The message says where and why."""
+
+
+@dataclass
+class FeedCourt:
+    court_id: str
+    cmecf_code: str
+    name: str
+    title: str
+    court_type: str
+    circuit: str
+    state: str
+    time_zone: str
+    login_url: str = ""
+    web_url: str = ""
+    rss_url: str = ""
+    help_desk_phones: list[str] = field(default_factory=list)
+    locations: list[dict] = field(default_factory=list)
+    software_version: str = ""
+    cmecf_start_text: str = ""
+    cmecf_start_date: dt.date | None = None
+
+
+@dataclass
+class FeedSkip:
+    court_id: str
+    reason: str
+
+
+def load_feed(source: str, *, timeout: float = 15.0) -> dict:
+    """Read the feed's JSON from a file path or an http(s) URL."""
+    if re.match(r"^https?://", source):
+        try:
+            request = urllib.request.Request(source, headers={"User-Agent": "rollout-tracker/1.0"})
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                raw = response.read()
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FeedError(
+                f"Could not download the PACER court feed from {source}: {reason}. "
+                "Pass the path of a saved copy instead (python manage.py import_pacer_courts FILE)."
+            ) from None
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FeedError(f"No such file: {source}")
+        raw = path.read_bytes()
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FeedError(f"{source} is not UTF-8 text (byte {exc.start}).") from None
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    return html.unescape(value).strip()
+
+
+def cmecf_code_from_url(login_url: str) -> str:
+    """`https://ecf.mtd.uscourts.gov` → `mtd`; `https://ecf.ohndad.ohnd.uscourts.gov` → `ohndad`."""
+    host = urlparse(login_url).hostname or ""
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[0] == "ecf" and host.endswith(".uscourts.gov"):
+        return parts[1]
+    return ""
+
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE_PATTERNS = [
+    # 11/07/2005, 6/1/07, 1-1-2005
+    (re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})\b"), "mdy"),
+    # June 1, 2009 / October 14. 2003 / March 17th, 2003 / Oct. 16, 2006
+    (re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?[,.]?\s+(\d{{4}})\b", re.I), "Mdy"),
+    # 5 July 2005
+    (re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\.?,?\s+(\d{{4}})\b", re.I), "dMy"),
+]
+
+
+def _month_number(name: str) -> int:
+    name = name.lower()[:3]
+    return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(name) + 1
+
+
+def parse_start_date(text: str) -> dt.date | None:
+    """Parse the feed's free-text go_live_date when it names one clear calendar date, else None.
+
+    "11/07/2005", "May 17, 2004", "[08/02/04]", "Date the court started using CM/ECF June 16, 2003"
+    parse; month-only ("October 1997"), several dates ("Civil: …; Criminal: …") and text with other
+    numbers ("6.1 date 2/15/2014", "version 3.1.2 - Oct. 16, 2006") do not: guessing would be worse
+    than keeping only the raw text. Never raises.
+    """
+    if not text:
+        return None
+    found: list[tuple[dt.date, tuple[int, int]]] = []
+    for pattern, order in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            try:
+                if order == "mdy":
+                    month, day, year = int(match[1]), int(match[2]), int(match[3])
+                    if year < 100:
+                        year += 2000 if year < 70 else 1900
+                elif order == "Mdy":
+                    month, day, year = _month_number(match[1]), int(match[2]), int(match[3])
+                else:
+                    day, month, year = int(match[1]), _month_number(match[2]), int(match[3])
+                found.append((dt.date(year, month, day), match.span()))
+            except ValueError:
+                continue
+    if len(found) != 1:
+        return None
+    day, (start, end) = found[0]
+    rest = text[:start] + text[end:]
+    if re.search(r"\d", rest):
+        return None
+    return day
+
+
+def _help_desk_phones(value) -> list[str]:
+    phones: list[str] = []
+    if not isinstance(value, list):
+        return phones
+    for entry in value:
+        if not isinstance(entry, dict):
+            continue
+        phone = _text(entry.get("phone"))
+        if not phone:
+            continue
+        division = _text(entry.get("division"))
+        label = f"{phone} ({division})" if division and "@" not in division and "http" not in division else phone
+        if label not in phones:
+            phones.append(label)
+    return phones
+
+
+def _locations(value) -> list[dict]:
+    if not isinstance(value, list):
+        return []
+    keys = ("name", "address", "email", "hours", "phone")
+    return [{k: _text(loc.get(k)) for k in keys if loc.get(k)} for loc in value if isinstance(loc, dict)]
+
+
+def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
+    """Turn the feed's JSON into court records and skipped entries, or raise FeedError naming the entry."""
+    if isinstance(payload, dict):
+        if "data" not in payload:
+            raise FeedError("The feed has no 'data' list: this is not the PACER Court CM/ECF Lookup feed.")
+        entries = payload["data"]
+    else:
+        entries = payload
+    if not isinstance(entries, list):
+        raise FeedError("The feed's 'data' is not a list of courts.")
+    courts: list[FeedCourt] = []
+    skipped: list[FeedSkip] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise FeedError(f"Entry {index} of the feed is not an object.")
+        court_id = _text(entry.get("court_id")).upper()
+        if not court_id:
+            title = _text(entry.get("title")) or "no title"
+            raise FeedError(f"Entry {index} of the feed ({title}) has no court_id.")
+        if court_id in seen:
+            raise FeedError(f"Entry {index} of the feed repeats court_id {court_id}.")
+        seen.add(court_id)
+        if court_id in NOT_COURTS:
+            skipped.append(FeedSkip(court_id, NOT_COURTS[court_id]))
+            continue
+        raw_type = _text(entry.get("type")).lower()
+        if raw_type not in TYPES:
+            raise FeedError(f"Entry {index} of the feed ({court_id}) has an unknown type {entry.get('type')!r}.")
+        court_type = TYPES[raw_type]
+        circuit = _text(entry.get("circuit")).upper()
+        title = _text(entry.get("title"))
+        name = _text(entry.get("court_name"))
+        if not name or not any(word in name.lower() for word in _COURT_NAME_WORDS):
+            name = title or court_id
+        if court_type == "bankruptcy" and "bankruptcy" not in name.lower() and title:
+            # A bankruptcy court's court_name is its district's ("District of Montana"): use its title.
+            name = title
+        if court_id.endswith("BAP") and circuit in _ORDINALS:
+            # The feed gives a BAP its circuit's appeals-court name; keep the two apart.
+            name = f"Bankruptcy Appellate Panel for the {_ORDINALS[circuit]} Circuit"
+        login_url = _text(entry.get("login_url"))
+        state, zone = state_and_time_zone(court_id, court_type, circuit)
+        start_text = _text(entry.get("go_live_date"))
+        courts.append(
+            FeedCourt(
+                court_id=court_id,
+                cmecf_code=cmecf_code_from_url(login_url),
+                name=name[:200],
+                title=title[:200],
+                court_type=court_type,
+                circuit=circuit[:4],
+                state=state,
+                time_zone=zone,
+                login_url=login_url.rstrip("/"),
+                web_url=_text(entry.get("web_url")),
+                rss_url=_text(entry.get("rss_url")),
+                help_desk_phones=_help_desk_phones(entry.get("help_desk")),
+                locations=_locations(entry.get("locations")),
+                software_version=_text(entry.get("software_version"))[:120],
+                cmecf_start_text=start_text[:255],
+                cmecf_start_date=parse_start_date(start_text),
+            )
+        )
+    return courts, skipped

@@ -1,0 +1,242 @@
+"""A realistic, reproducible demo: go-live dates over the past and the future, and synthetic filers.
+
+Same seed, same data (for the same `today`). Filers are generated and inserted in chunks with bulk
+inserts, so memory stays flat from 5,000 to 1,000,000 filers.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts.models import LEGACY_CUTOFF, CmecfAccount, CourtAdministrator, Filer, PacerAccount, PacerAccountType, normalize_name
+from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus
+from courts.selectors import rollout_current
+
+FIRST = (
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan Joseph "
+    "Jessica Thomas Sarah Charles Karen Christopher Lisa Daniel Nancy Matthew Betty Anthony Margaret Mark Sandra "
+    "Donald Ashley Steven Kimberly Paul Emily Andrew Donna Joshua Michelle Kenneth Carol Kevin Amanda Brian Melissa "
+    "George Deborah Timothy Stephanie Ronald Rebecca Jason Sharon Edward Laura Jeffrey Cynthia Ryan Kathleen Jacob "
+    "Amy Gary Angela Nicholas Shirley Eric Anna Jonathan Brenda Stephen Pamela Larry Emma Justin Nicole Scott Helen "
+    "Maria José Luis Ana Carlos Sofía Nguyen Mei Wei Priya Rahul Aisha Omar Fatima Hiroshi Yuki Olga Ivan"
+).split()
+LAST = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson "
+    "Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis Robinson "
+    "Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell "
+    "Mitchell Carter Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart Morris "
+    "Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward "
+    "Richardson Watson Brooks Chavez Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders "
+    "Patel Myers Long Ross Foster Jimenez O'Brien Attorney Byrne Yazzie Begay Kealoha Cruz-Santos"
+).split()
+FIRMS = (
+    "Baker & Hall LLP", "Rivera Campbell PC", "Mountain West Legal", "Pacific Law Group", "Keystone Defenders",
+    "Harbor Bankruptcy Associates", "Prairie Counsel LLC", "Bayou Litigation Partners", "Great Lakes Trustees",
+    "Capitol Appellate Group", "Sierra Consumer Law", "Island Legal Services",
+)
+
+# Courts whose go-lives are facts from the courts' own notices.
+KNOWN_LIVE = {"UTDC": dt.date(2020, 2, 1), "MTDC": dt.date(2021, 9, 27)}
+
+
+@dataclass
+class DemoResult:
+    filers: int = 0
+    pacer_accounts: int = 0
+    cmecf_accounts: int = 0
+    golives: int = 0
+
+
+def _golive_plan(court: Court, rng: random.Random, today: dt.date) -> tuple[str, dt.date | None, dt.date | None]:
+    """(status, go-live date, the earlier date a postponement moved away from)."""
+    if court.court_id in KNOWN_LIVE:
+        return GoLiveStatus.LIVE, KNOWN_LIVE[court.court_id], None
+    roll = rng.random()
+    if roll < 0.50:
+        return GoLiveStatus.LIVE, dt.date(2019, 6, 1) + dt.timedelta(days=rng.randrange((today - dt.date(2019, 6, 1)).days - 20)), None
+    if roll < 0.56:  # going live within the next month: prepare notices are due
+        return GoLiveStatus.SCHEDULED, today + dt.timedelta(days=rng.randrange(3, 31)), None
+    if roll < 0.80:
+        return GoLiveStatus.SCHEDULED, today + dt.timedelta(days=rng.randrange(31, 400)), None
+    if roll < 0.88:
+        old = today + dt.timedelta(days=rng.randrange(-20, 60))
+        return GoLiveStatus.POSTPONED, old + dt.timedelta(days=rng.randrange(60, 240)), old
+    return GoLiveStatus.NOT_SCHEDULED, None, None
+
+
+@transaction.atomic
+def demo_schedule_golives(today: dt.date, seed: int) -> int:
+    """Give every court a go-live on the current rollout, with its history, from the seed."""
+    rng = random.Random(f"golives-{seed}")
+    rollout = rollout_current()
+    count = 0
+    for court in Court.objects.order_by("court_id"):
+        status, day, postponed_from = _golive_plan(court, rng, today)
+        golive, _ = GoLive.objects.get_or_create(court=court, rollout=rollout)
+        golive.court = court
+        golive.status = status
+        golive.go_live_date = day
+        golive.live_at = golive.compute_live_at()
+        golive.prepare_days_before = 30
+        golive.reminder_days_after = [7, 14, 30]
+        if status in (GoLiveStatus.LIVE, GoLiveStatus.SCHEDULED) and rng.random() < 0.5 and day:
+            golive.blackout_start = golive.court.local_midnight(day - dt.timedelta(days=2)).replace(hour=17)
+            golive.blackout_end = golive.court.local_midnight(day).replace(hour=8)
+            golive.emergency_filing_instructions = (
+                "During the blackout, email emergency filings as PDF attachments to the clerk's intake "
+                f"address and call the help desk at {court.help_desk_phone or 'the clerk’s office'}."
+            )
+        golive.save()
+        golive.changes.all().delete()
+        history: list[GoLiveChange] = []
+        if postponed_from:
+            history.append(GoLiveChange(golive=golive, old_status=GoLiveStatus.NOT_SCHEDULED, new_status=GoLiveStatus.SCHEDULED,
+                                        new_date=postponed_from, source="seed_demo"))
+            history.append(GoLiveChange(golive=golive, old_date=postponed_from, new_date=day, old_status=GoLiveStatus.SCHEDULED,
+                                        new_status=GoLiveStatus.POSTPONED, source="seed_demo", reason="Postponed by the court"))
+        elif day:
+            history.append(GoLiveChange(golive=golive, old_status=GoLiveStatus.NOT_SCHEDULED, new_status=GoLiveStatus.SCHEDULED,
+                                        new_date=day, source="seed_demo"))
+            if status == GoLiveStatus.LIVE:
+                history.append(GoLiveChange(golive=golive, old_date=day, new_date=day, old_status=GoLiveStatus.SCHEDULED,
+                                            new_status=GoLiveStatus.LIVE, source="seed_demo"))
+        GoLiveChange.objects.bulk_create(history)
+        count += 1
+    return count
+
+
+def _court_picker(rng: random.Random) -> tuple[list[Court], Callable[[], Court]]:
+    """Courts with a seeded size: big districts and bankruptcy courts get most filers."""
+    courts = list(Court.objects.exclude(court_type="national").order_by("court_id"))
+    weights = []
+    for court in courts:
+        base = {"district": 3.0, "bankruptcy": 2.0, "appellate": 0.6}.get(court.court_type, 0.2)
+        weights.append(base * rng.lognormvariate(0, 0.8))
+    cumulative, total = [], 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+
+    def pick() -> Court:
+        return courts[bisect.bisect_left(cumulative, rng.random() * total)]
+
+    return courts, pick
+
+
+def demo_seed_filers(
+    count: int, *, seed: int, today: dt.date, chunk_size: int = 5000, progress: Callable[[int], None] | None = None
+) -> DemoResult:
+    """Insert `count` synthetic filers with PACER and CM/ECF accounts, chunk by chunk (flat memory)."""
+    rng = random.Random(f"filers-{seed}")
+    result = DemoResult()
+    courts, pick_court = _court_picker(rng)
+    if not courts:
+        raise ValueError("No courts yet: run import_pacer_courts or load_court_catalog first.")
+    rollout = rollout_current()
+    live = {
+        g.court_id: g.live_at
+        for g in GoLive.objects.filter(rollout=rollout, status=GoLiveStatus.LIVE).exclude(live_at=None)
+    }
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.timezone.utc)
+    firm_accounts: dict[str, PacerAccount] = {}
+    for name in FIRMS:
+        username = "firm_" + normalize_name(name).lower().replace(" ", "")[:20]
+        firm_accounts[name], _ = PacerAccount.objects.get_or_create(
+            username=username, defaults={"account_type": PacerAccountType.SHARED, "holder_name": name}
+        )
+    start = Filer.objects.count()
+    for chunk_start in range(0, count, chunk_size):
+        n = min(chunk_size, count - chunk_start)
+        with transaction.atomic():
+            _seed_chunk(rng, start + chunk_start, n, pick_court, live, firm_accounts, now, result)
+        if progress:
+            progress(chunk_start + n)
+    return result
+
+
+def _seed_chunk(rng, offset, n, pick_court, live, firm_accounts, now, result: DemoResult) -> None:
+    people = []
+    pacers: list[PacerAccount | None] = []
+    for i in range(offset, offset + n):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        middle = rng.choice("ABCDEFGHJKLMNPRSTW")
+        name = f"{first} {middle}. {last}"
+        email = f"{normalize_name(first).lower()}.{normalize_name(last).lower().replace(' ', '')}.{i}@example.com"
+        kind = rng.random()
+        pacer = None
+        if kind < 0.07:
+            pacer = None  # never registered an individual account
+        elif kind < 0.13:
+            pacer = firm_accounts[rng.choice(FIRMS)]
+        else:
+            created = dt.date(2001, 1, 1) + dt.timedelta(days=rng.randrange(9000))
+            created = min(created, now.date() - dt.timedelta(days=30))
+            upgraded = created >= LEGACY_CUTOFF or rng.random() < 0.75
+            pacer = PacerAccount(
+                username=f"{normalize_name(first)[:1].lower()}{normalize_name(last).lower().replace(' ', '')[:10]}{i}",
+                account_type=PacerAccountType.INDIVIDUAL,
+                holder_name=name,
+                name_key=normalize_name(name),
+                created_on=created,
+                upgraded=upgraded and created < LEGACY_CUTOFF,
+            )
+        people.append((first, middle, last, name, email))
+        pacers.append(pacer)
+    new_pacers = [p for p in pacers if p is not None and p.pk is None]
+    PacerAccount.objects.bulk_create(new_pacers, batch_size=5000)
+    result.pacer_accounts += len(new_pacers)
+    filers = [
+        Filer(name=name, email=email, pacer_account=pacer)
+        for (first, middle, last, name, email), pacer in zip(people, pacers)
+    ]
+    Filer.objects.bulk_create(filers, batch_size=5000)
+    result.filers += len(filers)
+    accounts = []
+    for filer, pacer, (first, middle, last, name, email), i in zip(filers, pacers, people, range(offset, offset + n)):
+        how_many = 1 + (rng.random() < 0.25) + (rng.random() < 0.08)
+        chosen = {pick_court() for _ in range(how_many)}
+        for court in chosen:
+            cmecf_name = name
+            if rng.random() < 0.04:  # a maiden name or a dropped middle initial on the old account
+                cmecf_name = f"{first} {rng.choice(LAST)}" if rng.random() < 0.5 else f"{first} {last}"
+            login = f"{normalize_name(last).lower().replace(' ', '')[:6]}{first[0].lower()}{middle.lower()}{i}"
+            linked_at = None
+            good_pacer = pacer is not None and not pacer.is_shared and not pacer.is_legacy
+            live_at = live.get(court.id)
+            if good_pacer and live_at and normalize_name(cmecf_name) == pacer.name_key and live_at < now:
+                age_days = (now - live_at).days
+                if rng.random() < min(0.92, 0.25 + age_days / 500):
+                    linked_at = live_at + dt.timedelta(seconds=rng.randrange(max(1, int((now - live_at).total_seconds()))))
+            accounts.append(
+                CmecfAccount(filer=filer, court=court, login=login, cmecf_name=cmecf_name,
+                             name_key=normalize_name(cmecf_name), linked_at=linked_at)
+            )
+    CmecfAccount.objects.bulk_create(accounts, batch_size=5000)
+    result.cmecf_accounts += len(accounts)
+
+
+def demo_ensure_users(password: str) -> list[tuple[str, str]]:
+    """A superuser and two court administrators (Montana, Utah) for trying the product."""
+    User = get_user_model()
+    made = []
+    specs = [
+        ("admin", "Rollout coordinator (every court)", True, []),
+        ("montana", "District of Montana administrator", False, ["MTDC", "MTBK"]),
+        ("utah", "District of Utah administrator", False, ["UTDC", "UTBK"]),
+    ]
+    for username, role, superuser, court_ids in specs:
+        user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True, "is_superuser": superuser,
+                                                                                  "email": f"{username}@localhost"})
+        if created:
+            user.set_password(password)
+            user.save()
+        for court in Court.objects.filter(court_id__in=court_ids):
+            CourtAdministrator.objects.get_or_create(user=user, court=court)
+        made.append((username, role))
+    return made

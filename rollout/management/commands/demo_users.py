@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from rollout.demo import demo_ensure_users
+
+
+class Command(BaseCommand):
+    help = "Create (or show) the demo users: a superuser and the Montana and Utah court administrators."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="rollout-demo", help="Password for users this creates.")
+
+    def handle(self, *args, password, **options):
+        users = demo_ensure_users(password)
+        self.stdout.write("Log in at http://127.0.0.1:8000/ with one of these demo users:")
+        for username, role in users:
+            self.stdout.write(f"  {username:<10} {role}")
+        self.stdout.write(f"Password (for users created by this command): {password}")

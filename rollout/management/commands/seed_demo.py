@@ -1,0 +1,46 @@
+import datetime as dt
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from accounts.models import Filer
+from rollout.demo import demo_schedule_golives, demo_seed_filers
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a realistic demo on the imported courts: NextGen go-live dates over the past and the future "
+        "(Utah live since 2020-02-01, Montana since 2021-09-27, some postponed) and N synthetic filers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--filers", type=int, default=5000, help="How many filers (default 5,000; up to 1,000,000).")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed: same seed, same data.")
+        parser.add_argument("--today", type=dt.date.fromisoformat, default=None, help="Pretend today is this date (YYYY-MM-DD).")
+        parser.add_argument("--add", action="store_true", help="Add filers even when some exist already.")
+
+    def handle(self, *args, filers, seed, today, add, **options):
+        if filers < 0:
+            raise CommandError("--filers must be 0 or more.")
+        today = today or timezone.localdate()
+        if Filer.objects.exists() and not add:
+            raise CommandError("The database already has filers; pass --add to add more, or start from an empty database.")
+        golives = demo_schedule_golives(today, seed)
+        self.stdout.write(f"Go-lives scheduled for {golives} courts.")
+        started = time.monotonic()
+
+        def progress(done: int) -> None:
+            rate = done / max(time.monotonic() - started, 1e-6)
+            self.stdout.write(f"  {done:,} / {filers:,} filers ({rate:,.0f}/s)")
+
+        try:
+            result = demo_seed_filers(filers, seed=seed, today=today, progress=progress)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {result.filers:,} filers, {result.pacer_accounts:,} PACER accounts, "
+                f"{result.cmecf_accounts:,} CM/ECF accounts in {time.monotonic() - started:.1f}s."
+            )
+        )

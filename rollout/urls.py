@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from rollout import views
+
+admin.site.site_header = "NextGen CM/ECF rollout tracker"
+admin.site.site_title = "Rollout tracker admin"
+admin.site.index_title = "Courts, filers and go-lives"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,128 @@
+"""Factories and the named personas the tests share."""
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from accounts.models import CmecfAccount, CourtAdministrator, Filer, PacerAccount, PacerAccountType
+from courts.models import Court, CourtType, GoLive, GoLiveStatus
+from courts.selectors import rollout_current
+
+
+class CourtFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Court
+        django_get_or_create = ("court_id",)
+
+    court_id = factory.Sequence(lambda n: f"T{n:03d}DC")
+    cmecf_code = factory.LazyAttribute(lambda o: o.court_id[:-2].lower() + "d")
+    name = factory.LazyAttribute(lambda o: f"Test District {o.court_id}")
+    court_type = CourtType.DISTRICT
+    circuit = "09"
+    state = "Montana"
+    time_zone = "America/Denver"
+    login_url = factory.LazyAttribute(lambda o: f"https://ecf.{o.cmecf_code}.uscourts.gov")
+    help_desk_phones = factory.LazyFunction(lambda: ["866-463-4052"])
+
+
+class GoLiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GoLive
+        django_get_or_create = ("court", "rollout")
+        skip_postgeneration_save = True
+
+    court = factory.SubFactory(CourtFactory)
+    rollout = factory.LazyFunction(rollout_current)
+    status = GoLiveStatus.SCHEDULED
+    go_live_date = dt.date(2021, 9, 27)
+    reminder_days_after = factory.LazyFunction(lambda: [7, 14, 30])
+
+    @factory.post_generation
+    def set_live_at(obj, create, extracted, **kwargs):
+        obj.live_at = obj.compute_live_at()
+        if create:
+            obj.save(update_fields=["live_at"])
+
+
+class PacerAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PacerAccount
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"pacer{n}")
+    account_type = PacerAccountType.INDIVIDUAL
+    holder_name = "John Q. Attorney"
+    created_on = dt.date(2016, 5, 1)
+    upgraded = False
+
+
+class FilerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Filer
+        django_get_or_create = ("email",)
+
+    name = "John Q. Attorney"
+    email = factory.Sequence(lambda n: f"filer{n}@example.com")
+    pacer_account = factory.SubFactory(PacerAccountFactory, holder_name=factory.SelfAttribute("..name"))
+
+
+class CmecfAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CmecfAccount
+        django_get_or_create = ("court", "login")
+
+    filer = factory.SubFactory(FilerFactory)
+    court = factory.SubFactory(CourtFactory)
+    login = factory.Sequence(lambda n: f"attornjq{n}")
+    cmecf_name = factory.LazyAttribute(lambda o: o.filer.name)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or "correct horse battery staple")
+        if create:
+            obj.save(update_fields=["password"])
+
+
+# --- Personas --------------------------------------------------------------------------------------
+
+def montana_court() -> Court:
+    return CourtFactory(court_id="MTDC", cmecf_code="mtd", name="District of Montana", state="Montana",
+                        time_zone="America/Denver", circuit="09", login_url="https://ecf.mtd.uscourts.gov")
+
+
+def utah_court() -> Court:
+    return CourtFactory(court_id="UTDC", cmecf_code="utd", name="District of Utah", state="Utah",
+                        time_zone="America/Denver", circuit="10", login_url="https://ecf.utd.uscourts.gov",
+                        help_desk_phones=["801-524-6100"])
+
+
+def guam_court() -> Court:
+    return CourtFactory(court_id="GUDC", cmecf_code="gud", name="District Court of Guam", state="Guam",
+                        time_zone="Pacific/Guam", circuit="09", login_url="https://ecf.gud.uscourts.gov")
+
+
+def montana_administrator():
+    """A staff user who administers the District of Montana only."""
+    user = UserFactory(username="montana-admin", email="clerk@mtd.example.gov")
+    CourtAdministrator.objects.get_or_create(user=user, court=montana_court())
+    return user
+
+
+def utah_filer_with_legacy_account() -> CmecfAccount:
+    """Jane Q. Lawyer files in Utah; her individual PACER account dates from 2009 and was never upgraded."""
+    pacer = PacerAccountFactory(username="jqlawyer", holder_name="Jane Q. Lawyer", created_on=dt.date(2009, 3, 2))
+    filer = FilerFactory(name="Jane Q. Lawyer", email="jane.lawyer@example.com", pacer_account=pacer)
+    court = utah_court()
+    GoLiveFactory(court=court, go_live_date=dt.date(2020, 2, 1), status=GoLiveStatus.LIVE)
+    return CmecfAccountFactory(filer=filer, court=court, login="lawyerjq", cmecf_name="Jane Q. Lawyer")

@@ -1,0 +1,47 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import CmecfAccount, Filer, PacerAccount
+from courts.models import GoLive, GoLiveStatus
+
+
+def snapshot():
+    return (
+        list(Filer.objects.order_by("email").values_list("name", "email", "pacer_account__username")),
+        list(CmecfAccount.objects.order_by("court__court_id", "login").values_list("court__court_id", "login", "cmecf_name", "linked_at")),
+        list(GoLive.objects.order_by("court__court_id").values_list("court__court_id", "status", "go_live_date")),
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_reproducible_and_has_the_known_go_lives():
+    call_command("load_court_catalog")
+    call_command("seed_demo", "--filers", "300", "--seed", "7", "--today", "2026-11-23")
+    first = snapshot()
+    utah = GoLive.objects.get(court__court_id="UTDC")
+    montana = GoLive.objects.get(court__court_id="MTDC")
+    assert (utah.go_live_date, utah.status) == (dt.date(2020, 2, 1), GoLiveStatus.LIVE)
+    assert (montana.go_live_date, montana.status) == (dt.date(2021, 9, 27), GoLiveStatus.LIVE)
+    assert GoLive.objects.filter(status=GoLiveStatus.POSTPONED).exists()
+    assert GoLive.objects.filter(status=GoLiveStatus.SCHEDULED, go_live_date__gt=dt.date(2026, 11, 23)).exists()
+    assert Filer.objects.count() == 300
+    assert CmecfAccount.objects.count() > 300  # several courts for some filers
+
+    CmecfAccount.objects.all().delete()
+    Filer.objects.all().delete()
+    PacerAccount.objects.all().delete()
+    call_command("seed_demo", "--filers", "300", "--seed", "7", "--today", "2026-11-23")
+    assert snapshot()[1:] == first[1:]
+    assert [row[:2] for row in snapshot()[0]] == [row[:2] for row in first[0]]
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_believable_mix_of_readiness_states():
+    from accounts.selectors import readiness_counts, readiness_totals
+
+    call_command("load_court_catalog")
+    call_command("seed_demo", "--filers", "2000", "--seed", "1")
+    totals = readiness_totals(readiness_counts())
+    assert all(n > 0 for n in totals.values()), totals
