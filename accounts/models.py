@@ -165,3 +165,25 @@ class CourtAdministrator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} administers {self.court.court_id}"
+
+
+class CourtReadinessCount(models.Model):
+    """Stored per-court counts of CM/ECF accounts by readiness, so dashboards never count a million rows.
+
+    Kept current by `accounts.counts.court_counts_refresh`, which every write service schedules for
+    the courts it touched. `clear` holds accounts with nothing left to fix: they are "waiting" or
+    "ready" depending on whether the court is live, which is decided when the counts are read.
+    """
+
+    court = models.OneToOneField(Court, on_delete=models.CASCADE, related_name="readiness_count", primary_key=True)
+    total = models.PositiveIntegerField(default=0)
+    no_pacer = models.PositiveIntegerField(default=0)
+    shared = models.PositiveIntegerField(default=0)
+    legacy = models.PositiveIntegerField(default=0)
+    name_mismatch = models.PositiveIntegerField(default=0)
+    clear = models.PositiveIntegerField(default=0, help_text="Nothing to fix: waiting before go-live, ready after.")
+    linked = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.court_id}: {self.linked}/{self.total} linked"

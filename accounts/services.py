@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.counts import court_counts_touch
 from accounts.models import CmecfAccount, Filer, NameReview, PacerAccount, PacerAccountType
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_account_readiness
@@ -49,6 +50,7 @@ def cmecf_account_link(
         raise LinkRefused(readiness)
     account.linked_at = linked_at
     account.save(update_fields=["linked_at", "updated_at"])
+    court_counts_touch([account.court_id])
     return account
 
 
@@ -58,6 +60,7 @@ def cmecf_account_unlink(account: CmecfAccount) -> CmecfAccount:
     account = CmecfAccount.objects.select_for_update().get(pk=account.pk)
     account.linked_at = None
     account.save(update_fields=["linked_at", "updated_at"])
+    court_counts_touch([account.court_id])
     return account
 
 
@@ -67,6 +70,7 @@ def cmecf_account_set_name_review(account: CmecfAccount, review: str) -> CmecfAc
         raise ValueError(f"Unknown name review {review!r}")
     account.name_review = review
     account.save(update_fields=["name_review", "updated_at"])
+    court_counts_touch([account.court_id])
     return account
 
 
@@ -92,10 +96,12 @@ def filer_set_pacer_account(
     )
     filer.pacer_account = pacer
     filer.save(update_fields=["pacer_account", "updated_at"])
+    court_counts_touch(CmecfAccount.objects.filter(filer__pacer_account=pacer).values_list("court_id", flat=True).distinct())
     return pacer
 
 
 def pacer_account_upgrade(pacer: PacerAccount) -> PacerAccount:
     pacer.upgraded = True
     pacer.save(update_fields=["upgraded", "updated_at"])
+    court_counts_touch(CmecfAccount.objects.filter(filer__pacer_account=pacer).values_list("court_id", flat=True).distinct())
     return pacer

@@ -159,6 +159,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     "golive-mark-live-due": {"task": "courts.tasks.golives_mark_live", "schedule": 300.0},
+    "recount-readiness-nightly": {"task": "accounts.tasks.recount_readiness", "schedule": 24 * 3600.0},
 }
 
 # --- Rollout notices ----------------------------------------------------------------------------

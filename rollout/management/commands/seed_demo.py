@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from accounts.counts import court_counts_refresh
 from accounts.models import Filer
 from rollout.demo import demo_schedule_golives, demo_seed_filers
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             result = demo_seed_filers(filers, seed=seed, today=today, progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        court_counts_refresh()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {result.filers:,} filers, {result.pacer_accounts:,} PACER accounts, "

@@ -1,0 +1,95 @@
+"""Per-court readiness counts, stored and kept current, so a dashboard over 1,000,000 accounts reads
+200 rows instead of counting a million.
+
+How the stored counts stay equal to a live recount:
+- Every write service that can change an account's readiness calls `court_counts_touch(court_ids)`.
+- That schedules, with `transaction.on_commit`, a recount of just those courts: one grouped query
+  per batch of courts over the (court_id) index, written with the counter rows locked
+  (SELECT … FOR UPDATE), so of two concurrent recounts the later one sees every committed change.
+- Recounting runs after commit, never inside the writer's transaction, so it never counts data
+  that is later rolled back nor misses data committed by a concurrent writer.
+- `court_counts_refresh()` with no argument recounts every court (the `recount_readiness` command
+  and a nightly beat entry, as a safety net).
+Readiness "waiting" vs "ready" depends on the clock (is the court live?), so it is stored as
+`clear` and split when read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import CmecfAccount, CourtReadinessCount
+from accounts.readiness import ORDER as READINESS_ORDER
+from accounts.readiness import Readiness, readiness_expression
+
+_STORED = {
+    Readiness.NO_PACER: "no_pacer",
+    Readiness.SHARED: "shared",
+    Readiness.LEGACY: "legacy",
+    Readiness.NAME_MISMATCH: "name_mismatch",
+    Readiness.WAITING: "clear",  # with no court live, every clear account reads "waiting"
+    Readiness.LINKED: "linked",
+}
+
+
+def court_counts_touch(court_ids: Iterable[int]) -> None:
+    """Recount these courts once the current transaction commits (immediately outside one)."""
+    ids = sorted({int(i) for i in court_ids})
+    if ids:
+        transaction.on_commit(lambda: court_counts_refresh(ids))
+
+
+def court_counts_refresh(court_ids: Iterable[int] | None = None) -> int:
+    """Recount the given courts (all courts when None) from the accounts table. Returns courts written."""
+    from courts.models import Court
+
+    ids = sorted({int(i) for i in court_ids}) if court_ids is not None else list(Court.objects.values_list("id", flat=True))
+    with transaction.atomic():
+        existing = set(CourtReadinessCount.objects.filter(court_id__in=ids).values_list("court_id", flat=True))
+        CourtReadinessCount.objects.bulk_create(
+            [CourtReadinessCount(court_id=i) for i in ids if i not in existing], ignore_conflicts=True
+        )
+        rows = {row.court_id: row for row in CourtReadinessCount.objects.select_for_update().filter(court_id__in=ids)}
+        fresh = {i: dict.fromkeys(set(_STORED.values()), 0) for i in ids}
+        grouped = (
+            CmecfAccount.objects.filter(court_id__in=ids)
+            .annotate(readiness=readiness_expression([]))
+            .order_by()
+            .values("court_id", "readiness")
+            .annotate(n=Count("id"))
+        )
+        for row in grouped:
+            fresh[row["court_id"]][_STORED[row["readiness"]]] += row["n"]
+        for court_id, values in fresh.items():
+            counter = rows[court_id]
+            for name, value in values.items():
+                setattr(counter, name, value)
+            counter.total = sum(values.values())
+            counter.refreshed_at = timezone.now()
+        CourtReadinessCount.objects.bulk_update(rows.values(), [*set(_STORED.values()), "total", "refreshed_at"])
+    return len(ids)
+
+
+def stored_readiness_counts(
+    court_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None, live_court_ids: list[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """{court id: {readiness state: count}} from the stored counts: two small queries, whatever the size."""
+    from courts.selectors import court_ids_live
+
+    live = set(court_ids_live(now) if live_court_ids is None else live_court_ids)
+    rows = CourtReadinessCount.objects.all()
+    if court_ids is not None:
+        rows = rows.filter(court_id__in=list(court_ids))
+    result: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts = dict.fromkeys(READINESS_ORDER, 0)
+        for state, name in _STORED.items():
+            if state != Readiness.WAITING:
+                counts[state] = getattr(row, name)
+        counts[Readiness.READY if row.court_id in live else Readiness.WAITING] = row.clear
+        result[row.court_id] = counts
+    return result
