@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -13,5 +15,9 @@ def feed_path():
 
     path = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pacer-court-lookup.json"
     if not path.exists():
-        pytest.fail(f"The real PACER feed copy is missing: {path}")
+        # CI always has shared/ beside the project; a lone clone on a user's machine may not.
+        message = f"The real PACER feed copy is not at {path} (shared/ beside the project)."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return path
