@@ -19,9 +19,9 @@ migrate: install
 
 # Courts: the official feed when reachable, else the built-in catalog; the demo when the database is empty.
 setup: migrate
-	@$(PY) manage.py import_pacer_courts || $(PY) manage.py load_court_catalog
-	@$(PY) manage.py shell -c "from accounts.models import Filer; import sys; sys.exit(0 if Filer.objects.exists() else 1)" 2>/dev/null \
-		|| $(PY) manage.py seed_demo
+	@$(PY) manage.py import_pacer_courts \
+		|| { echo "Using the built-in court catalog instead."; $(PY) manage.py load_court_catalog; }
+	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py demo_users
 
 # Web server on http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all of it.

@@ -20,11 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="Random seed: same seed, same data.")
         parser.add_argument("--today", type=dt.date.fromisoformat, default=None, help="Pretend today is this date (YYYY-MM-DD).")
         parser.add_argument("--add", action="store_true", help="Add filers even when some exist already.")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing (and succeed) when filers exist already.")
 
-    def handle(self, *args, filers, seed, today, add, **options):
+    def handle(self, *args, filers, seed, today, add, if_empty, **options):
         if filers < 0:
             raise CommandError("--filers must be 0 or more.")
         today = today or timezone.localdate()
+        if if_empty and Filer.objects.exists():
+            self.stdout.write("The database already has filers: demo not seeded again.")
+            return
         if Filer.objects.exists() and not add:
             raise CommandError("The database already has filers; pass --add to add more, or start from an empty database.")
         golives = demo_schedule_golives(today, seed)
