@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import reset_queries, transaction
 
 from accounts.models import LEGACY_CUTOFF, CmecfAccount, CourtAdministrator, Filer, PacerAccount, PacerAccountType, normalize_name
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus
@@ -153,6 +153,7 @@ def demo_seed_filers(
     start = Filer.objects.count()
     for chunk_start in range(0, count, chunk_size):
         n = min(chunk_size, count - chunk_start)
+        reset_queries()  # DEBUG keeps every SQL string; a long seed must not grow with it
         with transaction.atomic():
             _seed_chunk(rng, start + chunk_start, n, pick_court, live, firm_accounts, now, result)
         if progress:

@@ -35,7 +35,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Go-lives scheduled for {golives} courts.")
         started = time.monotonic()
 
+        step = max(5000, filers // 20)
+        next_report = [step]
+
         def progress(done: int) -> None:
+            if done < next_report[0] and done < filers:
+                return
+            next_report[0] += step
             rate = done / max(time.monotonic() - started, 1e-6)
             self.stdout.write(f"  {done:,} / {filers:,} filers ({rate:,.0f}/s)")
 
