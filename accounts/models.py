@@ -11,6 +11,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from courts.models import Court
 
@@ -187,3 +188,44 @@ class CourtReadinessCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.court_id}: {self.linked}/{self.total} linked"
+
+
+class AuditEntry(models.Model):
+    """One recorded change of one field: who (a user, an import file, a filer's report), when, old and new.
+
+    Written by the services in `accounts.audit` — one row per change, in bulk with INSERT … SELECT
+    when an action touches many rows. Go-live changes keep their own history (`courts.GoLiveChange`).
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the change was made.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The user who made the change, when a user did.",
+    )
+    source = models.CharField(
+        max_length=120, blank=True, db_index=True,
+        help_text="What made the change: admin, an import file (e.g. import roster.csv), filer report.",
+    )
+    court = models.ForeignKey(
+        Court, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The court of the changed record, for scoping and filtering.",
+    )
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField(help_text="Primary key of the changed record.")
+    object_repr = models.CharField(max_length=200, blank=True, help_text="The record as it read when changed.")
+    field = models.CharField(max_length=64, db_index=True, help_text="The changed field, e.g. linked_at, name_review.")
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit trail"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.object_repr}: {self.field} {self.old_value or '—'} → {self.new_value or '—'}"
+
+    @property
+    def who(self) -> str:
+        return str(self.user) if self.user_id else (self.source or "—")

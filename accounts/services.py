@@ -7,14 +7,17 @@ tracker never shows a link that could not have happened.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from accounts.audit import audit_record, audit_record_queryset
 from accounts.counts import court_counts_touch
 from accounts.models import CmecfAccount, Filer, NameReview, PacerAccount, PacerAccountType
 from accounts.readiness import Readiness
-from accounts.selectors import cmecf_account_readiness
+from accounts.selectors import cmecf_account_readiness, cmecf_accounts_with_readiness
 
 REFUSALS = {
     Readiness.LINKED: "This CM/ECF login is already linked; linking is done once and is permanent.",
@@ -36,7 +39,8 @@ class LinkRefused(Exception):
 
 @transaction.atomic
 def cmecf_account_link(
-    account: CmecfAccount, *, linked_at: dt.datetime | None = None, now: dt.datetime | None = None
+    account: CmecfAccount, *, linked_at: dt.datetime | None = None, now: dt.datetime | None = None,
+    by=None, source: str | None = None,
 ) -> CmecfAccount:
     """Record that the filer linked this CM/ECF login to their PACER account.
 
@@ -48,6 +52,7 @@ def cmecf_account_link(
     readiness = cmecf_account_readiness(account, now=linked_at)
     if readiness != Readiness.READY:
         raise LinkRefused(readiness)
+    audit_record(account, "linked_at", account.linked_at, linked_at, by=by, source=source)
     account.linked_at = linked_at
     account.save(update_fields=["linked_at", "updated_at"])
     court_counts_touch([account.court_id])
@@ -55,19 +60,24 @@ def cmecf_account_link(
 
 
 @transaction.atomic
-def cmecf_account_unlink(account: CmecfAccount) -> CmecfAccount:
+def cmecf_account_unlink(account: CmecfAccount, *, by=None, source: str | None = None) -> CmecfAccount:
     """Undo a link recorded by mistake (a link on the court's site itself cannot be undone)."""
     account = CmecfAccount.objects.select_for_update().get(pk=account.pk)
+    audit_record(account, "linked_at", account.linked_at, None, by=by, source=source)
     account.linked_at = None
     account.save(update_fields=["linked_at", "updated_at"])
     court_counts_touch([account.court_id])
     return account
 
 
-def cmecf_account_set_name_review(account: CmecfAccount, review: str) -> CmecfAccount:
+@transaction.atomic
+def cmecf_account_set_name_review(
+    account: CmecfAccount, review: str, *, by=None, source: str | None = None
+) -> CmecfAccount:
     """Flag a name mismatch for the help desk, confirm the names are the same person, or clear it."""
     if review not in NameReview.values:
         raise ValueError(f"Unknown name review {review!r}")
+    audit_record(account, "name_review", account.name_review, review, by=by, source=source)
     account.name_review = review
     account.save(update_fields=["name_review", "updated_at"])
     court_counts_touch([account.court_id])
@@ -105,3 +115,88 @@ def pacer_account_upgrade(pacer: PacerAccount) -> PacerAccount:
     pacer.save(update_fields=["upgraded", "updated_at"])
     court_counts_touch(CmecfAccount.objects.filter(filer__pacer_account=pacer).values_list("court_id", flat=True).distinct())
     return pacer
+
+
+# --- Bulk writes (admin actions over a whole selection, "select all N matching" included) -----------
+
+@dataclass
+class BulkResult:
+    """What a bulk write did: rows changed, and rows left alone counted by the reason (a readiness state)."""
+
+    changed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    court_ids: list[int] = field(default_factory=list)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+@transaction.atomic
+def cmecf_accounts_mark_linked(
+    queryset: QuerySet[CmecfAccount], linked_at: dt.datetime, *, by=None, source: str | None = None
+) -> BulkResult:
+    """Record a link for every account in `queryset` that is ready at `linked_at`; the set-based
+    equivalent of `cmecf_account_link`, in a fixed number of queries whatever the selection size.
+
+    Steps: the courts live at `linked_at` (one small query); the selection counted by readiness at
+    that instant (one grouped query) — everything not `ready` is skipped and reported by state; the
+    affected courts (one query); one INSERT … SELECT into the audit trail; one UPDATE; then the
+    stored counts of those courts are recounted after commit.
+    """
+    from courts.selectors import court_ids_live
+
+    live = court_ids_live(linked_at)
+    selection = cmecf_accounts_with_readiness(
+        CmecfAccount.objects.filter(pk__in=queryset.order_by().values("pk")), live_court_ids=live
+    )
+    by_state = dict(
+        selection.order_by().values("readiness").annotate(n=Count("id")).values_list("readiness", "n")
+    )
+    result = BulkResult(skipped={state: n for state, n in by_state.items() if state != Readiness.READY and n})
+    if not by_state.get(Readiness.READY):
+        return result
+    ready = selection.filter(readiness=Readiness.READY)
+    result.court_ids = list(ready.order_by().values_list("court_id", flat=True).distinct())
+    audit_record_queryset(ready, "linked_at", old=F("linked_at"), new=linked_at, by=by, source=source)
+    result.changed = CmecfAccount.objects.filter(pk__in=ready.values("pk")).update(
+        linked_at=linked_at, updated_at=timezone.now()
+    )
+    court_counts_touch(result.court_ids)
+    return result
+
+
+@transaction.atomic
+def cmecf_accounts_set_name_review(
+    queryset: QuerySet[CmecfAccount], review: str, *, by=None, source: str | None = None,
+    only_from: str | None = None,
+) -> BulkResult:
+    """Set the help desk's name review on every unlinked account of `queryset` (fixed number of queries).
+
+    Linked accounts are skipped (state "linked"), and so are accounts already at `review`
+    ("unchanged"); with `only_from`, accounts whose review is anything else are skipped ("other").
+    """
+    if review not in NameReview.values:
+        raise ValueError(f"Unknown name review {review!r}")
+    selection = CmecfAccount.objects.filter(pk__in=queryset.order_by().values("pk"))
+    kind = Case(
+        When(linked_at__isnull=False, then=Value(Readiness.LINKED)),
+        When(name_review=review, then=Value("unchanged")),
+        *([When(~Q(name_review=only_from), then=Value("other"))] if only_from is not None else []),
+        default=Value("change"),
+        output_field=CharField(),
+    )
+    by_kind = dict(selection.annotate(kind=kind).order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    result = BulkResult(skipped={k: n for k, n in by_kind.items() if k != "change" and n})
+    if not by_kind.get("change"):
+        return result
+    target = selection.filter(linked_at__isnull=True).exclude(name_review=review)
+    if only_from is not None:
+        target = target.filter(name_review=only_from)
+    result.court_ids = list(target.order_by().values_list("court_id", flat=True).distinct())
+    audit_record_queryset(target, "name_review", old=F("name_review"), new=review, by=by, source=source)
+    result.changed = CmecfAccount.objects.filter(pk__in=target.values("pk")).update(
+        name_review=review, updated_at=timezone.now()
+    )
+    court_counts_touch(result.court_ids)
+    return result

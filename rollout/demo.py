@@ -239,5 +239,11 @@ def demo_ensure_users(password: str) -> list[tuple[str, str]]:
             user.save()
         for court in Court.objects.filter(court_id__in=court_ids):
             CourtAdministrator.objects.get_or_create(user=user, court=court)
+        if court_ids:  # the admin's model permissions for court staff (accounts migration 0004)
+            from django.contrib.auth.models import Group
+
+            group = Group.objects.filter(name="Court administrators").first()
+            if group:
+                user.groups.add(group)
         made.append((username, role))
     return made

@@ -126,3 +126,19 @@ def utah_filer_with_legacy_account() -> CmecfAccount:
     court = utah_court()
     GoLiveFactory(court=court, go_live_date=dt.date(2020, 2, 1), status=GoLiveStatus.LIVE)
     return CmecfAccountFactory(filer=filer, court=court, login="lawyerjq", cmecf_name="Jane Q. Lawyer")
+
+
+def court_admin_user(username: str, *courts: Court):
+    """A staff user in the "Court administrators" group who administers `courts` (for the admin)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username, email=f"{username}@courts.example.gov")
+    user.groups.add(Group.objects.get(name="Court administrators"))
+    for court in courts:
+        CourtAdministrator.objects.get_or_create(user=user, court=court)
+    return user
+
+
+def superuser(username: str = "coordinator"):
+    user = UserFactory(username=username, is_superuser=True)
+    return user

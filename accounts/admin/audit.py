@@ -1,0 +1,33 @@
+"""The audit trail, read-only and filterable by court, field, who and date."""
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accounts.admin.scope import CourtScopedFilter, ReadOnlyAdmin
+from accounts.models import AuditEntry
+
+
+class SourceFilter(admin.SimpleListFilter):
+    title = "who (source)"
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        sources = model_admin.get_queryset(request).order_by("source").values_list("source", flat=True).distinct()[:50]
+        return [(s, s) for s in sources if s]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(source=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "who", "court", "object_repr", "field", "old_value", "new_value")
+    list_filter = (CourtScopedFilter, "field", SourceFilter, ("user", admin.RelatedOnlyFieldListFilter), "at")
+    list_select_related = ("user", "court")
+    search_fields = ("object_repr", "^source")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    @admin.display(description="who")
+    def who(self, obj):
+        return obj.who

@@ -1,0 +1,228 @@
+"""The CM/ECF accounts admin: readiness filters, bulk actions over "all N matching", CSV export."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
+from accounts.audit import audit_entries_for
+from accounts.models import CmecfAccount, NameReview
+from accounts.readiness import Readiness
+from accounts.selectors import cmecf_accounts_with_readiness
+from accounts.services import (
+    BulkResult, cmecf_account_set_name_review, cmecf_accounts_mark_linked, cmecf_accounts_set_name_review,
+)
+from accounts.signals import reminders_requested
+from courts.selectors import court_ids_live
+
+
+def request_live_court_ids(request) -> list[int]:
+    """Courts live now, read once per request."""
+    if not hasattr(request, "_rollout_live_ids"):
+        request._rollout_live_ids = court_ids_live()
+    return request._rollout_live_ids
+
+
+class ReadinessFilter(admin.SimpleListFilter):
+    title = "readiness"
+    parameter_name = "readiness"
+
+    def lookups(self, request, model_admin):
+        return Readiness.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Readiness.values:
+            return queryset.filter(readiness=self.value())
+        return queryset
+
+
+class LinkStateFilter(admin.SimpleListFilter):
+    title = "link state"
+    parameter_name = "linked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Linked"), ("no", "Not linked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(linked_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(linked_at__isnull=True)
+        return queryset
+
+
+class MarkLinkedForm(forms.Form):
+    linked_at = forms.SplitDateTimeField(
+        label="Linked at", widget=AdminSplitDateTime, help_text="When the filers linked (your time zone)."
+    )
+
+    def clean_linked_at(self):
+        value = self.cleaned_data["linked_at"]
+        if value > timezone.now():
+            raise forms.ValidationError("A link date cannot be in the future.")
+        return value
+
+
+def bulk_message(modeladmin, request, verb: str, result: BulkResult) -> None:
+    text = f"{verb} {result.changed:,} account{'s' if result.changed != 1 else ''}."
+    if result.skipped:
+        reasons = ", ".join(
+            f"{n:,} {Readiness.label_of(state).lower() if state in Readiness.values else state.replace('_', ' ')}"
+            for state, n in sorted(result.skipped.items())
+        )
+        text += f" Skipped {result.skipped_total:,}: {reasons}."
+    modeladmin.message_user(request, text, messages.SUCCESS if result.changed else messages.WARNING)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_safe(value) -> str:
+    """No spreadsheet formula from user-supplied text (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@admin.register(CmecfAccount)
+class CmecfAccountAdmin(CourtScopedAdmin):
+    list_display = ("login", "court_code", "cmecf_name", "filer_name", "filer_email", "pacer_username",
+                    "readiness_label", "linked_at", "name_review")
+    list_select_related = ("court", "filer", "filer__pacer_account")
+    list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review")
+    search_fields = ("^login", "^filer__email", "^filer__pacer_account__username", "filer__name")
+    search_help_text = "CM/ECF login, email or PACER username (start), or any part of the filer's name."
+    ordering = ("court_id", "login")
+    show_full_result_count = False
+    list_per_page = 100
+    raw_id_fields = ("filer",)
+    readonly_fields = ("linked_at", "readiness_label", "recent_changes")
+    fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at", "readiness_label", "recent_changes")
+    actions = ("mark_linked", "flag_name_mismatch", "clear_name_flag", "send_reminder_now", "export_csv")
+    change_list_template = "admin/accounts/cmecfaccount/change_list.html"
+
+    def get_queryset(self, request):
+        return cmecf_accounts_with_readiness(super().get_queryset(request), live_court_ids=request_live_court_ids(request))
+
+    def get_urls(self):
+        from accounts.admin.imports import import_view
+
+        urls = super().get_urls()
+        return [path("import/", self.admin_site.admin_view(import_view(self)), name="accounts_cmecfaccount_import"), *urls]
+
+    @admin.display(description="court", ordering="court__court_id")
+    def court_code(self, obj):
+        return obj.court.court_id
+
+    @admin.display(description="filer", ordering="filer__name")
+    def filer_name(self, obj):
+        return obj.filer.name
+
+    @admin.display(description="email")
+    def filer_email(self, obj):
+        return obj.filer.email
+
+    @admin.display(description="PACER username")
+    def pacer_username(self, obj):
+        pacer = obj.filer.pacer_account
+        return pacer.username if pacer else "—"
+
+    @admin.display(description="readiness")
+    def readiness_label(self, obj):
+        return Readiness.label_of(getattr(obj, "readiness", ""))
+
+    @admin.display(description="recent changes")
+    def recent_changes(self, obj):
+        if not obj.pk:
+            return "—"
+        rows = [(e.at.strftime("%Y-%m-%d %H:%M"), e.who, e.field, e.old_value or "—", e.new_value or "—")
+                for e in audit_entries_for(obj)]
+        if not rows:
+            return "No recorded changes."
+        return format_html(
+            "<table><tr><th>when</th><th>who</th><th>field</th><th>old</th><th>new</th></tr>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    def save_model(self, request, obj, form, change):
+        # The flag goes through the service so the audit trail records who changed it.
+        if change and "name_review" in form.changed_data:
+            review = obj.name_review
+            obj.name_review = CmecfAccount.objects.values_list("name_review", flat=True).get(pk=obj.pk)
+            super().save_model(request, obj, form, change)
+            cmecf_account_set_name_review(obj, review, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    @admin.action(description="Mark linked (choose the date)…", permissions=["change"])
+    def mark_linked(self, request, queryset):
+        form = MarkLinkedForm(request.POST if "apply" in request.POST else None,
+                              initial={"linked_at": timezone.localtime().replace(second=0, microsecond=0)})
+        if "apply" in request.POST and form.is_valid():
+            result = cmecf_accounts_mark_linked(queryset, form.cleaned_data["linked_at"], by=request.user)
+            bulk_message(self, request, "Marked linked:", result)
+            return None
+        return TemplateResponse(request, "admin/accounts/cmecfaccount/mark_linked.html", {
+            **self.admin_site.each_context(request),
+            "title": "Mark CM/ECF accounts linked",
+            "opts": self.model._meta,
+            "form": form,
+            "action": "mark_linked",
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "selection_size": None if request.POST.get("select_across") == "1" else len(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)),
+            "media": self.media + form.media,
+        })
+
+    @admin.action(description="Flag name mismatch for the help desk", permissions=["change"])
+    def flag_name_mismatch(self, request, queryset):
+        result = cmecf_accounts_set_name_review(queryset, NameReview.FLAGGED, by=request.user)
+        bulk_message(self, request, "Flagged:", result)
+
+    @admin.action(description="Clear the name-mismatch flag", permissions=["change"])
+    def clear_name_flag(self, request, queryset):
+        result = cmecf_accounts_set_name_review(
+            queryset, NameReview.AUTOMATIC, by=request.user, only_from=NameReview.FLAGGED
+        )
+        bulk_message(self, request, "Cleared the flag on", result)
+
+    @admin.action(description="Send a reminder now", permissions=["change"])
+    def send_reminder_now(self, request, queryset):
+        responses = reminders_requested.send(sender=CmecfAccount, queryset=queryset, by=request.user)
+        if not responses:
+            self.message_user(request, "The notices pipeline is not installed yet: no reminder was sent.", messages.WARNING)
+            return
+        queued = sum(int(r or 0) for _, r in responses)
+        self.message_user(request, f"Queued {queued:,} reminders.", messages.SUCCESS)
+
+    @admin.action(description="Export the selection as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        columns = ("court", "login", "cmecf_name", "filer", "email", "pacer_username", "readiness", "linked_at",
+                   "name_review")
+        rows = queryset.order_by("court_id", "login").values_list(
+            "court__court_id", "login", "cmecf_name", "filer__name", "filer__email",
+            "filer__pacer_account__username", "readiness", "linked_at", "name_review",
+        )
+
+        def stream():
+            writer = csv.writer(_Echo())
+            yield writer.writerow(columns)
+            for row in rows.iterator(chunk_size=5000):
+                yield writer.writerow([_csv_safe(v.isoformat() if isinstance(v, dt.datetime) else v) for v in row])
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="cmecf-accounts.csv"'
+        return response

@@ -1,0 +1,283 @@
+"""The courts app's admin: courts, go-lives (dates and status editable in the list, bulk actions with a
+confirmation page), go-live history, software version changes, rollouts.
+
+It lives in accounts because scoping needs the court administrators (accounts), and courts never
+imports accounts. Every go-live change goes through `courts.services`, so GoLiveChange records who,
+when, old and new.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminDateWidget
+from django.db.models import Count, OuterRef, Subquery
+from django.template.response import TemplateResponse
+
+from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
+from accounts.models import CmecfAccount
+from courts.models import Court, CourtType, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
+from courts.selectors import rollout_current
+from courts.services import (
+    court_set_time_zone, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_unschedule,
+)
+
+
+def golive_set(golive: GoLive, new_date: dt.date | None, new_status: str, *, by, reason: str = "") -> None:
+    """Bring a go-live to (new_date, new_status) through the services, so history records each step."""
+    if golive.go_live_date == new_date and golive.status == new_status:
+        return
+    if new_status == GoLiveStatus.NOT_SCHEDULED:
+        golive_unschedule(golive, by=by, reason=reason)
+    elif new_status == GoLiveStatus.POSTPONED:
+        golive_postpone(golive, new_date=new_date, by=by, reason=reason)
+    elif new_status == GoLiveStatus.SCHEDULED:
+        if golive.status == GoLiveStatus.LIVE:  # back from live: the record was wrong
+            golive_unschedule(golive, by=by, reason=reason)
+        golive_schedule(golive, new_date, by=by, reason=reason)
+    elif new_status == GoLiveStatus.LIVE:
+        if new_date and new_date != golive.go_live_date:
+            golive_schedule(golive, new_date, by=by, reason=reason)
+        golive_mark_live(golive, by=by, reason=reason)
+
+
+def filers_to_tell(court_ids: list[int]) -> dict[int, int]:
+    """{court id: distinct filers with an unlinked account there} — who hears of a date change. One query."""
+    rows = (
+        CmecfAccount.objects.filter(court_id__in=court_ids, linked_at__isnull=True)
+        .order_by().values("court_id").annotate(n=Count("filer_id", distinct=True))
+    )
+    return {row["court_id"]: row["n"] for row in rows}
+
+
+class GoLiveStatusFilter(admin.SimpleListFilter):
+    title = "go-live status"
+    parameter_name = "golive_status"
+    field_path = "status"
+
+    def lookups(self, request, model_admin):
+        return GoLiveStatus.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field_path: self.value()}) if self.value() else queryset
+
+
+class CourtGoLiveStatusFilter(GoLiveStatusFilter):
+    field_path = "golive_status"
+
+
+class GoLiveRangeFilter(admin.ListFilter):
+    """Go-live date between two dates (either end optional)."""
+
+    title = "go-live date range"
+    template = "admin/date_range_filter.html"
+    field_path = "go_live_date"
+    parameters = ("golive_from", "golive_to")
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name in self.parameters:
+            if name in params:
+                value = params.pop(name)
+                self.used_parameters[name] = value[-1] if isinstance(value, list) else value
+
+    def _day(self, name):
+        try:
+            return dt.date.fromisoformat(self.used_parameters.get(name) or "")
+        except ValueError:
+            return None
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return list(self.parameters)
+
+    def queryset(self, request, queryset):
+        start, end = self._day("golive_from"), self._day("golive_to")
+        if start:
+            queryset = queryset.filter(**{f"{self.field_path}__gte": start})
+        if end:
+            queryset = queryset.filter(**{f"{self.field_path}__lte": end})
+        return queryset
+
+    def choices(self, changelist):
+        keep = {k: v for k, v in changelist.get_filters_params().items() if k not in self.parameters}
+        yield {
+            "from": self.used_parameters.get("golive_from", ""),
+            "to": self.used_parameters.get("golive_to", ""),
+            "keep": [(k, v[-1] if isinstance(v, list) else v) for k, v in keep.items()],
+            "clear_url": changelist.get_query_string(remove=list(self.parameters)),
+        }
+
+
+class CourtGoLiveRangeFilter(GoLiveRangeFilter):
+    field_path = "golive_date"
+
+
+class SetGoLiveDateForm(forms.Form):
+    go_live_date = forms.DateField(widget=AdminDateWidget, help_text="The day the court goes live, in its own time zone.")
+    reason = forms.CharField(max_length=255, required=False, help_text="Kept in the go-live history.")
+
+
+class GoLiveActions:
+    """Set date / mark live / postpone over courts or go-lives, each change through the services."""
+
+    def has_golive_permission(self, request):
+        return request.user.has_perm("courts.change_golive")
+
+    def selected_golives(self, queryset) -> list[GoLive]:
+        if queryset.model is Court:
+            rollout = rollout_current()
+            return [golive_get_or_create(court, rollout) for court in queryset]
+        return list(queryset.select_related("court", "rollout"))
+
+    @admin.action(description="Set the go-live date…", permissions=["golive"])
+    def set_golive_date(self, request, queryset):
+        golives = self.selected_golives(queryset)
+        form = SetGoLiveDateForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            changed = 0
+            for golive in golives:
+                before = (golive.go_live_date, golive.status)
+                golive_set(golive, form.cleaned_data["go_live_date"],
+                           GoLiveStatus.LIVE if golive.status == GoLiveStatus.LIVE else GoLiveStatus.SCHEDULED,
+                           by=request.user, reason=form.cleaned_data["reason"])
+                changed += before != (golive.go_live_date, golive.status)
+            self.message_user(request, f"Go-live date set to {form.cleaned_data['go_live_date']} for {changed} "
+                                       f"court{'s' if changed != 1 else ''} ({len(golives) - changed} unchanged).",
+                              messages.SUCCESS)
+            return None
+        tell = filers_to_tell([g.court_id for g in golives])
+        rows = [(g, tell.get(g.court_id, 0)) for g in golives]
+        return TemplateResponse(request, "admin/courts/golive_set_date.html", {
+            **self.admin_site.each_context(request),
+            "title": "Set the go-live date",
+            "opts": self.model._meta,
+            "form": form,
+            "rows": rows,
+            "total_filers": sum(n for _, n in rows),
+            "action": "set_golive_date",
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "media": self.media + form.media,
+        })
+
+    @admin.action(description="Mark live now", permissions=["golive"])
+    def mark_live(self, request, queryset):
+        changed = sum(1 for g in self.selected_golives(queryset) if golive_mark_live(g, by=request.user))
+        self.message_user(request, f"Marked {changed} court{'s' if changed != 1 else ''} live.", messages.SUCCESS)
+
+    @admin.action(description="Postpone (keep the date until a new one is known)", permissions=["golive"])
+    def postpone(self, request, queryset):
+        changed = sum(1 for g in self.selected_golives(queryset) if golive_postpone(g, by=request.user))
+        self.message_user(request, f"Postponed {changed} court{'s' if changed != 1 else ''}.", messages.SUCCESS)
+
+
+class GoLiveChangeInline(admin.TabularInline):
+    model = GoLiveChange
+    fields = ("changed_at", "changed_by", "source", "old_date", "new_date", "old_status", "new_status", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Court)
+class CourtAdmin(GoLiveActions, CourtScopedAdmin):
+    court_field = "pk"
+    list_display = ("court_id", "name", "court_type", "circuit", "cmecf_code", "golive_date", "golive_status")
+    list_filter = ("circuit", "court_type", CourtGoLiveStatusFilter, CourtGoLiveRangeFilter)
+    search_fields = ("name", "court_id", "cmecf_code")
+    actions = ("set_golive_date", "mark_live", "postpone")
+    readonly_fields = ("created_at", "updated_at", "time_zone_overridden")
+
+    def get_queryset(self, request):
+        current = GoLive.objects.filter(court=OuterRef("pk"), rollout=rollout_current())
+        return super().get_queryset(request).annotate(
+            golive_date=Subquery(current.values("go_live_date")[:1]),
+            golive_status=Subquery(current.values("status")[:1]),
+        )
+
+    @admin.display(description="go-live date", ordering="golive_date")
+    def golive_date(self, obj):
+        return obj.golive_date
+
+    @admin.display(description="status", ordering="golive_status")
+    def golive_status(self, obj):
+        return GoLiveStatus(obj.golive_status).label if obj.golive_status else GoLiveStatus.NOT_SCHEDULED.label
+
+    def save_model(self, request, obj, form, change):
+        zone_changed = change and "time_zone" in form.changed_data
+        super().save_model(request, obj, form, change)
+        if zone_changed:
+            court_set_time_zone(obj, obj.time_zone)  # marks the override and moves the go-live instants
+
+
+class GoLiveForm(forms.ModelForm):
+    class Meta:
+        model = GoLive
+        fields = "__all__"
+
+
+@admin.register(GoLive)
+class GoLiveAdmin(GoLiveActions, CourtScopedAdmin):
+    form = GoLiveForm
+    list_display = ("court", "rollout", "go_live_date", "status", "live_at")
+    list_editable = ("go_live_date", "status")
+    list_filter = (("court__circuit", admin.AllValuesFieldListFilter), "court__court_type", GoLiveStatusFilter,
+                   GoLiveRangeFilter, "rollout")
+    list_select_related = ("court", "rollout")
+    search_fields = ("court__name", "court__court_id", "court__cmecf_code")
+    actions = ("set_golive_date", "mark_live", "postpone")
+    readonly_fields = ("live_at",)
+    inlines = (GoLiveChangeInline,)
+    ordering = ("go_live_date", "court__name")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("live_at", "court", "rollout") if obj else ("live_at",)
+
+    def save_model(self, request, obj, form, change):
+        """Date and status go through the services (history with who and when); the rest saves as usual."""
+        new_date, new_status = obj.go_live_date, obj.status
+        if change:
+            old = GoLive.objects.get(pk=obj.pk)
+            obj.go_live_date, obj.status, obj.live_at = old.go_live_date, old.status, old.live_at
+        else:
+            obj.go_live_date, obj.status, obj.live_at = None, GoLiveStatus.NOT_SCHEDULED, None
+        super().save_model(request, obj, form, change)
+        golive_set(obj, new_date, new_status, by=request.user, reason="admin")
+
+
+@admin.register(GoLiveChange)
+class GoLiveChangeAdmin(ReadOnlyAdmin):
+    court_field = "golive__court"
+    list_display = ("changed_at", "court", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
+                    "reason")
+    list_filter = (type("GoLiveCourtFilter", (CourtScopedFilter,), {"field_path": "golive__court_id"}),
+                   "new_status", ("changed_by", admin.RelatedOnlyFieldListFilter), "source", "changed_at")
+    list_select_related = ("golive__court", "changed_by")
+    search_fields = ("golive__court__court_id", "golive__court__name", "reason", "source")
+    date_hierarchy = "changed_at"
+
+    @admin.display(description="court", ordering="golive__court__court_id")
+    def court(self, obj):
+        return obj.golive.court.court_id
+
+
+@admin.register(SoftwareVersionChange)
+class SoftwareVersionChangeAdmin(ReadOnlyAdmin):
+    list_display = ("seen_on", "court", "old_version", "new_version")
+    list_filter = (CourtScopedFilter, "seen_on")
+    list_select_related = ("court",)
+    search_fields = ("court__court_id", "court__name", "new_version", "old_version")
+
+
+@admin.register(Rollout)
+class RolloutAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "is_current")
+    search_fields = ("slug", "name")

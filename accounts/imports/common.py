@@ -1,0 +1,25 @@
+"""What the roster and link-report imports share: finding the court and checking the user's scope."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from accounts.imports.reading import ImportError_
+from courts.models import Court
+
+
+def import_court(court: Court | str, allowed_court_ids: Iterable[int] | None = None) -> Court:
+    """The court an import is for; ImportError_ when it is unknown or outside `allowed_court_ids`
+    (None = every court, a superuser or the command line)."""
+    if not isinstance(court, Court):
+        code = str(court).strip()
+        found = Court.objects.filter(court_id__iexact=code).first() or Court.objects.filter(cmecf_code__iexact=code).first()
+        if found is None:
+            raise ImportError_(f"Unknown court {code!r}: give the court id (e.g. MTDC) or its CM/ECF code.")
+        court = found
+    if allowed_court_ids is not None and court.pk not in set(allowed_court_ids):
+        raise ImportError_(f"You do not administer {court.name} ({court.court_id}); nothing was imported.")
+    return court
+
+
+def import_source(file_name: str) -> str:
+    return f"import {file_name}"[:120]

@@ -1,0 +1,149 @@
+"""The link report import: CM/ECF logins of one court with the date each was linked to PACER.
+
+Columns: cmecf_login, linked_on (YYYY-MM-DD). A login is recorded as linked at the start of that day
+in the court's time zone.
+
+Steps (`link_report_import`): detect the encoding; stream and check each row (login, date, not in
+the future, not before the court's go-live); stage the good rows; in SQL find logins given twice,
+logins the court does not have, and accounts whose readiness would have stopped the link (legacy,
+shared, no PACER account, name mismatch), and accounts already linked on another day; count what
+would change; applying writes the audit trail (INSERT … SELECT) and one UPDATE, or nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from accounts.audit import audit_value, audit_who
+from accounts.counts import court_counts_touch
+from accounts.imports.common import import_court, import_source
+from accounts.imports.reading import CellError, ImportReport, ProgressFn, csv_rows, detect_encoding, parse_date, parse_login
+from accounts.imports.staging import Stage, db_now, execute, fetch
+from accounts.models import CmecfAccount
+from accounts.readiness import Readiness
+from accounts.selectors import cmecf_accounts_with_readiness
+from courts.models import Court, GoLive
+from courts.selectors import rollout_current
+
+REQUIRED = ("cmecf_login", "linked_on")
+COLUMNS = (("line", "integer"), ("login", "text"), ("linked_on", "date"), ("linked_at", "timestamp with time zone"),
+           ("linked_text", "text"))
+CHUNK_SIZE = 10_000
+
+
+def link_report_import(
+    court: Court | str, path: Path | str, *, apply: bool = False, by=None, file_name: str | None = None,
+    allowed_court_ids: Iterable[int] | None = None, progress: ProgressFn | None = None,
+    today: dt.date | None = None, chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Dry-run (default) or apply a link report for one court. Raises ImportError_ for an unreadable file."""
+    path = Path(path)
+    report = ImportReport(kind="link report", file_name=file_name or path.name)
+    court = import_court(court, allowed_court_ids)
+    report.court_id = court.court_id
+    report.encoding = detect_encoding(path)
+    today = today or timezone.localdate()
+    golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first()
+    go_live_date = golive.go_live_date if golive else None
+    with transaction.atomic():
+        stage = Stage("link_stage", COLUMNS)
+        try:
+            buffer: list[tuple] = []
+            for line, row in csv_rows(path, report.encoding, required=REQUIRED):
+                report.rows += 1
+                try:
+                    login = parse_login(row.get("cmecf_login", ""))
+                    day = parse_date(row.get("linked_on", ""), "linked_on", today=today, required=True)
+                    if go_live_date is None:
+                        raise CellError("linked_on", f"{court.court_id} has no go-live date: nothing can be linked yet")
+                    if day < go_live_date:
+                        raise CellError("linked_on", f"link date {day} is before the court's go-live ({go_live_date})")
+                except CellError as exc:
+                    report.add_error(line, str(exc), exc.field)
+                    continue
+                linked_at = court.local_midnight(day)
+                buffer.append((line, login, day, linked_at, audit_value(linked_at)))
+                if len(buffer) >= chunk_size:
+                    stage.write(buffer)
+                    buffer.clear()
+                    if progress:
+                        progress("read", report.rows)
+            stage.write(buffer)
+            stage.index("line", "login")
+            _link_checks(stage, court, report)
+            report.errors.sort(key=lambda e: e.line)
+            if apply and report.ok and report.updated:
+                _link_write(stage, court, by=by, source=import_source(report.file_name))
+            report.applied = bool(apply and report.ok)
+        finally:
+            stage.drop()
+    return report
+
+
+def _link_checks(stage: Stage, court: Court, report: ImportReport) -> None:
+    s = stage.name
+    for line, first, login in fetch(
+        f"SELECT s.line, d.first, s.login FROM {s} s JOIN (SELECT login, MIN(line) AS first FROM {s} "
+        f"GROUP BY login HAVING COUNT(*) > 1) d ON d.login = s.login WHERE s.line > d.first ORDER BY s.line"
+    ):
+        report.add_error(line, f"duplicate login {login!r}: already on line {first}", "cmecf_login")
+    for line, login in fetch(
+        f"SELECT s.line, s.login FROM {s} s LEFT JOIN accounts_cmecfaccount c ON c.court_id = %s AND c.login = s.login "
+        f"WHERE c.id IS NULL ORDER BY s.line",
+        [court.pk],
+    ):
+        report.add_error(line, f"unknown login {login!r}: {court.court_id} has no such CM/ECF account", "cmecf_login")
+    # Readiness with the court counted live: the dates were checked against the go-live above.
+    in_file = CmecfAccount.objects.filter(court=court, login__in=RawSQL(f"SELECT login FROM {s}", []))
+    annotated = cmecf_accounts_with_readiness(in_file, live_court_ids=[court.pk]).annotate(
+        line=RawSQL(f"SELECT MIN(line) FROM {s} WHERE {s}.login = accounts_cmecfaccount.login", []),
+        linked_on=RawSQL(f"SELECT MIN(linked_on) FROM {s} WHERE {s}.login = accounts_cmecfaccount.login", []),
+    )
+    for line, login, readiness in (
+        annotated.exclude(readiness__in=[Readiness.READY, Readiness.LINKED])
+        .order_by().values_list("line", "login", "readiness").iterator(chunk_size=2000)
+    ):
+        report.add_error(line, f"{login!r} cannot have been linked: {Readiness.label_of(readiness)}", "cmecf_login")
+    report.updated = annotated.filter(readiness=Readiness.READY).count()
+    for line, login, linked_at, linked_on in (
+        annotated.filter(readiness=Readiness.LINKED).order_by()
+        .values_list("line", "login", "linked_at", "linked_on").iterator(chunk_size=2000)
+    ):
+        if isinstance(linked_on, str):
+            linked_on = dt.date.fromisoformat(linked_on)
+        if court.local_today(linked_at) == linked_on:
+            report.unchanged += 1
+        else:
+            report.add_error(line, f"{login!r} is already linked, on {court.local_today(linked_at)}", "linked_on")
+
+
+def _link_write(stage: Stage, court: Court, *, by, source: str) -> None:
+    s = stage.name
+    now = timezone.now()
+    user_id, source = audit_who(by, source)
+    content_type = ContentType.objects.get_for_model(CmecfAccount).pk
+    execute(
+        f"""
+        INSERT INTO accounts_auditentry (at, user_id, source, court_id, content_type_id, object_id, object_repr,
+                                         field, old_value, new_value)
+        SELECT %s, %s, %s, c.court_id, %s, c.id, c.login || %s, 'linked_at', '', s.linked_text
+        FROM {s} s JOIN accounts_cmecfaccount c ON c.court_id = %s AND c.login = s.login
+        WHERE c.linked_at IS NULL
+        """,
+        [db_now(now), user_id, source, content_type, f" @ {court.court_id}", court.pk],
+    )
+    execute(
+        f"""
+        UPDATE accounts_cmecfaccount
+        SET linked_at = (SELECT s.linked_at FROM {s} s WHERE s.login = accounts_cmecfaccount.login), updated_at = %s
+        WHERE court_id = %s AND linked_at IS NULL AND login IN (SELECT login FROM {s})
+        """,
+        [db_now(now), court.pk],
+    )
+    court_counts_touch([court.pk])

@@ -1,0 +1,180 @@
+"""Reading import files: the encoding, the CSV rows with their line numbers, and the cell parsers."""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+MAX_ERRORS_KEPT = 1000  # every bad row is counted; the first thousand are listed
+TRUE = {"yes", "y", "true", "t", "1", "x"}
+FALSE = {"no", "n", "false", "f", "0", ""}
+
+
+class ImportError_(Exception):
+    """The whole file cannot be read (encoding, header, unknown court): nothing was imported."""
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", {self.field}" if self.field else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    kind: str
+    file_name: str
+    court_id: str = ""
+    encoding: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, line: int, reason: str, field_name: str = "") -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(RowError(line, reason, field_name))
+
+    def summary(self) -> str:
+        verb = "Applied" if self.applied else ("Dry run" if self.ok else "Not applied")
+        text = (
+            f"{verb}: {self.rows:,} rows — {self.created:,} created, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged"
+        )
+        if self.error_count:
+            text += f"; {self.error_count:,} bad rows, nothing applied"
+        return text
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252.
+
+    Decodes the file in 1 MB pieces (memory flat). A file that is neither raises ImportError_.
+    """
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            with open(path, "rb") as handle:
+                while piece := handle.read(1 << 20):
+                    decoder.decode(piece)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise ImportError_("The file is neither UTF-8 nor Windows-1252 text; save it as CSV (UTF-8) and try again.")
+
+
+def csv_rows(
+    path: Path, encoding: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, {column: stripped text}) for every data row; blank lines are skipped."""
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ImportError_("The file is empty: line 1 must be the header row.") from None
+        except csv.Error as exc:
+            raise ImportError_(f"line 1: not a CSV header ({exc}).") from None
+        names = [h.strip().lower().replace(" ", "_") for h in header]
+        missing = [c for c in required if c not in names]
+        if missing:
+            raise ImportError_(
+                f"line 1: the header lacks {', '.join(missing)}; expected columns: {', '.join(required + optional)}."
+            )
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ImportError_(f"line {reader.line_num}: unreadable CSV ({exc}).") from None
+            if not any(c.strip() for c in cells):
+                continue
+            row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}
+            yield reader.line_num, row
+
+
+class CellError(ValueError):
+    def __init__(self, field_name: str, reason: str):
+        self.field = field_name
+        super().__init__(reason)
+
+
+def parse_email(value: str, field_name: str = "email") -> str:
+    if not value:
+        raise CellError(field_name, "missing email")
+    value = value.strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise CellError(field_name, f"malformed email {value!r}") from None
+    return value
+
+
+def parse_required(value: str, field_name: str, max_length: int) -> str:
+    if not value:
+        raise CellError(field_name, f"missing {field_name}")
+    if len(value) > max_length:
+        raise CellError(field_name, f"{field_name} is longer than {max_length} characters")
+    return value
+
+
+def parse_login(value: str, field_name: str = "cmecf_login") -> str:
+    value = parse_required(value, field_name, 80)
+    if any(ch.isspace() for ch in value):
+        raise CellError(field_name, f"login {value!r} contains a space")
+    return value
+
+
+def parse_date(value: str, field_name: str, *, today: dt.date, required: bool = False) -> dt.date | None:
+    """YYYY-MM-DD (or MM/DD/YYYY); never after `today`."""
+    if not value:
+        if required:
+            raise CellError(field_name, f"missing {field_name}")
+        return None
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            day = dt.datetime.strptime(value, fmt).date()
+            break
+        except ValueError:
+            continue
+    else:
+        raise CellError(field_name, f"unreadable date {value!r} (use YYYY-MM-DD)")
+    if day > today:
+        raise CellError(field_name, f"date {day.isoformat()} is in the future")
+    return day
+
+
+def parse_bool(value: str, field_name: str) -> bool:
+    text = value.strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise CellError(field_name, f"unreadable yes/no value {value!r} (use yes or no)")
+
+
+ProgressFn = Callable[[str, int], None]

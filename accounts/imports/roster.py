@@ -1,0 +1,233 @@
+"""The roster import: a court's registered filers, one CM/ECF login per row.
+
+Columns: name, email, cmecf_login, pacer_username, pacer_created_on, upgraded, shared_account and,
+optionally, cmecf_name (the name CM/ECF holds; the name when empty). A blank pacer_username leaves
+the filer's PACER account as the tracker knows it.
+
+Steps (`roster_import`): detect the encoding; stream the rows, checking each cell (bad rows are
+reported with their line and reason); stage the good rows in a temporary table in chunks; find the
+conflicts across the whole file in SQL (a login twice, one email with two names or PACER accounts,
+one PACER username with two descriptions) — so memory stays flat whatever the size; count what
+would be created / updated / unchanged with one joined query; and, when applying a file with no bad
+row, upsert PACER accounts, filers and CM/ECF accounts with three INSERT … SELECT … ON CONFLICT
+statements, record changed CM/ECF names in the audit trail, and recount the touched courts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_who
+from accounts.counts import court_counts_touch
+from accounts.imports.common import import_court, import_source
+from accounts.imports.reading import (
+    CellError, ImportReport, ProgressFn, csv_rows, detect_encoding, parse_bool, parse_date, parse_email, parse_login,
+    parse_required,
+)
+from accounts.imports.staging import Stage, db_now, execute, fetch
+from accounts.models import CmecfAccount, PacerAccountType, normalize_name
+from courts.models import Court
+
+REQUIRED = ("name", "email", "cmecf_login", "pacer_username", "pacer_created_on", "upgraded", "shared_account")
+OPTIONAL = ("cmecf_name",)
+COLUMNS = (
+    ("line", "integer"), ("login", "text"), ("cmecf_name", "text"), ("name_key", "text"), ("name", "text"),
+    ("email", "text"), ("pacer_username", "text"), ("pacer_type", "text"), ("holder_name", "text"),
+    ("holder_key", "text"), ("pacer_created_on", "date"), ("upgraded", "boolean"),
+)
+CHUNK_SIZE = 10_000
+
+CMECF, FILER, PACER = "accounts_cmecfaccount", "accounts_filer", "accounts_paceraccount"
+
+
+def roster_row(line: int, row: dict[str, str], today: dt.date) -> tuple:
+    """One staged row from one CSV row; raises CellError naming the field."""
+    name = parse_required(row.get("name", ""), "name", 200)
+    email = parse_email(row.get("email", ""))
+    login = parse_login(row.get("cmecf_login", ""))
+    cmecf_name = parse_required(row.get("cmecf_name") or name, "cmecf_name", 200)
+    username = row.get("pacer_username", "")
+    if len(username) > 80:
+        raise CellError("pacer_username", "pacer_username is longer than 80 characters")
+    created_on = parse_date(row.get("pacer_created_on", ""), "pacer_created_on", today=today)
+    upgraded = parse_bool(row.get("upgraded", ""), "upgraded")
+    shared = parse_bool(row.get("shared_account", ""), "shared_account")
+    if not username:
+        if shared or upgraded or created_on:
+            raise CellError("pacer_username", "missing pacer_username for the PACER details given")
+        return (line, login, cmecf_name, normalize_name(cmecf_name), name, email, None, None, None, None, None, False)
+    pacer_type = PacerAccountType.SHARED if shared else PacerAccountType.INDIVIDUAL
+    holder = "" if shared else name
+    return (line, login, cmecf_name, normalize_name(cmecf_name), name, email, username, str(pacer_type), holder,
+            normalize_name(holder), created_on, upgraded)
+
+
+def roster_import(
+    court: Court | str, path: Path | str, *, apply: bool = False, by=None, file_name: str | None = None,
+    allowed_court_ids: Iterable[int] | None = None, progress: ProgressFn | None = None,
+    today: dt.date | None = None, chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Dry-run (default) or apply a roster file for one court. Raises ImportError_ for an unreadable file."""
+    path = Path(path)
+    report = ImportReport(kind="roster", file_name=file_name or path.name)
+    court = import_court(court, allowed_court_ids)
+    report.court_id = court.court_id
+    report.encoding = detect_encoding(path)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        stage = Stage("roster_stage", COLUMNS)
+        try:
+            _roster_stage(stage, path, report, today, chunk_size, progress)
+            stage.index("line", "login", "email", "pacer_username")
+            _roster_conflicts(stage, report)
+            report.errors.sort(key=lambda e: e.line)
+            report.created, report.updated = _roster_classify(stage, court)
+            report.unchanged = report.rows - report.error_count - report.created - report.updated
+            if apply and report.ok:
+                if progress:
+                    progress("writing", report.rows)
+                _roster_write(stage, court, by=by, source=import_source(report.file_name))
+                report.applied = True
+        finally:
+            stage.drop()
+    return report
+
+
+def _roster_stage(stage: Stage, path: Path, report: ImportReport, today, chunk_size, progress) -> None:
+    buffer: list[tuple] = []
+    for line, row in csv_rows(path, report.encoding, required=REQUIRED, optional=OPTIONAL):
+        report.rows += 1
+        try:
+            buffer.append(roster_row(line, row, today))
+        except CellError as exc:
+            report.add_error(line, str(exc), exc.field)
+        if len(buffer) >= chunk_size:
+            stage.write(buffer)
+            buffer.clear()
+            if progress:
+                progress("read", report.rows)
+    stage.write(buffer)
+    if progress:
+        progress("read", report.rows)
+
+
+def _roster_conflicts(stage: Stage, report: ImportReport) -> None:
+    """Rows that contradict an earlier row of the same file (each reported on the later line)."""
+    s = stage.name
+    checks = (
+        ("cmecf_login", "login", "duplicate login {value!r}: already on line {first}", "1 = 1"),
+        ("email", "email", "email {value!r} is on line {first} with a different name or PACER username",
+         "(s.name <> f.name OR s.pacer_username IS DISTINCT FROM f.pacer_username)"),
+        ("pacer_username", "pacer_username",
+         "PACER username {value!r} is on line {first} with different details (only a shared account has several filers)",
+         "(s.pacer_type <> f.pacer_type OR s.pacer_created_on IS DISTINCT FROM f.pacer_created_on "
+         "OR s.upgraded <> f.upgraded OR (s.pacer_type = 'individual' AND s.email <> f.email))"),
+    )
+    for field_name, column, reason, differs in checks:
+        rows = fetch(
+            f"SELECT s.line, f.line, s.{column} FROM {s} s "
+            f"JOIN (SELECT {column} AS k, MIN(line) AS first FROM {s} WHERE {column} IS NOT NULL "
+            f"      GROUP BY {column} HAVING COUNT(*) > 1) d ON d.k = s.{column} "
+            f"JOIN {s} f ON f.line = d.first "
+            f"WHERE s.line > d.first AND {differs} ORDER BY s.line"
+        )
+        for line, first, value in rows:
+            report.add_error(line, reason.format(value=value, first=first), field_name)
+
+
+def _roster_classify(stage: Stage, court: Court) -> tuple[int, int]:
+    """(created, updated) for the staged rows, in one joined query."""
+    s = stage.name
+    row = fetch(
+        f"""
+        SELECT
+          COALESCE(SUM(CASE WHEN c.id IS NULL THEN 1 ELSE 0 END), 0),
+          COALESCE(SUM(CASE WHEN c.id IS NOT NULL AND (
+                f.id IS NULL OR c.filer_id <> f.id OR c.cmecf_name <> s.cmecf_name OR f.name <> s.name
+                OR (s.pacer_username IS NOT NULL AND (
+                    p.id IS NULL OR f.pacer_account_id IS DISTINCT FROM p.id OR p.account_type <> s.pacer_type
+                    OR p.created_on IS DISTINCT FROM s.pacer_created_on OR p.upgraded <> s.upgraded
+                    OR (s.pacer_type = 'individual' AND p.holder_name <> s.holder_name)))
+              ) THEN 1 ELSE 0 END), 0)
+        FROM {s} s
+        LEFT JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login
+        LEFT JOIN {FILER} f ON f.email = s.email
+        LEFT JOIN {PACER} p ON p.username = s.pacer_username
+        """,
+        [court.pk],
+    )[0]
+    return int(row[0]), int(row[1])
+
+
+def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
+    s = stage.name
+    now = db_now(timezone.now())
+    user_id, source = audit_who(by, source)
+    content_type = ContentType.objects.get_for_model(CmecfAccount).pk
+    # The trail first, while the old CM/ECF names are still there.
+    execute(
+        f"""
+        INSERT INTO accounts_auditentry (at, user_id, source, court_id, content_type_id, object_id, object_repr,
+                                         field, old_value, new_value)
+        SELECT %s, %s, %s, c.court_id, %s, c.id, c.login || %s, 'cmecf_name', c.cmecf_name, s.cmecf_name
+        FROM {s} s JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login
+        WHERE c.cmecf_name <> s.cmecf_name
+        """,
+        [now, user_id, source, content_type, f" @ {court.court_id}", court.pk],
+    )
+    execute(
+        f"""
+        INSERT INTO {PACER} (username, account_type, holder_name, name_key, created_on, upgraded, created_at, updated_at)
+        SELECT s.pacer_username, s.pacer_type, s.holder_name, s.holder_key, s.pacer_created_on, s.upgraded, %s, %s
+        FROM {s} s
+        WHERE s.line IN (SELECT MIN(line) FROM {s} WHERE pacer_username IS NOT NULL GROUP BY pacer_username)
+        ON CONFLICT (username) DO UPDATE SET
+          account_type = excluded.account_type, created_on = excluded.created_on, upgraded = excluded.upgraded,
+          holder_name = CASE WHEN excluded.account_type = 'individual' THEN excluded.holder_name ELSE {PACER}.holder_name END,
+          name_key = CASE WHEN excluded.account_type = 'individual' THEN excluded.name_key ELSE {PACER}.name_key END,
+          updated_at = excluded.updated_at
+        WHERE {PACER}.account_type <> excluded.account_type OR {PACER}.created_on IS DISTINCT FROM excluded.created_on
+           OR {PACER}.upgraded <> excluded.upgraded
+           OR (excluded.account_type = 'individual' AND {PACER}.holder_name <> excluded.holder_name)
+        """,
+        [now, now],
+    )
+    execute(
+        f"""
+        INSERT INTO {FILER} (name, email, pacer_account_id, created_at, updated_at)
+        SELECT s.name, s.email, p.id, %s, %s
+        FROM {s} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
+        WHERE s.line IN (SELECT MIN(line) FROM {s} GROUP BY email)
+        ON CONFLICT (email) DO UPDATE SET
+          name = excluded.name,
+          pacer_account_id = COALESCE(excluded.pacer_account_id, {FILER}.pacer_account_id),
+          updated_at = excluded.updated_at
+        WHERE {FILER}.name <> excluded.name
+           OR (excluded.pacer_account_id IS NOT NULL AND {FILER}.pacer_account_id IS DISTINCT FROM excluded.pacer_account_id)
+        """,
+        [now, now],
+    )
+    execute(
+        f"""
+        INSERT INTO {CMECF} (filer_id, court_id, login, cmecf_name, name_key, name_review, linked_at, created_at, updated_at)
+        SELECT f.id, %s, s.login, s.cmecf_name, s.name_key, '', NULL, %s, %s
+        FROM {s} s JOIN {FILER} f ON f.email = s.email
+        WHERE 1 = 1
+        ON CONFLICT (court_id, login) DO UPDATE SET
+          filer_id = excluded.filer_id, cmecf_name = excluded.cmecf_name, name_key = excluded.name_key,
+          updated_at = excluded.updated_at
+        WHERE {CMECF}.filer_id <> excluded.filer_id OR {CMECF}.cmecf_name <> excluded.cmecf_name
+        """,
+        [court.pk, now, now],
+    )
+    # PACER details reach every court the file's filers file at.
+    touched = fetch(
+        f"SELECT DISTINCT c.court_id FROM {CMECF} c JOIN {FILER} f ON f.id = c.filer_id "
+        f"WHERE f.email IN (SELECT email FROM {s})"
+    )
+    court_counts_touch([court.pk, *(r[0] for r in touched)])

@@ -1,0 +1,76 @@
+import datetime as dt
+
+import pytest
+
+from accounts.imports.link_report import link_report_import
+from accounts.models import AuditEntry, CmecfAccount, PacerAccount
+from tests.accounts.admin_helpers import bulk_ready_accounts, live, montana_court
+from tests.factories import superuser
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 1, 15)
+
+
+@pytest.fixture
+def court():
+    court = live(montana_court(), day=dt.date(2021, 9, 27))
+    bulk_ready_accounts(court, 3, "mt")
+    return court
+
+
+def run(tmp_path, body, apply=True, by=None):
+    path = tmp_path / "links.csv"
+    path.write_text("cmecf_login,linked_on\n" + body)
+    return link_report_import(montana_court(), path, apply=apply, today=TODAY, by=by)
+
+
+def test_link_report_marks_accounts_linked_at_the_courts_local_midnight(tmp_path, court):
+    report = run(tmp_path, "mt0,2021-10-04\nmt1,2021-10-05\n")
+    assert report.applied and report.updated == 2
+    linked = CmecfAccount.objects.get(login="mt0").linked_at
+    assert linked == dt.datetime(2021, 10, 4, 6, tzinfo=dt.timezone.utc)  # midnight in Denver (MDT)
+
+
+def test_link_report_records_the_file_and_user_in_the_audit_trail(tmp_path, court):
+    user = superuser()
+    run(tmp_path, "mt0,2021-10-04\n", by=user)
+    entry = AuditEntry.objects.get()
+    assert (entry.user, entry.source, entry.field, entry.old_value) == (user, "import links.csv", "linked_at", "")
+    assert entry.new_value.startswith("2021-10-04")
+
+
+def test_reimporting_a_link_report_changes_nothing(tmp_path, court):
+    run(tmp_path, "mt0,2021-10-04\n")
+    report = run(tmp_path, "mt0,2021-10-04\n")
+    assert (report.updated, report.unchanged, report.ok) == (0, 1, True)
+    assert AuditEntry.objects.count() == 1
+
+
+def test_unknown_login_is_reported_with_its_line(tmp_path, court):
+    report = run(tmp_path, "mt0,2021-10-04\nnobody,2021-10-04\n")
+    assert [(e.line, e.field) for e in report.errors] == [(3, "cmecf_login")]
+    assert "unknown login" in report.errors[0].reason
+    assert not CmecfAccount.objects.filter(linked_at__isnull=False).exists()
+
+
+def test_link_date_before_go_live_is_reported(tmp_path, court):
+    report = run(tmp_path, "mt0,2021-09-20\n")
+    assert [(e.line, e.field) for e in report.errors] == [(2, "linked_on")]
+    assert "before the court's go-live" in report.errors[0].reason
+
+
+def test_link_date_in_the_future_is_reported(tmp_path, court):
+    report = run(tmp_path, "mt0,2026-02-01\n")
+    assert "future" in report.errors[0].reason
+
+
+def test_duplicate_login_in_a_link_report_is_reported(tmp_path, court):
+    report = run(tmp_path, "mt0,2021-10-04\nmt0,2021-10-05\n")
+    assert [(e.line, e.field) for e in report.errors] == [(3, "cmecf_login")]
+
+
+def test_account_that_could_not_have_linked_is_reported_with_its_readiness(tmp_path, court):
+    PacerAccount.objects.filter(username="mtp0").update(created_on=dt.date(2010, 1, 1))
+    report = run(tmp_path, "mt0,2021-10-04\n")
+    assert "Legacy PACER account" in report.errors[0].reason
+    assert report.errors[0].line == 2

@@ -1,0 +1,144 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from accounts.imports.reading import ImportError_
+from accounts.imports.roster import roster_import
+from accounts.models import CmecfAccount, Filer, PacerAccount
+from tests.factories import montana_court
+
+pytestmark = pytest.mark.django_db
+HEADER = "name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
+TODAY = dt.date(2026, 1, 15)
+
+
+def roster(tmp_path, body: str, *, encoding="utf-8", header=HEADER) -> Path:
+    path = tmp_path / "roster.csv"
+    path.write_bytes((header + body).encode(encoding))
+    return path
+
+
+def run(path, apply=True, court=None):
+    return roster_import(court or montana_court(), path, apply=apply, today=TODAY)
+
+
+GOOD = "John Q. Attorney,John.Attorney@example.com,attornjq,jqattorney,2016-05-01,no,no\n"
+
+
+def only_error(tmp_path, line: str):
+    report = run(roster(tmp_path, GOOD + line))
+    assert not report.applied and report.error_count == 1
+    assert not CmecfAccount.objects.exists()
+    return report.errors[0]
+
+
+def test_dry_run_reports_what_would_be_created_and_writes_nothing(tmp_path):
+    report = run(roster(tmp_path, GOOD), apply=False)
+    assert (report.created, report.updated, report.unchanged, report.applied) == (1, 0, 0, False)
+    assert not CmecfAccount.objects.exists()
+
+
+def test_apply_creates_filer_pacer_and_cmecf_accounts(tmp_path):
+    report = run(roster(tmp_path, GOOD))
+    assert report.applied and report.created == 1
+    account = CmecfAccount.objects.select_related("filer__pacer_account").get()
+    assert (account.login, account.filer.email, account.filer.pacer_account.username) == (
+        "attornjq", "john.attorney@example.com", "jqattorney")
+    assert account.name_key == "JOHN Q ATTORNEY"
+
+
+def test_reimporting_the_same_file_changes_nothing(tmp_path):
+    path = roster(tmp_path, GOOD + "Ann Para,ann@example.com,paraa,firm_x,,no,yes\n")
+    run(path)
+    before = list(CmecfAccount.objects.values_list("updated_at", flat=True))
+    report = run(path)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+    assert list(CmecfAccount.objects.values_list("updated_at", flat=True)) == before
+
+
+def test_a_changed_row_is_reported_updated_and_written(tmp_path):
+    run(roster(tmp_path, GOOD))
+    report = run(roster(tmp_path, GOOD.replace("2016-05-01,no", "2016-05-01,yes")))
+    assert (report.created, report.updated) == (0, 1)
+    assert PacerAccount.objects.get(username="jqattorney").upgraded
+
+
+def test_missing_email_is_reported_with_its_line(tmp_path):
+    error = only_error(tmp_path, "Ann B,,annb,,,no,no\n")
+    assert (error.line, error.field, error.reason) == (3, "email", "missing email")
+
+
+def test_malformed_email_is_reported_with_its_line(tmp_path):
+    error = only_error(tmp_path, "Ann B,ann-at-example.com,annb,,,no,no\n")
+    assert (error.line, error.field) == (3, "email") and "malformed" in error.reason
+
+
+def test_duplicate_login_in_the_file_names_the_first_line(tmp_path):
+    error = only_error(tmp_path, "Ann B,ann@example.com,attornjq,,,no,no\n")
+    assert (error.line, error.field) == (3, "cmecf_login") and "line 2" in error.reason
+
+
+def test_date_in_the_future_is_reported(tmp_path):
+    error = only_error(tmp_path, "Ann B,ann@example.com,annb,annb,2027-01-01,no,no\n")
+    assert (error.line, error.field) == (3, "pacer_created_on") and "future" in error.reason
+
+
+def test_unreadable_date_is_reported(tmp_path):
+    error = only_error(tmp_path, "Ann B,ann@example.com,annb,annb,March 3rd,no,no\n")
+    assert (error.line, error.field) == (3, "pacer_created_on") and "unreadable date" in error.reason
+
+
+def test_unreadable_yes_no_is_reported(tmp_path):
+    error = only_error(tmp_path, "Ann B,ann@example.com,annb,annb,2016-01-01,maybe,no\n")
+    assert (error.line, error.field) == (3, "upgraded")
+
+
+def test_one_email_with_two_names_is_reported(tmp_path):
+    error = only_error(tmp_path, "Johnny Attorney,john.attorney@example.com,attorn2,jqattorney,2016-05-01,no,no\n")
+    assert (error.line, error.field) == (3, "email")
+
+
+def test_unknown_court_stops_the_whole_file(tmp_path):
+    with pytest.raises(ImportError_, match="Unknown court 'XXDC'"):
+        roster_import("XXDC", roster(tmp_path, GOOD), apply=True)
+
+
+def test_missing_column_is_reported_on_line_1(tmp_path):
+    with pytest.raises(ImportError_, match="line 1: the header lacks email"):
+        run(roster(tmp_path, "A,a1,,,no,no\n", header="name,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"))
+
+
+def test_one_bad_row_means_nothing_is_applied(tmp_path):
+    body = "".join(f"Filer {i},f{i}@example.com,login{i},,,no,no\n" for i in range(50)) + "Bad,,bad,,,no,no\n"
+    report = run(roster(tmp_path, body))
+    assert report.error_count == 1 and report.errors[0].line == 52
+    assert not report.applied
+    assert not Filer.objects.exists() and not CmecfAccount.objects.exists()
+
+
+def test_utf8_with_bom_is_read(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "José Müller,jose@example.com,mullerj,,,no,no\n").encode())
+    report = run(path)
+    assert report.encoding == "utf-8-sig" and report.applied
+    assert Filer.objects.get().name == "José Müller"
+
+
+def test_windows_1252_is_read(tmp_path):
+    report = run(roster(tmp_path, "José Müller,jose@example.com,mullerj,,,no,no\n", encoding="cp1252"))
+    assert report.encoding == "cp1252" and report.applied
+    assert CmecfAccount.objects.get().cmecf_name == "José Müller"
+
+
+def test_a_file_in_neither_encoding_is_refused(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(HEADER.encode() + b"Jos\x81 M\x8fller,jose@example.com,mullerj,,,no,no\n")
+    with pytest.raises(ImportError_, match="neither UTF-8 nor Windows-1252"):
+        run(path)
+
+
+def test_example_roster_in_docs_imports_cleanly():
+    path = Path(__file__).resolve().parents[2] / "docs" / "examples" / "roster.csv"
+    report = run(path)
+    assert report.ok and report.created == 5
