@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from accounts.readiness import NEEDS_ACTION, Readiness
@@ -126,7 +127,7 @@ class CourtTable(tables.Table):
     def render_last_announcement_at(self, record):
         found = self.announcements.get(record.id)
         if not found:
-            return format_html('<span class="muted">none yet</span>')
+            return mark_safe('<span class="muted">none yet</span>')
         label, sent_at = found
         local = timezone.localtime(sent_at, record.tzinfo)
         return format_html("{}<br><span class=\"muted\">{}</span>", label, local.strftime("%Y-%m-%d %H:%M %Z"))
