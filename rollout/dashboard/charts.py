@@ -13,8 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from rollout.dashboard.selectors import BurnUp
 
-WIDTH, HEIGHT = 760, 280
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 16, 36
+WIDTH, HEIGHT = 1000, 300
+LEFT, RIGHT, TOP, BOTTOM = 70, 24, 24, 36
 # A projection further out than this is not drawn (the text still gives the date).
 MAX_PROJECTION_DAYS = 3 * 365
 
@@ -83,12 +83,12 @@ def burnup_svg(burnup: BurnUp) -> SafeString:
         'preserveAspectRatio="xMidYMid meet">'
         '<title id="burnup-title">Linked accounts since go-live</title><desc id="burnup-desc">{}</desc>'
         '{}<line class="goal" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-        '<text class="goal-label" x="{}" y="{}" text-anchor="end">registered {}</text>'
+        '<text class="goal-label" x="{}" y="{}">registered {}</text>'
         '<polyline class="linked" points="{}"/>{}{}'
         '<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/></svg>',
         WIDTH, HEIGHT, desc, ticks,
         LEFT, WIDTH - RIGHT, _f(y(burnup.registered)), _f(y(burnup.registered)),
-        WIDTH - RIGHT - 4, _f(y(burnup.registered) + 14), intcomma(burnup.registered),
+        LEFT + 6, _f(y(burnup.registered) - 5), intcomma(burnup.registered),
         line, projection, xticks,
         LEFT, WIDTH - RIGHT, _f(y(0)), _f(y(0)),
     )

@@ -52,7 +52,7 @@ def progress_html(pct: float, label: str = "linked"):
     """A progress bar with its value as text beside it (the bar itself is hidden from screen readers)."""
     return format_html(
         '<span class="progress"><span class="bar" aria-hidden="true"><span style="width:{}%"></span></span>'
-        '<span class="pct">{}% {}</span></span>',
+        '<span class="pct">{}%<span class="visually-hidden"> {}</span></span></span>',
         f"{min(max(pct, 0), 100):.1f}", f"{pct:.1f}", label,
     )
 
@@ -60,12 +60,12 @@ def progress_html(pct: float, label: str = "linked"):
 class CourtTable(tables.Table):
     """The overview's table of courts (rows from `selectors.courts_with_rollout`)."""
 
-    name = tables.Column(verbose_name="Court", order_by=("name", "court_id"))
+    name = tables.Column(verbose_name="Court", order_by=("name", "court_id"), attrs={"td": {"class": "court-name"}})
     court_type = tables.Column(verbose_name="Type")
     circuit = tables.Column(verbose_name="Circuit", order_by=("circuit", "name"))
-    golive_date = tables.Column(verbose_name="NextGen go-live", empty_values=())
+    golive_date = tables.Column(verbose_name="NextGen go-live", empty_values=(), attrs={"td": {"class": "nowrap"}})
     days = tables.Column(verbose_name="Days until / since", accessor="golive_date", empty_values=(),
-                         order_by="golive_date")
+                         order_by="golive_date", attrs={"td": {"class": "nowrap"}})
     display_status = tables.Column(verbose_name="Status", order_by=("display_status", "name"))
     registered = tables.Column(verbose_name="Registered", attrs={"th": {"class": "num"}, "td": {"class": "num"}},
                                order_by=("registered", "name"))
@@ -98,7 +98,7 @@ class CourtTable(tables.Table):
 
     def render_name(self, record):
         url = reverse("dashboard:court", args=[record.court_id.lower()])
-        return format_html('<a href="{}">{}</a> <span class="code">{}</span>', url, record.name, record.court_id)
+        return format_html('<span><a href="{}">{}</a> <span class="code">{}</span></span>', url, record.name, record.court_id)
 
     def render_court_type(self, record):
         return record.get_court_type_display()
@@ -140,7 +140,7 @@ class AccountTable(tables.Table):
     login = tables.Column(verbose_name="CM/ECF login")
     email = tables.Column(verbose_name="Email", accessor="filer__email", order_by=("filer__email", "login"))
     readiness = tables.Column(verbose_name="Readiness", order_by=("readiness", "login"))
-    linked_at = tables.Column(verbose_name="Linked", empty_values=())
+    linked_at = tables.Column(verbose_name="Linked (court time)", empty_values=(), attrs={"td": {"class": "nowrap"}})
 
     class Meta:
         template_name = TABLE_TEMPLATE
@@ -160,7 +160,7 @@ class AccountTable(tables.Table):
 
     def render_filer(self, record):
         if record.cmecf_name and record.cmecf_name != record.filer.name:
-            return format_html('{}<br><span class="muted">CM/ECF: {}</span>', record.filer.name, record.cmecf_name)
+            return format_html('<span>{}<br><span class="muted">CM/ECF: {}</span></span>', record.filer.name, record.cmecf_name)
         return record.filer.name
 
     def render_readiness(self, value):
