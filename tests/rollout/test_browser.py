@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from accounts.counts import court_counts_refresh
 from accounts.models import CourtAdministrator
@@ -52,10 +53,13 @@ def montana_world(transactional_db):
     CourtAdministrator.objects.get_or_create(user=user, court=bankruptcy)
     court_with_accounts(utah_court(), live_on=dt.date(2020, 2, 1))  # someone else's court
     court_counts_refresh()
+    # Playwright's event loop gives the test its own context, so the connection opened here would
+    # otherwise outlive the test and keep PostgreSQL from dropping the test database.
+    connections.close_all()
     return montana
 
 
-def test_court_administrator_filters_opens_a_court_and_downloads_its_csv(chromium, live_server, montana_world, tmp_path):
+def test_court_administrator_filters_opens_a_court_and_downloads_its_csv(montana_world, live_server, chromium, tmp_path):
     shots = Path(settings.VAR_DIR) / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
