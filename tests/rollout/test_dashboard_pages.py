@@ -231,3 +231,16 @@ def test_court_administrator_lands_on_the_overview_after_log_in(client, courts):
     response = client.post(reverse("login"), {"username": "montana-admin", "password": "correct horse battery staple"}, follow=True)
     assert response.request["PATH_INFO"] == "/"
     assert _court_ids(response) == ["MTDC"]
+
+
+def test_a_bad_filter_value_is_named_and_the_rest_still_applies(admin_client, courts):
+    response = admin_client.get("/?golive_from=someday&circuit=10")
+    assert response.status_code == 200
+    assert "Enter a valid date." in response.content.decode()
+    assert _court_ids(response) == ["UTDC"]
+
+
+def test_accounts_page_beyond_the_last_shows_the_last_page(admin_client, courts):
+    response = admin_client.get("/courts/mtdc/?page=999")
+    assert response.status_code == 200
+    assert response.context["table"].page.number == 1
