@@ -86,7 +86,12 @@ def _flag(rng: random.Random, court_ids: list[int]) -> None:
         cmecf_account_set_name_review(CmecfAccount.objects.get(pk=pk), rng.choice(["", "flagged", "verified"]))
 
 
-OPERATIONS = [_link, _link, _unlink, _import, _upgrade, _flag]
+def _recount(rng: random.Random, court_ids: list[int]) -> None:
+    """The nightly safety-net recount of many courts, running while the writers work."""
+    court_counts_refresh(rng.sample(court_ids, len(court_ids)))
+
+
+OPERATIONS = [_link, _link, _unlink, _import, _upgrade, _flag, _recount]
 
 
 def _worker(seed: int, court_ids: list[int], errors: list[BaseException]) -> None:
@@ -125,3 +130,30 @@ def test_stored_counts_equal_a_live_recount_after_concurrent_links_unlinks_and_i
     assert _nonzero(stored_readiness_counts()) == _nonzero(live)
     assert sum(sum(per.values()) for per in live.values()) > 15 * 3  # the imports happened
     assert Court.objects.count() == 3
+
+
+def _recount_many(seed: int, court_ids: list[int], errors: list[BaseException]) -> None:
+    rng = random.Random(seed)
+    try:
+        for _ in range(40):
+            _retrying(court_counts_refresh, rng.sample(court_ids, 6))
+    except BaseException as exc:
+        errors.append(exc)
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_recounts_of_overlapping_courts_never_deadlock():
+    """Each recount locks its courts' counter rows; locked in different orders, two recounts of
+    overlapping courts would wait on each other and PostgreSQL would abort one (a lost recount)."""
+    court_ids = [CourtFactory(court_id=f"D{i:02d}DC", name=f"Deadlock District {i}").id for i in range(20)]
+    court_counts_refresh(court_ids)
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_recount_many, args=(seed, court_ids, errors))
+               for seed in range(3 if connection.vendor == "sqlite" else 10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
