@@ -78,6 +78,10 @@ def burnup_svg(burnup: BurnUp) -> SafeString:
         )
     desc = (f"{intcomma(burnup.linked)} of {intcomma(burnup.registered)} accounts linked since "
             f"{start.isoformat()}; pace {burnup.pace_per_day:.1f} a day over the last 30 days.")
+    legend = format_html(
+        '<figcaption><span class="key linked"></span> linked (cumulative) <span class="key goal"></span> registered{}</figcaption>',
+        mark_safe(' <span class="key projection"></span> projection at the current pace') if project else "",
+    )
     return format_html(
         '<svg class="burnup" viewBox="0 0 {} {}" role="img" aria-labelledby="burnup-title burnup-desc" '
         'preserveAspectRatio="xMidYMid meet">'
@@ -85,10 +89,10 @@ def burnup_svg(burnup: BurnUp) -> SafeString:
         '{}<line class="goal" x1="{}" x2="{}" y1="{}" y2="{}"/>'
         '<text class="goal-label" x="{}" y="{}">registered {}</text>'
         '<polyline class="linked" points="{}"/>{}{}'
-        '<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/></svg>',
+        '<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/></svg>{}',
         WIDTH, HEIGHT, desc, ticks,
         LEFT, WIDTH - RIGHT, _f(y(burnup.registered)), _f(y(burnup.registered)),
         LEFT + 6, _f(y(burnup.registered) - 5), intcomma(burnup.registered),
         line, projection, xticks,
-        LEFT, WIDTH - RIGHT, _f(y(0)), _f(y(0)),
+        LEFT, WIDTH - RIGHT, _f(y(0)), _f(y(0)), legend,
     )
