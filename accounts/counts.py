@@ -53,7 +53,11 @@ def court_counts_refresh(court_ids: Iterable[int] | None = None) -> int:
         CourtReadinessCount.objects.bulk_create(
             [CourtReadinessCount(court_id=i) for i in ids if i not in existing], ignore_conflicts=True
         )
-        rows = {row.court_id: row for row in CourtReadinessCount.objects.select_for_update().filter(court_id__in=ids)}
+        # Lock in court order: two recounts of overlapping courts then never wait on each other in a cycle.
+        rows = {
+            row.court_id: row
+            for row in CourtReadinessCount.objects.select_for_update().filter(court_id__in=ids).order_by("court_id")
+        }
         fresh = {i: dict.fromkeys(set(_STORED.values()), 0) for i in ids}
         grouped = (
             CmecfAccount.objects.filter(court_id__in=ids)

@@ -140,5 +140,38 @@ def court_admin_user(username: str, *courts: Court):
 
 
 def superuser(username: str = "coordinator"):
-    user = UserFactory(username=username, is_superuser=True)
+    """A rollout coordinator who sees every court."""
+    return UserFactory(username=username, is_superuser=True, email=f"{username}@example.gov")
+
+
+# --- Dashboard personas (rollout dashboard) ------------------------------------------------------
+
+def utah_administrator():
+    """A staff user who administers the District of Utah only."""
+    user = UserFactory(username="utah-admin", email="clerk@utd.example.gov")
+    CourtAdministrator.objects.get_or_create(user=user, court=utah_court())
     return user
+
+
+def court_with_accounts(court: Court, *, live_on: dt.date | None, per_state: int = 1,
+                        linked_at: list[dt.datetime] | None = None, status: str | None = None) -> Court:
+    """Give `court` a go-live (live from `live_on`, or scheduled a year ahead when None) and
+    `per_state` CM/ECF accounts in each readiness state, plus one linked account per `linked_at`.
+    Call `accounts.counts.court_counts_refresh()` afterwards to store the counts."""
+    day = live_on or dt.date.today() + dt.timedelta(days=365)
+    GoLiveFactory(court=court, go_live_date=day, status=status or (GoLiveStatus.LIVE if live_on else GoLiveStatus.SCHEDULED))
+    tag = court.court_id.lower()
+    for i in range(per_state):
+        good = PacerAccountFactory(username=f"{tag}-good-{i}", holder_name=f"Ready Filer {tag} {i}")
+        CmecfAccountFactory(court=court, login=f"{tag}ready{i}", cmecf_name=f"Ready Filer {tag} {i}",
+                            filer=FilerFactory(name=f"Ready Filer {tag} {i}", email=f"ready.{tag}.{i}@example.com", pacer_account=good))
+        legacy = PacerAccountFactory(username=f"{tag}-legacy-{i}", holder_name=f"Legacy Filer {tag} {i}", created_on=dt.date(2009, 1, 5))
+        CmecfAccountFactory(court=court, login=f"{tag}legacy{i}", cmecf_name=f"Legacy Filer {tag} {i}",
+                            filer=FilerFactory(name=f"Legacy Filer {tag} {i}", email=f"legacy.{tag}.{i}@example.com", pacer_account=legacy))
+        CmecfAccountFactory(court=court, login=f"{tag}nopacer{i}", cmecf_name=f"No Pacer {tag} {i}",
+                            filer=FilerFactory(name=f"No Pacer {tag} {i}", email=f"nopacer.{tag}.{i}@example.com", pacer_account=None))
+    for i, when in enumerate(linked_at or []):
+        pacer = PacerAccountFactory(username=f"{tag}-linked-{i}", holder_name=f"Linked Filer {tag} {i}")
+        CmecfAccountFactory(court=court, login=f"{tag}linked{i}", cmecf_name=f"Linked Filer {tag} {i}", linked_at=when,
+                            filer=FilerFactory(name=f"Linked Filer {tag} {i}", email=f"linked.{tag}.{i}@example.com", pacer_account=pacer))
+    return court

@@ -1,0 +1,91 @@
+"""CSV (streamed) and XLSX (openpyxl write-only) exports of exactly what a filtered table shows.
+
+Memory stays flat in the number of rows: CSV rows are generated while the response streams, from a
+database iterator read in chunks; XLSX rows go through openpyxl's write-only workbook, which spools
+them to a temporary file, and the finished file is streamed from disk.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from typing import Iterable, Iterator
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from accounts.readiness import Readiness
+from courts.models import Court, CourtType, GoLiveStatus
+from rollout.dashboard.tables import days_from_golive
+
+CHUNK = 2000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text a spreadsheet would run as a formula is prefixed with a quote (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def generate() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(header)  # BOM: Excel then reads the file as UTF-8
+        for row in rows:
+            yield writer.writerow([safe_cell("" if v is None else v) for v in row])
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_response(filename: str, sheet: str, header: list[str], rows: Iterable[list]) -> FileResponse:
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet[:31])
+    worksheet.append(header)
+    for row in rows:
+        worksheet.append([safe_cell(v) for v in row])
+    spool = tempfile.TemporaryFile()
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+COURT_HEADER = ["Court id", "Court", "Type", "Circuit", "NextGen go-live", "Days until / since", "Status",
+                "Registered", "Linked", "% linked", "Need action", "Last announcement", "Last announcement sent"]
+
+
+def court_rows(courts, *, now: dt.datetime, announcements: dict) -> Iterator[list]:
+    for court in courts:
+        kind, sent_at = announcements.get(court.id, ("", None))
+        yield [
+            court.court_id, court.name, CourtType(court.court_type).label if court.court_type in CourtType.values else court.court_type,
+            court.circuit, court.golive_date, days_from_golive(court.golive_date, court.local_today(now)),
+            GoLiveStatus(court.display_status).label, court.registered, court.linked, round(court.pct_linked, 1),
+            court.needs_action, kind, timezone.localtime(sent_at, court.tzinfo).replace(tzinfo=None) if sent_at else None,
+        ]
+
+
+ACCOUNT_HEADER = ["Filer", "Name in CM/ECF", "CM/ECF login", "Email", "Readiness", "Linked at (court time)"]
+
+
+def account_rows(accounts, court: Court) -> Iterator[list]:
+    tz = court.tzinfo
+    for account in accounts.iterator(chunk_size=CHUNK):
+        yield [
+            account.filer.name, account.cmecf_name, account.login, account.filer.email,
+            Readiness.label_of(account.readiness),
+            timezone.localtime(account.linked_at, tz).replace(tzinfo=None) if account.linked_at else None,
+        ]

@@ -1,0 +1,75 @@
+"""What the overview and court pages filter on (django-filter); every field is labelled for screen readers."""
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from accounts.models import CmecfAccount
+from accounts.readiness import Readiness
+from courts.models import Court, CourtType, GoLiveStatus
+
+CIRCUITS = [(c, "Federal Circuit" if c == "FC" else "D.C. Circuit" if c == "DC" else f"Circuit {int(c)}")
+            for c in [f"{n:02d}" for n in range(1, 12)] + ["DC", "FC"]]
+
+
+class CourtFilter(django_filters.FilterSet):
+    """Filters over `selectors.courts_with_rollout` (status is the displayed, clock-aware status)."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search name or code",
+                                  widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. Montana or mtd"}))
+    circuit = django_filters.ChoiceFilter(choices=CIRCUITS, label="Circuit", empty_label="All circuits")
+    court_type = django_filters.ChoiceFilter(choices=CourtType.choices, label="Type", empty_label="All types")
+    status = django_filters.ChoiceFilter(field_name="display_status", choices=GoLiveStatus.choices, label="Status",
+                                         empty_label="Any status")
+    golive_from = django_filters.DateFilter(field_name="golive_date", lookup_expr="gte", label="Go-live from",
+                                            widget=forms.DateInput(attrs={"type": "date"}))
+    golive_to = django_filters.DateFilter(field_name="golive_date", lookup_expr="lte", label="Go-live to",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = Court
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(title__icontains=value) | Q(court_id__icontains=value)
+            | Q(cmecf_code__iexact=value)
+        )
+
+
+class AccountFilter(django_filters.FilterSet):
+    """Filters over `selectors.court_accounts` (readiness is the annotated state)."""
+
+    readiness = django_filters.ChoiceFilter(choices=Readiness.choices, label="Readiness", empty_label="Every state")
+    q = django_filters.CharFilter(method="filter_q", label="Search name, login or email",
+                                  widget=forms.TextInput(attrs={"type": "search"}))
+
+    class Meta:
+        model = CmecfAccount
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(filer__name__icontains=value) | Q(cmecf_name__icontains=value)
+            | Q(login__icontains=value) | Q(filer__email__icontains=value.lower())
+        )
+
+    @property
+    def only_readiness(self) -> str | None:
+        """The readiness state when it is the only filter (its stored count is then the row count)."""
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        if data.get("readiness") and not (data.get("q") or "").strip():
+            return data["readiness"]
+        return None
+
+    @property
+    def is_unfiltered(self) -> bool:
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        return not data.get("readiness") and not (data.get("q") or "").strip()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from rollout.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("courts.csv", views.overview_csv, name="overview_csv"),
+    path("courts.xlsx", views.overview_xlsx, name="overview_xlsx"),
+    path("upcoming/", views.upcoming, name="upcoming"),
+    path("courts/<str:court_id>/", views.court_detail, name="court"),
+    path("courts/<str:court_id>/accounts.csv", views.court_csv, name="court_csv"),
+    path("courts/<str:court_id>/accounts.xlsx", views.court_xlsx, name="court_xlsx"),
+]
