@@ -7,6 +7,8 @@ from rollout import views
 admin.site.site_header = "NextGen CM/ECF rollout tracker"
 admin.site.site_title = "Rollout tracker admin"
 admin.site.index_title = "Courts, filers and go-lives"
+# The changelists here are wide (many columns); the sidebar would squeeze them into a scroll.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -97,7 +97,8 @@ def _csv_safe(value) -> str:
 
 @admin.register(CmecfAccount)
 class CmecfAccountAdmin(CourtScopedAdmin):
-    list_display = ("login", "court_code", "cmecf_name", "filer_name", "filer_email", "pacer_username",
+    # The filer's own name is on the filer page; the CM/ECF name is what the help desk compares.
+    list_display = ("login", "court_code", "cmecf_name", "filer_email", "pacer_username",
                     "readiness_label", "linked_at", "name_review")
     list_select_related = ("court", "filer", "filer__pacer_account")
     list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review")
@@ -124,10 +125,6 @@ class CmecfAccountAdmin(CourtScopedAdmin):
     @admin.display(description="court", ordering="court__court_id")
     def court_code(self, obj):
         return obj.court.court_id
-
-    @admin.display(description="filer", ordering="filer__name")
-    def filer_name(self, obj):
-        return obj.filer.name
 
     @admin.display(description="email")
     def filer_email(self, obj):
