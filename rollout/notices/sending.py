@@ -13,7 +13,7 @@ from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.mime import NoticeEmail
 from rollout.notices.rendering import TemplateCache, notice_context
 from rollout.notices.tokens import unsubscribe_url
 
@@ -137,7 +138,7 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
     return ""
 
 
-def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime) -> EmailMultiAlternatives:
+def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime) -> NoticeEmail:
     court, golive = row.court, row.golive
     unsubscribe = unsubscribe_url(row.filer_id, row.court_id) if row.kind == NoticeKind.REMINDER else ""
     context = notice_context(
@@ -149,11 +150,8 @@ def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache,
     if unsubscribe:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.filer.email], headers=headers
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+    return NoticeEmail(subject=subject, text=text, html=html, from_email=settings.DEFAULT_FROM_EMAIL,
+                       to=[row.filer.email], headers=headers)
 
 
 def _release(ids: list[int], claimed_by: str, *, error: str, final: bool, unpublish: bool = False) -> int:
@@ -215,8 +213,13 @@ def deliveries_send(
     throttle = _Throttle(settings.NOTICES_MAX_PER_SECOND)
     smtp = get_connection()
     position = 0
+    from django.db import connection
+
+    cursor = connection.cursor()
     try:
+        _async_commit(True)
         smtp.open()
+        send = _sender(smtp)
         for position, (row, state) in enumerate(to_send):
             try:
                 message = build_message(row, state, templates, now)
@@ -227,14 +230,14 @@ def deliveries_send(
                 continue
             throttle.wait()
             try:
-                smtp.send_messages([message])
+                send(message)
             except smtplib.SMTPException as exc:
                 if smtp_error_is_transient(exc):
                     raise
                 _finish(row, claimed_by, DeliveryState.FAILED, error=_error_text(exc))
                 result.failed += 1
                 continue
-            _finish(row, claimed_by, DeliveryState.SENT, message_id=message.extra_headers["Message-ID"])
+            _finish(row, claimed_by, DeliveryState.SENT, message_id=message.extra_headers["Message-ID"], cursor=cursor)
             result.sent += 1
     except SoftTimeLimitExceeded:
         result.released = _release(
@@ -256,6 +259,8 @@ def deliveries_send(
             return result
         raise TransientSendError(_error_text(exc)) from exc
     finally:
+        cursor.close()
+        _async_commit(False)
         try:
             smtp.close()
         except Exception:  # closing a dead connection must not hide the real error
@@ -263,9 +268,61 @@ def deliveries_send(
     return result
 
 
-def _finish(row: NoticeDelivery, claimed_by: str, state: str, *, error: str = "", message_id: str = "") -> None:
-    """Record one message's outcome at once, only if this run still holds the row."""
-    values: dict = {"state": state, "last_error": error}
+def _sender(backend):
+    """How to hand one message to the backend. With Django's SMTP backend, write the assembled bytes
+    straight to its open smtplib connection (the envelope sender is worked out once per chunk, not
+    parsed again per message); any other backend (files in var/mail, console, locmem) gets the
+    message through its usual `send_messages`."""
+    from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+    from django.core.mail.message import sanitize_address
+
+    if not isinstance(backend, SMTPBackend) or backend.connection is None:
+        return lambda message: backend.send_messages([message])
+    envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
+
+    def send(message) -> None:
+        recipients = [a if a.isascii() else sanitize_address(a, "utf-8") for a in message.to]
+        backend.connection.sendmail(envelope_from, recipients, message.message().as_bytes(linesep="\r\n"))
+
+    return send
+
+
+def _async_commit(on: bool) -> None:
+    """PostgreSQL: do not wait for the WAL flush on each per-message "sent" UPDATE.
+
+    Each message is recorded in its own commit right after the server accepted it; waiting for
+    the disk on every one would cost more than the SMTP exchange itself. An asynchronous commit is
+    still durable against the worker dying (the case the sweeper handles): only a crash of the
+    database server itself could lose the last few hundred milliseconds of "sent" marks, whose rows
+    would then be reclaimed and resent as identical duplicates (same Message-ID).
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
+
+
+_MARK_SENT_SQL = (
+    f"UPDATE {NoticeDelivery._meta.db_table} SET state = %s, sent_at = %s, message_id = %s, last_error = '' "
+    "WHERE id = %s AND claimed_by = %s AND state = %s"
+)
+
+
+def _finish(row: NoticeDelivery, claimed_by: str, state: str, *, error: str = "", message_id: str = "",
+            cursor=None) -> None:
+    """Record one message's outcome at once, only if this run still holds the row.
+
+    "Sent" is one plain UPDATE statement on the chunk's cursor (no ORM compile per message): it
+    runs once per email.
+    """
+    if state == DeliveryState.SENT and cursor is not None:
+        cursor.execute(_MARK_SENT_SQL, [DeliveryState.SENT, timezone.now(), message_id, row.id, claimed_by,
+                                        DeliveryState.SENDING])
+        return
     if state == DeliveryState.SENT:
-        values.update(sent_at=timezone.now(), message_id=message_id, last_error="")
-    NoticeDelivery.objects.filter(id=row.id, claimed_by=claimed_by, state=DeliveryState.SENDING).update(**values)
+        NoticeDelivery.objects.filter(id=row.id, claimed_by=claimed_by, state=DeliveryState.SENDING).update(
+            state=state, sent_at=timezone.now(), message_id=message_id, last_error="")
+        return
+    NoticeDelivery.objects.filter(id=row.id, claimed_by=claimed_by, state=DeliveryState.SENDING).update(
+        state=state, last_error=error)
