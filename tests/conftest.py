@@ -45,9 +45,14 @@ class SinkHandler:
     fail_4xx: int = 0
     refuse_5xx: set = field(default_factory=set)
     answered_4xx: int = 0
+    delay: float = 0.0  # seconds before answering DATA (a slow server, to catch a worker mid-chunk)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.fail_4xx > 0:
                 self.fail_4xx -= 1

@@ -212,7 +212,10 @@ def deliveries_send(
     templates.get(None, to_send[0][0].kind, court_ids={r.court_id for r, _ in to_send})  # load the rows once
     throttle = _Throttle(settings.NOTICES_MAX_PER_SECOND)
     smtp = get_connection()
-    position = 0
+    # Rows from this index on were not handed to the server: on an error they are given back. A row
+    # the server accepted but that could not be recorded stays "sending" for the sweeper (logged as
+    # a possible duplicate), never back to pending at once.
+    unsent_from = 0
     from django.db import connection
 
     cursor = connection.cursor()
@@ -221,6 +224,7 @@ def deliveries_send(
         smtp.open()
         send = _sender(smtp)
         for position, (row, state) in enumerate(to_send):
+            unsent_from = position
             try:
                 message = build_message(row, state, templates, now)
             except Exception as exc:  # a broken court template must not stop the other courts' messages
@@ -237,21 +241,22 @@ def deliveries_send(
                 _finish(row, claimed_by, DeliveryState.FAILED, error=_error_text(exc))
                 result.failed += 1
                 continue
+            unsent_from = position + 1
             _finish(row, claimed_by, DeliveryState.SENT, message_id=message.extra_headers["Message-ID"], cursor=cursor)
             result.sent += 1
     except SoftTimeLimitExceeded:
         result.released = _release(
-            [r.id for r, _ in to_send[position:]], claimed_by, error="Time limit reached; left for the next dispatch.",
+            [r.id for r, _ in to_send[unsent_from:]], claimed_by, error="Time limit reached; left for the next dispatch.",
             final=False, unpublish=True,
         )
         raise
     except Exception as exc:
         if not smtp_error_is_transient(exc):
-            result.released = _release([r.id for r, _ in to_send[position:]], claimed_by, error=_error_text(exc),
+            result.released = _release([r.id for r, _ in to_send[unsent_from:]], claimed_by, error=_error_text(exc),
                                        final=False, unpublish=True)
             raise
         result.released = _release(
-            [r.id for r, _ in to_send[position:]], claimed_by, error=_error_text(exc), final=final_attempt
+            [r.id for r, _ in to_send[unsent_from:]], claimed_by, error=_error_text(exc), final=final_attempt
         )
         if final_attempt:
             result.failed += result.released

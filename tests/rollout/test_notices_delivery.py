@@ -158,3 +158,106 @@ def test_worker_killed_mid_chunk_rows_are_reclaimed_and_sent_with_at_most_one_id
     accepted_before_the_crash = 3  # the only duplicates: identical, same Message-ID
     assert sent == 8
     assert len(smtp_sink.messages) == sent + accepted_before_the_crash
+
+
+def test_smtp_4xx_that_never_recovers_ends_failed_after_the_last_retry(smtp_sink, celery_worker, settings):
+    settings.NOTICES_RETRY_BACKOFF = 0.1
+    settings.NOTICES_MAX_RETRIES = 2
+    smtp_sink.fail_4xx = 1000
+    court, golive, accounts = live_court_with_filers(3)
+    notices_dispatch(on_go_live_day(court))
+    wait_for(lambda: NoticeDelivery.objects.filter(state=DeliveryState.FAILED).count() == 3, what="3 failed")
+    assert smtp_sink.messages == []
+    assert smtp_sink.answered_4xx == 3  # the first try and two retries, each stopped at the first message
+    assert all("451" in e for e in NoticeDelivery.objects.values_list("last_error", flat=True))
+
+
+def test_a_chunk_whose_broker_message_was_lost_is_published_again_by_the_sweeper(smtp_sink, celery_worker, settings):
+    from django.utils import timezone
+
+    court, golive, accounts = live_court_with_filers(4)
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS + 60)
+    from rollout.notices.dispatch import deliveries_create
+    from courts.selectors import court_ids_live
+
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live())
+    NoticeDelivery.objects.update(queued_at=long_ago)  # "published" long ago; the message never arrived
+    deliveries_reclaim_stale()
+    wait_for(lambda: len(smtp_sink.messages) == 4 and all_final(), what="4 messages")
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 4
+
+
+def test_a_real_worker_killed_mid_chunk_loses_nothing_and_duplicates_at_most_one_message(
+    smtp_sink, settings, tmp_path
+):
+    """A worker process gets SIGKILL while sending a chunk to a slow SMTP server; the sweeper takes
+    its rows back and another worker sends them. Counted at the sink, per recipient."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from rollout.celery import app
+
+    smtp_sink.delay = 0.15
+    court, golive, accounts = live_court_with_filers(12)
+    env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(settings.EMAIL_PORT),
+           "ROLLOUT_VAR_DIR": str(tmp_path / "worker-var"), "LOG_LEVEL": "WARNING"}
+    db = connections["default"].settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if str(app.conf.broker_url).startswith("filesystem://"):
+        # The subprocess reads its queue from <ROLLOUT_VAR_DIR>/celery/queue: publish there.
+        from tests.conftest import _celery_app_use_broker_options
+
+        folder = tmp_path / "worker-var" / "celery"
+        (folder / "queue").mkdir(parents=True)
+        (folder / "processed").mkdir()
+        _celery_app_use_broker_options(app, {"data_folder_in": str(folder / "queue"),
+                                             "data_folder_out": str(folder / "queue"),
+                                             "processed_folder": str(folder / "processed"), "store_processed": False})
+    else:
+        app.control.purge()
+    celery = Path(sys.executable).with_name("celery")
+    worker = subprocess.Popen(
+        [str(celery), "-A", "rollout", "worker", "-P", "solo", "-c", "1", "--without-mingle", "--without-gossip",
+         "--without-heartbeat", "--loglevel", "WARNING"],
+        env=env, cwd=str(Path(__file__).resolve().parents[2]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        notices_dispatch(on_go_live_day(court))  # one chunk of 12
+        wait_for(lambda: len(smtp_sink.messages) >= 4, timeout=120, what="the worker to be mid-chunk")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    received_before = len(smtp_sink.messages)
+    assert NoticeDelivery.objects.filter(state=DeliveryState.SENDING).exists()
+    assert received_before < 12
+
+    smtp_sink.delay = 0
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+                      shutdown_timeout=60):
+        later = timezone.now() + dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS + 1)
+        reclaimed = deliveries_reclaim_stale(later)
+        assert reclaimed
+        wait_for(lambda: all_final() and NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 12,
+                 what="every row sent")
+
+    per_recipient = smtp_sink.per_recipient()
+    duplicates = [address for address, n in per_recipient.items() if n == 2]
+    assert len(per_recipient) == 12 and max(per_recipient.values()) <= 2
+    assert len(duplicates) <= 1  # one crash: at most the one message accepted but not yet recorded
+    for address in duplicates:
+        first, second = smtp_sink.to(address)
+        assert first.message_id == second.message_id
+    assert len(smtp_sink.messages) == NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() + len(duplicates)
