@@ -11,6 +11,7 @@ validated model fields; nothing a user typed reaches a header unencoded.
 from __future__ import annotations
 
 import binascii
+import functools
 import secrets
 from email.header import Header
 from email.utils import formatdate
@@ -22,6 +23,19 @@ from django.core.mail.message import sanitize_address
 def _qp(text: str) -> bytes:
     """Quoted-printable with CRLF line ends (lines ≤ 76 chars: safe for any SMTP server)."""
     return binascii.b2a_qp(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"), istext=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _address_header(address: str) -> str:
+    """From/To header text for an address (Django's sanitize_address parses it: slow, so cached for
+    the sender; a plain ASCII recipient address passes as is)."""
+    return sanitize_address(address, "utf-8")
+
+
+def _recipient_header(address: str) -> str:
+    if address.isascii() and address.count("@") == 1 and not any(ch in address for ch in '<>,;"\r\n\t '):
+        return address
+    return sanitize_address(address, "utf-8")
 
 
 def _header_value(value: str) -> str:
@@ -72,8 +86,8 @@ class NoticeEmail(EmailMessage):
     def _build(self) -> _RawMIME:
         boundary = f"=_notice_{secrets.token_hex(12)}"
         lines = [
-            f"From: {sanitize_address(self.from_email, 'utf-8')}",
-            f"To: {', '.join(sanitize_address(a, 'utf-8') for a in self.to)}",
+            f"From: {_address_header(self.from_email)}",
+            f"To: {', '.join(_recipient_header(a) for a in self.to)}",
             f"Subject: {_header_value(self.subject)}",
             f"Date: {formatdate(usegmt=True)}",
         ]

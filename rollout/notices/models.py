@@ -36,14 +36,20 @@ class NoticeDelivery(models.Model):
     administrator's send-now, at most one a day), "date_changed_<GoLiveChange id>".
     """
 
-    filer = models.ForeignKey("accounts.Filer", on_delete=models.CASCADE, related_name="notice_deliveries")
-    court = models.ForeignKey("courts.Court", on_delete=models.CASCADE, related_name="notice_deliveries")
-    golive = models.ForeignKey("courts.GoLive", on_delete=models.CASCADE, related_name="notice_deliveries")
+    # Few indexes on purpose: marking a row sent (one UPDATE per email) rewrites an entry in every
+    # index whose predicate the row matches. filer and court are covered by the composite indexes
+    # below; golive and change are only used by rare cascades.
+    filer = models.ForeignKey("accounts.Filer", on_delete=models.CASCADE, related_name="notice_deliveries",
+                              db_index=False)
+    court = models.ForeignKey("courts.Court", on_delete=models.CASCADE, related_name="notice_deliveries",
+                              db_index=False)
+    golive = models.ForeignKey("courts.GoLive", on_delete=models.CASCADE, related_name="notice_deliveries",
+                               db_index=False)
     change = models.ForeignKey(
-        "courts.GoLiveChange", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "courts.GoLiveChange", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         help_text="For a date-changed notice: the change it announces.",
     )
-    kind = models.CharField(max_length=16, choices=NoticeKind.choices, db_index=True)
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
     notice = models.CharField(max_length=48, help_text="Occurrence key: prepare, golive, reminder_7, date_changed_12 …")
     variant = models.CharField(
         max_length=16, blank=True, help_text="The recipient's readiness when the delivery was created."
@@ -56,7 +62,7 @@ class NoticeDelivery(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         help_text="The administrator who sent it now; empty when the schedule did.",
     )
     queued_at = models.DateTimeField(
@@ -64,7 +70,7 @@ class NoticeDelivery(models.Model):
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True, help_text="The send task run that claimed the row.")
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True, help_text="Message-ID header, derived from the row id.")
 
@@ -76,8 +82,9 @@ class NoticeDelivery(models.Model):
             models.UniqueConstraint(fields=["filer", "court", "notice"], name="one_delivery_per_filer_court_notice")
         ]
         indexes = [
-            models.Index(fields=["state", "queued_at"], name="notice_state_queued"),
-            models.Index(fields=["state", "claimed_at"], name="notice_state_claimed"),
+            # Partial: a row leaves them once sent, so the per-email UPDATE does not touch them.
+            models.Index(fields=["queued_at"], condition=Q(state="pending"), name="notice_pending_queued"),
+            models.Index(fields=["claimed_at"], condition=Q(state="sending"), name="notice_sending_claimed"),
             models.Index(fields=["court", "notice", "state"], name="notice_court_notice_state"),
         ]
 

@@ -5,6 +5,7 @@ See the package docstring (`rollout.notices`) for how this keeps "once per recip
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import smtplib
 import time
@@ -35,10 +36,14 @@ class TransientSendError(Exception):
 
 
 def message_id_domain() -> str:
-    if settings.NOTICES_MESSAGE_ID_DOMAIN:
-        return settings.NOTICES_MESSAGE_ID_DOMAIN
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "localhost"
+    return _message_id_domain(settings.NOTICES_MESSAGE_ID_DOMAIN, settings.DEFAULT_FROM_EMAIL)
+
+
+@functools.lru_cache(maxsize=8)
+def _message_id_domain(configured: str, from_email: str) -> str:
+    if configured:
+        return configured
+    return parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
 
 
 def message_id_for(delivery_id: int, court_code: str) -> str:
@@ -216,11 +221,10 @@ def deliveries_send(
     # the server accepted but that could not be recorded stays "sending" for the sweeper (logged as
     # a possible duplicate), never back to pending at once.
     unsent_from = 0
-    from django.db import connection
-
-    cursor = connection.cursor()
+    recorder = _SentRecorder(claimed_by)
     try:
         _async_commit(True)
+        recorder.open()
         smtp.open()
         send = _sender(smtp)
         for position, (row, state) in enumerate(to_send):
@@ -228,10 +232,12 @@ def deliveries_send(
             try:
                 message = build_message(row, state, templates, now)
             except Exception as exc:  # a broken court template must not stop the other courts' messages
+                recorder.settle()
                 log.exception("notice delivery %s could not be rendered", row.id)
                 _finish(row, claimed_by, DeliveryState.FAILED, error=f"Rendering failed: {_error_text(exc)}")
                 result.failed += 1
                 continue
+            recorder.settle()  # the previous message is recorded before this one goes out
             throttle.wait()
             try:
                 send(message)
@@ -242,15 +248,18 @@ def deliveries_send(
                 result.failed += 1
                 continue
             unsent_from = position + 1
-            _finish(row, claimed_by, DeliveryState.SENT, message_id=message.extra_headers["Message-ID"], cursor=cursor)
+            recorder.sent(row, message.extra_headers["Message-ID"])
             result.sent += 1
+        recorder.close()
     except SoftTimeLimitExceeded:
+        recorder.close(quiet=True)
         result.released = _release(
             [r.id for r, _ in to_send[unsent_from:]], claimed_by, error="Time limit reached; left for the next dispatch.",
             final=False, unpublish=True,
         )
         raise
     except Exception as exc:
+        recorder.close(quiet=True)
         if not smtp_error_is_transient(exc):
             result.released = _release([r.id for r, _ in to_send[unsent_from:]], claimed_by, error=_error_text(exc),
                                        final=False, unpublish=True)
@@ -264,7 +273,7 @@ def deliveries_send(
             return result
         raise TransientSendError(_error_text(exc)) from exc
     finally:
-        cursor.close()
+        recorder.close(quiet=True)
         _async_commit(False)
         try:
             smtp.close()
@@ -306,6 +315,60 @@ def _async_commit(on: bool) -> None:
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
+
+
+class _SentRecorder:
+    """Marks each accepted message sent, one UPDATE per email, before the next one goes out.
+
+    On PostgreSQL the UPDATE is pipelined (psycopg pipeline mode): it is sent at once and its
+    completion awaited (`settle`) just before the next message is handed to the SMTP server, so
+    rendering the next message overlaps with the database's work while the rule "never two
+    accepted-but-unrecorded messages" still holds. Elsewhere it is a plain execute.
+    """
+
+    def __init__(self, claimed_by: str) -> None:
+        self.claimed_by = claimed_by
+        self._cursor = None
+        self._raw = None
+        self._pipeline = None
+        self._pending = False
+
+    def open(self) -> None:
+        from django.db import connection
+
+        self._cursor = connection.cursor()
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self._raw = connection.connection
+            self._pipeline_cm = self._raw.pipeline()
+            self._pipeline = self._pipeline_cm.__enter__()
+
+    def sent(self, row: NoticeDelivery, message_id: str) -> None:
+        params = [DeliveryState.SENT, timezone.now(), message_id, row.id, self.claimed_by, DeliveryState.SENDING]
+        if self._pipeline is not None:
+            self._raw.execute(_MARK_SENT_SQL, params)
+            self._pending = True
+        else:
+            self._cursor.execute(_MARK_SENT_SQL, params)
+
+    def settle(self) -> None:
+        if self._pipeline is not None and self._pending:
+            self._pipeline.sync()
+            self._pending = False
+
+    def close(self, quiet: bool = False) -> None:
+        try:
+            if self._pipeline is not None:
+                self._pipeline = None
+                self._pending = False
+                self._pipeline_cm.__exit__(None, None, None)  # syncs: the last message is recorded here
+        except Exception:
+            if not quiet:
+                raise
+            log.exception("could not record the last sent notice; the sweeper will reclaim it")
+        finally:
+            if self._cursor is not None:
+                self._cursor.close()
+                self._cursor = None
 
 
 _MARK_SENT_SQL = (
