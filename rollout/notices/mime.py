@@ -20,9 +20,14 @@ from django.core.mail import EmailMessage
 from django.core.mail.message import sanitize_address
 
 
-def _qp(text: str) -> bytes:
-    """Quoted-printable with CRLF line ends (lines ≤ 76 chars: safe for any SMTP server)."""
-    return binascii.b2a_qp(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"), istext=True)
+def _encode_part(text: str) -> tuple[str, bytes]:
+    """(Content-Transfer-Encoding, body with CRLF line ends). Plain ASCII with short lines goes as
+    7bit (readable as is, e.g. in var/mail/); anything else quoted-printable (lines ≤ 76 chars,
+    safe for any SMTP server)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii() and all(len(line) <= 900 for line in text.split("\n")):
+        return "7bit", text.replace("\n", "\r\n").encode("ascii")
+    return "quoted-printable", binascii.b2a_qp(text.replace("\n", "\r\n").encode("utf-8"), istext=True)
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,19 +98,21 @@ class NoticeEmail(EmailMessage):
         ]
         for name, value in self.extra_headers.items():
             lines.append(f"{name}: {_header_value(value)}")
+        text_cte, text = _encode_part(self.body)
+        html_cte, html = _encode_part(self.html)
         lines += [
             "MIME-Version: 1.0",
             f'Content-Type: multipart/alternative; boundary="{boundary}"',
             "",
             f"--{boundary}",
             'Content-Type: text/plain; charset="utf-8"',
-            "Content-Transfer-Encoding: quoted-printable",
+            f"Content-Transfer-Encoding: {text_cte}",
             "",
         ]
         head = "\r\n".join(lines).encode("ascii") + b"\r\n"
         middle = (
             f"\r\n--{boundary}\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+            f"Content-Transfer-Encoding: {html_cte}\r\n\r\n"
         ).encode("ascii")
         tail = f"\r\n--{boundary}--\r\n".encode("ascii")
-        return _RawMIME(head + _qp(self.body) + middle + _qp(self.html) + tail)
+        return _RawMIME(head + text + middle + html + tail)

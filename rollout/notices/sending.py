@@ -291,7 +291,8 @@ def _sender(backend):
     from django.core.mail.message import sanitize_address
 
     if not isinstance(backend, SMTPBackend) or backend.connection is None:
-        return lambda message: backend.send_messages([message])
+        # Files, console, locmem: a backend instance per message, so var/mail/ holds one file each.
+        return lambda message: get_connection().send_messages([message])
     envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
 
     def send(message) -> None:

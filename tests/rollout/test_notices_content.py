@@ -139,3 +139,9 @@ def test_reminder_carries_one_click_unsubscribe_headers_and_the_go_live_notice_d
     assert str(reminder["List-Unsubscribe"]).strip().startswith("<https://rollout.example.gov/notices/unsubscribe/")
     assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert golive["List-Unsubscribe"] is None
+
+
+def test_a_name_with_accents_arrives_intact_in_both_parts(smtp_sink):
+    msg, text, html = go_live_message(smtp_sink, name="José Ñúñez-Kealoha")
+    assert "Dear José Ñúñez-Kealoha," in text
+    assert "José Ñúñez-Kealoha" in html
