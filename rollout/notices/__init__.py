@@ -32,7 +32,11 @@ with `transaction.on_commit` so a worker never looks for rows not yet committed)
   then read back only rows claimed by this run. The same chunk published twice, a task
   redelivered after its rows were sent, or a retry racing a resend: the second claimer gets 0 rows.
 - One SMTP connection per chunk; each message is marked sent right after the server accepted it
-  (one UPDATE guarded by `claimed_by`), so at most one message per crash is unrecorded.
+  (one UPDATE guarded by `claimed_by`), and that UPDATE has completed before the next message is
+  handed to the server, so at most one message per crash is unrecorded. On PostgreSQL the UPDATE
+  is pipelined (it runs while the next message renders) with synchronous_commit off: durable
+  against the worker dying; only a crash of the database server could lose the last few "sent"
+  marks, which the sweeper then resends as identical messages.
 - Every message has `Message-ID: <delivery-<id>.<court>@<domain>>`, the same on every attempt.
 - SMTP 4xx and connection errors: the unsent rows go back to pending and the task retries with
   exponential backoff (capped at NOTICES_RETRY_BACKOFF_MAX, NOTICES_MAX_RETRIES times); after the
@@ -54,6 +58,9 @@ broker message) are published again after NOTICES_REQUEUE_AFTER_SECONDS.
 Date changes. `signals.py` listens to `courts.signals.golive_date_changed`: filers already sent a
 prepare or go-live notice for that court get a "date_changed_<change id>" row, published on commit.
 A postponement without a new date (a GoLiveChange whose status becomes postponed) does the same.
+
+Speed. Messages are assembled by `mime.py` (the email package's generator cost more than the SMTP
+exchange); `bench_notices` compares the whole path with a bare smtplib loop.
 
 Admin. `services.notice_send_now(golive, kind, user)` and `notice_send_reminder_now(account ids,
 user)` create rows now (scoped to the user's courts). Templates are editable per court with
