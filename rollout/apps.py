@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class RolloutConfig(AppConfig):
     name = "rollout"
     verbose_name = "Rollout"
+
+    def ready(self) -> None:
+        # Notices react to go-live changes (courts.signals) without courts importing rollout.
+        from rollout.notices import signals  # noqa: F401

@@ -8,3 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rollout.settings")
 app = Celery("rollout")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Tasks in packages below the apps (autodiscovery only looks at `<app>.tasks`).
+app.autodiscover_tasks(["rollout.notices"])

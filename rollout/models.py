@@ -1,0 +1,2 @@
+# The rollout app's models. Notices live in rollout/notices/models.py.
+from rollout.notices.models import AdminDigest, NoticeDelivery, NoticeTemplate, NoticeUnsubscribe  # noqa: F401

@@ -166,6 +166,27 @@ CELERY_BEAT_SCHEDULE: dict = {
 NOTICES_DISPATCH_INTERVAL_SECONDS = env_float("NOTICES_DISPATCH_INTERVAL_SECONDS", 300.0, minimum=10.0)
 NOTICES_CHUNK_SIZE = env_int("NOTICES_CHUNK_SIZE", 200, minimum=1)
 NOTICES_MAX_PER_SECOND = env_float("NOTICES_MAX_PER_SECOND", 0.0, minimum=0.0)  # 0 = no cap
+# How late a missed notice may still go out (beat down, tracker started late); prepare notices stay
+# due until go-live whatever this says.
+NOTICES_CATCH_UP_DAYS = env_int("NOTICES_CATCH_UP_DAYS", 14, minimum=0)
+NOTICES_SEND_TIME_LIMIT = env_int("NOTICES_SEND_TIME_LIMIT", 600, minimum=10)
+# A row still "sending" this long after its claim belongs to a sender that died: the sweeper takes it
+# back. Must exceed the send task's hard time limit, so a live sender is never swept.
+NOTICES_CLAIM_TIMEOUT_SECONDS = env_int("NOTICES_CLAIM_TIMEOUT_SECONDS", NOTICES_SEND_TIME_LIMIT + 300, minimum=20)
+# A pending row published this long ago and still unclaimed lost its broker message: publish again.
+NOTICES_REQUEUE_AFTER_SECONDS = env_int("NOTICES_REQUEUE_AFTER_SECONDS", 2 * 3600, minimum=60)
+NOTICES_MAX_RETRIES = env_int("NOTICES_MAX_RETRIES", 6, minimum=0)
+NOTICES_RETRY_BACKOFF = env_float("NOTICES_RETRY_BACKOFF", 30.0, minimum=0.0)  # first retry after, seconds; doubles
+NOTICES_RETRY_BACKOFF_MAX = env_float("NOTICES_RETRY_BACKOFF_MAX", 600, minimum=1)
+NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS", 180, minimum=1)
+NOTICES_MESSAGE_ID_DOMAIN = env_str("NOTICES_MESSAGE_ID_DOMAIN", "")  # empty: the domain of DEFAULT_FROM_EMAIL
+CELERY_BEAT_SCHEDULE.update({
+    "notices-dispatch": {"task": "rollout.notices.tasks.dispatch", "schedule": NOTICES_DISPATCH_INTERVAL_SECONDS},
+    "notices-sweep": {"task": "rollout.notices.tasks.sweep", "schedule": NOTICES_DISPATCH_INTERVAL_SECONDS},
+    "notices-weekly-digest": {"task": "rollout.notices.tasks.weekly_digest", "schedule": 3600.0},
+})
+NOTICES_DIGEST_WEEKDAY = env_int("NOTICES_DIGEST_WEEKDAY", 0, minimum=0)  # 0 = Monday, in TIME_ZONE
+NOTICES_DIGEST_HOUR = env_int("NOTICES_DIGEST_HOUR", 7, minimum=0)
 
 # --- PACER feed ---------------------------------------------------------------------------------
 PACER_FEED_URL = env_str("PACER_FEED_URL", "https://pacer.uscourts.gov/file-case/court-cmecf-lookup/data.json")

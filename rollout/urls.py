@@ -16,4 +16,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("rollout.dashboard.urls")),
+    path("notices/", include("rollout.notices.urls")),
 ]

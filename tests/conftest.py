@@ -21,3 +21,159 @@ def feed_path():
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# --- Notices: a real SMTP sink and a real Celery worker ---------------------------------------------
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SinkMessage:
+    rcpt_tos: list
+    message_id: str
+    message: email.message.EmailMessage
+
+
+@dataclass
+class SinkHandler:
+    """aiosmtpd handler that keeps what it accepts and can be told to refuse.
+
+    `fail_4xx`: answer 451 to that many DATA commands, then accept again. `refuse_5xx`: addresses
+    whose messages get 550 every time. `count_only`: keep a count, not the messages (benchmarks).
+    """
+
+    messages: list = field(default_factory=list)
+    fail_4xx: int = 0
+    refuse_5xx: set = field(default_factory=set)
+    answered_4xx: int = 0
+    delay: float = 0.0  # seconds before answering DATA (a slow server, to catch a worker mid-chunk)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.fail_4xx > 0:
+                self.fail_4xx -= 1
+                self.answered_4xx += 1
+                return "451 4.3.0 Mailbox busy, try again later"
+            if any(rcpt.lower() in self.refuse_5xx for rcpt in envelope.rcpt_tos):
+                return "550 5.1.1 No such mailbox"
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.messages.append(SinkMessage(list(envelope.rcpt_tos), str(message["Message-ID"]), message))
+        return "250 2.0.0 OK"
+
+    def per_recipient(self) -> dict:
+        counts: dict = {}
+        for m in self.messages:
+            for rcpt in m.rcpt_tos:
+                counts[rcpt] = counts.get(rcpt, 0) + 1
+        return counts
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in m.rcpt_tos]
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on a free loopback port; Django's SMTP backend points at it."""
+    from aiosmtpd.controller import Controller
+
+    handler = SinkHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_loopback_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 10
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def _celery_app_use_broker_options(app, options) -> None:
+    """Point the Celery app at new transport options; drop pooled connections made with the old ones."""
+    app.conf.broker_transport_options = options
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
+def _celery_broker_per_test(tmp_path):
+    """With the filesystem broker, each test gets its own queue folders (nothing leaks between tests
+    or into var/celery). With Redis (REDIS_URL) the worker fixture purges the queue instead."""
+    from rollout.celery import app
+
+    if not str(app.conf.broker_url).startswith("filesystem://"):
+        yield
+        return
+    old = app.conf.broker_transport_options
+    folder = tmp_path / "celery"
+    (folder / "queue").mkdir(parents=True)
+    (folder / "processed").mkdir()
+    _celery_app_use_broker_options(app, {
+        "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"), "store_processed": False, "polling_interval": 0.1,
+    })
+    yield
+    _celery_app_use_broker_options(app, old)
+
+
+@pytest.fixture
+def celery_worker(settings):
+    """A real Celery worker (celery.contrib.testing) in a thread, on the configured broker.
+
+    Use with `@pytest.mark.django_db(transaction=True)`: the worker thread has its own database
+    connection and sees only committed data.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from rollout.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+                      shutdown_timeout=60) as worker:
+        yield worker
+
+
+def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition"):
+    """Poll until `predicate()` is true (bounded wait for the worker; not a timing assertion)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"Timed out waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite: a test database file (WAL, busy timeout) instead of shared-cache memory, so a worker
+    thread and the test thread can write at once (shared-cache memory answers "table is locked")."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")

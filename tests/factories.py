@@ -175,3 +175,37 @@ def court_with_accounts(court: Court, *, live_on: dt.date | None, per_state: int
         CmecfAccountFactory(court=court, login=f"{tag}linked{i}", cmecf_name=f"Linked Filer {tag} {i}", linked_at=when,
                             filer=FilerFactory(name=f"Linked Filer {tag} {i}", email=f"linked.{tag}.{i}@example.com", pacer_account=pacer))
     return court
+
+
+# --- Notices personas ------------------------------------------------------------------------------
+
+def hawaii_court() -> Court:
+    return CourtFactory(court_id="HIDC", cmecf_code="hid", name="District of Hawaii", state="Hawaii",
+                        time_zone="Pacific/Honolulu", circuit="09", login_url="https://ecf.hid.uscourts.gov",
+                        help_desk_phones=["808-541-1300"])
+
+
+def eastern_court() -> Court:
+    return CourtFactory(court_id="MDDC", cmecf_code="mdd", name="District of Maryland", state="Maryland",
+                        time_zone="America/New_York", circuit="04", login_url="https://ecf.mdd.uscourts.gov",
+                        help_desk_phones=["410-962-2600"])
+
+
+def filer_at(court: Court, *, name: str = "John Q. Attorney", email: str | None = None, state: str = "ready",
+             login: str | None = None) -> CmecfAccount:
+    """A filer with one CM/ECF login at `court`, set up to be in readiness `state`:
+    ready (individual, modern, names match), legacy, shared, no_pacer or name_mismatch."""
+    n = CmecfAccount.objects.count() + Filer.objects.count()
+    email = email or f"{name.split()[0].lower()}.{court.court_id.lower()}.{n}@example.com"
+    if state == "no_pacer":
+        filer = FilerFactory(name=name, email=email, pacer_account=None)
+    else:
+        pacer = PacerAccountFactory(
+            username=f"p-{email}", holder_name="Baker & Hall LLP" if state == "shared" else name,
+            account_type=PacerAccountType.SHARED if state == "shared" else PacerAccountType.INDIVIDUAL,
+            created_on=dt.date(2009, 3, 2) if state == "legacy" else dt.date(2016, 5, 1),
+        )
+        filer = FilerFactory(name=name, email=email, pacer_account=pacer)
+    cmecf_name = "Someone Else" if state == "name_mismatch" else name
+    return CmecfAccountFactory(filer=filer, court=court, login=login or f"l{n}{court.court_id.lower()}",
+                               cmecf_name=cmecf_name)

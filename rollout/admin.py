@@ -1,0 +1,242 @@
+"""Admin for notices: editable templates (preview, send a test to me), deliveries (resend failed,
+send a notice now). Every list and action is scoped to the courts the user administers."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template import TemplateSyntaxError
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from accounts.readiness import Readiness
+from accounts.selectors import court_ids_for_user, courts_for_user, user_administers
+from courts.models import GoLive
+from courts.selectors import rollout_current
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
+from rollout.notices.rendering import CONTEXT_HELP, TemplateSource, compile_source, default_source
+from rollout.notices.services import (
+    deliveries_resend,
+    notice_send_now,
+    notice_template_render_sample,
+    notice_template_send_test,
+)
+
+
+def _administers_any(user) -> bool:
+    return bool(user.is_active and user.is_staff and (user.is_superuser or court_ids_for_user(user)))
+
+
+class CourtScopedAdmin(admin.ModelAdmin):
+    """Visible to court administrators for their courts, to superusers for all."""
+
+    def has_module_permission(self, request) -> bool:
+        return _administers_any(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _administers_any(request.user) and (obj is None or self._may_touch(request.user, obj, view=True))
+
+    def _may_touch(self, user, obj, view: bool = False) -> bool:
+        if user.is_superuser:
+            return True
+        if obj.court_id is None:  # a default template: every court administrator may read it
+            return view
+        return user_administers(user, obj.court)
+
+    def scoped(self, request, qs):
+        ids = court_ids_for_user(request.user)
+        return qs if ids is None else qs.filter(court_id__in=ids)
+
+
+class NoticeTemplateForm(forms.ModelForm):
+    class Meta:
+        model = NoticeTemplate
+        fields = ["court", "kind", "subject", "text_body", "html_body"]
+        widgets = {"text_body": forms.Textarea(attrs={"rows": 24, "cols": 100}),
+                   "html_body": forms.Textarea(attrs={"rows": 24, "cols": 100})}
+
+    def clean(self):
+        data = super().clean()
+        for name in ("subject", "text_body", "html_body"):
+            if data.get(name):
+                try:
+                    compile_source(TemplateSource(**{**{"subject": "", "text_body": "", "html_body": ""}, name: data[name]}))
+                except TemplateSyntaxError as exc:
+                    self.add_error(name, f"Template error: {exc}")
+        return data
+
+
+@admin.register(NoticeTemplate)
+class NoticeTemplateAdmin(CourtScopedAdmin):
+    form = NoticeTemplateForm
+    list_display = ("kind", "court_label", "updated_at", "updated_by", "preview_link")
+    list_filter = ("kind",)
+    list_select_related = ("court", "updated_by")
+    change_form_template = None
+
+    @admin.display(description="Court")
+    def court_label(self, obj):
+        return obj.court.court_id if obj.court_id else "Default (all courts)"
+
+    @admin.display(description="Preview")
+    def preview_link(self, obj):
+        return format_html('<a href="{}">Preview</a>', reverse("admin:rollout_noticetemplate_preview", args=[obj.pk]))
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = court_ids_for_user(request.user)
+        return qs if ids is None else qs.filter(Q(court_id__in=ids) | Q(court__isnull=True))
+
+    def has_add_permission(self, request) -> bool:
+        return _administers_any(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is None:
+            return _administers_any(request.user)
+        return request.user.is_superuser if obj.court_id is None else user_administers(request.user, obj.court)
+
+    has_delete_permission = has_change_permission
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "court":
+            kwargs["queryset"] = courts_for_user(request.user)
+            kwargs["required"] = not request.user.is_superuser  # only a superuser edits the defaults
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """A new template starts from the shipped default of its kind (?kind=reminder)."""
+        initial = super().get_changeform_initial_data(request)
+        kind = request.GET.get("kind", NoticeKind.PREPARE)
+        if kind in NoticeKind.values:
+            source = default_source(kind)
+            initial.update(kind=kind, subject=source.subject, text_body=source.text_body, html_body=source.html_body)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if obj.court_id and not user_administers(request.user, obj.court):
+            raise PermissionDenied
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["subtitle"] = "Variables: " + "; ".join(f"{k} — {v}" for k, v in CONTEXT_HELP.items())
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def get_urls(self):
+        urls = [
+            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="rollout_noticetemplate_preview"),
+        ]
+        return urls + super().get_urls()
+
+    def preview_view(self, request, pk: int):
+        """Preview a template as a filer in a chosen readiness state sees it; POST sends it to me."""
+        template = get_object_or_404(self.get_queryset(request), pk=pk)
+        courts = courts_for_user(request.user)
+        court = template.court or courts.filter(golives__isnull=False).first() or courts.first()
+        if court is None:
+            raise PermissionDenied
+        readiness = request.POST.get("readiness") or request.GET.get("readiness") or Readiness.READY
+        if readiness not in Readiness.values:
+            readiness = Readiness.READY
+        source = TemplateSource(template.subject, template.text_body, template.html_body)
+        if request.method == "POST":
+            try:
+                address = notice_template_send_test(court, template.kind, source, request.user, readiness=readiness)
+                self.message_user(request, f"Test sent to {address}.", messages.SUCCESS)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
+            return HttpResponseRedirect(f"{request.path}?readiness={readiness}")
+        subject, text, html = notice_template_render_sample(court, template.kind, source, readiness=readiness)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Preview: {template}", "opts": self.model._meta, "template_obj": template, "court": court,
+            "subject": subject, "text": text, "html": html, "readiness": readiness,
+            "readiness_choices": Readiness.choices,
+        }
+        return TemplateResponse(request, "notices/admin_preview.html", context)
+
+
+class SendNowForm(forms.Form):
+    golive = forms.ModelChoiceField(queryset=GoLive.objects.none(), label="Court")
+    kind = forms.ChoiceField(choices=[(k, l) for k, l in NoticeKind.choices if k != NoticeKind.DATE_CHANGED])
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = GoLive.objects.filter(rollout=rollout_current()).select_related("court").order_by("court__name")
+        ids = court_ids_for_user(user)
+        self.fields["golive"].queryset = qs if ids is None else qs.filter(court_id__in=ids)
+        self.fields["golive"].label_from_instance = lambda g: f"{g.court.name} — {g.get_status_display()} {g.go_live_date or ''}"
+
+
+@admin.register(NoticeDelivery)
+class NoticeDeliveryAdmin(CourtScopedAdmin):
+    list_display = ("id", "filer_email", "court_code", "notice", "variant", "state", "attempts", "sent_at",
+                    "skip_reason", "error")
+    list_filter = ("state", "kind")
+    search_fields = ("filer__email", "notice", "message_id")
+    list_select_related = ("filer", "court")
+    show_full_result_count = False  # no COUNT(*) over a million rows per page
+    actions = ["resend_failed"]
+    readonly_fields = [f.name for f in NoticeDelivery._meta.fields]
+
+    @admin.display(description="Filer", ordering="filer__email")
+    def filer_email(self, obj):
+        return obj.filer.email
+
+    @admin.display(description="Court", ordering="court__court_id")
+    def court_code(self, obj):
+        return obj.court.court_id
+
+    @admin.display(description="Last error")
+    def error(self, obj):
+        return obj.last_error[:120]
+
+    def get_queryset(self, request):
+        return self.scoped(request, super().get_queryset(request))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Resend the selected failed deliveries")
+    def resend_failed(self, request, queryset):
+        count = deliveries_resend(list(queryset.filter(state=DeliveryState.FAILED)), request.user)
+        self.message_user(request, f"{count} failed deliveries queued to be sent again.", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path("send-now/", self.admin_site.admin_view(self.send_now_view), name="rollout_noticedelivery_send_now"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": "Notice deliveries",
+                         "subtitle": format_html('<a href="{}">Send a notice now…</a>',
+                                                 reverse("admin:rollout_noticedelivery_send_now"))}
+        return super().changelist_view(request, extra_context)
+
+    def send_now_view(self, request):
+        if not _administers_any(request.user):
+            raise PermissionDenied
+        form = SendNowForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            golive, kind = form.cleaned_data["golive"], form.cleaned_data["kind"]
+            try:
+                count = notice_send_now(golive, kind, request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, f"{NoticeKind(kind).label} for {golive.court.name}: "
+                                           f"{count} recipients queued.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:rollout_noticedelivery_changelist"))
+        context = {**self.admin_site.each_context(request), "title": "Send a notice now", "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "notices/admin_send_now.html", context)

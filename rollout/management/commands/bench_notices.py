@@ -1,0 +1,232 @@
+"""Benchmark: a go-live notice to N recipients through the real Celery path, against a bare smtplib loop.
+
+Steps: start a counting SMTP sink on loopback in its own process; create N filers at one bench court
+(bulk, chunked) and a go-live that started today; run the dispatch (rows + broker messages); start a
+real Celery worker (celery.contrib.testing, in this process) and time until every row is final;
+then send the same number of pre-rendered messages with a bare smtplib loop over one connection to
+the same sink. Prints messages/second for both, their ratio, broker messages published, and peak
+memory (ru_maxrss of this process, which runs the worker too). The bench data is deleted at the end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import resource
+import smtplib
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+BENCH_COURT = "BENCHDC"
+BENCH_DOMAIN = "bench.invalid"
+
+
+def _sink_process(port_value, counter, ready, stop) -> None:
+    """A counting SMTP server: accepts everything, keeps nothing but the count."""
+    import asyncio  # noqa: F401  (aiosmtpd needs an event loop in this process)
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server, session, envelope):
+            with counter.get_lock():
+                counter.value += 1
+            return "250 2.0.0 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    port_value.value = port
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Command(BaseCommand):
+    help = "Benchmark sending a go-live notice to N recipients through Celery against a bare smtplib loop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--recipients", type=int, default=10_000, help="How many filers get the notice (default 10,000).")
+        parser.add_argument("--bare-count", type=int, default=20_000,
+                            help="Messages the bare smtplib loop sends (default 20,000, at most --recipients).")
+        parser.add_argument("--concurrency", type=int, default=1,
+                            help="Worker concurrency = SMTP connections at once (default 1, like the bare loop).")
+
+    def handle(self, *args, recipients: int, bare_count: int, concurrency: int, **options):
+        if recipients < 1:
+            raise CommandError("--recipients must be at least 1.")
+        if concurrency < 1:
+            raise CommandError("--concurrency must be at least 1.")
+        from rollout.notices.models import NoticeDelivery
+
+        self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL.split('@')[-1]}  database: {settings.DATABASES['default']['ENGINE']}")
+        self.stdout.write(f"Memory at start: {_maxrss_mb():.0f} MB")
+        self._cleanup()
+
+        ctx = multiprocessing.get_context("spawn")
+        port, counter, ready, stop = ctx.Value("i", 0), ctx.Value("q", 0), ctx.Event(), ctx.Event()
+        sink = ctx.Process(target=_sink_process, args=(port, counter, ready, stop), daemon=True)
+        sink.start()
+        if not ready.wait(30):
+            raise CommandError("The SMTP sink did not start.")
+        self._use_sink(port.value)
+        self.stdout.write(f"SMTP sink on 127.0.0.1:{port.value}")
+        try:
+            golive = self._create_recipients(recipients)
+            self.stdout.write(f"Memory after creating recipients: {_maxrss_mb():.0f} MB")
+            self._celery_path(golive, recipients, counter, concurrency)
+            self._bare_loop(port.value, min(bare_count, recipients), counter)
+        finally:
+            stop.set()
+            sink.join(10)
+            self._cleanup()
+
+    # --- steps ------------------------------------------------------------------------------------
+
+    def _use_sink(self, port: int) -> None:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = False
+        settings.NOTICES_MAX_PER_SECOND = 0.0
+        # Production-like: no per-query debug log (DEBUG keeps every SQL statement in memory), and
+        # no per-task INFO lines.
+        settings.DEBUG = False
+        import logging
+
+        logging.getLogger("celery").setLevel(logging.WARNING)
+
+    def _create_recipients(self, n: int):
+        from accounts.counts import court_counts_refresh
+        from accounts.models import CmecfAccount, Filer, PacerAccount
+        from courts.models import Court, GoLive, GoLiveStatus
+        from courts.selectors import rollout_current
+
+        court = Court.objects.create(court_id=BENCH_COURT, cmecf_code="bench", name="Bench District",
+                                     time_zone="America/Denver", login_url="https://ecf.bench.invalid",
+                                     help_desk_phones=["555-0100"])
+        today = court.local_today()
+        golive = GoLive.objects.create(court=court, rollout=rollout_current(), go_live_date=today,
+                                       status=GoLiveStatus.LIVE, reminder_days_after=[7, 14, 30])
+        golive.live_at = golive.compute_live_at()
+        golive.save(update_fields=["live_at"])
+        started, step = time.monotonic(), 5000
+        for offset in range(0, n, step):
+            size = min(step, n - offset)
+            with transaction.atomic():
+                pacers = PacerAccount.objects.bulk_create([
+                    PacerAccount(username=f"bench{i}", holder_name=f"Bench Filer {i}", name_key=f"BENCH FILER {i}",
+                                 created_on=dt.date(2016, 1, 1), upgraded=True)
+                    for i in range(offset, offset + size)
+                ])
+                filers = Filer.objects.bulk_create([
+                    Filer(name=f"Bench Filer {i}", email=f"filer{i}@{BENCH_DOMAIN}", pacer_account=p)
+                    for i, p in zip(range(offset, offset + size), pacers)
+                ])
+                CmecfAccount.objects.bulk_create([
+                    CmecfAccount(filer=f, court=court, login=f"bench{i}", cmecf_name=f.name, name_key=f"BENCH FILER {i}")
+                    for i, f in zip(range(offset, offset + size), filers)
+                ])
+            done = offset + size
+            if done % 50_000 == 0 or done == n:
+                self.stdout.write(f"  {done:,} / {n:,} recipients created ({done / (time.monotonic() - started):,.0f}/s)")
+        court_counts_refresh([court.id])
+        return golive
+
+    def _celery_path(self, golive, n: int, counter, concurrency: int) -> None:
+        from celery.contrib.testing.worker import start_worker
+        from celery.signals import after_task_publish
+
+        from rollout.celery import app
+        from rollout.notices.dispatch import notices_dispatch
+        from rollout.notices.models import DeliveryState, NoticeDelivery
+
+        published = {"n": 0}
+        lock = threading.Lock()
+
+        def count(sender=None, **kwargs):
+            if sender == "rollout.notices.tasks.send_deliveries":
+                with lock:
+                    published["n"] += 1
+
+        after_task_publish.connect(count, weak=False)
+        app.control.purge()
+        before = counter.value
+        started = time.monotonic()
+        result = notices_dispatch()
+        dispatched = time.monotonic()
+        self.stdout.write(f"Dispatch: {NoticeDelivery.objects.filter(court=golive.court).count():,} rows, "
+                          f"{result.tasks_published:,} send tasks in {dispatched - started:.1f}s")
+        pool = "solo" if concurrency == 1 else "threads"
+        with start_worker(app, pool=pool, concurrency=concurrency, perform_ping_check=False, loglevel="WARNING",
+                          shutdown_timeout=120):
+            send_started = time.monotonic()
+            last_report = send_started
+            while True:
+                time.sleep(0.5)
+                open_rows = NoticeDelivery.objects.filter(court=golive.court).exclude(
+                    state__in=[DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED]).count()
+                if time.monotonic() - last_report > 10:
+                    last_report = time.monotonic()
+                    self.stdout.write(f"  sent {counter.value - before:,} / {n:,}; memory {_maxrss_mb():.0f} MB")
+                if open_rows == 0:
+                    break
+            elapsed = time.monotonic() - send_started
+        after_task_publish.disconnect(count)
+        sent = NoticeDelivery.objects.filter(court=golive.court, state=DeliveryState.SENT).count()
+        received = counter.value - before
+        self.celery_rate = received / elapsed
+        self.stdout.write(self.style.SUCCESS(
+            f"Celery path: {received:,} messages received by the sink ({sent:,} recorded sent) in {elapsed:.1f}s "
+            f"= {self.celery_rate:,.0f} msg/s with {concurrency} SMTP connection(s) at a time"))
+        self.stdout.write(f"Broker messages published: {published['n']:,} "
+                          f"(1 per {n / max(published['n'], 1):,.0f} emails)")
+        self.stdout.write(f"Peak memory (this process, incl. the worker): {_maxrss_mb():.0f} MB")
+
+    def _bare_loop(self, port: int, count: int, counter) -> None:
+        """The practical limit: pre-rendered messages (the real notices of the first 500 rows) sent
+        over one smtplib connection, nothing else."""
+        from rollout.notices.models import NoticeDelivery
+        from rollout.notices.rendering import TemplateCache
+        from rollout.notices.sending import build_message
+
+        templates, now = TemplateCache(), timezone.now()
+        rows = NoticeDelivery.objects.filter(court__court_id=BENCH_COURT).select_related(
+            "filer", "court", "golive", "change").order_by("id")[:500]
+        prepared = [(m.from_email, m.recipients(), m.message().as_bytes(linesep="\r\n"))
+                    for m in (build_message(r, "ready", templates, now) for r in rows)]
+        before = counter.value
+        started = time.monotonic()
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for i in range(count):
+                sender, to, data = prepared[i % len(prepared)]
+                smtp.sendmail(sender, to, data)
+        elapsed = time.monotonic() - started
+        rate = (counter.value - before) / elapsed
+        self.stdout.write(self.style.SUCCESS(
+            f"Bare smtplib loop: {count:,} messages in {elapsed:.1f}s = {rate:,.0f} msg/s over 1 connection"))
+        self.stdout.write(self.style.SUCCESS(f"Celery path / bare loop = {self.celery_rate / rate:.2f}"))
+
+    def _cleanup(self) -> None:
+        from accounts.models import CmecfAccount, Filer, PacerAccount
+        from courts.models import Court
+
+        court = Court.objects.filter(court_id=BENCH_COURT).first()
+        if court is None:
+            return
+        court.notice_deliveries.all().delete()
+        CmecfAccount.objects.filter(court=court).delete()
+        Filer.objects.filter(email__endswith=f"@{BENCH_DOMAIN}").delete()
+        PacerAccount.objects.filter(username__startswith="bench").delete()
+        court.delete()

@@ -1,0 +1,123 @@
+"""The weekly progress email to each court administrator: linked now vs a week ago, upcoming go-lives."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.counts import stored_readiness_counts
+from accounts.models import CmecfAccount, CourtAdministrator
+from accounts.readiness import NEEDS_ACTION, Readiness
+from courts.models import GoLive, GoLiveStatus
+from courts.selectors import court_ids_live, rollout_current
+from rollout.notices.models import AdminDigest, DeliveryState
+from rollout.notices.rendering import TemplateCache, format_day
+from rollout.notices.sending import message_id_domain
+
+log = logging.getLogger(__name__)
+
+
+def digest_week(now: dt.datetime) -> dt.date | None:
+    """Monday of the current week when this week's digest is due at `now` (settings.TIME_ZONE), else None."""
+    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    if (local.weekday(), local.hour) < (settings.NOTICES_DIGEST_WEEKDAY, settings.NOTICES_DIGEST_HOUR):
+        return None
+    return monday
+
+
+def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
+    """Per court: counts now (stored, 2 queries), linked a week ago (1 grouped query), go-live (1)."""
+    since = now - dt.timedelta(days=7)
+    live = court_ids_live(now)
+    counts = stored_readiness_counts(court_ids, now=now, live_court_ids=live)
+    week_ago = dict(
+        CmecfAccount.objects.filter(court_id__in=court_ids, linked_at__lte=since)
+        .order_by().values("court_id").annotate(n=Count("id")).values_list("court_id", "n")
+    )
+    golives = {
+        g.court_id: g for g in GoLive.objects.filter(court_id__in=court_ids, rollout=rollout_current()).select_related("court")
+    }
+    rows = {}
+    for court_id in court_ids:
+        c = counts.get(court_id, {})
+        golive = golives.get(court_id)
+        linked_now = c.get(Readiness.LINKED, 0)
+        delta = linked_now - week_ago.get(court_id, 0)
+        rows[court_id] = {
+            "court_name": golive.court.name if golive else str(court_id),
+            "court_code": golive.court.court_id if golive else "",
+            "status": golive.get_status_display() if golive else "Not scheduled",
+            "go_live_date": format_day(golive.go_live_date) if golive else "",
+            "go_live_day": golive.go_live_date if golive else None,
+            "scheduled": bool(golive and golive.status == GoLiveStatus.SCHEDULED),
+            "linked_now": linked_now,
+            "linked_delta_text": f"+{delta}" if delta >= 0 else str(delta),
+            "total": sum(c.values()),
+            "needs_action": sum(c.get(state, 0) for state in NEEDS_ACTION),
+        }
+    return rows
+
+
+def digests_send_due(now: dt.datetime | None = None) -> int:
+    """Send this week's digest to every court administrator who has not had it. Returns sent count.
+
+    Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so a
+    second beat run or a second worker sends nothing more.
+    """
+    now = now or timezone.now()
+    week = digest_week(now)
+    if week is None:
+        return 0
+    assignments = list(
+        CourtAdministrator.objects.filter(user__is_active=True).exclude(user__email="")
+        .select_related("user").order_by("user_id", "court__name")
+    )
+    by_user: dict[int, tuple] = {}
+    for a in assignments:
+        by_user.setdefault(a.user_id, (a.user, []))[1].append(a.court_id)
+    if not by_user:
+        return 0
+    AdminDigest.objects.bulk_create([AdminDigest(user_id=u, week=week) for u in by_user], ignore_conflicts=True)
+    rows = digest_rows(sorted({c for _, courts in by_user.values() for c in courts}), now)
+    template = TemplateCache().get(None, "digest", court_ids=set())
+    sent = 0
+    connection = get_connection()
+    try:
+        for user_id, (user, court_ids) in by_user.items():
+            claimed = AdminDigest.objects.filter(user_id=user_id, week=week, state=DeliveryState.PENDING).update(
+                state=DeliveryState.SENDING, claimed_at=timezone.now()
+            )
+            if not claimed:
+                continue
+            court_rows = [rows[c] for c in court_ids]
+            today = now.date()
+            upcoming = [r for r in court_rows if r["scheduled"] and r["go_live_day"]
+                        and today <= r["go_live_day"] <= today + dt.timedelta(days=30)]
+            subject, text, html = template.render({
+                "name": user.get_full_name() or user.username, "week": format_day(week),
+                "since": format_day((now - dt.timedelta(days=7)).date()), "rows": court_rows, "upcoming": upcoming,
+            })
+            message_id = f"<digest-{user_id}-{week.isoformat()}@{message_id_domain()}>"
+            message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email],
+                                             headers={"Message-ID": message_id}, connection=connection)
+            message.attach_alternative(html, "text/html")
+            try:
+                message.send()
+            except Exception as exc:
+                # Back to pending: the next hourly run tries again this week.
+                AdminDigest.objects.filter(user_id=user_id, week=week).update(
+                    state=DeliveryState.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                log.warning("weekly digest to %s failed: %s", user.email, exc)
+                continue
+            AdminDigest.objects.filter(user_id=user_id, week=week).update(
+                state=DeliveryState.SENT, sent_at=timezone.now(), message_id=message_id, last_error="")
+            sent += 1
+    finally:
+        connection.close()
+    return sent

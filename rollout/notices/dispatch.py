@@ -1,0 +1,211 @@
+"""Finding due notices and creating their delivery rows, set-based; publishing send tasks in chunks.
+
+See the package docstring (`rollout.notices`) for the whole design.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import CmecfAccount
+from accounts.readiness import Readiness
+from accounts.selectors import cmecf_accounts_with_readiness
+from courts.models import GoLive, GoLiveStatus
+from courts.selectors import court_ids_live, rollout_current
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+
+log = logging.getLogger(__name__)
+
+INSERT_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    golive: GoLive
+    kind: str
+    notice: str
+
+
+@dataclass
+class DispatchResult:
+    due: list[str] = field(default_factory=list)  # "MTDC golive", …
+    rows_considered: int = 0
+    tasks_published: int = 0
+
+
+def notices_due(golive: GoLive, now: dt.datetime) -> list[DueNotice]:
+    """The notices due for one go-live at `now`, reckoned in the court's own calendar.
+
+    - prepare: from `prepare_days_before` days before the date until the court is live
+      (a scheduled go-live only: a postponed date is not announced);
+    - go-live: from the start of the go-live date for NOTICES_CATCH_UP_DAYS;
+    - reminder: the latest reminder day that has come, for NOTICES_CATCH_UP_DAYS after it
+      (a missed earlier day is not sent late once a later one is due).
+    """
+    day = golive.go_live_date
+    if day is None or golive.status not in (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE):
+        return []
+    today = golive.court.local_today(now)
+    catch_up = dt.timedelta(days=settings.NOTICES_CATCH_UP_DAYS)
+    if not golive.is_live(now):
+        if golive.status == GoLiveStatus.SCHEDULED and today >= day - dt.timedelta(days=golive.prepare_days_before):
+            return [DueNotice(golive, NoticeKind.PREPARE, "prepare")]
+        return []
+    due = []
+    if today <= day + catch_up:
+        due.append(DueNotice(golive, NoticeKind.GOLIVE, "golive"))
+    days = sorted(
+        d for d in (golive.reminder_days_after or []) if isinstance(d, int) and d > 0 and day + dt.timedelta(days=d) <= today
+    )
+    if days and today <= day + dt.timedelta(days=days[-1]) + catch_up:
+        due.append(DueNotice(golive, NoticeKind.REMINDER, f"reminder_{days[-1]}"))
+    return due
+
+
+def recipients_for(
+    kind: str, golive: GoLive, notice: str, *, live_court_ids: list[int], accounts: QuerySet[CmecfAccount] | None = None
+) -> QuerySet[CmecfAccount]:
+    """CM/ECF accounts at the go-live's court that should get `notice` and do not have it yet.
+
+    Linked accounts get nothing (they are done); unsubscribed filers get no reminder.
+    """
+    qs = CmecfAccount.objects.filter(court_id=golive.court_id) if accounts is None else accounts
+    qs = cmecf_accounts_with_readiness(qs, live_court_ids=live_court_ids).exclude(readiness=Readiness.LINKED)
+    if kind == NoticeKind.REMINDER:
+        qs = qs.exclude(
+            filer_id__in=NoticeUnsubscribe.objects.filter(court_id=golive.court_id).values("filer_id")
+        )
+    return qs.exclude(
+        filer_id__in=NoticeDelivery.objects.filter(court_id=golive.court_id, notice=notice).values("filer_id")
+    )
+
+
+def deliveries_create(
+    golive: GoLive, kind: str, notice: str, *, live_court_ids: list[int], accounts: QuerySet[CmecfAccount] | None = None,
+    created_by=None, change=None,
+) -> int:
+    """Insert the missing delivery rows for one notice: keyset pages of recipients, one INSERT … ON
+    CONFLICT DO NOTHING per page. Returns rows considered (a concurrent dispatcher may have inserted
+    some of them first; the constraint keeps one)."""
+    qs = recipients_for(kind, golive, notice, live_court_ids=live_court_ids, accounts=accounts).order_by("id")
+    considered, last_id = 0, 0
+    while True:
+        page = list(qs.filter(id__gt=last_id).values_list("id", "filer_id", "readiness")[:INSERT_BATCH])
+        if not page:
+            return considered
+        last_id = page[-1][0]
+        NoticeDelivery.objects.bulk_create(
+            [
+                NoticeDelivery(
+                    filer_id=filer_id, court_id=golive.court_id, golive=golive, kind=kind, notice=notice,
+                    variant=readiness, created_by=created_by, change=change,
+                )
+                for _, filer_id, readiness in page
+            ],
+            ignore_conflicts=True,
+        )
+        considered += len(page)
+
+
+def _publish(ids: list[int]) -> None:
+    from rollout.notices.tasks import send_deliveries
+
+    send_deliveries.delay(ids)
+
+
+def deliveries_publish(*, now: dt.datetime | None = None, chunk_size: int | None = None) -> int:
+    """Publish a send task for every pending row not yet published, ≤ chunk_size ids per task.
+
+    Steps per chunk, in its own transaction: lock the next unpublished pending rows (SKIP LOCKED on
+    PostgreSQL, so two dispatchers take different rows), stamp `queued_at`, publish after commit.
+    Returns how many tasks were published.
+    """
+    now = now or timezone.now()
+    chunk_size = chunk_size or settings.NOTICES_CHUNK_SIZE
+    published, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            qs = NoticeDelivery.objects.filter(
+                state=DeliveryState.PENDING, queued_at__isnull=True, id__gt=last_id
+            ).order_by("id")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            ids = list(qs.values_list("id", flat=True)[:chunk_size])
+            if not ids:
+                return published
+            NoticeDelivery.objects.filter(id__in=ids, queued_at__isnull=True).update(queued_at=now)
+            transaction.on_commit(partial(_publish, ids))
+        last_id = ids[-1]
+        published += 1
+
+
+def notices_dispatch(now: dt.datetime | None = None) -> DispatchResult:
+    """Beat: create the rows of every notice due at `now` in each court's time zone, then publish.
+
+    One small query for the go-lives (≈200), one for the live courts, then per due notice a few
+    keyset pages of recipients; a rerun finds no recipients left (anti-join) and publishes nothing.
+    """
+    now = now or timezone.now()
+    result = DispatchResult()
+    rollout = rollout_current()
+    live_ids = court_ids_live(now, rollout)
+    golives = GoLive.objects.filter(
+        rollout=rollout, status__in=[GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE], go_live_date__isnull=False
+    ).select_related("court")
+    for golive in golives:
+        for due in notices_due(golive, now):
+            considered = deliveries_create(golive, due.kind, due.notice, live_court_ids=live_ids)
+            result.rows_considered += considered
+            if considered:
+                result.due.append(f"{golive.court.court_id} {due.notice}: {considered}")
+    result.tasks_published = deliveries_publish(now=now)
+    if result.due:
+        log.info("notices dispatch at %s: %s; %d send tasks", now.isoformat(), "; ".join(result.due), result.tasks_published)
+    return result
+
+
+def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
+    """Sweeper: take back rows left in `sending` by a dead sender, and republish lost chunks.
+
+    Steps: rows claimed longer ago than NOTICES_CLAIM_TIMEOUT_SECONDS go back to pending
+    (`reclaims` + 1, logged with their Message-ID as possible duplicates: the server may have
+    accepted one before the sender died); pending rows published longer ago than
+    NOTICES_REQUEUE_AFTER_SECONDS are marked unpublished; then everything unpublished is published.
+    Returns the reclaimed ids.
+    """
+    from django.db.models import F
+
+    from rollout.notices.sending import message_id_for
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS)
+    stale = list(
+        NoticeDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", "court__court_id", "claimed_by")
+    )
+    reclaimed: list[int] = []
+    for start in range(0, len(stale), INSERT_BATCH):
+        chunk = stale[start : start + INSERT_BATCH]
+        ids = [row[0] for row in chunk]
+        NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_at__lt=cutoff).update(
+            state=DeliveryState.PENDING, claimed_at=None, claimed_by="", queued_at=None, reclaims=F("reclaims") + 1,
+            last_error="Reclaimed from a sender that stopped; a duplicate with the same Message-ID is possible.",
+        )
+        for delivery_id, court_code, claimed_by in chunk:
+            log.warning(
+                "notice delivery %s reclaimed from %s: possible duplicate, Message-ID %s",
+                delivery_id, claimed_by, message_id_for(delivery_id, court_code),
+            )
+        reclaimed.extend(ids)
+    requeue_cutoff = now - dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS)
+    NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(queued_at=None)
+    deliveries_publish(now=now)
+    return reclaimed

@@ -1,0 +1,170 @@
+"""Rendering a notice: subject, text and HTML parts from Django templates with a fixed context.
+
+Templates come from the court's own NoticeTemplate, else the default NoticeTemplate, else the files
+under `templates/notices/<kind>/`. They are compiled by a sandboxed engine with no loaders (an
+edited template cannot include or extend files) and rendered with plain values only (no model
+objects, so a template cannot walk relations). The HTML part is autoescaped, so names and texts
+filers or staff typed cannot inject markup; the text part and subject are plain text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template import Context, Engine, Template
+
+from accounts.readiness import Readiness
+
+TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notices"
+KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "digest")
+
+_html_engine = Engine(dirs=[], app_dirs=False, autoescape=True, libraries={}, builtins=[])
+_text_engine = Engine(dirs=[], app_dirs=False, autoescape=False, libraries={}, builtins=[])
+
+# What a template may use; shown in the admin next to the editor.
+CONTEXT_HELP = {
+    "filer_name": "The filer's name",
+    "court_name": "The court's name, e.g. District of Montana",
+    "court_code": "The court id, e.g. MTDC",
+    "go_live_date": "The go-live date, written out (court's own calendar)",
+    "old_date / new_date": "For a date change: the earlier and the new date (new_date empty = postponed)",
+    "time_zone": "The court's time zone",
+    "login_url": "The court's CM/ECF site",
+    "help_desk_phone": "The court's CM/ECF help-desk phone",
+    "blackout": "The filing blackout, written out (empty when none)",
+    "emergency_instructions": "What to do for an emergency filing during the blackout",
+    "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
+    "is_legacy / is_shared / is_no_pacer / is_name_mismatch": "Readiness flags",
+    "days_since_golive": "For a reminder: days since the court went live",
+    "unsubscribe_url": "For a reminder: one-click unsubscribe link",
+    "register_url / upgrade_url": "PACER pages to register an individual account or upgrade a legacy one",
+}
+REGISTER_URL = "https://pacer.uscourts.gov/register-account/attorney-filers-cmecf"
+UPGRADE_URL = "https://pacer.uscourts.gov/file-case/get-ready-nextgen-cmecf"
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    subject: str
+    text_body: str
+    html_body: str
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    subject: Template
+    text_body: Template
+    html_body: Template
+
+    def render(self, context: dict[str, Any]) -> tuple[str, str, str]:
+        subject = self.subject.render(Context(context, autoescape=False))
+        subject = " ".join(subject.split())[:250]  # one line: a newline in a subject would break headers
+        text = self.text_body.render(Context(context, autoescape=False))
+        html = self.html_body.render(Context(context))
+        return subject, _tidy(text), html
+
+
+def _tidy(text: str) -> str:
+    """Template tags leave runs of blank lines; keep at most one."""
+    lines, blank = [], 0
+    for line in text.splitlines():
+        blank = blank + 1 if not line.strip() else 0
+        if blank <= 1:
+            lines.append(line.rstrip())
+    return "\n".join(lines).strip() + "\n"
+
+
+def default_source(kind: str) -> TemplateSource:
+    folder = TEMPLATE_DIR / kind
+    return TemplateSource(
+        subject=(folder / "subject.txt").read_text().strip(),
+        text_body=(folder / "body.txt").read_text(),
+        html_body=(folder / "body.html").read_text(),
+    )
+
+
+def compile_source(source: TemplateSource) -> CompiledTemplate:
+    """Compile; raises django.template.TemplateSyntaxError naming the problem."""
+    return CompiledTemplate(
+        subject=_text_engine.from_string(source.subject),
+        text_body=_text_engine.from_string(source.text_body),
+        html_body=_html_engine.from_string(source.html_body),
+    )
+
+
+class TemplateCache:
+    """Compiled templates for (court, kind), read once per send chunk: court row, default row, files."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[int | None, str], CompiledTemplate] = {}
+        self._rows: dict[tuple[int | None, str], TemplateSource] | None = None
+
+    def _load_rows(self, court_ids: set[int]) -> None:
+        from django.db.models import Q
+
+        from rollout.notices.models import NoticeTemplate
+
+        rows = NoticeTemplate.objects.filter(Q(court__isnull=True) | Q(court_id__in=court_ids))
+        self._rows = {
+            (row.court_id, row.kind): TemplateSource(row.subject, row.text_body, row.html_body) for row in rows
+        }
+
+    def get(self, court_id: int | None, kind: str, *, court_ids: set[int] | None = None) -> CompiledTemplate:
+        if self._rows is None:
+            self._load_rows(court_ids or ({court_id} if court_id else set()))
+        key = (court_id, kind)
+        if key not in self._compiled:
+            source = self._rows.get(key) or self._rows.get((None, kind)) or default_source(kind)
+            self._compiled[key] = compile_source(source)
+        return self._compiled[key]
+
+
+def format_day(day: dt.date | None) -> str:
+    return f"{day:%A, %B} {day.day}, {day.year}" if day else ""
+
+
+def format_instant(value: dt.datetime | None, tz) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(tz)
+    hour = local.strftime("%I:%M %p").lstrip("0")
+    return f"{format_day(local.date())} at {hour} {local.tzname()}"
+
+
+def notice_context(
+    *, filer_name: str, court, golive, readiness: str, change=None, unsubscribe_url: str = "",
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The whole context a notice template sees: plain strings and flags only."""
+    tz = court.tzinfo
+    blackout = ""
+    if golive.blackout_start and golive.blackout_end:
+        blackout = f"from {format_instant(golive.blackout_start, tz)} until {format_instant(golive.blackout_end, tz)}"
+    days_since = (today - golive.go_live_date).days if (today and golive.go_live_date) else None
+    return {
+        "filer_name": filer_name,
+        "court_name": court.name,
+        "court_code": court.court_id,
+        "go_live_date": format_day(golive.go_live_date),
+        "old_date": format_day(change.old_date) if change else "",
+        # A postponement that kept the old date announces no new one.
+        "new_date": format_day(change.new_date) if change and not (
+            change.new_status == "postponed" and not change.date_changed) else "",
+        "time_zone": court.time_zone,
+        "login_url": court.login_url or "",
+        "help_desk_phone": court.help_desk_phone,
+        "blackout": blackout,
+        "emergency_instructions": golive.emergency_filing_instructions or "",
+        "readiness": readiness,
+        "is_legacy": readiness == Readiness.LEGACY,
+        "is_shared": readiness == Readiness.SHARED,
+        "is_no_pacer": readiness == Readiness.NO_PACER,
+        "is_name_mismatch": readiness == Readiness.NAME_MISMATCH,
+        "days_since_golive": days_since,
+        "unsubscribe_url": unsubscribe_url,
+        "register_url": REGISTER_URL,
+        "upgrade_url": UPGRADE_URL,
+    }

@@ -1,0 +1,178 @@
+"""Writes about notices that people trigger: send now, resend, unsubscribe, date changes, tests."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import CmecfAccount, Filer
+from accounts.selectors import court_ids_for_user, user_administers
+from courts.models import Court, GoLive, GoLiveChange
+from courts.selectors import court_ids_live, rollout_current
+from rollout.notices.dispatch import deliveries_create, deliveries_publish
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.rendering import TemplateSource, compile_source, notice_context
+
+log = logging.getLogger(__name__)
+
+
+def _publish_on_commit() -> None:
+    transaction.on_commit(deliveries_publish)
+
+
+@transaction.atomic
+def notice_send_now(golive: GoLive, kind: str, user, *, now: dt.datetime | None = None) -> int:
+    """An administrator sends a notice of one court now instead of waiting for its day.
+
+    Prepare and go-live use the same keys as the schedule, so a filer who got one now does not get
+    it again on the day; a reminder sent now is keyed by the court's date (at most one a day).
+    Refuses what would mislead filers: a prepare notice once live, a go-live or reminder before.
+    Returns the number of recipients considered.
+    """
+    now = now or timezone.now()
+    if not user_administers(user, golive.court):
+        raise PermissionDenied("You do not administer this court.")
+    live = golive.is_live(now)
+    if kind == NoticeKind.PREPARE:
+        if live or not golive.go_live_date:
+            raise ValidationError("A prepare notice needs a go-live date still to come.")
+        notice = "prepare"
+    elif kind == NoticeKind.GOLIVE:
+        if not live:
+            raise ValidationError("The go-live notice tells filers to link now: the court is not live yet.")
+        notice = "golive"
+    elif kind == NoticeKind.REMINDER:
+        if not live:
+            raise ValidationError("Reminders go only to filers of a live court.")
+        notice = f"reminder_manual_{golive.court.local_today(now).isoformat()}"
+    else:
+        raise ValidationError(f"Cannot send a {kind!r} notice now.")
+    count = deliveries_create(golive, kind, notice, live_court_ids=court_ids_live(now), created_by=user)
+    _publish_on_commit()
+    return count
+
+
+@transaction.atomic
+def notice_send_reminder_now(cmecf_account_ids: list[int], user, *, now: dt.datetime | None = None) -> int:
+    """Remind the filers of these CM/ECF accounts now (the admin's action on chosen accounts).
+
+    Only accounts at courts the user administers and that are live; linked accounts and
+    unsubscribed filers are left out. Keyed per court date, so at most one manual reminder a day.
+    Returns the number of recipients considered.
+    """
+    now = now or timezone.now()
+    allowed = court_ids_for_user(user)
+    accounts = CmecfAccount.objects.filter(id__in=list(cmecf_account_ids))
+    if allowed is not None:
+        accounts = accounts.filter(court_id__in=allowed)
+    live_ids = court_ids_live(now)
+    golives = GoLive.objects.filter(
+        rollout=rollout_current(), court_id__in=accounts.filter(court_id__in=live_ids).values("court_id")
+    ).select_related("court")
+    count = 0
+    for golive in golives:
+        notice = f"reminder_manual_{golive.court.local_today(now).isoformat()}"
+        count += deliveries_create(
+            golive, NoticeKind.REMINDER, notice, live_court_ids=live_ids,
+            accounts=accounts.filter(court_id=golive.court_id), created_by=user,
+        )
+    _publish_on_commit()
+    return count
+
+
+@transaction.atomic
+def deliveries_resend(deliveries, user) -> int:
+    """Put failed deliveries back to pending and publish them (admin "Resend"). Scoped to the
+    user's courts. The row, and so its Message-ID, stays the same."""
+    allowed = court_ids_for_user(user)
+    qs = NoticeDelivery.objects.filter(id__in=[d.id for d in deliveries], state=DeliveryState.FAILED)
+    if allowed is not None:
+        qs = qs.filter(court_id__in=allowed)
+    count = qs.update(state=DeliveryState.PENDING, queued_at=None, claimed_at=None, claimed_by="")
+    _publish_on_commit()
+    return count
+
+
+def filer_unsubscribe(filer_id: int, court_id: int) -> bool:
+    """Stop reminders about one court for one filer. Returns True when this call unsubscribed them."""
+    if not (Filer.objects.filter(id=filer_id).exists() and Court.objects.filter(id=court_id).exists()):
+        return False
+    _, created = NoticeUnsubscribe.objects.get_or_create(filer_id=filer_id, court_id=court_id)
+    return created
+
+
+def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
+    """A go-live date moved (or was postponed): tell everyone already told the old date.
+
+    Recipients: filers with a sent prepare or go-live notice for this court. Keyed by the change, so
+    each change is announced once per filer. Published after the surrounding transaction commits.
+    """
+    if golive.rollout_id != rollout_current().id:
+        return 0
+    told = (
+        NoticeDelivery.objects.filter(
+            court_id=golive.court_id, notice__in=["prepare", "golive"], state=DeliveryState.SENT
+        )
+        .order_by()
+        .values_list("filer_id", flat=True)
+        .distinct()
+    )
+    notice = f"date_changed_{change.id}"
+    rows, count = [], 0
+    for filer_id in told.iterator(chunk_size=2000):
+        rows.append(NoticeDelivery(filer_id=filer_id, court_id=golive.court_id, golive=golive,
+                                   kind=NoticeKind.DATE_CHANGED, notice=notice, change=change))
+        if len(rows) >= 2000:
+            NoticeDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+            count, rows = count + len(rows), []
+    NoticeDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    count += len(rows)
+    if count:
+        _publish_on_commit()
+    return count
+
+
+# --- Templates in the admin ------------------------------------------------------------------------
+
+SAMPLE_FILER = "Jane Q. <Sample> Lawyer"
+
+
+def notice_template_render_sample(
+    court: Court, kind: str, source: TemplateSource, *, readiness: str = "ready", now: dt.datetime | None = None
+) -> tuple[str, str, str]:
+    """Render a template as a filer of `court` would see it (sample name, the court's real facts)."""
+    from rollout.notices.tokens import unsubscribe_url
+
+    now = now or timezone.now()
+    golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first() or GoLive(
+        court=court, go_live_date=court.local_today(now) + dt.timedelta(days=30)
+    )
+    golive.court = court
+    change = None
+    if kind == NoticeKind.DATE_CHANGED:
+        change = GoLiveChange(old_date=(golive.go_live_date or court.local_today(now)) - dt.timedelta(days=14),
+                              new_date=golive.go_live_date)
+    context = notice_context(
+        filer_name=SAMPLE_FILER, court=court, golive=golive, readiness=readiness, change=change,
+        unsubscribe_url=unsubscribe_url(0, court.id) if kind == NoticeKind.REMINDER else "",
+        today=court.local_today(now),
+    )
+    return compile_source(source).render(context)
+
+
+def notice_template_send_test(court: Court, kind: str, source: TemplateSource, user, *, readiness: str = "ready") -> str:
+    """Send the rendered sample to the administrator's own address ("send a test to me")."""
+    if not user_administers(user, court):
+        raise PermissionDenied("You do not administer this court.")
+    if not user.email:
+        raise ValidationError("Your user has no email address; add one to receive the test.")
+    subject, text, html = notice_template_render_sample(court, kind, source, readiness=readiness)
+    message = EmailMultiAlternatives(f"[TEST] {subject}", text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    return user.email

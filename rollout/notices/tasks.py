@@ -1,0 +1,54 @@
+"""Celery tasks: thin wrappers around dispatch, sending, the sweeper and the weekly digest."""
+from __future__ import annotations
+
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+
+from rollout.notices.sending import TransientSendError, deliveries_send
+
+
+@shared_task(name="rollout.notices.tasks.dispatch", ignore_result=True, time_limit=900, soft_time_limit=840)
+def dispatch() -> int:
+    """Beat: create and publish every notice due now (see `rollout.notices.dispatch`)."""
+    from rollout.notices.dispatch import notices_dispatch
+
+    return notices_dispatch().tasks_published
+
+
+@shared_task(name="rollout.notices.tasks.sweep", ignore_result=True, time_limit=600, soft_time_limit=540)
+def sweep() -> int:
+    """Beat: take back rows left in `sending` by a dead worker and republish lost chunks."""
+    from rollout.notices.dispatch import deliveries_reclaim_stale
+
+    return len(deliveries_reclaim_stale())
+
+
+@shared_task(
+    bind=True, name="rollout.notices.tasks.send_deliveries", ignore_result=True, acks_late=True,
+    time_limit=settings.NOTICES_SEND_TIME_LIMIT, soft_time_limit=max(5, settings.NOTICES_SEND_TIME_LIMIT - 30),
+)
+def send_deliveries(self, ids: list[int]) -> int:
+    """Send one chunk of deliveries. A 4xx/connection failure retries with exponential backoff.
+
+    The retry is a short countdown (≤ NOTICES_RETRY_BACKOFF_MAX, well under Redis' visibility
+    timeout); the rows themselves wait in the database as pending, not in the broker.
+    """
+    retries = self.request.retries or 0
+    max_retries = settings.NOTICES_MAX_RETRIES
+    claimed_by = f"{self.request.hostname or 'local'}/{self.request.id or uuid.uuid4()}/{retries}"
+    try:
+        result = deliveries_send(ids, claimed_by=claimed_by, final_attempt=retries >= max_retries)
+    except TransientSendError as exc:
+        countdown = min(settings.NOTICES_RETRY_BACKOFF_MAX, settings.NOTICES_RETRY_BACKOFF * (2**retries))
+        raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries)
+    return result.sent
+
+
+@shared_task(name="rollout.notices.tasks.weekly_digest", ignore_result=True, time_limit=900, soft_time_limit=840)
+def weekly_digest() -> int:
+    """Beat (hourly): once a week, each court administrator's progress email (see `digest.py`)."""
+    from rollout.notices.digest import digests_send_due
+
+    return digests_send_due()

@@ -1,0 +1,263 @@
+"""Once per recipient, through the real path: dispatch → Redis/filesystem broker → Celery worker → SMTP sink."""
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from courts.models import GoLiveStatus
+from rollout.notices.dispatch import deliveries_publish, deliveries_reclaim_stale, notices_dispatch
+from rollout.notices.models import DeliveryState, NoticeDelivery
+from rollout.notices.sending import build_message, deliveries_claim, message_id_for
+from rollout.notices.rendering import TemplateCache
+from rollout.notices.tasks import send_deliveries
+from tests.conftest import wait_for
+from tests.factories import GoLiveFactory, filer_at, montana_court
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
+
+GO_LIVE = dt.date(2021, 9, 27)
+
+
+def live_court_with_filers(n: int):
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=GO_LIVE, status=GoLiveStatus.SCHEDULED)
+    accounts = [filer_at(court, name=f"Filer {i} O'Brien") for i in range(n)]
+    return court, golive, accounts
+
+
+def on_go_live_day(court):
+    return court.local_midnight(GO_LIVE) + dt.timedelta(hours=9)
+
+
+def all_final():
+    return not NoticeDelivery.objects.exclude(state__in=[DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED]).exists()
+
+
+def test_go_live_notice_reaches_each_recipient_once_through_the_worker(smtp_sink, celery_worker, settings):
+    settings.NOTICES_CHUNK_SIZE = 4
+    court, golive, accounts = live_court_with_filers(10)
+    result = notices_dispatch(on_go_live_day(court))
+    assert result.tasks_published == 3  # 10 rows in chunks of 4
+    wait_for(lambda: len(smtp_sink.messages) == 10 and all_final(), what="10 messages")
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 10
+    rows = NoticeDelivery.objects.order_by("id")
+    assert {r.state for r in rows} == {DeliveryState.SENT}
+    assert {r.message_id for r in rows} == {m.message_id for m in smtp_sink.messages}
+    assert all(r.message_id == message_id_for(r.id, "MTDC") for r in rows)
+
+
+def test_dispatch_run_twice_at_the_same_time_sends_once(smtp_sink, celery_worker, settings):
+    settings.NOTICES_CHUNK_SIZE = 5
+    court, golive, accounts = live_court_with_filers(12)
+    now = on_go_live_day(court)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            notices_dispatch(now)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    wait_for(lambda: len(smtp_sink.messages) >= 12 and all_final(), what="12 messages")
+    notices_dispatch(now)  # and a third, later beat run
+    assert NoticeDelivery.objects.count() == 12
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 12
+
+
+def test_the_same_chunk_published_twice_sends_once(smtp_sink, celery_worker, settings):
+    court, golive, accounts = live_court_with_filers(6)
+    notices_dispatch(on_go_live_day(court))
+    ids = list(NoticeDelivery.objects.values_list("id", flat=True))
+    send_deliveries.delay(ids)  # the chunk again, e.g. redelivered by the broker
+    send_deliveries.delay(ids)
+    wait_for(lambda: len(smtp_sink.messages) >= 6 and all_final(), what="6 messages")
+    # Let the extra publications run too: a marker task published last finishes after them (one worker, FIFO).
+    marker = filer_at(court, name="Marker Person")
+    notices_dispatch(on_go_live_day(court))
+    wait_for(lambda: marker.filer.email in smtp_sink.per_recipient(), what="the marker message")
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 7
+
+
+def test_smtp_4xx_is_retried_and_each_message_goes_once_after_recovery(smtp_sink, celery_worker, settings):
+    settings.NOTICES_RETRY_BACKOFF = 0.2
+    smtp_sink.fail_4xx = 2
+    court, golive, accounts = live_court_with_filers(5)
+    notices_dispatch(on_go_live_day(court))
+    wait_for(lambda: len(smtp_sink.messages) == 5 and all_final(), what="5 messages after retries")
+    assert smtp_sink.answered_4xx == 2
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 5
+    assert set(NoticeDelivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
+    assert max(NoticeDelivery.objects.values_list("attempts", flat=True)) == 3  # two 451s, then accepted
+
+
+def test_smtp_5xx_fails_the_delivery_without_retry(smtp_sink, celery_worker, settings):
+    court, golive, accounts = live_court_with_filers(4)
+    refused = accounts[1].filer.email
+    smtp_sink.refuse_5xx = {refused}
+    notices_dispatch(on_go_live_day(court))
+    wait_for(lambda: all_final() and NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 3,
+             what="3 sent and 1 failed")
+    failed = NoticeDelivery.objects.get(filer__email=refused)
+    assert failed.state == DeliveryState.FAILED
+    assert failed.attempts == 1
+    assert "550" in failed.last_error
+    assert refused not in smtp_sink.per_recipient()
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 3
+
+
+def test_worker_killed_mid_chunk_rows_are_reclaimed_and_sent_with_at_most_one_identical_duplicate(
+    smtp_sink, celery_worker, settings
+):
+    """A sender claimed a chunk, got 3 messages accepted, and died before recording them (the window
+    SMTP cannot close). The sweeper reclaims the chunk; the worker sends it."""
+    from django.core.mail import get_connection
+    from django.utils import timezone
+
+    court, golive, accounts = live_court_with_filers(8)
+    now = on_go_live_day(court)
+    notices_dispatch(now)
+    wait_for(lambda: len(smtp_sink.messages) == 8 and all_final(), what="the first 8")
+    # A second notice: the dead worker's chunk.
+    NoticeDelivery.objects.filter(notice="golive").update(notice="golive_done")  # free the key
+    smtp_sink.messages.clear()
+    from rollout.notices.dispatch import deliveries_create
+    from courts.selectors import court_ids_live
+
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    ids = list(NoticeDelivery.objects.filter(notice="golive").values_list("id", flat=True))
+    dead = deliveries_claim(ids, "dead-worker/1")
+    templates = TemplateCache()
+    smtp = get_connection()
+    smtp.send_messages([build_message(row, "ready", templates, timezone.now()) for row in dead[:3]])
+    smtp.close()
+    NoticeDelivery.objects.filter(id__in=ids).update(claimed_at=timezone.now() - dt.timedelta(hours=2))
+
+    reclaimed = deliveries_reclaim_stale()
+    assert sorted(reclaimed) == sorted(ids)
+    wait_for(lambda: len(smtp_sink.messages) == 11 and all_final(), what="the reclaimed chunk")
+
+    per_recipient = smtp_sink.per_recipient()
+    assert max(per_recipient.values()) == 2 and sorted(per_recipient.values()) == [1] * 5 + [2] * 3
+    for address, count in per_recipient.items():
+        if count == 2:
+            first, second = smtp_sink.to(address)
+            assert first.message_id == second.message_id
+    assert NoticeDelivery.objects.filter(notice="golive", reclaims=1).count() == 8
+    sent = NoticeDelivery.objects.filter(notice="golive", state=DeliveryState.SENT).count()
+    accepted_before_the_crash = 3  # the only duplicates: identical, same Message-ID
+    assert sent == 8
+    assert len(smtp_sink.messages) == sent + accepted_before_the_crash
+
+
+def test_smtp_4xx_that_never_recovers_ends_failed_after_the_last_retry(smtp_sink, celery_worker, settings):
+    settings.NOTICES_RETRY_BACKOFF = 0.1
+    settings.NOTICES_MAX_RETRIES = 2
+    smtp_sink.fail_4xx = 1000
+    court, golive, accounts = live_court_with_filers(3)
+    notices_dispatch(on_go_live_day(court))
+    wait_for(lambda: NoticeDelivery.objects.filter(state=DeliveryState.FAILED).count() == 3, what="3 failed")
+    assert smtp_sink.messages == []
+    assert smtp_sink.answered_4xx == 3  # the first try and two retries, each stopped at the first message
+    assert all("451" in e for e in NoticeDelivery.objects.values_list("last_error", flat=True))
+
+
+def test_a_chunk_whose_broker_message_was_lost_is_published_again_by_the_sweeper(smtp_sink, celery_worker, settings):
+    from django.utils import timezone
+
+    court, golive, accounts = live_court_with_filers(4)
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS + 60)
+    from rollout.notices.dispatch import deliveries_create
+    from courts.selectors import court_ids_live
+
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live())
+    NoticeDelivery.objects.update(queued_at=long_ago)  # "published" long ago; the message never arrived
+    deliveries_reclaim_stale()
+    wait_for(lambda: len(smtp_sink.messages) == 4 and all_final(), what="4 messages")
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 4
+
+
+def test_a_real_worker_killed_mid_chunk_loses_nothing_and_duplicates_at_most_one_message(
+    smtp_sink, settings, tmp_path
+):
+    """A worker process gets SIGKILL while sending a chunk to a slow SMTP server; the sweeper takes
+    its rows back and another worker sends them. Counted at the sink, per recipient."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from rollout.celery import app
+
+    smtp_sink.delay = 0.15
+    court, golive, accounts = live_court_with_filers(12)
+    env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(settings.EMAIL_PORT),
+           "ROLLOUT_VAR_DIR": str(tmp_path / "worker-var"), "LOG_LEVEL": "WARNING"}
+    db = connections["default"].settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if str(app.conf.broker_url).startswith("filesystem://"):
+        # The subprocess reads its queue from <ROLLOUT_VAR_DIR>/celery/queue: publish there.
+        from tests.conftest import _celery_app_use_broker_options
+
+        folder = tmp_path / "worker-var" / "celery"
+        (folder / "queue").mkdir(parents=True)
+        (folder / "processed").mkdir()
+        _celery_app_use_broker_options(app, {"data_folder_in": str(folder / "queue"),
+                                             "data_folder_out": str(folder / "queue"),
+                                             "processed_folder": str(folder / "processed"), "store_processed": False})
+    else:
+        app.control.purge()
+    celery = Path(sys.executable).with_name("celery")
+    worker = subprocess.Popen(
+        [str(celery), "-A", "rollout", "worker", "-P", "solo", "-c", "1", "--without-mingle", "--without-gossip",
+         "--without-heartbeat", "--loglevel", "WARNING"],
+        env=env, cwd=str(Path(__file__).resolve().parents[2]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        notices_dispatch(on_go_live_day(court))  # one chunk of 12
+        wait_for(lambda: len(smtp_sink.messages) >= 4, timeout=120, what="the worker to be mid-chunk")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    received_before = len(smtp_sink.messages)
+    assert NoticeDelivery.objects.filter(state=DeliveryState.SENDING).exists()
+    assert received_before < 12
+
+    smtp_sink.delay = 0
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+                      shutdown_timeout=60):
+        later = timezone.now() + dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS + 1)
+        reclaimed = deliveries_reclaim_stale(later)
+        assert reclaimed
+        wait_for(lambda: all_final() and NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 12,
+                 what="every row sent")
+
+    per_recipient = smtp_sink.per_recipient()
+    duplicates = [address for address, n in per_recipient.items() if n == 2]
+    assert len(per_recipient) == 12 and max(per_recipient.values()) <= 2
+    assert len(duplicates) <= 1  # one crash: at most the one message accepted but not yet recorded
+    for address in duplicates:
+        first, second = smtp_sink.to(address)
+        assert first.message_id == second.message_id
+    assert len(smtp_sink.messages) == NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() + len(duplicates)
