@@ -132,7 +132,8 @@ def _celery_broker_per_test(tmp_path):
     (folder / "processed").mkdir()
     _celery_app_use_broker_options(app, {
         "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-        "processed_folder": str(folder / "processed"), "store_processed": False, "polling_interval": 0.1,
+        "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),
+        "store_processed": False, "polling_interval": 0.1,
     })
     yield
     _celery_app_use_broker_options(app, old)

@@ -104,17 +104,19 @@ def overview_summary(courts: QuerySet[Court], *, now: dt.datetime | None = None)
 
 
 def last_announcements(court_ids: list[int]) -> dict[int, tuple[str, dt.datetime]]:
-    """{court id: (notice kind label, sent at)} — the last announcement sent to each court's filers.
+    """{court id: (notice kind label, sent at)} — the last announcement sent to each court's filers."""
+    from rollout.notices.selectors import last_announcements as notices_last_announcements
 
-    The notices pipeline (built in its own workstream) fills this in; until it is wired, no court
-    has an announcement and the column reads "none yet". It must stay one query for all courts.
-    """
-    return {}
+    return notices_last_announcements(court_ids)
 
 
-def court_notice_summary(court: Court):
-    """What the court page's Notices section shows; None until the notices pipeline is wired."""
-    return None
+def court_notice_summary(court: Court) -> list[dict]:
+    """Rows for the court page's Notices section: per notice kind, how many were sent, are due, failed."""
+    from rollout.notices.models import NoticeKind
+    from rollout.notices.selectors import notice_summary
+
+    summary = notice_summary(court)
+    return [{"kind": kind, "label": NoticeKind(kind).label, **counts} for kind, counts in summary.items()]
 
 
 def court_for_user_or_404(user, court_id: str) -> Court:

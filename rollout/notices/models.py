@@ -86,6 +86,8 @@ class NoticeDelivery(models.Model):
             models.Index(fields=["queued_at"], condition=Q(state="pending"), name="notice_pending_queued"),
             models.Index(fields=["claimed_at"], condition=Q(state="sending"), name="notice_sending_claimed"),
             models.Index(fields=["court", "notice", "state"], name="notice_court_notice_state"),
+            # The overview's "last announcement" per court: a backward scan per court, not a GROUP BY.
+            models.Index(fields=["court", "-sent_at"], condition=Q(state="sent"), name="notice_court_last_sent"),
         ]
 
     def __str__(self) -> str:

@@ -4,22 +4,25 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from django.db.models import Count, Max
+from django.db.models import Count, OuterRef, Subquery
 
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
 
 
 def last_announcements(court_ids: Iterable[int] | None) -> dict[int, tuple[str, object]]:
-    """{court id: (notice kind label, sent_at)} of the latest notice sent per court: one grouped query."""
-    qs = NoticeDelivery.objects.filter(state=DeliveryState.SENT)
-    if court_ids is not None:
-        qs = qs.filter(court_id__in=list(court_ids))
-    result: dict[int, tuple[str, object]] = {}
-    for row in qs.order_by().values("court_id", "kind").annotate(last=Max("sent_at")):
-        current = result.get(row["court_id"])
-        if current is None or row["last"] > current[1]:
-            result[row["court_id"]] = (NoticeKind(row["kind"]).label, row["last"])
-    return result
+    """{court id: (notice kind label, sent_at)} of the latest notice sent per court, in one query.
+
+    Each court's latest row is found by a backward scan of the partial index on sent rows
+    (court, sent_at), so the cost follows the number of courts, not the millions of deliveries.
+    """
+    from courts.models import Court
+
+    latest = NoticeDelivery.objects.filter(court_id=OuterRef("pk"), state=DeliveryState.SENT).order_by("-sent_at")
+    courts = Court.objects.all() if court_ids is None else Court.objects.filter(id__in=list(court_ids))
+    rows = courts.order_by().annotate(
+        last_kind=Subquery(latest.values("kind")[:1]), last_at=Subquery(latest.values("sent_at")[:1])
+    ).filter(last_at__isnull=False).values_list("id", "last_kind", "last_at")
+    return {court_id: (NoticeKind(kind).label, sent_at) for court_id, kind, sent_at in rows}
 
 
 def notice_summary(court) -> dict[str, dict[str, int]]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import CmecfAccount, Filer
@@ -58,7 +59,7 @@ def notice_send_now(golive: GoLive, kind: str, user, *, now: dt.datetime | None 
 
 
 @transaction.atomic
-def notice_send_reminder_now(cmecf_account_ids: list[int], user, *, now: dt.datetime | None = None) -> int:
+def notice_send_reminder_now(cmecf_account_ids, user, *, now: dt.datetime | None = None) -> int:
     """Remind the filers of these CM/ECF accounts now (the admin's action on chosen accounts).
 
     Only accounts at courts the user administers and that are live; linked accounts and
@@ -67,7 +68,9 @@ def notice_send_reminder_now(cmecf_account_ids: list[int], user, *, now: dt.date
     """
     now = now or timezone.now()
     allowed = court_ids_for_user(user)
-    accounts = CmecfAccount.objects.filter(id__in=list(cmecf_account_ids))
+    # A queryset (the admin's "all N matching") stays a subquery: no id list in memory.
+    ids = cmecf_account_ids.values("id") if isinstance(cmecf_account_ids, QuerySet) else list(cmecf_account_ids)
+    accounts = CmecfAccount.objects.filter(id__in=ids)
     if allowed is not None:
         accounts = accounts.filter(court_id__in=allowed)
     live_ids = court_ids_live(now)

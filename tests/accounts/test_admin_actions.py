@@ -85,10 +85,13 @@ def test_clear_flag_changes_only_flagged_accounts(admin_client):
     assert texts(response)[0].startswith("Cleared the flag on 2 accounts.")
 
 
-def test_send_reminder_says_so_when_no_notices_pipeline_is_installed(admin_client):
-    bulk_ready_accounts(live(montana_court()), 2, "mt")
+def test_send_reminder_now_queues_reminders_through_the_notices_pipeline(admin_client):
+    from rollout.notices.models import NoticeDelivery
+
+    bulk_ready_accounts(live(montana_court()), 3, "mt")
     response = admin_client.post(reverse(URL), select_all("send_reminder_now"))
-    assert "not installed" in texts(response)[0]
+    assert texts(response) == ["Queued 3 reminders."]
+    assert NoticeDelivery.objects.filter(kind="reminder", court__court_id="MTDC").count() == 3
 
 
 def test_export_neutralises_spreadsheet_formulas(admin_client):

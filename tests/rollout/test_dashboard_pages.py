@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from accounts.counts import court_counts_refresh
 from accounts.models import CmecfAccount, CourtReadinessCount
 from accounts.readiness import Readiness
-from courts.models import CourtType, GoLiveStatus
+from courts.models import Court, CourtType, GoLiveStatus
 from rollout.dashboard.selectors import court_burnup, court_golive, current_rollout
 from tests.factories import (
     CmecfAccountFactory, CourtFactory, FilerFactory, GoLiveFactory, court_with_accounts, guam_court,
@@ -198,6 +198,38 @@ def test_court_page_says_no_date_can_be_projected_when_the_pace_is_zero(admin_cl
 def test_court_page_notices_section_says_none_sent_yet(admin_client, courts):
     html = admin_client.get("/courts/mtdc/").content.decode()
     assert "No notices have been sent to this court" in html
+
+
+def _deliveries(court, rows):
+    from accounts.models import CmecfAccount
+    from rollout.notices.models import NoticeDelivery
+
+    accounts = list(CmecfAccount.objects.filter(court=court).select_related("filer")[: len(rows)])
+    golive = court.golives.get()
+    for account, (kind, state, sent_at) in zip(accounts, rows):
+        NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind=kind, notice=kind,
+                                      state=state, sent_at=sent_at)
+
+
+def test_court_page_shows_notices_sent_due_and_failed(admin_client, courts):
+    court = Court.objects.get(court_id="MTDC")
+    sent = dt.datetime(2021, 9, 27, 15, tzinfo=dt.timezone.utc)
+    _deliveries(court, [("golive", "sent", sent), ("golive", "failed", None), ("reminder", "pending", None)])
+    html = admin_client.get("/courts/mtdc/").content.decode()
+    assert "No notices have been sent" not in html
+    section = html[html.index('id="notices-heading"'):]
+    assert "Go-live announcement" in section and "Reminder to link" in section
+    assert '<strong class="error">1</strong>' in section
+
+
+def test_overview_shows_the_last_announcement_per_court(admin_client, courts):
+    court = Court.objects.get(court_id="MTDC")
+    _deliveries(court, [("prepare", "sent", dt.datetime(2021, 8, 28, 15, tzinfo=dt.timezone.utc)),
+                        ("golive", "sent", dt.datetime(2021, 9, 27, 15, tzinfo=dt.timezone.utc))])
+    html = admin_client.get("/").content.decode()
+    row = html[html.index("District of Montana"):]
+    row = row[: row.index("</tr>")]
+    assert "Go-live announcement" in row
 
 
 def test_court_page_draws_the_burnup_chart_inline(admin_client, courts):

@@ -16,8 +16,8 @@ UTC = dt.timezone.utc
 # (extra courts, accounts per readiness state per court, linked accounts per court)
 SIZES = {"small": (1, 1, 2), "large": (12, 6, 25)}
 MAX_QUERIES = {
-    "overview": 8, "overview_filtered": 8, "overview_csv": 8, "overview_xlsx": 8, "upcoming": 5,
-    "court": 10, "court_filtered": 10, "court_search": 10, "court_csv": 6, "court_xlsx": 6,
+    "overview": 9, "overview_filtered": 9, "overview_csv": 9, "overview_xlsx": 9, "upcoming": 5,
+    "court": 11, "court_filtered": 11, "court_search": 11, "court_csv": 6, "court_xlsx": 6,
 }
 
 
