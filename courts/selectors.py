@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from courts.models import Court, GoLive, GoLiveStatus, Rollout
+from courts.models import GoLive, GoLiveStatus, Rollout
 
 
 def rollout_current() -> Rollout:

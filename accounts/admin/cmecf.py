@@ -1,14 +1,12 @@
 """The CM/ECF accounts admin: readiness filters, bulk actions over "all N matching", CSV export."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -23,6 +21,7 @@ from accounts.services import (
     BulkResult, cmecf_account_set_name_review, cmecf_accounts_mark_linked, cmecf_accounts_set_name_review,
 )
 from accounts.signals import reminders_requested
+from accounts.spreadsheets import csv_response
 from courts.selectors import court_ids_live
 
 
@@ -77,22 +76,11 @@ def bulk_message(modeladmin, request, verb: str, result: BulkResult) -> None:
     text = f"{verb} {result.changed:,} account{'s' if result.changed != 1 else ''}."
     if result.skipped:
         reasons = ", ".join(
-            f"{n:,} {Readiness.label_of(state).lower() if state in Readiness.values else state.replace('_', ' ')}"
+            f"{Readiness.label_of(state) if state in Readiness.values else state.replace('_', ' ')} ({n:,})"
             for state, n in sorted(result.skipped.items())
         )
         text += f" Skipped {result.skipped_total:,}: {reasons}."
     modeladmin.message_user(request, text, messages.SUCCESS if result.changed else messages.WARNING)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_safe(value) -> str:
-    """No spreadsheet formula from user-supplied text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @admin.register(CmecfAccount)
@@ -214,12 +202,6 @@ class CmecfAccountAdmin(CourtScopedAdmin):
             "filer__pacer_account__username", "readiness", "linked_at", "name_review",
         )
 
-        def stream():
-            writer = csv.writer(_Echo())
-            yield writer.writerow(columns)
-            for row in rows.iterator(chunk_size=5000):
-                yield writer.writerow([_csv_safe(v.isoformat() if isinstance(v, dt.datetime) else v) for v in row])
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="cmecf-accounts.csv"'
-        return response
+        return csv_response("cmecf-accounts.csv", columns, (
+            [v.isoformat() if isinstance(v, dt.datetime) else v for v in row] for row in rows.iterator(chunk_size=5000)
+        ))

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 
 from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
 from accounts.models import CmecfAccount
-from courts.models import Court, CourtType, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
+from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.selectors import rollout_current
 from courts.services import (
     court_set_time_zone, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_unschedule,

@@ -6,48 +6,20 @@ them to a temporary file, and the finished file is streamed from disk.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import tempfile
 from typing import Iterable, Iterator
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
 from accounts.readiness import Readiness
+from accounts.spreadsheets import safe_cell
 from courts.models import Court, CourtType, GoLiveStatus
 from rollout.dashboard.tables import days_from_golive
 
 CHUNK = 2000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text a spreadsheet would run as a formula is prefixed with a quote (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def generate() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)  # BOM: Excel then reads the file as UTF-8
-        for row in rows:
-            yield writer.writerow([safe_cell("" if v is None else v) for v in row])
-
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def xlsx_response(filename: str, sheet: str, header: list[str], rows: Iterable[list]) -> FileResponse:
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from accounts.readiness import NEEDS_ACTION, Readiness
-from courts.models import CourtType, GoLiveStatus
+from courts.models import GoLiveStatus
 
 TABLE_TEMPLATE = "dashboard/_table.html"
 

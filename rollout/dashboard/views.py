@@ -17,6 +17,7 @@ from django_tables2.paginators import LazyPaginator
 from accounts.counts import stored_readiness_counts
 from accounts.readiness import NEEDS_ACTION
 from accounts.selectors import courts_for_user
+from accounts.spreadsheets import csv_response
 from rollout.dashboard import exports, selectors
 from rollout.dashboard.charts import burnup_svg
 from rollout.dashboard.filters import AccountFilter, CourtFilter
@@ -55,7 +56,7 @@ def _court_export(request, fmt: str):
     stamp = timezone.localdate(now).isoformat()
     if fmt == "xlsx":
         return exports.xlsx_response(f"courts-{stamp}.xlsx", "Courts", exports.COURT_HEADER, rows)
-    return exports.csv_response(f"courts-{stamp}.csv", exports.COURT_HEADER, rows)
+    return csv_response(f"courts-{stamp}.csv", exports.COURT_HEADER, rows)
 
 
 @login_required
@@ -118,7 +119,7 @@ def _account_export(request, court_id: str, fmt: str):
     name = f"{court.court_id.lower()}-accounts-{court.local_today(now).isoformat()}"
     if fmt == "xlsx":
         return exports.xlsx_response(f"{name}.xlsx", f"{court.court_id} accounts", exports.ACCOUNT_HEADER, rows)
-    return exports.csv_response(f"{name}.csv", exports.ACCOUNT_HEADER, rows)
+    return csv_response(f"{name}.csv", exports.ACCOUNT_HEADER, rows)
 
 
 @login_required

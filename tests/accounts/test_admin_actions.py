@@ -41,7 +41,7 @@ def test_mark_linked_on_all_matching_is_set_based_and_reports_changed_and_skippe
             "mark_linked", apply="1", linked_at_0="2021-10-01", linked_at_1="10:00"))
     assert response.status_code == 302
     assert CmecfAccount.objects.filter(linked_at__isnull=False).count() == 500
-    assert texts(response) == ["Marked linked: 500 accounts. Skipped 100: 100 legacy pacer account to upgrade."]
+    assert texts(response) == ["Marked linked: 500 accounts. Skipped 100: Legacy PACER account to upgrade (100)."]
 
 
 def test_mark_linked_asks_for_the_date_on_a_confirmation_page_first(admin_client):
@@ -61,7 +61,7 @@ def test_mark_linked_skips_accounts_of_courts_not_live_at_the_date(admin_client)
     response = admin_client.post(reverse(URL), select_all(
         "mark_linked", apply="1", linked_at_0="2021-09-01", linked_at_1="10:00"))
     assert CmecfAccount.objects.filter(linked_at__isnull=False).count() == 0
-    assert "Skipped 5: 5 waiting for go-live" in texts(response)[0]
+    assert "Skipped 5: Waiting for go-live (5)" in texts(response)[0]
 
 
 def test_flag_on_all_matching_runs_in_fixed_queries_and_records_the_trail(admin_client, django_assert_max_num_queries):
