@@ -26,10 +26,7 @@ setup: migrate
 
 # Web server on http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all of it.
 run: setup
-	@bash -c 'trap "kill 0" INT TERM EXIT; \
-		$(VENV)/bin/celery -A rollout worker --beat --loglevel=INFO --concurrency=2 -s var/celerybeat-schedule & \
-		$(PY) manage.py runserver 127.0.0.1:8000 & \
-		wait'
+	$(PY) manage.py rundev
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
