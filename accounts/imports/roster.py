@@ -15,6 +15,7 @@ statements, record changed CM/ECF names in the audit trail, and recount the touc
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -42,7 +43,19 @@ COLUMNS = (
 )
 CHUNK_SIZE = 10_000
 
+_SHARED, _INDIVIDUAL = str(PacerAccountType.SHARED), str(PacerAccountType.INDIVIDUAL)
 CMECF, FILER, PACER = "accounts_cmecfaccount", "accounts_filer", "accounts_paceraccount"
+
+
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
+def name_key(name: str) -> str:
+    """`normalize_name`, with a shortcut for plain-ASCII names (NFKD leaves them as they are and they
+    carry no combining marks), which is nearly every name on a roster."""
+    if name.isascii():
+        return " ".join(_NOT_WORD.sub(" ", name.upper()).split())
+    return normalize_name(name)
 
 
 def roster_row(line: int, row: dict[str, str], today: dt.date) -> tuple:
@@ -60,11 +73,15 @@ def roster_row(line: int, row: dict[str, str], today: dt.date) -> tuple:
     if not username:
         if shared or upgraded or created_on:
             raise CellError("pacer_username", "missing pacer_username for the PACER details given")
-        return (line, login, cmecf_name, normalize_name(cmecf_name), name, email, None, None, None, None, None, False)
-    pacer_type = PacerAccountType.SHARED if shared else PacerAccountType.INDIVIDUAL
-    holder = "" if shared else name
-    return (line, login, cmecf_name, normalize_name(cmecf_name), name, email, username, str(pacer_type), holder,
-            normalize_name(holder), created_on, upgraded)
+        return (line, login, cmecf_name, name_key(cmecf_name), name, email, None, None, None, None, None, False)
+    cmecf_key = name_key(cmecf_name)
+    if shared:
+        pacer_type, holder, holder_key = _SHARED, "", ""
+    else:
+        pacer_type, holder = _INDIVIDUAL, name
+        holder_key = cmecf_key if holder == cmecf_name else name_key(holder)
+    return (line, login, cmecf_name, cmecf_key, name, email, username, pacer_type, holder, holder_key, created_on,
+            upgraded)
 
 
 def roster_import(
@@ -164,6 +181,20 @@ def _roster_classify(stage: Stage, court: Court) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def _first_per(stage: Stage, column: str) -> str:
+    """The staged rows with the first row of each `column` value only, as a FROM item.
+
+    A shared PACER account or a filer with logins on several lines repeats its key; the conflict
+    checks made sure the repeats agree, so the first row speaks for all. When no key repeats — the
+    usual roster — the table itself is returned, sparing a sort of every row."""
+    repeats = fetch(
+        f"SELECT 1 FROM {stage.name} WHERE {column} IS NOT NULL GROUP BY {column} HAVING COUNT(*) > 1 LIMIT 1"
+    )
+    if not repeats:
+        return stage.name
+    return f"(SELECT DISTINCT ON ({column}) * FROM {stage.name} WHERE {column} IS NOT NULL ORDER BY {column}, line)"
+
+
 def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
     s = stage.name
     now = db_now(timezone.now())
@@ -184,8 +215,8 @@ def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
         f"""
         INSERT INTO {PACER} (username, account_type, holder_name, name_key, created_on, upgraded, created_at, updated_at)
         SELECT s.pacer_username, s.pacer_type, s.holder_name, s.holder_key, s.pacer_created_on, s.upgraded, %s, %s
-        FROM {s} s
-        WHERE s.line IN (SELECT MIN(line) FROM {s} WHERE pacer_username IS NOT NULL GROUP BY pacer_username)
+        FROM {_first_per(stage, "pacer_username")} s
+        WHERE s.pacer_username IS NOT NULL
         ON CONFLICT (username) DO UPDATE SET
           account_type = excluded.account_type, created_on = excluded.created_on, upgraded = excluded.upgraded,
           holder_name = CASE WHEN excluded.account_type = 'individual' THEN excluded.holder_name ELSE {PACER}.holder_name END,
@@ -201,8 +232,7 @@ def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
         f"""
         INSERT INTO {FILER} (name, email, pacer_account_id, created_at, updated_at)
         SELECT s.name, s.email, p.id, %s, %s
-        FROM {s} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
-        WHERE s.line IN (SELECT MIN(line) FROM {s} GROUP BY email)
+        FROM {_first_per(stage, "email")} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
         ON CONFLICT (email) DO UPDATE SET
           name = excluded.name,
           pacer_account_id = COALESCE(excluded.pacer_account_id, {FILER}.pacer_account_id),
