@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_who
@@ -97,6 +97,10 @@ def roster_import(
     report.encoding = detect_encoding(path)
     today = today or timezone.localdate()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The conflict checks and the upserts group and hash-join every staged row; with the default
+            # 4 MB they spill to disk at a million rows. This transaction only, on the server.
+            execute("SET LOCAL work_mem = '64MB'")
         stage = Stage("roster_stage", COLUMNS)
         try:
             _roster_stage(stage, path, report, today, chunk_size, progress)
