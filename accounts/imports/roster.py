@@ -196,7 +196,10 @@ def _first_per(stage: Stage, column: str) -> str:
     )
     if not repeats:
         return stage.name
-    return f"(SELECT DISTINCT ON ({column}) * FROM {stage.name} WHERE {column} IS NOT NULL ORDER BY {column}, line)"
+    if connection.vendor == "postgresql":
+        return f"(SELECT DISTINCT ON ({column}) * FROM {stage.name} WHERE {column} IS NOT NULL ORDER BY {column}, line)"
+    return (f"(SELECT * FROM {stage.name} WHERE line IN "
+            f"(SELECT MIN(line) FROM {stage.name} WHERE {column} IS NOT NULL GROUP BY {column}))")
 
 
 def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
@@ -237,6 +240,7 @@ def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
         INSERT INTO {FILER} (name, email, pacer_account_id, created_at, updated_at)
         SELECT s.name, s.email, p.id, %s, %s
         FROM {_first_per(stage, "email")} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
+        WHERE 1 = 1
         ON CONFLICT (email) DO UPDATE SET
           name = excluded.name,
           pacer_account_id = COALESCE(excluded.pacer_account_id, {FILER}.pacer_account_id),
@@ -251,7 +255,7 @@ def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
         INSERT INTO {CMECF} (filer_id, court_id, login, cmecf_name, name_key, name_review, linked_at, created_at, updated_at)
         SELECT f.id, %s, s.login, s.cmecf_name, s.name_key, '', NULL, %s, %s
         FROM {s} s JOIN {FILER} f ON f.email = s.email
-        WHERE 1 = 1
+        WHERE 1 = 1  -- SQLite reads "ON CONFLICT" straight after a join as the join's condition
         ON CONFLICT (court_id, login) DO UPDATE SET
           filer_id = excluded.filer_id, cmecf_name = excluded.cmecf_name, name_key = excluded.name_key,
           updated_at = excluded.updated_at
@@ -260,8 +264,11 @@ def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
         [court.pk, now, now],
     )
     # PACER details reach every court the file's filers file at.
+    # Filers this import created (created_at = now) have accounts at this court only, so only the
+    # filers that were there before are followed to their other courts.
     touched = fetch(
         f"SELECT DISTINCT c.court_id FROM {CMECF} c JOIN {FILER} f ON f.id = c.filer_id "
-        f"WHERE f.email IN (SELECT email FROM {s})"
+        f"WHERE c.court_id <> %s AND f.created_at <> %s AND f.email IN (SELECT email FROM {s})",
+        [court.pk, now],
     )
     court_counts_touch([court.pk, *(r[0] for r in touched)])
