@@ -105,14 +105,15 @@ def roster_import(
         try:
             _roster_stage(stage, path, report, today, chunk_size, progress)
             stage.index("line", "login", "email", "pacer_username")
-            _roster_conflicts(stage, report)
+            repeated = {c for c in ("login", "email", "pacer_username") if _repeats(stage, c)}
+            _roster_conflicts(stage, report, repeated)
             report.errors.sort(key=lambda e: e.line)
             report.created, report.updated = _roster_classify(stage, court)
             report.unchanged = report.rows - report.error_count - report.created - report.updated
             if apply and report.ok:
                 if progress:
                     progress("writing", report.rows)
-                _roster_write(stage, court, by=by, source=import_source(report.file_name))
+                _roster_write(stage, court, repeated, by=by, source=import_source(report.file_name))
                 report.applied = True
         finally:
             stage.drop()
@@ -137,8 +138,17 @@ def _roster_stage(stage: Stage, path: Path, report: ImportReport, today, chunk_s
         progress("read", report.rows)
 
 
-def _roster_conflicts(stage: Stage, report: ImportReport) -> None:
-    """Rows that contradict an earlier row of the same file (each reported on the later line)."""
+def _repeats(stage: Stage, column: str) -> bool:
+    """Does any value of `column` stand on more than one line? One pass over the column's index."""
+    return bool(fetch(
+        f"SELECT 1 FROM {stage.name} WHERE {column} IS NOT NULL GROUP BY {column} HAVING COUNT(*) > 1 LIMIT 1"
+    ))
+
+
+def _roster_conflicts(stage: Stage, report: ImportReport, repeated: set[str]) -> None:
+    """Rows that contradict an earlier row of the same file (each reported on the later line).
+
+    Only a column whose values repeat (`repeated`) can hold a conflict, so the others are skipped."""
     s = stage.name
     checks = (
         ("cmecf_login", "login", "duplicate login {value!r}: already on line {first}", "1 = 1"),
@@ -150,6 +160,8 @@ def _roster_conflicts(stage: Stage, report: ImportReport) -> None:
          "OR s.upgraded <> f.upgraded OR (s.pacer_type = 'individual' AND s.email <> f.email))"),
     )
     for field_name, column, reason, differs in checks:
+        if column not in repeated:
+            continue
         rows = fetch(
             f"SELECT s.line, f.line, s.{column} FROM {s} s "
             f"JOIN (SELECT {column} AS k, MIN(line) AS first FROM {s} WHERE {column} IS NOT NULL "
@@ -185,16 +197,13 @@ def _roster_classify(stage: Stage, court: Court) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _first_per(stage: Stage, column: str) -> str:
+def _first_per(stage: Stage, column: str, repeated: set[str]) -> str:
     """The staged rows with the first row of each `column` value only, as a FROM item.
 
     A shared PACER account or a filer with logins on several lines repeats its key; the conflict
     checks made sure the repeats agree, so the first row speaks for all. When no key repeats — the
     usual roster — the table itself is returned, sparing a sort of every row."""
-    repeats = fetch(
-        f"SELECT 1 FROM {stage.name} WHERE {column} IS NOT NULL GROUP BY {column} HAVING COUNT(*) > 1 LIMIT 1"
-    )
-    if not repeats:
+    if column not in repeated:
         return stage.name
     if connection.vendor == "postgresql":
         return f"(SELECT DISTINCT ON ({column}) * FROM {stage.name} WHERE {column} IS NOT NULL ORDER BY {column}, line)"
@@ -202,7 +211,7 @@ def _first_per(stage: Stage, column: str) -> str:
             f"(SELECT MIN(line) FROM {stage.name} WHERE {column} IS NOT NULL GROUP BY {column}))")
 
 
-def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
+def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source: str) -> None:
     s = stage.name
     now = db_now(timezone.now())
     user_id, source = audit_who(by, source)
@@ -222,7 +231,7 @@ def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
         f"""
         INSERT INTO {PACER} (username, account_type, holder_name, name_key, created_on, upgraded, created_at, updated_at)
         SELECT s.pacer_username, s.pacer_type, s.holder_name, s.holder_key, s.pacer_created_on, s.upgraded, %s, %s
-        FROM {_first_per(stage, "pacer_username")} s
+        FROM {_first_per(stage, "pacer_username", repeated)} s
         WHERE s.pacer_username IS NOT NULL
         ON CONFLICT (username) DO UPDATE SET
           account_type = excluded.account_type, created_on = excluded.created_on, upgraded = excluded.upgraded,
@@ -239,7 +248,7 @@ def _roster_write(stage: Stage, court: Court, *, by, source: str) -> None:
         f"""
         INSERT INTO {FILER} (name, email, pacer_account_id, created_at, updated_at)
         SELECT s.name, s.email, p.id, %s, %s
-        FROM {_first_per(stage, "email")} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
+        FROM {_first_per(stage, "email", repeated)} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
         WHERE 1 = 1
         ON CONFLICT (email) DO UPDATE SET
           name = excluded.name,
