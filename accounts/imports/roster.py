@@ -5,12 +5,17 @@ optionally, cmecf_name (the name CM/ECF holds; the name when empty). A blank pac
 the filer's PACER account as the tracker knows it.
 
 Steps (`roster_import`): detect the encoding; stream the rows, checking each cell (bad rows are
-reported with their line and reason); stage the good rows in a temporary table in chunks; find the
-conflicts across the whole file in SQL (a login twice, one email with two names or PACER accounts,
-one PACER username with two descriptions) — so memory stays flat whatever the size; count what
+reported with their line and reason); stage the good rows in a temporary table in chunks; find which
+keys repeat in the file and, for those only, the conflicts across the whole file in SQL (a login
+twice, one email with two names or PACER accounts, one PACER username with two descriptions) — so
+memory stays flat whatever the size; count what
 would be created / updated / unchanged with one joined query; and, when applying a file with no bad
 row, upsert PACER accounts, filers and CM/ECF accounts with three INSERT … SELECT … ON CONFLICT
 statements, record changed CM/ECF names in the audit trail, and recount the touched courts.
+
+Speed (bench_import, 1,000,000 new rows): reading and checking in Python ~10 s, the three upserts
+~40 s, the deferred foreign-key checks at commit ~15 s. ON CONFLICT costs no more than a plain
+INSERT here (measured), so the upserts keep it and stay safe against a concurrent writer.
 """
 from __future__ import annotations
 
