@@ -6,7 +6,9 @@ import pytest
 from accounts.imports.reading import ImportError_
 from accounts.imports.roster import roster_import
 from accounts.models import CmecfAccount, Filer, PacerAccount
-from tests.factories import montana_court
+from accounts.counts import stored_readiness_counts
+from accounts.readiness import Readiness
+from tests.factories import montana_court, utah_filer_with_legacy_account
 
 pytestmark = pytest.mark.django_db
 HEADER = "name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
@@ -55,6 +57,20 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path):
     report = run(path)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
     assert list(CmecfAccount.objects.values_list("updated_at", flat=True)) == before
+
+
+def test_a_shared_pacer_account_on_several_lines_is_written_once(tmp_path):
+    body = "Ann Para,ann@example.com,paraa,firm_x,,no,yes\nBo Para,bo@example.com,parab,firm_x,,no,yes\n"
+    report = run(roster(tmp_path, body))
+    assert report.applied and report.created == 2
+    assert PacerAccount.objects.filter(username="firm_x").count() == 1
+    assert set(Filer.objects.values_list("pacer_account__username", flat=True)) == {"firm_x"}
+
+
+def test_one_filer_with_two_logins_is_one_filer_with_two_accounts(tmp_path):
+    report = run(roster(tmp_path, GOOD + GOOD.replace(",attornjq,", ",attornjq2,")))
+    assert report.applied and report.created == 2
+    assert Filer.objects.count() == 1 and CmecfAccount.objects.filter(filer__email="john.attorney@example.com").count() == 2
 
 
 def test_a_changed_row_is_reported_updated_and_written(tmp_path):
@@ -142,3 +158,19 @@ def test_example_roster_in_docs_imports_cleanly():
     path = Path(__file__).resolve().parents[2] / "docs" / "examples" / "roster.csv"
     report = run(path)
     assert report.ok and report.created == 5
+
+
+def test_applying_keeps_the_courts_stored_counts_current(tmp_path, django_capture_on_commit_callbacks):
+    court = montana_court()
+    with django_capture_on_commit_callbacks(execute=True):
+        run(roster(tmp_path, GOOD), court=court)
+    assert sum(stored_readiness_counts([court.pk])[court.pk].values()) == 1
+
+
+def test_a_pacer_upgrade_in_the_file_recounts_the_filers_other_court(tmp_path, django_capture_on_commit_callbacks):
+    utah = utah_filer_with_legacy_account()
+    row = "Jane Q. Lawyer,jane.lawyer@example.com,lawyerjq,jqlawyer,2009-03-02,yes,no\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        run(roster(tmp_path, row))
+    counts = stored_readiness_counts([utah.court_id])[utah.court_id]
+    assert (counts[Readiness.LEGACY], counts[Readiness.READY]) == (0, 1)
