@@ -170,11 +170,16 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
 def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime) -> NoticeEmail:
     court, golive = row.court, row.golive
     unsubscribe = unsubscribe_url(row.filer_id, row.court_id) if row.kind == NoticeKind.REMINDER else ""
-    context = notice_context(
-        filer_name=row.filer.name, court=court, golive=golive, readiness=readiness, change=row.change,
-        unsubscribe_url=unsubscribe, today=court.local_today(now),
-    )
-    subject, text, html = templates.get(court.id, row.kind).render(context)
+    today = court.local_today(now)
+
+    def make_context(filer_name: str, unsubscribe_url: str) -> dict:
+        return notice_context(filer_name=filer_name, court=court, golive=golive, readiness=readiness,
+                              change=row.change, unsubscribe_url=unsubscribe_url, today=today)
+
+    # Everything but the name and the unsubscribe link is the same for a whole chunk: rendered once.
+    variant = (court.id, row.kind, golive.id, row.change_id, readiness, today, bool(unsubscribe))
+    subject, text, html = templates.render_personal(
+        templates.get(court.id, row.kind), variant, make_context, row.filer.name, unsubscribe)
     headers = {"Message-ID": message_id_for(row.id, court.court_id), "Auto-Submitted": "auto-generated"}
     if unsubscribe:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"

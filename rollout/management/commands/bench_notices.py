@@ -50,6 +50,11 @@ def _sink_process(port_value, counter, ready, stop) -> None:
     controller.stop()
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -182,6 +187,7 @@ class Command(BaseCommand):
         if before_worker is not None:
             before_worker()
         before = counter.value  # what the sink received from here on is the Celery path's
+        cpu_before = _cpu_seconds()
         pool = "solo" if concurrency == 1 else "threads"
         with start_worker(app, pool=pool, concurrency=concurrency, perform_ping_check=False, loglevel="WARNING",
                           shutdown_timeout=120):
@@ -201,6 +207,8 @@ class Command(BaseCommand):
         sent = NoticeDelivery.objects.filter(court=golive.court, state=DeliveryState.SENT).count()
         received = counter.value - before
         self.celery_rate = received / elapsed
+        self.stdout.write(f"Sender CPU (this process): {(_cpu_seconds() - cpu_before) * 1000 / max(received, 1):.2f} ms "
+                          "per message")
         self.stdout.write(self.style.SUCCESS(
             f"Celery path: {received:,} messages received by the sink ({sent:,} recorded sent) in {elapsed:.1f}s "
             f"= {self.celery_rate:,.0f} msg/s with {concurrency} SMTP connection(s) at a time"))
@@ -223,16 +231,17 @@ class Command(BaseCommand):
         prepared = [(m.from_email, m.recipients(), m.message().as_bytes(linesep="\r\n"))
                     for m in (build_message(r, "ready", templates, now) for r in rows)]
         before = counter.value
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), _cpu_seconds()
         with smtplib.SMTP("127.0.0.1", port) as smtp:
             for i in range(count):
                 sender, to, data = prepared[i % len(prepared)]
                 smtp.sendmail(sender, to, data)
         elapsed = time.monotonic() - started
         rate = (counter.value - before) / elapsed
+        cpu_ms = (_cpu_seconds() - cpu_before) * 1000 / max(counter.value - before, 1)
         self.bare_rates = [*getattr(self, "bare_rates", []), rate]
         self.stdout.write(f"Bare smtplib loop ({label}): {count:,} messages in {elapsed:.1f}s = {rate:,.0f} msg/s "
-                          "over 1 connection")
+                          f"over 1 connection; client CPU {cpu_ms:.2f} ms per message")
 
     def _cleanup(self) -> None:
         from accounts.models import CmecfAccount, Filer, PacerAccount
