@@ -361,6 +361,18 @@ def _sender(backend):
     return send
 
 
+def _abandon(conn: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as smtplib does: 421 closes; otherwise RSET, ignoring a dropped connection so
+    the refusal itself is what gets raised."""
+    if code == 421:
+        conn.close()
+        return
+    try:
+        conn.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
+
+
 @functools.lru_cache(maxsize=16)
 def _quoted_address(address: str) -> str:
     return smtplib.quoteaddr(address)
@@ -376,7 +388,7 @@ def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], dat
     conn.putcmd("mail", f"FROM:{_quoted_address(from_addr)}{size}")
     code, resp = conn.getreply()
     if code != 250:
-        conn.close() if code == 421 else conn.rset()
+        _abandon(conn, code)
         raise smtplib.SMTPSenderRefused(code, resp, from_addr)
     refused = {}
     for each in to_addrs:
@@ -389,12 +401,12 @@ def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], dat
             conn.close()
             raise smtplib.SMTPRecipientsRefused(refused)
     if len(refused) == len(to_addrs):
-        conn.rset()
+        _abandon(conn, 0)
         raise smtplib.SMTPRecipientsRefused(refused)
     conn.putcmd("data")
     code, resp = conn.getreply()
     if code != 354:
-        conn.close() if code == 421 else conn.rset()
+        _abandon(conn, code)
         raise smtplib.SMTPDataError(code, resp)
     before_accept()
     body = smtplib._quote_periods(data)
@@ -403,7 +415,7 @@ def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], dat
     conn.send(body + b".\r\n")
     code, resp = conn.getreply()
     if code != 250:
-        conn.close() if code == 421 else conn.rset()
+        _abandon(conn, code)
         raise smtplib.SMTPDataError(code, resp)
 
 
@@ -455,8 +467,7 @@ class _SentRecorder:
             if result.status != pq.ExecStatus.COMMAND_OK:
                 raise RuntimeError(f"could not prepare the sent mark: {result.error_message.decode(errors='replace')}")
             self._pg, self._name = pg, name
-            self._claimed = claimed_by_bytes = self.claimed_by.encode()
-            self._params_tail = [claimed_by_bytes, DeliveryState.SENDING.encode()]
+            self._params_tail = [self.claimed_by.encode(), DeliveryState.SENDING.encode()]
 
     def sent(self, row: NoticeDelivery, message_id: str) -> None:
         if self._pg is not None:
