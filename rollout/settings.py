@@ -165,7 +165,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- Rollout notices ----------------------------------------------------------------------------
 NOTICES_DISPATCH_INTERVAL_SECONDS = env_float("NOTICES_DISPATCH_INTERVAL_SECONDS", 300.0, minimum=10.0)
-NOTICES_CHUNK_SIZE = env_int("NOTICES_CHUNK_SIZE", 200, minimum=1)
+# Emails per send task (one broker message, one SMTP connection): fixed per-chunk costs (claim,
+# readiness, a database connection) spread over more messages; still short next to the time limit.
+NOTICES_CHUNK_SIZE = env_int("NOTICES_CHUNK_SIZE", 500, minimum=1)
 NOTICES_MAX_PER_SECOND = env_float("NOTICES_MAX_PER_SECOND", 0.0, minimum=0.0)  # 0 = no cap
 # How late a missed notice may still go out (beat down, tracker started late); prepare notices stay
 # due until go-live whatever this says.

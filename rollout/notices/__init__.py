@@ -32,11 +32,14 @@ with `transaction.on_commit` so a worker never looks for rows not yet committed)
   then read back only rows claimed by this run. The same chunk published twice, a task
   redelivered after its rows were sent, or a retry racing a resend: the second claimer gets 0 rows.
 - One SMTP connection per chunk; each message is marked sent right after the server accepted it
-  (one UPDATE guarded by `claimed_by`), and that UPDATE has completed before the next message is
-  handed to the server, so at most one message per crash is unrecorded. On PostgreSQL the UPDATE
-  is pipelined (it runs while the next message renders) with synchronous_commit off: durable
-  against the worker dying; only a crash of the database server could lose the last few "sent"
-  marks, which the sweeper then resends as identical messages.
+  (one UPDATE by primary key, guarded by `claimed_by`, its own commit), and that UPDATE has
+  completed before the next message can be accepted, so at most one message per crash is
+  unrecorded. On PostgreSQL the UPDATE is a prepared statement sent asynchronously (libpq) with
+  synchronous_commit off; its result is awaited after the next message's envelope (MAIL, RCPT,
+  DATA → 354) and before that message's body and final dot, which is when a server accepts a
+  message — so the database round trip overlaps rendering and the envelope instead of adding to
+  them. Durable against the worker dying; only a crash of the database server could lose the last
+  few "sent" marks, which the sweeper then resends as identical messages.
 - Every message has `Message-ID: <delivery-<id>.<court>@<domain>>`, the same on every attempt.
 - SMTP 4xx and connection errors: the unsent rows go back to pending and the task retries with
   exponential backoff (capped at NOTICES_RETRY_BACKOFF_MAX, NOTICES_MAX_RETRIES times); after the
@@ -60,7 +63,12 @@ prepare or go-live notice for that court get a "date_changed_<change id>" row, p
 A postponement without a new date (a GoLiveChange whose status becomes postponed) does the same.
 
 Speed. Messages are assembled by `mime.py` (the email package's generator cost more than the SMTP
-exchange); `bench_notices` compares the whole path with a bare smtplib loop.
+exchange). A chunk (NOTICES_CHUNK_SIZE, 500) is claimed with one UPDATE … RETURNING on PostgreSQL;
+each template variant (court, kind, go-live, change, readiness, day) is rendered once per chunk with
+placeholders and only the filer's name and unsubscribe link are put in per message (escaped for
+HTML), after checking that the template only prints them (`TemplateCache.render_personal`; else a
+full render). `bench_notices` compares the whole path with a bare smtplib loop measured before and
+after it in the same run.
 
 Admin. `services.notice_send_now(golive, kind, user)` and `notice_send_reminder_now(account ids,
 user)` create rows now (scoped to the user's courts). Templates are editable per court with

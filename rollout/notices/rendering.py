@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template import Context, Engine, Template
+from django.utils.html import escape
 
 from accounts.readiness import Readiness
 
@@ -101,6 +102,8 @@ class TemplateCache:
     def __init__(self) -> None:
         self._compiled: dict[tuple[int | None, str], CompiledTemplate] = {}
         self._rows: dict[tuple[int | None, str], TemplateSource] | None = None
+        # Per variant: the rendering with placeholders (None: the template must be rendered in full).
+        self._variants: dict[tuple, tuple[str, str, str] | None] = {}
 
     def _load_rows(self, court_ids: set[int]) -> None:
         from django.db.models import Q
@@ -112,6 +115,34 @@ class TemplateCache:
             (row.court_id, row.kind): TemplateSource(row.subject, row.text_body, row.html_body) for row in rows
         }
 
+    def render_personal(
+        self, compiled: CompiledTemplate, variant_key: tuple, make_context, filer_name: str, unsubscribe_url: str
+    ) -> tuple[str, str, str]:
+        """Render a message whose only per-recipient values are the filer's name and unsubscribe link.
+
+        Steps: the first time a variant (court, kind, go-live, change, readiness, day, …) is seen,
+        render it twice with two different placeholder values and check that swapping the
+        placeholders in the first gives exactly the second (escaped in the HTML part), i.e. the
+        template only prints those values and never tests or filters them; if so keep the first
+        rendering and, per recipient, put the real values in its place (escaped for HTML, as
+        autoescape would). A template that does more with them, or a value that rendering could
+        change (line breaks, runs of spaces, a subject over 250 characters), is rendered in full.
+        """
+        if variant_key not in self._variants:
+            first = compiled.render(make_context(_NAME_A, _UNSUB_A))
+            second = compiled.render(make_context(_NAME_B, _UNSUB_B))
+            swapped = (_swap(first[0], False), _swap(first[1], False), _swap(first[2], True))
+            self._variants[variant_key] = first if swapped == second else None
+        cached = self._variants[variant_key]
+        if cached is None or not (_substitutable(filer_name) and _substitutable(unsubscribe_url)):
+            return compiled.render(make_context(filer_name, unsubscribe_url))
+        subject = cached[0].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url)
+        if len(subject) > 250:
+            return compiled.render(make_context(filer_name, unsubscribe_url))
+        text = cached[1].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url)
+        html = cached[2].replace(_NAME_A_HTML, escape(filer_name)).replace(_UNSUB_A_HTML, escape(unsubscribe_url))
+        return subject, text, html
+
     def get(self, court_id: int | None, kind: str, *, court_ids: set[int] | None = None) -> CompiledTemplate:
         if self._rows is None:
             self._load_rows(court_ids or ({court_id} if court_id else set()))
@@ -120,6 +151,25 @@ class TemplateCache:
             source = self._rows.get(key) or self._rows.get((None, kind)) or default_source(kind)
             self._compiled[key] = compile_source(source)
         return self._compiled[key]
+
+
+# Placeholders for the per-recipient values: private-use characters no real value contains, and
+# characters escaping changes, so a template that filters or escapes them differently is noticed.
+_NAME_A, _NAME_B = "\ue000name<&\"'a\ue001", "\ue000name<&\"'bb\ue001"
+_UNSUB_A, _UNSUB_B = "\ue000unsub<&\"'a\ue001", "\ue000unsub<&\"'bb\ue001"
+_NAME_A_HTML, _NAME_B_HTML = escape(_NAME_A), escape(_NAME_B)
+_UNSUB_A_HTML, _UNSUB_B_HTML = escape(_UNSUB_A), escape(_UNSUB_B)
+
+
+def _swap(rendered: str, html: bool) -> str:
+    if html:
+        return rendered.replace(_NAME_A_HTML, _NAME_B_HTML).replace(_UNSUB_A_HTML, _UNSUB_B_HTML)
+    return rendered.replace(_NAME_A, _NAME_B).replace(_UNSUB_A, _UNSUB_B)
+
+
+def _substitutable(value: str) -> bool:
+    """Rendering would print it unchanged: one line, single spaces, no placeholder characters."""
+    return value == " ".join(value.split()) and "\ue000" not in value and "\ue001" not in value
 
 
 def format_day(day: dt.date | None) -> str:

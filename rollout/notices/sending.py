@@ -9,6 +9,7 @@ import functools
 import logging
 import smtplib
 import time
+import uuid
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
@@ -18,7 +19,7 @@ from django.core.mail import get_connection
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import CmecfAccount
+from accounts.models import CmecfAccount, Filer
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
@@ -93,16 +94,56 @@ class _Throttle:
 
 
 def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = None) -> list[NoticeDelivery]:
-    """Claim the pending rows among `ids` for this run, with one conditional UPDATE; return only those."""
+    """Claim the pending rows among `ids` for this run, with one conditional UPDATE; return only those.
+
+    Steps: the UPDATE; read back the claimed rows as plain values (with the filer's name and
+    e-mail, the only per-recipient fields a message needs); load their courts, go-lives and date
+    changes once each (a chunk shares a handful); attach them. Building full model instances with
+    four joined models per row cost more than the rest of the chunk's queries together.
+    """
+    from courts.models import Court, GoLive, GoLiveChange
+
+    from django.db import connection
+
     now = now or timezone.now()
-    NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(
-        state=DeliveryState.SENDING, claimed_at=now, claimed_by=claimed_by, attempts=F("attempts") + 1
-    )
-    return list(
-        NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_by=claimed_by)
-        .select_related("filer", "court", "golive", "change")
-        .order_by("id")
-    )
+    if connection.vendor == "postgresql":
+        # One statement, the ids as one array parameter: UPDATE … RETURNING joined to the filer.
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL_PG, [DeliveryState.SENDING, now, claimed_by, list(ids), DeliveryState.PENDING])
+            values = cursor.fetchall()
+    else:
+        NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(
+            state=DeliveryState.SENDING, claimed_at=now, claimed_by=claimed_by, attempts=F("attempts") + 1
+        )
+        values = list(
+            NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_by=claimed_by)
+            .order_by("id")
+            .values_list("id", "filer_id", "court_id", "golive_id", "change_id", "kind", "notice", "variant",
+                         "filer__name", "filer__email")
+        )
+    courts = Court.objects.in_bulk({v[2] for v in values})
+    golives = GoLive.objects.in_bulk({v[3] for v in values})
+    changes = GoLiveChange.objects.in_bulk({v[4] for v in values if v[4] is not None})
+    rows = []
+    for id_, filer_id, court_id, golive_id, change_id, kind, notice, variant, name, email in values:
+        row = NoticeDelivery(id=id_, filer_id=filer_id, court_id=court_id, golive_id=golive_id, change_id=change_id,
+                             kind=kind, notice=notice, variant=variant, state=DeliveryState.SENDING,
+                             claimed_by=claimed_by, claimed_at=now)
+        row.filer = Filer(id=filer_id, name=name, email=email)
+        row.court, row.golive = courts[court_id], golives[golive_id]
+        row.change = changes.get(change_id) if change_id is not None else None
+        rows.append(row)
+    return rows
+
+
+_CLAIM_SQL_PG = (
+    f"WITH claimed AS (UPDATE {NoticeDelivery._meta.db_table} "
+    "SET state = %s, claimed_at = %s, claimed_by = %s, attempts = attempts + 1 "
+    "WHERE id = ANY(%s) AND state = %s "
+    "RETURNING id, filer_id, court_id, golive_id, change_id, kind, notice, variant) "
+    "SELECT c.id, c.filer_id, c.court_id, c.golive_id, c.change_id, c.kind, c.notice, c.variant, f.name, f.email "
+    f"FROM claimed c JOIN {Filer._meta.db_table} f ON f.id = c.filer_id ORDER BY c.id"
+)
 
 
 def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]) -> dict[tuple[int, int], str]:
@@ -146,11 +187,16 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
 def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime) -> NoticeEmail:
     court, golive = row.court, row.golive
     unsubscribe = unsubscribe_url(row.filer_id, row.court_id) if row.kind == NoticeKind.REMINDER else ""
-    context = notice_context(
-        filer_name=row.filer.name, court=court, golive=golive, readiness=readiness, change=row.change,
-        unsubscribe_url=unsubscribe, today=court.local_today(now),
-    )
-    subject, text, html = templates.get(court.id, row.kind).render(context)
+    today = court.local_today(now)
+
+    def make_context(filer_name: str, unsubscribe_url: str) -> dict:
+        return notice_context(filer_name=filer_name, court=court, golive=golive, readiness=readiness,
+                              change=row.change, unsubscribe_url=unsubscribe_url, today=today)
+
+    # Everything but the name and the unsubscribe link is the same for a whole chunk: rendered once.
+    variant = (court.id, row.kind, golive.id, row.change_id, readiness, today, bool(unsubscribe))
+    subject, text, html = templates.render_personal(
+        templates.get(court.id, row.kind), variant, make_context, row.filer.name, unsubscribe)
     headers = {"Message-ID": message_id_for(row.id, court.court_id), "Auto-Submitted": "auto-generated"}
     if unsubscribe:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
@@ -237,13 +283,16 @@ def deliveries_send(
                 _finish(row, claimed_by, DeliveryState.FAILED, error=f"Rendering failed: {_error_text(exc)}")
                 result.failed += 1
                 continue
-            recorder.settle()  # the previous message is recorded before this one goes out
             throttle.wait()
             try:
-                send(message)
+                # The previous message's "sent" mark is awaited inside `send`, after this message's
+                # envelope (MAIL/RCPT/DATA) and before its body and final dot: the server accepts
+                # nothing before the previous message is recorded.
+                send(message, recorder.settle)
             except smtplib.SMTPException as exc:
                 if smtp_error_is_transient(exc):
                     raise
+                recorder.settle()
                 _finish(row, claimed_by, DeliveryState.FAILED, error=_error_text(exc))
                 result.failed += 1
                 continue
@@ -283,23 +332,91 @@ def deliveries_send(
 
 
 def _sender(backend):
-    """How to hand one message to the backend. With Django's SMTP backend, write the assembled bytes
-    straight to its open smtplib connection (the envelope sender is worked out once per chunk, not
-    parsed again per message); any other backend (files in var/mail, console, locmem) gets the
-    message through its usual `send_messages`."""
+    """How to hand one message to the backend: `send(message, before_accept)`.
+
+    With Django's SMTP backend, write the assembled bytes straight to its open smtplib connection
+    (the envelope sender is worked out once per chunk, not parsed again per message), and call
+    `before_accept()` between the DATA command and the message body: the server can only accept
+    the message once it has the body, so whatever `before_accept` waits for (the previous message's
+    "sent" mark) is done before this message can be accepted, while the envelope round trips
+    overlap with it. Any other backend (files in var/mail, console, locmem) gets
+    `before_accept()` and then the message through its usual `send_messages`."""
     from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
     from django.core.mail.message import sanitize_address
 
     if not isinstance(backend, SMTPBackend) or backend.connection is None:
         # Files, console, locmem: a backend instance per message, so var/mail/ holds one file each.
-        return lambda message: get_connection().send_messages([message])
+        def send_other(message, before_accept) -> None:
+            before_accept()
+            get_connection().send_messages([message])
+
+        return send_other
     envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
 
-    def send(message) -> None:
+    def send(message, before_accept) -> None:
         recipients = [a if a.isascii() else sanitize_address(a, "utf-8") for a in message.to]
-        backend.connection.sendmail(envelope_from, recipients, message.message().as_bytes(linesep="\r\n"))
+        smtp_send_split(backend.connection, envelope_from, recipients,
+                        message.message().as_bytes(linesep="\r\n"), before_accept)
 
     return send
+
+
+def _abandon(conn: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as smtplib does: 421 closes; otherwise RSET, ignoring a dropped connection so
+    the refusal itself is what gets raised."""
+    if code == 421:
+        conn.close()
+        return
+    try:
+        conn.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
+
+
+@functools.lru_cache(maxsize=16)
+def _quoted_address(address: str) -> str:
+    return smtplib.quoteaddr(address)
+
+
+def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], data: bytes, before_accept) -> None:
+    """`smtplib.SMTP.sendmail`, same commands, replies and exceptions, with `before_accept()`
+    called after the server answered DATA with 354 and before the body is written."""
+    conn.ehlo_or_helo_if_needed()
+    # smtplib's mail()/rcpt() parse each address again (email.utils.parseaddr); the envelope
+    # sender is quoted once per process and a plain address needs no parsing.
+    size = f" size={len(data)}" if conn.does_esmtp and conn.has_extn("size") else ""
+    conn.putcmd("mail", f"FROM:{_quoted_address(from_addr)}{size}")
+    code, resp = conn.getreply()
+    if code != 250:
+        _abandon(conn, code)
+        raise smtplib.SMTPSenderRefused(code, resp, from_addr)
+    refused = {}
+    for each in to_addrs:
+        plain = each.isascii() and each.count("@") == 1 and not any(ch in each for ch in '<>()[],;:"\\\r\n\t ')
+        conn.putcmd("rcpt", f"TO:<{each}>" if plain else f"TO:{smtplib.quoteaddr(each)}")
+        code, resp = conn.getreply()
+        if code not in (250, 251):
+            refused[each] = (code, resp)
+        if code == 421:
+            conn.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(to_addrs):
+        _abandon(conn, 0)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    conn.putcmd("data")
+    code, resp = conn.getreply()
+    if code != 354:
+        _abandon(conn, code)
+        raise smtplib.SMTPDataError(code, resp)
+    before_accept()
+    body = smtplib._quote_periods(data)
+    if body[-2:] != b"\r\n":
+        body += b"\r\n"
+    conn.send(body + b".\r\n")
+    code, resp = conn.getreply()
+    if code != 250:
+        _abandon(conn, code)
+        raise smtplib.SMTPDataError(code, resp)
 
 
 def _async_commit(on: bool) -> None:
@@ -319,19 +436,22 @@ def _async_commit(on: bool) -> None:
 
 
 class _SentRecorder:
-    """Marks each accepted message sent, one UPDATE per email, before the next one goes out.
+    """Marks each accepted message sent, one UPDATE (its own commit) per email, before the next
+    message can be accepted.
 
-    On PostgreSQL the UPDATE is pipelined (psycopg pipeline mode): it is sent at once and its
-    completion awaited (`settle`) just before the next message is handed to the SMTP server, so
-    rendering the next message overlaps with the database's work while the rule "never two
-    accepted-but-unrecorded messages" still holds. Elsewhere it is a plain execute.
+    On PostgreSQL the UPDATE is a prepared statement sent with libpq's asynchronous call right
+    after the server accepted the message; it runs and commits (autocommit, synchronous_commit
+    off) while the next message is rendered and its envelope exchanged, and its result is awaited
+    (`settle`) before that next message's body goes out. So the rule "never two
+    accepted-but-unrecorded messages" holds while the database round trip costs no waiting.
+    Elsewhere (SQLite) it is a plain execute, done before `sent` returns.
     """
 
     def __init__(self, claimed_by: str) -> None:
         self.claimed_by = claimed_by
         self._cursor = None
-        self._raw = None
-        self._pipeline = None
+        self._pg = None
+        self._name = b""
         self._pending = False
 
     def open(self) -> None:
@@ -339,29 +459,49 @@ class _SentRecorder:
 
         self._cursor = connection.cursor()
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self._raw = connection.connection
-            self._pipeline_cm = self._raw.pipeline()
-            self._pipeline = self._pipeline_cm.__enter__()
+            from psycopg import pq
+
+            pg = connection.connection.pgconn
+            name = f"notice_sent_{uuid.uuid4().hex}".encode()
+            result = pg.prepare(name, _MARK_SENT_SQL_PG)
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                raise RuntimeError(f"could not prepare the sent mark: {result.error_message.decode(errors='replace')}")
+            self._pg, self._name = pg, name
+            self._params_tail = [self.claimed_by.encode(), DeliveryState.SENDING.encode()]
 
     def sent(self, row: NoticeDelivery, message_id: str) -> None:
-        params = [DeliveryState.SENT, timezone.now(), message_id, row.id, self.claimed_by, DeliveryState.SENDING]
-        if self._pipeline is not None:
-            self._raw.execute(_MARK_SENT_SQL, params)
+        if self._pg is not None:
+            self._pg.send_query_prepared(self._name, [
+                DeliveryState.SENT.encode(), timezone.now().isoformat().encode(), message_id.encode(),
+                str(row.id).encode(), *self._params_tail,
+            ])
             self._pending = True
-        else:
-            self._cursor.execute(_MARK_SENT_SQL, params)
+            return
+        self._cursor.execute(_MARK_SENT_SQL, [DeliveryState.SENT, timezone.now(), message_id, row.id,
+                                              self.claimed_by, DeliveryState.SENDING])
 
     def settle(self) -> None:
-        if self._pipeline is not None and self._pending:
-            self._pipeline.sync()
-            self._pending = False
+        """Wait until the last "sent" mark has committed; raise if it failed."""
+        if self._pg is None or not self._pending:
+            return
+        from psycopg import pq
+
+        self._pending = False
+        error = None
+        while (result := self._pg.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK and error is None:
+                error = result.error_message.decode(errors="replace")
+        if error:
+            raise RuntimeError(f"could not record a sent notice: {error}")
 
     def close(self, quiet: bool = False) -> None:
         try:
-            if self._pipeline is not None:
-                self._pipeline = None
-                self._pending = False
-                self._pipeline_cm.__exit__(None, None, None)  # syncs: the last message is recorded here
+            if self._pg is not None:
+                try:
+                    self.settle()  # the last message is recorded here
+                finally:
+                    pg, self._pg = self._pg, None
+                    pg.exec_(b"DEALLOCATE " + self._name)
         except Exception:
             if not quiet:
                 raise
@@ -376,6 +516,10 @@ _MARK_SENT_SQL = (
     f"UPDATE {NoticeDelivery._meta.db_table} SET state = %s, sent_at = %s, message_id = %s, last_error = '' "
     "WHERE id = %s AND claimed_by = %s AND state = %s"
 )
+_MARK_SENT_SQL_PG = (
+    f"UPDATE {NoticeDelivery._meta.db_table} SET state = $1, sent_at = $2, message_id = $3, last_error = '' "
+    "WHERE id = $4 AND claimed_by = $5 AND state = $6"
+).encode()
 
 
 def _finish(row: NoticeDelivery, claimed_by: str, state: str, *, error: str = "", message_id: str = "",

@@ -145,3 +145,38 @@ def test_a_name_with_accents_arrives_intact_in_both_parts(smtp_sink):
     msg, text, html = go_live_message(smtp_sink, name="José Ñúñez-Kealoha")
     assert "Dear José Ñúñez-Kealoha," in text
     assert "José Ñúñez-Kealoha" in html
+
+
+def test_each_recipient_of_one_chunk_gets_their_own_name(smtp_sink):
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=LIVE_DAY, status=GoLiveStatus.SCHEDULED)
+    first = filer_at(court, state="ready", name="Ann O'Brien & Co")
+    second = filer_at(court, state="ready", name="Bob Smith")
+    notices_dispatch(court.local_midnight(LIVE_DAY) + dt.timedelta(hours=8))
+    send_pending()
+    (to_first,) = smtp_sink.to(first.filer.email)
+    (to_second,) = smtp_sink.to(second.filer.email)
+    _, text_first, html_first = parts(to_first)
+    _, text_second, html_second = parts(to_second)
+    assert "Ann O'Brien & Co" in text_first and "Bob Smith" not in text_first
+    assert "Ann O&#x27;Brien &amp; Co" in html_first and "Bob Smith" not in html_first
+    assert "Bob Smith" in text_second and "Bob Smith" in html_second and "Brien" not in html_second
+
+
+def test_a_template_that_transforms_the_name_still_gets_each_recipients_name(smtp_sink):
+    court = montana_court()
+    NoticeTemplate.objects.create(court=court, kind="golive", subject="Live: {{ filer_name|upper }}",
+                                  text_body="Dear {{ filer_name|upper }} ({{ filer_name|length }})",
+                                  html_body="<p>Dear {{ filer_name|upper }}</p>")
+    GoLiveFactory(court=court, go_live_date=LIVE_DAY, status=GoLiveStatus.SCHEDULED)
+    first = filer_at(court, state="ready", name="Ann <b>Lee</b>")
+    second = filer_at(court, state="ready", name="Bob Smith")
+    notices_dispatch(court.local_midnight(LIVE_DAY) + dt.timedelta(hours=8))
+    send_pending()
+    msg_first, text_first, html_first = parts(smtp_sink.to(first.filer.email)[0])
+    msg_second, text_second, html_second = parts(smtp_sink.to(second.filer.email)[0])
+    assert msg_first["Subject"] == "Live: ANN <B>LEE</B>"
+    assert text_first.strip() == "Dear ANN <B>LEE</B> (14)"
+    assert "<p>Dear ANN &lt;B&gt;LEE&lt;/B&gt;</p>" in html_first
+    assert msg_second["Subject"] == "Live: BOB SMITH"
+    assert text_second.strip() == "Dear BOB SMITH (9)"
