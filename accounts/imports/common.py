@@ -1,9 +1,10 @@
 """What the roster and link-report imports share: finding the court and checking the user's scope."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable
 
-from accounts.imports.reading import ImportError_
+from accounts.imports.reading import ImportError_, ImportReport, detect_encoding
 from courts.models import Court
 
 
@@ -23,3 +24,16 @@ def import_court(court: Court | str, allowed_court_ids: Iterable[int] | None = N
 
 def import_source(file_name: str) -> str:
     return f"import {file_name}"[:120]
+
+
+def import_begin(
+    kind: str, court: Court | str, path: Path | str, *, file_name: str | None,
+    allowed_court_ids: Iterable[int] | None,
+) -> tuple[Path, ImportReport, Court]:
+    """The first steps of every import: the file, its report, the court in scope, the encoding."""
+    path = Path(path)
+    report = ImportReport(kind=kind, file_name=file_name or path.name)
+    court = import_court(court, allowed_court_ids)
+    report.court_id = court.court_id
+    report.encoding = detect_encoding(path)
+    return path, report, court

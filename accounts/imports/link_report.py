@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_value, audit_who
 from accounts.counts import court_counts_touch
-from accounts.imports.common import import_court, import_source
-from accounts.imports.reading import CellError, ImportReport, ProgressFn, csv_rows, detect_encoding, parse_date, parse_login
+from accounts.imports.common import import_begin, import_source
+from accounts.imports.reading import CellError, ImportReport, ProgressFn, csv_rows, parse_date, parse_login
 from accounts.imports.staging import Stage, db_now, execute, fetch
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
@@ -43,11 +43,7 @@ def link_report_import(
     today: dt.date | None = None, chunk_size: int = CHUNK_SIZE,
 ) -> ImportReport:
     """Dry-run (default) or apply a link report for one court. Raises ImportError_ for an unreadable file."""
-    path = Path(path)
-    report = ImportReport(kind="link report", file_name=file_name or path.name)
-    court = import_court(court, allowed_court_ids)
-    report.court_id = court.court_id
-    report.encoding = detect_encoding(path)
+    path, report, court = import_begin("link report", court, path, file_name=file_name, allowed_court_ids=allowed_court_ids)
     today = today or timezone.localdate()
     golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first()
     go_live_date = golive.go_live_date if golive else None

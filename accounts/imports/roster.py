@@ -30,9 +30,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_who
 from accounts.counts import court_counts_touch
-from accounts.imports.common import import_court, import_source
+from accounts.imports.common import import_begin, import_source
 from accounts.imports.reading import (
-    CellError, ImportReport, ProgressFn, csv_rows, detect_encoding, parse_bool, parse_date, parse_email, parse_login,
+    CellError, ImportReport, ProgressFn, csv_rows, parse_bool, parse_date, parse_email, parse_login,
     parse_required,
 )
 from accounts.imports.staging import Stage, db_now, execute, fetch
@@ -95,11 +95,7 @@ def roster_import(
     today: dt.date | None = None, chunk_size: int = CHUNK_SIZE,
 ) -> ImportReport:
     """Dry-run (default) or apply a roster file for one court. Raises ImportError_ for an unreadable file."""
-    path = Path(path)
-    report = ImportReport(kind="roster", file_name=file_name or path.name)
-    court = import_court(court, allowed_court_ids)
-    report.court_id = court.court_id
-    report.encoding = detect_encoding(path)
+    path, report, court = import_begin("roster", court, path, file_name=file_name, allowed_court_ids=allowed_court_ids)
     today = today or timezone.localdate()
     with transaction.atomic():
         if connection.vendor == "postgresql":
