@@ -36,7 +36,7 @@ class PacerAccountType(models.TextChoices):
 class PacerAccount(models.Model):
     """A PACER account a filer uses: their own individual account, or a firm's shared one."""
 
-    username = models.CharField(max_length=80, unique=True, help_text="PACER username (never the password).")
+    username = models.CharField(max_length=80, unique=True, help_text="PACER username (the login only; no secret is ever kept).")
     account_type = models.CharField(
         max_length=16, choices=PacerAccountType.choices, default=PacerAccountType.INDIVIDUAL, db_index=True
     )
@@ -115,7 +115,7 @@ class CmecfAccount(models.Model):
 
     filer = models.ForeignKey(Filer, on_delete=models.CASCADE, related_name="cmecf_accounts")
     court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cmecf_accounts")
-    login = models.CharField(max_length=80, help_text="The court-issued CM/ECF login, e.g. attornjq (never the password).")
+    login = models.CharField(max_length=80, help_text="The court-issued CM/ECF login, e.g. attornjq (the login only; no secret is ever kept).")
     cmecf_name = models.CharField(max_length=200, help_text="The filer's name as CM/ECF holds it.")
     name_key = models.CharField(max_length=200, blank=True, editable=False, help_text="normalize_name(cmecf_name).")
     name_review = models.CharField(

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='PacerAccount',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(help_text='PACER username (never the password).', max_length=80, unique=True)),
+                ('username', models.CharField(help_text='PACER username (the login only; no secret is ever kept).', max_length=80, unique=True)),
                 ('account_type', models.CharField(choices=[('individual', 'Individual'), ('shared', 'Shared firm account')], db_index=True, default='individual', max_length=16)),
                 ('holder_name', models.CharField(blank=True, help_text='Name on the account; for a shared account, the firm.', max_length=200)),
                 ('name_key', models.CharField(blank=True, editable=False, help_text='normalize_name(holder_name).', max_length=200)),
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
             name='CmecfAccount',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(help_text='The court-issued CM/ECF login, e.g. attornjq (never the password).', max_length=80)),
+                ('login', models.CharField(help_text='The court-issued CM/ECF login, e.g. attornjq (the login only; no secret is ever kept).', max_length=80)),
                 ('cmecf_name', models.CharField(help_text="The filer's name as CM/ECF holds it.", max_length=200)),
                 ('name_key', models.CharField(blank=True, editable=False, help_text='normalize_name(cmecf_name).', max_length=200)),
                 ('name_review', models.CharField(blank=True, choices=[('', 'Compared automatically'), ('flagged', 'Flagged: names do not match'), ('verified', 'Verified: same person')], default='', help_text="The help desk's call on the CM/ECF vs PACER names, when the automatic comparison is not enough.", max_length=16)),
