@@ -13,7 +13,22 @@ CIRCUITS = [(c, "Federal Circuit" if c == "FC" else "D.C. Circuit" if c == "DC" 
             for c in [f"{n:02d}" for n in range(1, 12)] + ["DC", "FC"]]
 
 
-class CourtFilter(django_filters.FilterSet):
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet whose `q` field searches every lookup in `search_lookups` (any one may match)."""
+
+    search_lookups: tuple[str, ...] = ()
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        match = Q()
+        for lookup in self.search_lookups:
+            match |= Q(**{lookup: value})
+        return queryset.filter(match)
+
+
+class CourtFilter(SearchFilterSet):
     """Filters over `selectors.courts_with_rollout` (status is the displayed, clock-aware status)."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search name or code",
@@ -27,39 +42,25 @@ class CourtFilter(django_filters.FilterSet):
     golive_to = django_filters.DateFilter(field_name="golive_date", lookup_expr="lte", label="Go-live to",
                                           widget=forms.DateInput(attrs={"type": "date"}))
 
+    search_lookups = ("name__icontains", "title__icontains", "court_id__icontains", "cmecf_code__iexact")
+
     class Meta:
         model = Court
         fields: list[str] = []
 
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(title__icontains=value) | Q(court_id__icontains=value)
-            | Q(cmecf_code__iexact=value)
-        )
 
-
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(SearchFilterSet):
     """Filters over `selectors.court_accounts` (readiness is the annotated state)."""
 
     readiness = django_filters.ChoiceFilter(choices=Readiness.choices, label="Readiness", empty_label="Every state")
     q = django_filters.CharFilter(method="filter_q", label="Search name, login or email",
                                   widget=forms.TextInput(attrs={"type": "search"}))
 
+    search_lookups = ("filer__name__icontains", "cmecf_name__icontains", "login__icontains", "filer__email__icontains")
+
     class Meta:
         model = CmecfAccount
         fields: list[str] = []
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(filer__name__icontains=value) | Q(cmecf_name__icontains=value)
-            | Q(login__icontains=value) | Q(filer__email__icontains=value.lower())
-        )
 
     @property
     def only_readiness(self) -> str | None:
