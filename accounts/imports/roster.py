@@ -273,12 +273,14 @@ def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source:
         """,
         [court.pk, now, now],
     )
-    # PACER details reach every court the file's filers file at.
+    # PACER details reach every court the file's filers file at, and every court of any other filer
+    # using a PACER account this import changed (a firm's shared account; updated_at = now).
     # Filers this import created (created_at = now) have accounts at this court only, so only the
     # filers that were there before are followed to their other courts.
     touched = fetch(
         f"SELECT DISTINCT c.court_id FROM {CMECF} c JOIN {FILER} f ON f.id = c.filer_id "
-        f"WHERE c.court_id <> %s AND f.created_at <> %s AND f.email IN (SELECT email FROM {s})",
-        [court.pk, now],
+        f"WHERE c.court_id <> %s AND f.created_at <> %s AND (f.email IN (SELECT email FROM {s}) "
+        f"OR f.pacer_account_id IN (SELECT id FROM {PACER} WHERE updated_at = %s AND created_at <> %s))",
+        [court.pk, now, now, now],
     )
     court_counts_touch([court.pk, *(r[0] for r in touched)])

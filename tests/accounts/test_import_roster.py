@@ -174,3 +174,20 @@ def test_a_pacer_upgrade_in_the_file_recounts_the_filers_other_court(tmp_path, d
         run(roster(tmp_path, row))
     counts = stored_readiness_counts([utah.court_id])[utah.court_id]
     assert (counts[Readiness.LEGACY], counts[Readiness.READY]) == (0, 1)
+
+
+def test_a_shared_account_change_recounts_other_filers_of_that_firm(tmp_path, django_capture_on_commit_callbacks):
+    """A roster that turns a firm's account into a shared one changes the readiness of colleagues
+    who are not in the file, at other courts: their courts are recounted too."""
+    from accounts.counts import court_counts_refresh
+    from tests.factories import CmecfAccountFactory, FilerFactory, PacerAccountFactory, utah_court
+
+    firm = PacerAccountFactory(username="bakerhall", holder_name="Ann Colleague", created_on=dt.date(2018, 1, 1))
+    colleague = FilerFactory(name="Ann Colleague", email="ann@bakerhall.example.com", pacer_account=firm)
+    utah = utah_court()
+    CmecfAccountFactory(filer=colleague, court=utah, login="colleaga", cmecf_name="Ann Colleague")
+    court_counts_refresh([utah.pk])
+    row = "Bob Partner,bob@bakerhall.example.com,partnerb,bakerhall,2018-01-01,no,yes\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        run(roster(tmp_path, row))
+    assert stored_readiness_counts([utah.pk])[utah.pk][Readiness.SHARED] == 1
