@@ -156,14 +156,7 @@ def cmecf_accounts_mark_linked(
     result = BulkResult(skipped={state: n for state, n in by_state.items() if state != Readiness.READY and n})
     if not by_state.get(Readiness.READY):
         return result
-    ready = selection.filter(readiness=Readiness.READY)
-    result.court_ids = list(ready.order_by().values_list("court_id", flat=True).distinct())
-    audit_record_queryset(ready, "linked_at", old=F("linked_at"), new=linked_at, by=by, source=source)
-    result.changed = CmecfAccount.objects.filter(pk__in=ready.values("pk")).update(
-        linked_at=linked_at, updated_at=timezone.now()
-    )
-    court_counts_touch(result.court_ids)
-    return result
+    return _bulk_set(selection.filter(readiness=Readiness.READY), "linked_at", linked_at, result, by=by, source=source)
 
 
 @transaction.atomic
@@ -190,13 +183,18 @@ def cmecf_accounts_set_name_review(
     result = BulkResult(skipped={k: n for k, n in by_kind.items() if k != "change" and n})
     if not by_kind.get("change"):
         return result
-    target = selection.filter(linked_at__isnull=True).exclude(name_review=review)
-    if only_from is not None:
-        target = target.filter(name_review=only_from)
+    target = selection.annotate(kind=kind).filter(kind="change")
+    return _bulk_set(target, "name_review", review, result, by=by, source=source)
+
+
+def _bulk_set(target: QuerySet[CmecfAccount], field: str, value, result: "BulkResult", *, by, source) -> "BulkResult":
+    """The set-based write every bulk account service ends with, in a fixed number of queries:
+    note the courts touched, audit old → new for every row (one INSERT … SELECT), update the rows
+    (one UPDATE), and recount those courts after commit."""
     result.court_ids = list(target.order_by().values_list("court_id", flat=True).distinct())
-    audit_record_queryset(target, "name_review", old=F("name_review"), new=review, by=by, source=source)
+    audit_record_queryset(target, field, old=F(field), new=value, by=by, source=source)
     result.changed = CmecfAccount.objects.filter(pk__in=target.values("pk")).update(
-        name_review=review, updated_at=timezone.now()
+        **{field: value, "updated_at": timezone.now()}
     )
     court_counts_touch(result.court_ids)
     return result
