@@ -43,12 +43,14 @@ class SinkMessage:
 class SinkHandler:
     """aiosmtpd handler that keeps what it accepts and can be told to refuse.
 
-    `fail_4xx`: answer 451 to that many DATA commands, then accept again. `refuse_5xx`: addresses
+    `fail_4xx`: answer 451 to that many DATA commands, then accept again (`accept_before_4xx`: only
+    once that many messages were accepted, to fail a chunk midway). `refuse_5xx`: addresses
     whose messages get 550 every time. `count_only`: keep a count, not the messages (benchmarks).
     """
 
     messages: list = field(default_factory=list)
     fail_4xx: int = 0
+    accept_before_4xx: int = 0
     refuse_5xx: set = field(default_factory=set)
     answered_4xx: int = 0
     delay: float = 0.0  # seconds before answering DATA (a slow server, to catch a worker mid-chunk)
@@ -60,7 +62,7 @@ class SinkHandler:
 
             await asyncio.sleep(self.delay)
         with self.lock:
-            if self.fail_4xx > 0:
+            if self.fail_4xx > 0 and len(self.messages) >= self.accept_before_4xx:
                 self.fail_4xx -= 1
                 self.answered_4xx += 1
                 return "451 4.3.0 Mailbox busy, try again later"

@@ -174,15 +174,19 @@ def notices_dispatch(now: dt.datetime | None = None) -> DispatchResult:
 def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
     """Sweeper: take back rows left in `sending` by a dead sender, and republish lost chunks.
 
-    Steps: rows claimed longer ago than NOTICES_CLAIM_TIMEOUT_SECONDS go back to pending
+    Steps: for rows claimed longer ago than NOTICES_CLAIM_TIMEOUT_SECONDS, first fold the send log
+    (`NoticeSent`): a row whose message the server accepted (recorded, not yet folded when the
+    sender died) is marked sent, not sent again; the other stale rows go back to pending
     (`reclaims` + 1, logged with their Message-ID as possible duplicates: the server may have
-    accepted one before the sender died); pending rows published longer ago than
-    NOTICES_REQUEUE_AFTER_SECONDS are marked unpublished; then everything unpublished is published.
-    Returns the reclaimed ids.
+    accepted one in the moment before it could be recorded); send-log records older than the
+    timeout that no chunk folded (a row deleted meanwhile) are folded or dropped; pending rows
+    published longer ago than NOTICES_REQUEUE_AFTER_SECONDS are marked unpublished; then
+    everything unpublished is published. Returns the reclaimed ids.
     """
     from django.db.models import F
 
-    from rollout.notices.sending import message_id_for
+    from rollout.notices.models import NoticeSent
+    from rollout.notices.sending import deliveries_fold_sent, message_id_for
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS)
@@ -194,6 +198,12 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
     reclaimed: list[int] = []
     for start in range(0, len(stale), INSERT_BATCH):
         chunk = stale[start : start + INSERT_BATCH]
+        # Recorded as accepted: sent. The claim is older than a send task's hard time limit, so its
+        # sender is gone and cannot record anything more for these rows.
+        folded = set(deliveries_fold_sent([row[0] for row in chunk]))
+        if folded:
+            log.info("notice sweeper: %d deliveries of a stopped sender were accepted and are marked sent", len(folded))
+        chunk = [row for row in chunk if row[0] not in folded]
         ids = [row[0] for row in chunk]
         NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_at__lt=cutoff).update(
             state=DeliveryState.PENDING, claimed_at=None, claimed_by="", queued_at=None, reclaims=F("reclaims") + 1,
@@ -205,6 +215,11 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
                 delivery_id, claimed_by, message_id_for(delivery_id, court_code),
             )
         reclaimed.extend(ids)
+    # Left-over records (their row was deleted, or folded by nobody): fold what still has a row.
+    while leftover := list(
+        NoticeSent.objects.filter(sent_at__lt=cutoff).order_by().values_list("delivery_id", flat=True)[:INSERT_BATCH]
+    ):
+        deliveries_fold_sent(leftover)
     requeue_cutoff = now - dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS)
     NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(queued_at=None)
     deliveries_publish(now=now)

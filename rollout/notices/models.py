@@ -94,6 +94,34 @@ class NoticeDelivery(models.Model):
         return f"{self.notice} to filer {self.filer_id} @ court {self.court_id}: {self.state}"
 
 
+class NoticeSent(models.Model):
+    """The send log: one row per message the SMTP server accepted, written at once, folded later.
+
+    Each accepted message is recorded here with one INSERT (its own commit) before the next message
+    can be accepted; `sending.deliveries_fold_sent` then marks the chunk's rows sent in one UPDATE …
+    FROM and deletes what it folded, and the sweeper folds a dead sender's rows before reclaiming
+    anything, so a recorded send is marked sent, never sent again.
+
+    Why a table of its own: updating the NoticeDelivery row per email rewrote a wide row and an
+    entry in each of its indexes (the state changes, so no HOT update) once per message; this row
+    is narrow, append-only, with the primary key as its only index. `delivery_id` is deliberately
+    not a foreign key: the check would look up and share-lock the delivery row on every insert,
+    the per-message cost this table is here to avoid (a row whose delivery is gone is deleted by
+    the sweeper). The table only holds the messages of chunks in flight (or of a dead sender).
+    """
+
+    delivery_id = models.BigIntegerField(primary_key=True, help_text="The NoticeDelivery whose message was accepted.")
+    message_id = models.CharField(max_length=255)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "accepted notice (not yet folded)"
+        verbose_name_plural = "accepted notices (not yet folded)"
+
+    def __str__(self) -> str:
+        return f"delivery {self.delivery_id} accepted at {self.sent_at:%Y-%m-%d %H:%M:%S}"
+
+
 class NoticeTemplate(models.Model):
     """Subject, text and HTML body of one kind of notice, for one court or (court empty) the default.
 

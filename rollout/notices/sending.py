@@ -24,7 +24,7 @@ from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
-from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeSent, NoticeUnsubscribe
 from rollout.notices.mime import NoticeEmail
 from rollout.notices.rendering import TemplateCache, notice_context
 from rollout.notices.tokens import unsubscribe_url
@@ -223,8 +223,9 @@ def deliveries_send(
 
     Steps: claim with a conditional UPDATE (0 rows: someone else has them, stop); read readiness,
     unsubscribes and templates for the chunk in three queries; skip rows no longer due (with the
-    reason); open ONE SMTP connection; per row render, wait for the rate cap, send, and mark sent at
-    once. A 5xx reply fails that row and the chunk goes on; a 4xx reply or broken connection
+    reason); open ONE SMTP connection; per row render, wait for the rate cap, send, and record the
+    acceptance at once in the send log; at the end fold the chunk's records into "sent" rows with
+    one UPDATE (also after an error, for what was accepted before it). A 5xx reply fails that row and the chunk goes on; a 4xx reply or broken connection
     releases the unsent rows and raises TransientSendError for the task to retry (or, on the last
     try, fails them).
     """
@@ -267,7 +268,7 @@ def deliveries_send(
     # the server accepted but that could not be recorded stays "sending" for the sweeper (logged as
     # a possible duplicate), never back to pending at once.
     unsent_from = 0
-    recorder = _SentRecorder(claimed_by)
+    recorder = _SentRecorder()
     try:
         _async_commit(True)
         recorder.open()
@@ -285,7 +286,7 @@ def deliveries_send(
                 continue
             throttle.wait()
             try:
-                # The previous message's "sent" mark is awaited inside `send`, after this message's
+                # The previous message's "sent" record is awaited inside `send`, after this message's
                 # envelope (MAIL/RCPT/DATA) and before its body and final dot: the server accepts
                 # nothing before the previous message is recorded.
                 send(message, recorder.settle)
@@ -300,6 +301,7 @@ def deliveries_send(
             recorder.sent(row, message.extra_headers["Message-ID"])
             result.sent += 1
         recorder.close()
+        recorder.fold()
     except SoftTimeLimitExceeded:
         recorder.close(quiet=True)
         result.released = _release(
@@ -323,6 +325,7 @@ def deliveries_send(
         raise TransientSendError(_error_text(exc)) from exc
     finally:
         recorder.close(quiet=True)
+        recorder.fold(quiet=True)  # after an error: the messages accepted before it
         _async_commit(False)
         try:
             smtp.close()
@@ -338,7 +341,7 @@ def _sender(backend):
     (the envelope sender is worked out once per chunk, not parsed again per message), and call
     `before_accept()` between the DATA command and the message body: the server can only accept
     the message once it has the body, so whatever `before_accept` waits for (the previous message's
-    "sent" mark) is done before this message can be accepted, while the envelope round trips
+    record in the send log) is done before this message can be accepted, while the envelope round trips
     overlap with it. Any other backend (files in var/mail, console, locmem) gets
     `before_accept()` and then the message through its usual `send_messages`."""
     from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -420,12 +423,12 @@ def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], dat
 
 
 def _async_commit(on: bool) -> None:
-    """PostgreSQL: do not wait for the WAL flush on each per-message "sent" UPDATE.
+    """PostgreSQL: do not wait for the WAL flush on each per-message send-log INSERT.
 
     Each message is recorded in its own commit right after the server accepted it; waiting for
     the disk on every one would cost more than the SMTP exchange itself. An asynchronous commit is
     still durable against the worker dying (the case the sweeper handles): only a crash of the
-    database server itself could lose the last few hundred milliseconds of "sent" marks, whose rows
+    database server itself could lose the last few hundred milliseconds of send records, whose rows
     would then be reclaimed and resent as identical duplicates (same Message-ID).
     """
     from django.db import connection
@@ -436,23 +439,25 @@ def _async_commit(on: bool) -> None:
 
 
 class _SentRecorder:
-    """Marks each accepted message sent, one UPDATE (its own commit) per email, before the next
-    message can be accepted.
+    """Records each accepted message in the send log (`NoticeSent`), one INSERT (its own commit)
+    per email, before the next message can be accepted; `deliveries_fold_sent` turns the chunk's
+    records into "sent" rows afterwards.
 
-    On PostgreSQL the UPDATE is a prepared statement sent with libpq's asynchronous call right
+    On PostgreSQL the INSERT is a prepared statement sent with libpq's asynchronous call right
     after the server accepted the message; it runs and commits (autocommit, synchronous_commit
     off) while the next message is rendered and its envelope exchanged, and its result is awaited
     (`settle`) before that next message's body goes out. So the rule "never two
     accepted-but-unrecorded messages" holds while the database round trip costs no waiting.
-    Elsewhere (SQLite) it is a plain execute, done before `sent` returns.
+    Elsewhere (SQLite) it is a plain execute, done before `sent` returns. `recorded` lists the
+    delivery ids recorded and not yet folded.
     """
 
-    def __init__(self, claimed_by: str) -> None:
-        self.claimed_by = claimed_by
+    def __init__(self) -> None:
         self._cursor = None
         self._pg = None
         self._name = b""
         self._pending = False
+        self.recorded: list[int] = []
 
     def open(self) -> None:
         from django.db import connection
@@ -463,25 +468,23 @@ class _SentRecorder:
 
             pg = connection.connection.pgconn
             name = f"notice_sent_{uuid.uuid4().hex}".encode()
-            result = pg.prepare(name, _MARK_SENT_SQL_PG)
+            result = pg.prepare(name, _RECORD_SENT_SQL_PG)
             if result.status != pq.ExecStatus.COMMAND_OK:
-                raise RuntimeError(f"could not prepare the sent mark: {result.error_message.decode(errors='replace')}")
+                raise RuntimeError(f"could not prepare the sent record: {result.error_message.decode(errors='replace')}")
             self._pg, self._name = pg, name
-            self._params_tail = [self.claimed_by.encode(), DeliveryState.SENDING.encode()]
 
     def sent(self, row: NoticeDelivery, message_id: str) -> None:
         if self._pg is not None:
             self._pg.send_query_prepared(self._name, [
-                DeliveryState.SENT.encode(), timezone.now().isoformat().encode(), message_id.encode(),
-                str(row.id).encode(), *self._params_tail,
+                str(row.id).encode(), message_id.encode(), timezone.now().isoformat().encode(),
             ])
             self._pending = True
-            return
-        self._cursor.execute(_MARK_SENT_SQL, [DeliveryState.SENT, timezone.now(), message_id, row.id,
-                                              self.claimed_by, DeliveryState.SENDING])
+        else:
+            self._cursor.execute(_RECORD_SENT_SQL, [row.id, message_id, timezone.now()])
+        self.recorded.append(row.id)
 
     def settle(self) -> None:
-        """Wait until the last "sent" mark has committed; raise if it failed."""
+        """Wait until the last record has committed; raise if it failed."""
         if self._pg is None or not self._pending:
             return
         from psycopg import pq
@@ -511,31 +514,70 @@ class _SentRecorder:
                 self._cursor.close()
                 self._cursor = None
 
+    def fold(self, quiet: bool = False) -> int:
+        """Mark what this chunk recorded as sent (one statement); the sweeper does it if this fails."""
+        ids, self.recorded = self.recorded, []
+        if not ids:
+            return 0
+        try:
+            return len(deliveries_fold_sent(ids))
+        except Exception:
+            if not quiet:
+                raise
+            log.exception("could not mark %d accepted notices sent; the sweeper will fold them", len(ids))
+            return 0
 
-_MARK_SENT_SQL = (
-    f"UPDATE {NoticeDelivery._meta.db_table} SET state = %s, sent_at = %s, message_id = %s, last_error = '' "
-    "WHERE id = %s AND claimed_by = %s AND state = %s"
+
+_SENT_TABLE = NoticeSent._meta.db_table
+_RECORD_SENT_SQL = (
+    f"INSERT INTO {_SENT_TABLE} (delivery_id, message_id, sent_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
 )
-_MARK_SENT_SQL_PG = (
-    f"UPDATE {NoticeDelivery._meta.db_table} SET state = $1, sent_at = $2, message_id = $3, last_error = '' "
-    "WHERE id = $4 AND claimed_by = $5 AND state = $6"
+# ON CONFLICT: a second record for one delivery would mean it went out twice; the first one stands.
+_RECORD_SENT_SQL_PG = (
+    f"INSERT INTO {_SENT_TABLE} (delivery_id, message_id, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
 ).encode()
+# Delete the records and mark their rows sent in one statement: both happen or neither does.
+_FOLD_SQL_PG = (
+    f"WITH accepted AS (DELETE FROM {_SENT_TABLE} WHERE delivery_id = ANY(%s) "
+    "RETURNING delivery_id, message_id, sent_at) "
+    f"UPDATE {NoticeDelivery._meta.db_table} d SET state = %s, sent_at = a.sent_at, message_id = a.message_id, "
+    "last_error = '' FROM accepted a WHERE d.id = a.delivery_id AND d.state <> %s RETURNING d.id"
+)
 
 
-def _finish(row: NoticeDelivery, claimed_by: str, state: str, *, error: str = "", message_id: str = "",
-            cursor=None) -> None:
-    """Record one message's outcome at once, only if this run still holds the row.
+def deliveries_fold_sent(ids: list[int]) -> list[int]:
+    """Fold the send log's records for `ids` into their NoticeDelivery rows; return the ids marked sent.
 
-    "Sent" is one plain UPDATE statement on the chunk's cursor (no ORM compile per message): it
-    runs once per email.
+    Steps: delete the records of `ids` from `NoticeSent` and, in the same statement (PostgreSQL) or
+    transaction (elsewhere), set each delivery that has one to sent with the record's time and
+    Message-ID. Ids without a record are left alone (not accepted). A record means the server
+    accepted the message, so its row becomes sent whatever state it is in (normally `sending`;
+    only an already sent row is left as it was), and a record whose delivery is gone is just deleted.
     """
-    if state == DeliveryState.SENT and cursor is not None:
-        cursor.execute(_MARK_SENT_SQL, [DeliveryState.SENT, timezone.now(), message_id, row.id, claimed_by,
-                                        DeliveryState.SENDING])
-        return
-    if state == DeliveryState.SENT:
-        NoticeDelivery.objects.filter(id=row.id, claimed_by=claimed_by, state=DeliveryState.SENDING).update(
-            state=state, sent_at=timezone.now(), message_id=message_id, last_error="")
-        return
+    from django.db import connection, transaction
+    from django.db.models import OuterRef, Subquery
+
+    if not ids:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_FOLD_SQL_PG, [list(ids), DeliveryState.SENT, DeliveryState.SENT])
+            return [row[0] for row in cursor.fetchall()]
+    with transaction.atomic():
+        records = NoticeSent.objects.filter(delivery_id__in=ids)
+        accepted = list(records.values_list("delivery_id", flat=True))
+        record = NoticeSent.objects.filter(delivery_id=OuterRef("pk"))
+        rows = NoticeDelivery.objects.filter(id__in=accepted).exclude(state=DeliveryState.SENT)
+        folded = list(rows.values_list("id", flat=True))
+        rows.filter(id__in=folded).update(
+            state=DeliveryState.SENT, sent_at=Subquery(record.values("sent_at")[:1]),
+            message_id=Subquery(record.values("message_id")[:1]), last_error="",
+        )
+        records.delete()
+    return folded
+
+
+def _finish(row: NoticeDelivery, claimed_by: str, state: str, *, error: str = "") -> None:
+    """Record a message that was not sent (failed) at once, only if this run still holds the row."""
     NoticeDelivery.objects.filter(id=row.id, claimed_by=claimed_by, state=DeliveryState.SENDING).update(
         state=state, last_error=error)
