@@ -15,15 +15,21 @@ from accounts.models import CmecfAccount, Filer
 from accounts.selectors import court_ids_for_user, user_administers
 from courts.models import Court, GoLive, GoLiveChange
 from courts.selectors import court_ids_live, rollout_current
-from rollout.notices.dispatch import deliveries_create, deliveries_publish
+from rollout.notices.dispatch import deliveries_analyze, deliveries_create, deliveries_publish
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.rendering import TemplateSource, compile_source, notice_context
 
 log = logging.getLogger(__name__)
 
 
-def _publish_on_commit() -> None:
-    transaction.on_commit(deliveries_publish)
+def _publish_on_commit(created: int = 0) -> None:
+    """After commit: fresh planner statistics when many rows were added, then publish."""
+
+    def publish() -> None:
+        deliveries_analyze(created)
+        deliveries_publish()
+
+    transaction.on_commit(publish)
 
 
 @transaction.atomic
@@ -54,7 +60,7 @@ def notice_send_now(golive: GoLive, kind: str, user, *, now: dt.datetime | None 
     else:
         raise ValidationError(f"Cannot send a {kind!r} notice now.")
     count = deliveries_create(golive, kind, notice, live_court_ids=court_ids_live(now), created_by=user)
-    _publish_on_commit()
+    _publish_on_commit(count)
     return count
 
 
@@ -84,7 +90,7 @@ def notice_send_reminder_now(cmecf_account_ids, user, *, now: dt.datetime | None
             golive, NoticeKind.REMINDER, notice, live_court_ids=live_ids,
             accounts=accounts.filter(court_id=golive.court_id), created_by=user,
         )
-    _publish_on_commit()
+    _publish_on_commit(count)
     return count
 
 
@@ -136,7 +142,7 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     NoticeDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     count += len(rows)
     if count:
-        _publish_on_commit()
+        _publish_on_commit(count)
     return count
 
 

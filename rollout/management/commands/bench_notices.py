@@ -262,3 +262,13 @@ class Command(BaseCommand):
         Filer.objects.filter(email__endswith=f"@{BENCH_DOMAIN}").delete()
         PacerAccount.objects.filter(username__startswith="bench").delete()
         court.delete()
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            # The deleted rows stay in the tables and their indexes until vacuumed (autovacuum may be
+            # off or late): without this each run would start with the last run's dead rows.
+            from rollout.notices.models import NoticeDelivery, NoticeSent
+
+            tables = [m._meta.db_table for m in (NoticeDelivery, NoticeSent, CmecfAccount, Filer, PacerAccount)]
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
