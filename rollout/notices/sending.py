@@ -274,22 +274,39 @@ def deliveries_send(
         recorder.open()
         smtp.open()
         send = _sender(smtp)
+
+        def build(position: int):
+            """The message for to_send[position], assembled; or the exception that stopped it."""
+            row, state = to_send[position]
+            try:
+                return build_message(row, state, templates, now).prebuild()
+            except Exception as exc:  # a broken court template must not stop the other courts' messages
+                return exc  # (a soft time limit too: raised once the message on the wire is recorded)
+
+        ahead: dict[int, object] = {}
         for position, (row, state) in enumerate(to_send):
             unsent_from = position
-            try:
-                message = build_message(row, state, templates, now)
-            except Exception as exc:  # a broken court template must not stop the other courts' messages
+            message = ahead.pop(position) if position in ahead else build(position)
+            if isinstance(message, SoftTimeLimitExceeded):
+                raise message
+            if isinstance(message, Exception):
                 recorder.settle()
-                log.exception("notice delivery %s could not be rendered", row.id)
-                _finish(row, claimed_by, DeliveryState.FAILED, error=f"Rendering failed: {_error_text(exc)}")
+                log.error("notice delivery %s could not be rendered", row.id, exc_info=message)
+                _finish(row, claimed_by, DeliveryState.FAILED, error=f"Rendering failed: {_error_text(message)}")
                 result.failed += 1
                 continue
             throttle.wait()
+
+            def build_next(position=position) -> None:
+                if position + 1 < len(to_send):
+                    ahead[position + 1] = build(position + 1)
+
             try:
                 # The previous message's "sent" record is awaited inside `send`, after this message's
                 # envelope (MAIL/RCPT/DATA) and before its body and final dot: the server accepts
-                # nothing before the previous message is recorded.
-                send(message, recorder.settle)
+                # nothing before the previous message is recorded. While the server reads the body,
+                # the next message is rendered (`build_next`), so that costs no waiting.
+                send(message, recorder.settle, build_next)
             except smtplib.SMTPException as exc:
                 if smtp_error_is_transient(exc):
                     raise
@@ -349,17 +366,19 @@ def _sender(backend):
 
     if not isinstance(backend, SMTPBackend) or backend.connection is None:
         # Files, console, locmem: a backend instance per message, so var/mail/ holds one file each.
-        def send_other(message, before_accept) -> None:
+        def send_other(message, before_accept, while_waiting=None) -> None:
             before_accept()
             get_connection().send_messages([message])
+            if while_waiting is not None:
+                while_waiting()
 
         return send_other
     envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
 
-    def send(message, before_accept) -> None:
+    def send(message, before_accept, while_waiting=None) -> None:
         recipients = [a if a.isascii() else sanitize_address(a, "utf-8") for a in message.to]
         smtp_send_split(backend.connection, envelope_from, recipients,
-                        message.message().as_bytes(linesep="\r\n"), before_accept)
+                        message.message().as_bytes(linesep="\r\n"), before_accept, while_waiting)
 
     return send
 
@@ -381,9 +400,12 @@ def _quoted_address(address: str) -> str:
     return smtplib.quoteaddr(address)
 
 
-def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], data: bytes, before_accept) -> None:
+def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], data: bytes, before_accept,
+                    while_waiting=None) -> None:
     """`smtplib.SMTP.sendmail`, same commands, replies and exceptions, with `before_accept()`
-    called after the server answered DATA with 354 and before the body is written."""
+    called after the server answered DATA with 354 and before the body is written, and
+    `while_waiting()` (if given; it must not raise) after the body is written and before the
+    server's final reply is read."""
     conn.ehlo_or_helo_if_needed()
     # smtplib's mail()/rcpt() parse each address again (email.utils.parseaddr); the envelope
     # sender is quoted once per process and a plain address needs no parsing.
@@ -416,6 +438,8 @@ def smtp_send_split(conn: smtplib.SMTP, from_addr: str, to_addrs: list[str], dat
     if body[-2:] != b"\r\n":
         body += b"\r\n"
     conn.send(body + b".\r\n")
+    if while_waiting is not None:
+        while_waiting()
     code, resp = conn.getreply()
     if code != 250:
         _abandon(conn, code)
