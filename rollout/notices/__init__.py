@@ -31,15 +31,22 @@ with `transaction.on_commit` so a worker never looks for rows not yet committed)
 - Claim: `UPDATE … SET state=sending, claimed_by=<this run> WHERE id IN (…) AND state=pending`,
   then read back only rows claimed by this run. The same chunk published twice, a task
   redelivered after its rows were sent, or a retry racing a resend: the second claimer gets 0 rows.
-- One SMTP connection per chunk; each message is marked sent right after the server accepted it
-  (one UPDATE by primary key, guarded by `claimed_by`, its own commit), and that UPDATE has
+- One SMTP connection per chunk; each message accepted by the server is recorded at once in the
+  send log `NoticeSent` (one INSERT of delivery id, Message-ID and time into a narrow,
+  append-only table whose only index is its primary key; its own commit), and that INSERT has
   completed before the next message can be accepted, so at most one message per crash is
-  unrecorded. On PostgreSQL the UPDATE is a prepared statement sent asynchronously (libpq) with
+  unrecorded. On PostgreSQL the INSERT is a prepared statement sent asynchronously (libpq) with
   synchronous_commit off; its result is awaited after the next message's envelope (MAIL, RCPT,
   DATA → 354) and before that message's body and final dot, which is when a server accepts a
   message — so the database round trip overlaps rendering and the envelope instead of adding to
   them. Durable against the worker dying; only a crash of the database server could lose the last
-  few "sent" marks, which the sweeper then resends as identical messages.
+  few records, whose rows the sweeper then resends as identical messages.
+- Fold: at the end of the chunk (also after an error, for what was accepted before it) one
+  statement deletes the chunk's records from the send log and marks their rows sent with the
+  recorded time and Message-ID (`deliveries_fold_sent`: DELETE … RETURNING feeding an UPDATE …
+  FROM, so both happen or neither). Folded records are deleted rather than kept: NoticeDelivery
+  keeps the time and Message-ID, and the log stays as small as the work in flight. Until the fold,
+  an accepted row shows as `sending` (counted as due) for at most one chunk's time.
 - Every message has `Message-ID: <delivery-<id>.<court>@<domain>>`, the same on every attempt.
 - SMTP 4xx and connection errors: the unsent rows go back to pending and the task retries with
   exponential backoff (capped at NOTICES_RETRY_BACKOFF_MAX, NOTICES_MAX_RETRIES times); after the
@@ -50,13 +57,16 @@ with `transaction.on_commit` so a worker never looks for rows not yet committed)
 - Rate cap: NOTICES_MAX_PER_SECOND per sending process. Time limits on every task; on the soft
   limit the unsent rows are released to pending for the next dispatch.
 
-Crashes (`sweep`, beat). A worker killed mid-chunk leaves rows in `sending`. Rows claimed longer
-ago than NOTICES_CLAIM_TIMEOUT_SECONDS (beyond the send task's hard time limit, so a live sender is
-never swept) go back to pending, are counted in `reclaims`, logged as possible duplicates with their
-Message-ID, and published again. The one window SMTP cannot close — accepted by the server, worker
-dead before the UPDATE — yields at most one identical duplicate per crash (same Message-ID, so
-receiving systems and people can tell). Pending rows published long ago and never claimed (a lost
-broker message) are published again after NOTICES_REQUEUE_AFTER_SECONDS.
+Crashes (`sweep`, beat). A worker killed mid-chunk leaves rows in `sending`. For rows claimed
+longer ago than NOTICES_CLAIM_TIMEOUT_SECONDS (beyond the send task's hard time limit, so a live
+sender is never swept) the sweeper first folds the send log: a row whose message was recorded as
+accepted is marked sent, not sent again. The others go back to pending, are counted in `reclaims`,
+logged as possible duplicates with their Message-ID, and published again. The one window SMTP
+cannot close — accepted by the server, worker dead before the INSERT — yields at most one
+identical duplicate per crash (same Message-ID, so receiving systems and people can tell).
+Records older than the timeout that no chunk folded (their row deleted meanwhile) are folded or
+dropped. Pending rows published long ago and never claimed (a lost broker message) are published
+again after NOTICES_REQUEUE_AFTER_SECONDS.
 
 Date changes. `signals.py` listens to `courts.signals.golive_date_changed`: filers already sent a
 prepare or go-live notice for that court get a "date_changed_<change id>" row, published on commit.
@@ -67,8 +77,17 @@ exchange). A chunk (NOTICES_CHUNK_SIZE, 500) is claimed with one UPDATE … RETU
 each template variant (court, kind, go-live, change, readiness, day) is rendered once per chunk with
 placeholders and only the filer's name and unsubscribe link are put in per message (escaped for
 HTML), after checking that the template only prints them (`TemplateCache.render_personal`; else a
-full render). `bench_notices` compares the whole path with a bare smtplib loop measured before and
-after it in the same run.
+full render). The next message is rendered and assembled while the server reads the current one's
+body. Per message the database does one narrow INSERT (the send log) instead of an UPDATE of the
+wide delivery row: that UPDATE changes `state`, which its indexes use, so it could never be a HOT
+update and wrote a new entry in every index (primary key, the unique key, court/notice/state and
+the partial index of sent rows) once per email; the fold does the same work set-based, once per
+chunk. (A fillfactor would not make the claim or the fold HOT either: both change `state`, which
+the indexes and the partial indexes' predicates read, and every one of them serves a query.) After a dispatch (or an administrator's send-now) adds ≥ 10,000 rows the table is ANALYZEd
+before publishing (`deliveries_analyze`): with the statistics of before the insert the planner
+thinks almost nothing is pending and every claim read the whole partial index of pending rows
+(0.1–0.9 s per chunk at 100,000 rows) instead of 500 primary-key look-ups. `bench_notices`
+compares the whole path with a bare smtplib loop measured before and after it in the same run.
 
 Admin. `services.notice_send_now(golive, kind, user)` and `notice_send_reminder_now(account ids,
 user)` create rows now (scoped to the user's courts). Templates are editable per court with

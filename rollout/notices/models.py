@@ -36,9 +36,10 @@ class NoticeDelivery(models.Model):
     administrator's send-now, at most one a day), "date_changed_<GoLiveChange id>".
     """
 
-    # Few indexes on purpose: marking a row sent (one UPDATE per email) rewrites an entry in every
-    # index whose predicate the row matches. filer and court are covered by the composite indexes
-    # below; golive and change are only used by rare cascades.
+    # Few indexes on purpose: each change of `state` (claim, then sent, per chunk) writes a new
+    # entry in every index whose predicate the row matches. filer and court are covered by the
+    # composite indexes below; golive and change are only used by rare cascades. The per-email
+    # record goes to the narrow `NoticeSent` instead of this row.
     filer = models.ForeignKey("accounts.Filer", on_delete=models.CASCADE, related_name="notice_deliveries",
                               db_index=False)
     court = models.ForeignKey("courts.Court", on_delete=models.CASCADE, related_name="notice_deliveries",

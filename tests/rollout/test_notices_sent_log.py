@@ -192,3 +192,30 @@ def test_a_4xx_midway_keeps_the_messages_accepted_before_it_sent(smtp_sink, cele
     assert {r.state for r in rows} == {DeliveryState.SENT}
     assert [r.attempts for r in rows] == [1, 1, 2, 2, 2]
     assert not NoticeSent.objects.exists()
+
+
+# --- planner statistics after a large insert -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_dispatch_refreshes_the_planner_statistics_after_many_new_rows(monkeypatch):
+    """Claims pick their plan from the statistics: after a large insert they are refreshed before
+    the send tasks are published (PostgreSQL; elsewhere nothing to do)."""
+    from django.db import connection
+
+    from rollout.notices import dispatch
+
+    court, golive, accounts = live_court_with_filers(6)
+    monkeypatch.setattr(dispatch, "ANALYZE_AFTER_ROWS", 6)
+    assert dispatch.deliveries_analyze(5) is False
+    calls = []
+    real = dispatch.deliveries_analyze
+    monkeypatch.setattr(dispatch, "deliveries_analyze", lambda created: calls.append(created) or real(created))
+
+    notices_dispatch(on_go_live_day(court))
+
+    assert calls == [6]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [NoticeDelivery._meta.db_table])
+            assert cursor.fetchone()[0] == 6  # counted by this ANALYZE, rows of this test's transaction
