@@ -93,7 +93,34 @@ class _Throttle:
         self.next_at = max(now, self.next_at) + self.interval
 
 
-def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = None) -> list[NoticeDelivery]:
+@dataclass(slots=True)
+class ClaimedFiler:
+    id: int
+    name: str
+    email: str
+
+
+@dataclass(slots=True)
+class ClaimedDelivery:
+    """What sending needs of a claimed NoticeDelivery, with the same attribute names (build_message
+    takes either). A plain object: a model instance per row (init signals, relation descriptors)
+    cost about a third of the claim."""
+
+    id: int
+    filer_id: int
+    court_id: int
+    golive_id: int
+    change_id: int | None
+    kind: str
+    notice: str
+    variant: str
+    filer: ClaimedFiler
+    court: object
+    golive: object
+    change: object | None
+
+
+def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = None) -> list[ClaimedDelivery]:
     """Claim the pending rows among `ids` for this run, with one conditional UPDATE; return only those.
 
     Steps: the UPDATE; read back the claimed rows as plain values (with the filer's name and
@@ -124,16 +151,12 @@ def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = 
     courts = Court.objects.in_bulk({v[2] for v in values})
     golives = GoLive.objects.in_bulk({v[3] for v in values})
     changes = GoLiveChange.objects.in_bulk({v[4] for v in values if v[4] is not None})
-    rows = []
-    for id_, filer_id, court_id, golive_id, change_id, kind, notice, variant, name, email in values:
-        row = NoticeDelivery(id=id_, filer_id=filer_id, court_id=court_id, golive_id=golive_id, change_id=change_id,
-                             kind=kind, notice=notice, variant=variant, state=DeliveryState.SENDING,
-                             claimed_by=claimed_by, claimed_at=now)
-        row.filer = Filer(id=filer_id, name=name, email=email)
-        row.court, row.golive = courts[court_id], golives[golive_id]
-        row.change = changes.get(change_id) if change_id is not None else None
-        rows.append(row)
-    return rows
+    return [
+        ClaimedDelivery(id_, filer_id, court_id, golive_id, change_id, kind, notice, variant,
+                        ClaimedFiler(filer_id, name, email), courts[court_id], golives[golive_id],
+                        changes.get(change_id) if change_id is not None else None)
+        for id_, filer_id, court_id, golive_id, change_id, kind, notice, variant, name, email in values
+    ]
 
 
 _CLAIM_SQL_PG = (
@@ -146,7 +169,7 @@ _CLAIM_SQL_PG = (
 )
 
 
-def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]) -> dict[tuple[int, int], str]:
+def _readiness_by_filer_court(rows: list[ClaimedDelivery], live_ids: list[int]) -> dict[tuple[int, int], str]:
     """Readiness now for each (filer, court) of the chunk: one query. With several logins at a court,
     an unlinked one wins (the filer still has something to do)."""
     accounts = cmecf_accounts_with_readiness(
@@ -162,7 +185,7 @@ def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]) -
     return result
 
 
-def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime) -> str:
+def _skip_reason(row: ClaimedDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime) -> str:
     """Why a claimed row should not be sent any more ("" = send it)."""
     golive = row.golive
     if row.kind == NoticeKind.DATE_CHANGED:
@@ -184,7 +207,9 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
     return ""
 
 
-def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime) -> NoticeEmail:
+def build_message(
+    row: ClaimedDelivery | NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime
+) -> NoticeEmail:
     court, golive = row.court, row.golive
     unsubscribe = unsubscribe_url(row.filer_id, row.court_id) if row.kind == NoticeKind.REMINDER else ""
     today = court.local_today(now)
@@ -242,7 +267,7 @@ def deliveries_send(
             court_id__in={r.court_id for r in rows}, filer_id__in={r.filer_id for r in rows}
         ).values_list("filer_id", "court_id")
     )
-    to_send: list[tuple[NoticeDelivery, str]] = []
+    to_send: list[tuple[ClaimedDelivery, str]] = []
     skips: dict[str, list[int]] = {}
     for row in rows:
         state = readiness.get((row.filer_id, row.court_id))
@@ -497,7 +522,7 @@ class _SentRecorder:
                 raise RuntimeError(f"could not prepare the sent record: {result.error_message.decode(errors='replace')}")
             self._pg, self._name = pg, name
 
-    def sent(self, row: NoticeDelivery, message_id: str) -> None:
+    def sent(self, row: ClaimedDelivery, message_id: str) -> None:
         if self._pg is not None:
             self._pg.send_query_prepared(self._name, [
                 str(row.id).encode(), message_id.encode(), timezone.now().isoformat().encode(),
@@ -601,7 +626,7 @@ def deliveries_fold_sent(ids: list[int]) -> list[int]:
     return folded
 
 
-def _finish(row: NoticeDelivery, claimed_by: str, state: str, *, error: str = "") -> None:
+def _finish(row: ClaimedDelivery, claimed_by: str, state: str, *, error: str = "") -> None:
     """Record a message that was not sent (failed) at once, only if this run still holds the row."""
     NoticeDelivery.objects.filter(id=row.id, claimed_by=claimed_by, state=DeliveryState.SENDING).update(
         state=state, last_error=error)
