@@ -83,7 +83,8 @@ wide delivery row: that UPDATE changes `state`, which its indexes use, so it cou
 update and wrote a new entry in every index (primary key, the unique key, court/notice/state and
 the partial index of sent rows) once per email; the fold does the same work set-based, once per
 chunk. (A fillfactor would not make the claim or the fold HOT either: both change `state`, which
-the indexes and the partial indexes' predicates read, and every one of them serves a query.) After a dispatch (or an administrator's send-now) adds ≥ 10,000 rows the table is ANALYZEd
+the indexes and the partial indexes' predicates read, and every one of them serves a query.)
+After a dispatch (or an administrator's send-now) adds ≥ 10,000 rows the table is ANALYZEd
 before publishing (`deliveries_analyze`): with the statistics of before the insert the planner
 thinks almost nothing is pending and every claim read the whole partial index of pending rows
 (0.1–0.9 s per chunk at 100,000 rows) instead of 500 primary-key look-ups. `bench_notices`

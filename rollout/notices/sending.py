@@ -248,11 +248,12 @@ def deliveries_send(
 
     Steps: claim with a conditional UPDATE (0 rows: someone else has them, stop); read readiness,
     unsubscribes and templates for the chunk in three queries; skip rows no longer due (with the
-    reason); open ONE SMTP connection; per row render, wait for the rate cap, send, and record the
-    acceptance at once in the send log; at the end fold the chunk's records into "sent" rows with
-    one UPDATE (also after an error, for what was accepted before it). A 5xx reply fails that row and the chunk goes on; a 4xx reply or broken connection
-    releases the unsent rows and raises TransientSendError for the task to retry (or, on the last
-    try, fails them).
+    reason); open ONE SMTP connection; per row render (the next one while the server reads this
+    one's body), wait for the rate cap, send, and record the acceptance at once in the send log;
+    at the end fold the chunk's records into "sent" rows with one UPDATE (also after an error, for
+    what was accepted before it). A 5xx reply fails that row and the chunk goes on; a 4xx reply or
+    broken connection releases the unsent rows and raises TransientSendError for the task to retry
+    (or, on the last try, fails them).
     """
     now = now or timezone.now()
     result = SendResult()
@@ -383,8 +384,8 @@ def _sender(backend):
     (the envelope sender is worked out once per chunk, not parsed again per message), and call
     `before_accept()` between the DATA command and the message body: the server can only accept
     the message once it has the body, so whatever `before_accept` waits for (the previous message's
-    record in the send log) is done before this message can be accepted, while the envelope round trips
-    overlap with it. Any other backend (files in var/mail, console, locmem) gets
+    record in the send log) is done before this message can be accepted, while the envelope round
+    trips overlap with it. Any other backend (files in var/mail, console, locmem) gets
     `before_accept()` and then the message through its usual `send_messages`."""
     from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
     from django.core.mail.message import sanitize_address
