@@ -219,3 +219,30 @@ def test_dispatch_refreshes_the_planner_statistics_after_many_new_rows(monkeypat
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [NoticeDelivery._meta.db_table])
             assert cursor.fetchone()[0] == 6  # counted by this ANALYZE, rows of this test's transaction
+
+
+@pytest.mark.django_db
+def test_a_message_that_cannot_be_rendered_fails_alone_when_rendered_ahead(smtp_sink, monkeypatch):
+    """The next message is rendered while the server reads the current one: a template error there
+    fails that row only, and neither the message on the wire nor the ones after it."""
+    from rollout.notices import sending
+
+    court, golive, accounts = live_court_with_filers(4)
+    now = on_go_live_day(court)
+    ids = golive_rows(golive, now)
+    real = sending.build_message
+
+    def build_message(row, *args):
+        if row.id == ids[1]:
+            raise ValueError("broken template")
+        return real(row, *args)
+
+    monkeypatch.setattr(sending, "build_message", build_message)
+    result = deliveries_send(ids, claimed_by="run/1", now=now)
+
+    assert (result.sent, result.failed) == (3, 1)
+    failed = NoticeDelivery.objects.get(id=ids[1])
+    assert failed.state == DeliveryState.FAILED and "broken template" in failed.last_error
+    assert set(NoticeDelivery.objects.exclude(id=ids[1]).values_list("state", flat=True)) == {DeliveryState.SENT}
+    assert len(smtp_sink.messages) == 3 and failed.filer.email not in smtp_sink.per_recipient()
+    assert not NoticeSent.objects.exists()
