@@ -17,6 +17,15 @@ def dispatch() -> int:
     return notices_dispatch().tasks_published
 
 
+@shared_task(name="rollout.notices.tasks.publish", ignore_result=True, time_limit=900, soft_time_limit=840)
+def publish() -> int:
+    """Publish a send task for every pending row not yet published (after an administrator's bulk
+    "send a reminder now"; see `rollout.notices.dispatch.deliveries_publish`)."""
+    from rollout.notices.dispatch import deliveries_publish
+
+    return deliveries_publish()
+
+
 @shared_task(name="rollout.notices.tasks.sweep", ignore_result=True, time_limit=600, soft_time_limit=540)
 def sweep() -> int:
     """Beat: take back rows left in `sending` by a dead worker and republish lost chunks."""
