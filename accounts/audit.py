@@ -3,7 +3,9 @@
 `audit_record` writes one entry for one record. `audit_record_queryset` writes one entry per row
 of a queryset with a single INSERT … SELECT, so an action on 100,000 accounts records its trail in
 one statement and no row passes through Python. Call either inside the writer's transaction and
-before the UPDATE, so the old values read are the ones replaced.
+before the UPDATE, so the old values read are the ones replaced. On PostgreSQL the bulk services use
+`audit_update_queryset` instead: lock, update and audit in one statement, so no concurrent change
+can slip in between reading an old value and replacing it.
 """
 from __future__ import annotations
 

@@ -215,7 +215,7 @@ def _bulk_set(target: QuerySet[CmecfAccount], field: str, value, result: "BulkRe
     (SQLite, which has no data-modifying CTEs and locks the whole database for a write anyway):
     the courts touched (one query), one INSERT … SELECT into the trail, one UPDATE.
     """
-    if connection.features.can_return_rows_from_bulk_insert and connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
         by_court = audit_update_queryset(target, field, value, by=by, source=source)
         result.court_ids = sorted(by_court)
         result.changed = sum(by_court.values())
