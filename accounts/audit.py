@@ -3,7 +3,9 @@
 `audit_record` writes one entry for one record. `audit_record_queryset` writes one entry per row
 of a queryset with a single INSERT … SELECT, so an action on 100,000 accounts records its trail in
 one statement and no row passes through Python. Call either inside the writer's transaction and
-before the UPDATE, so the old values read are the ones replaced.
+before the UPDATE, so the old values read are the ones replaced. On PostgreSQL the bulk services use
+`audit_update_queryset` instead: lock, update and audit in one statement, so no concurrent change
+can slip in between reading an old value and replacing it.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Substr
 from django.utils import timezone
 
 from accounts.models import AuditEntry, CmecfAccount
+from courts.models import Court
 
 
 def audit_who(by=None, source: str | None = None) -> tuple[int | None, str]:
@@ -96,6 +99,61 @@ def audit_record_queryset(
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
         return cursor.rowcount
+
+
+def audit_update_queryset(
+    queryset: QuerySet, field: str, value: Any, *, by=None, source: str | None = None, at: dt.datetime | None = None,
+) -> dict[int, int]:
+    """Set `field` to `value` on every row of `queryset` (CM/ECF accounts) and record one entry per
+    row, in ONE statement (PostgreSQL). Returns {court id: rows changed}.
+
+    Steps, as one data-modifying CTE:
+    1. `target`: the queryset's rows, SELECT … FOR UPDATE OF the account rows. A row changed by a
+       concurrent transaction is waited for, re-read and re-checked against the queryset's
+       conditions, so the old value kept is the one this statement replaces;
+    2. `changed`: UPDATE those rows (and `updated_at`), RETURNING id, court, login and the old value;
+    3. `entries`: INSERT the audit entries from `changed` (the court's code for the record's name);
+    4. the result: rows changed per court, for the message and the after-commit recount.
+    The queryset is used as given: no `pk IN (…)` second pass over the table.
+    """
+    if queryset.model is not CmecfAccount:
+        raise ValueError("Bulk audit is written for CM/ECF accounts only.")
+    user_id, source = audit_who(by, source)
+    now = at or timezone.now()
+    target = queryset.order_by().select_for_update(of=("self",)).values_list("pk", field)
+    target_sql, target_params = target.query.sql_with_params()
+    qn = connection.ops.quote_name
+    accounts, courts, audit = (qn(m._meta.db_table) for m in (CmecfAccount, Court, AuditEntry))
+    column = qn(CmecfAccount._meta.get_field(field).column)
+    value_sql = CmecfAccount._meta.get_field(field).get_db_prep_save(value, connection)
+    columns = ", ".join(qn(c) for c in (
+        "at", "user_id", "source", "court_id", "content_type_id", "object_id", "object_repr", "field", "old_value",
+        "new_value",
+    ))
+    sql = f"""
+        WITH target (id, old) AS ({target_sql}),
+        changed AS (
+            UPDATE {accounts} AS a SET {column} = %s, {qn("updated_at")} = %s
+            FROM target WHERE a.{qn("id")} = target.id
+            RETURNING a.{qn("id")} AS id, a.{qn("court_id")} AS court_id, a.{qn("login")} AS login, target.old AS old
+        ),
+        entries AS (
+            INSERT INTO {audit} ({columns})
+            SELECT %s, %s, %s, changed.court_id, %s, changed.id,
+                   SUBSTRING(changed.login || ' @ ' || c.{qn("court_id")} FROM 1 FOR 200), %s,
+                   COALESCE(changed.old::text, ''), %s
+            FROM changed JOIN {courts} AS c ON c.{qn("id")} = changed.court_id
+            RETURNING {qn("court_id")}
+        )
+        SELECT court_id, COUNT(*) FROM entries GROUP BY court_id
+    """
+    params = (
+        *target_params, value_sql, now,
+        now, user_id, source, ContentType.objects.get_for_model(CmecfAccount).pk, field, audit_value(value),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {court_id: n for court_id, n in cursor.fetchall()}
 
 
 def audit_entries_for(obj: Model, limit: int = 20) -> QuerySet[AuditEntry]:

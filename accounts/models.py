@@ -114,7 +114,9 @@ class CmecfAccount(models.Model):
     """A filer's legacy CM/ECF login at one court, and whether it has been linked to PACER."""
 
     filer = models.ForeignKey(Filer, on_delete=models.CASCADE, related_name="cmecf_accounts")
-    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cmecf_accounts")
+    # No index of its own: the (court, login) and (court, linked_at) indexes lead with the court,
+    # and every index less is one write less per row in a bulk update.
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cmecf_accounts", db_index=False)
     login = models.CharField(max_length=80, help_text="The court-issued CM/ECF login, e.g. attornjq (the login only; no secret is ever kept).")
     cmecf_name = models.CharField(max_length=200, help_text="The filer's name as CM/ECF holds it.")
     name_key = models.CharField(max_length=200, blank=True, editable=False, help_text="normalize_name(cmecf_name).")
@@ -125,8 +127,10 @@ class CmecfAccount(models.Model):
         blank=True,
         help_text="The help desk's call on the CM/ECF vs PACER names, when the automatic comparison is not enough.",
     )
+    # Read per court through the (court, linked_at) index; a second index on linked_at alone would
+    # only slow every link written.
     linked_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="When the login was linked to PACER; after it the login is retired."
+        null=True, blank=True, help_text="When the login was linked to PACER; after it the login is retired."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -195,25 +199,38 @@ class AuditEntry(models.Model):
 
     Written by the services in `accounts.audit` — one row per change, in bulk with INSERT … SELECT
     when an action touches many rows. Go-live changes keep their own history (`courts.GoLiveChange`).
+
+    Built for bulk appends (an admin action writes 100,000 entries in one statement):
+    - its foreign keys have no database constraint: each would cost a deferred check per row at
+      commit (≈1.5 s per 100,000 entries), and every value written comes from rows that already
+      satisfy them. Django still applies `on_delete` (SET_NULL, PROTECT) when a user, court or
+      content type is deleted through the ORM, and a history row naming a court id that no longer
+      exists is still a true record;
+    - it has only the indexes its reads use: by date (the list's order and date filter), by record
+      (the account page), by court (scoping), by user and by source (the "who" filters).
+      Field is a filter over two or three values, so an index on it would never be chosen.
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the change was made.")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="The user who made the change, when a user did.",
+        db_constraint=False, help_text="The user who made the change, when a user did.",
     )
     source = models.CharField(
-        max_length=120, blank=True, db_index=True,
+        max_length=120, blank=True,
         help_text="What made the change: admin, an import file (e.g. import roster.csv), filer report.",
     )
     court = models.ForeignKey(
-        Court, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Court, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False,
         help_text="The court of the changed record, for scoping and filtering.",
     )
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    # Indexed only as the first column of audit_object.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     object_id = models.PositiveBigIntegerField(help_text="Primary key of the changed record.")
     object_repr = models.CharField(max_length=200, blank=True, help_text="The record as it read when changed.")
-    field = models.CharField(max_length=64, db_index=True, help_text="The changed field, e.g. linked_at, name_review.")
+    field = models.CharField(max_length=64, help_text="The changed field, e.g. linked_at, name_review.")
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
 
@@ -221,7 +238,11 @@ class AuditEntry(models.Model):
         verbose_name = "audit entry"
         verbose_name_plural = "audit trail"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="audit_object"),
+            # A plain index: the admin's search on source is case-insensitive, so a LIKE index is no use.
+            models.Index(fields=["source"], name="audit_source"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.object_repr}: {self.field} {self.old_value or '—'} → {self.new_value or '—'}"

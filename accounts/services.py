@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.audit import audit_record, audit_record_queryset
+from accounts.audit import audit_record, audit_record_queryset, audit_update_queryset
 from accounts.counts import court_counts_touch
 from accounts.models import CmecfAccount, Filer, NameReview, PacerAccount, PacerAccountType
-from accounts.readiness import Readiness
-from accounts.selectors import cmecf_account_readiness, cmecf_accounts_with_readiness
+from accounts.readiness import Readiness, readiness_expression, ready_to_link_q
+from accounts.selectors import cmecf_account_readiness
 
 REFUSALS = {
     Readiness.LINKED: "This CM/ECF login is already linked; linking is done once and is permanent.",
@@ -132,6 +132,20 @@ class BulkResult:
         return sum(self.skipped.values())
 
 
+def _selection(queryset: QuerySet[CmecfAccount]) -> QuerySet[CmecfAccount]:
+    """The accounts of `queryset` (the admin's "all N matching", filters and search included) as a
+    plain queryset the bulk services can add conditions to.
+
+    The admin's queryset is used as it is when it can be: one scan with its own filters. Only a
+    queryset that cannot take more conditions or a row lock (sliced, DISTINCT, grouped, a union)
+    becomes `pk IN (…)`, which PostgreSQL plans as a second pass over the table.
+    """
+    query = queryset.query
+    if query.is_sliced or query.distinct or query.combinator or query.group_by is not None:
+        return CmecfAccount.objects.filter(pk__in=queryset.order_by().values("pk"))
+    return queryset.order_by()
+
+
 @transaction.atomic
 def cmecf_accounts_mark_linked(
     queryset: QuerySet[CmecfAccount], linked_at: dt.datetime, *, by=None, source: str | None = None
@@ -140,23 +154,22 @@ def cmecf_accounts_mark_linked(
     equivalent of `cmecf_account_link`, in a fixed number of queries whatever the selection size.
 
     Steps: the courts live at `linked_at` (one small query); the selection counted by readiness at
-    that instant (one grouped query) — everything not `ready` is skipped and reported by state; the
-    affected courts (one query); one INSERT … SELECT into the audit trail; one UPDATE; then the
-    stored counts of those courts are recounted after commit.
+    that instant (one grouped query) — everything not `ready` is skipped and reported by state; then
+    the write (`_bulk_set`), which checks readiness again on the locked rows; then the stored counts
+    of the courts touched are recounted after commit.
     """
     from courts.selectors import court_ids_live
 
     live = court_ids_live(linked_at)
-    selection = cmecf_accounts_with_readiness(
-        CmecfAccount.objects.filter(pk__in=queryset.order_by().values("pk")), live_court_ids=live
-    )
+    selection = _selection(queryset)
     by_state = dict(
-        selection.order_by().values("readiness").annotate(n=Count("id")).values_list("readiness", "n")
+        selection.annotate(link_readiness=readiness_expression(live)).order_by()
+        .values("link_readiness").annotate(n=Count("id")).values_list("link_readiness", "n")
     )
     result = BulkResult(skipped={state: n for state, n in by_state.items() if state != Readiness.READY and n})
     if not by_state.get(Readiness.READY):
         return result
-    return _bulk_set(selection.filter(readiness=Readiness.READY), "linked_at", linked_at, result, by=by, source=source)
+    return _bulk_set(selection.filter(ready_to_link_q(live)), "linked_at", linked_at, result, by=by, source=source)
 
 
 @transaction.atomic
@@ -171,7 +184,7 @@ def cmecf_accounts_set_name_review(
     """
     if review not in NameReview.values:
         raise ValueError(f"Unknown name review {review!r}")
-    selection = CmecfAccount.objects.filter(pk__in=queryset.order_by().values("pk"))
+    selection = _selection(queryset)
     kind = Case(
         When(linked_at__isnull=False, then=Value(Readiness.LINKED)),
         When(name_review=review, then=Value("unchanged")),
@@ -183,18 +196,34 @@ def cmecf_accounts_set_name_review(
     result = BulkResult(skipped={k: n for k, n in by_kind.items() if k != "change" and n})
     if not by_kind.get("change"):
         return result
-    target = selection.annotate(kind=kind).filter(kind="change")
-    return _bulk_set(target, "name_review", review, result, by=by, source=source)
+    # The "change" branch of `kind` as plain conditions (name_review is NOT NULL), which the planner
+    # can estimate and the row lock can re-check.
+    change = Q(linked_at__isnull=True) & ~Q(name_review=review)
+    if only_from is not None:
+        change &= Q(name_review=only_from)
+    return _bulk_set(selection.filter(change), "name_review", review, result, by=by, source=source)
 
 
 def _bulk_set(target: QuerySet[CmecfAccount], field: str, value, result: "BulkResult", *, by, source) -> "BulkResult":
     """The set-based write every bulk account service ends with, in a fixed number of queries:
-    note the courts touched, audit old → new for every row (one INSERT … SELECT), update the rows
-    (one UPDATE), and recount those courts after commit."""
-    result.court_ids = list(target.order_by().values_list("court_id", flat=True).distinct())
-    audit_record_queryset(target, field, old=F(field), new=value, by=by, source=source)
-    result.changed = CmecfAccount.objects.filter(pk__in=target.values("pk")).update(
-        **{field: value, "updated_at": timezone.now()}
-    )
+    set `field` to `value` on every row of `target`, audit old → new for each, and recount the
+    courts touched after commit.
+
+    On PostgreSQL this is one statement (`audit_update_queryset`): the target rows are locked
+    and re-checked (SELECT … FOR UPDATE), updated, and their old values go into the audit trail,
+    so nothing can change a row between reading its old value and replacing it. Elsewhere
+    (SQLite, which has no data-modifying CTEs and locks the whole database for a write anyway):
+    the courts touched (one query), one INSERT … SELECT into the trail, one UPDATE.
+    """
+    if connection.vendor == "postgresql":
+        by_court = audit_update_queryset(target, field, value, by=by, source=source)
+        result.court_ids = sorted(by_court)
+        result.changed = sum(by_court.values())
+    else:
+        result.court_ids = list(target.order_by().values_list("court_id", flat=True).distinct())
+        audit_record_queryset(target, field, old=F(field), new=value, by=by, source=source)
+        result.changed = CmecfAccount.objects.filter(pk__in=target.values("pk")).update(
+            **{field: value, "updated_at": timezone.now()}
+        )
     court_counts_touch(result.court_ids)
     return result

@@ -91,7 +91,8 @@ thinks almost nothing is pending and every claim read the whole partial index of
 compares the whole path with a bare smtplib loop measured before and after it in the same run.
 
 Admin. `services.notice_send_now(golive, kind, user)` and `notice_send_reminder_now(account ids,
-user)` create rows now (scoped to the user's courts). Templates are editable per court with
+user)` create rows now (scoped to the user's courts); the reminder on chosen accounts is one
+INSERT … SELECT per court and leaves publishing the send tasks to a worker (`tasks.publish`). Templates are editable per court with
 defaults from `templates/notices/`, with preview and "send a test to me" (`rollout/admin.py`).
 Reminders carry RFC 8058 one-click unsubscribe with a signed, expiring token (`tokens.py`).
 """

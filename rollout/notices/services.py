@@ -15,7 +15,9 @@ from accounts.models import CmecfAccount, Filer
 from accounts.selectors import court_ids_for_user, user_administers
 from courts.models import Court, GoLive, GoLiveChange
 from courts.selectors import court_ids_live, rollout_current
-from rollout.notices.dispatch import deliveries_analyze, deliveries_create, deliveries_publish
+from rollout.notices.dispatch import (
+    deliveries_analyze, deliveries_create, deliveries_insert_select, deliveries_publish,
+)
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.rendering import TemplateSource, compile_source, notice_context
 
@@ -30,6 +32,16 @@ def _publish_on_commit(created: int = 0) -> None:
         deliveries_publish()
 
     transaction.on_commit(publish)
+
+
+def _publish_later_on_commit(created: int) -> None:
+    """Publish the send tasks from a worker, not the request: 100,000 rows are 500 send tasks,
+    each claimed and stamped in its own transaction, which would hold the admin's page for
+    seconds. One message asks a worker to do it; if it were lost, the beat's dispatch publishes
+    every unpublished pending row within NOTICES_DISPATCH_INTERVAL_SECONDS anyway."""
+    from rollout.notices.tasks import publish
+
+    transaction.on_commit(lambda: publish.delay(created))
 
 
 @transaction.atomic
@@ -84,13 +96,14 @@ def notice_send_reminder_now(cmecf_account_ids, user, *, now: dt.datetime | None
         rollout=rollout_current(), court_id__in=accounts.filter(court_id__in=live_ids).values("court_id")
     ).select_related("court")
     count = 0
-    for golive in golives:
+    for golive in golives:  # one per live court of the selection: one INSERT … SELECT each
         notice = f"reminder_manual_{golive.court.local_today(now).isoformat()}"
-        count += deliveries_create(
+        count += deliveries_insert_select(
             golive, NoticeKind.REMINDER, notice, live_court_ids=live_ids,
-            accounts=accounts.filter(court_id=golive.court_id), created_by=user,
+            accounts=accounts.filter(court_id=golive.court_id), created_by=user, now=now,
         )
-    _publish_on_commit(count)
+    if count:
+        _publish_later_on_commit(count)
     return count
 
 

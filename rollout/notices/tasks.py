@@ -17,6 +17,17 @@ def dispatch() -> int:
     return notices_dispatch().tasks_published
 
 
+@shared_task(name="rollout.notices.tasks.publish", ignore_result=True, time_limit=900, soft_time_limit=840)
+def publish(created: int = 0) -> int:
+    """Publish a send task for every pending row not yet published (after an administrator's bulk
+    "send a reminder now" of `created` rows; see `rollout.notices.dispatch.deliveries_publish`),
+    with fresh planner statistics first when many rows were added (`deliveries_analyze`)."""
+    from rollout.notices.dispatch import deliveries_analyze, deliveries_publish
+
+    deliveries_analyze(created)
+    return deliveries_publish()
+
+
 @shared_task(name="rollout.notices.tasks.sweep", ignore_result=True, time_limit=600, soft_time_limit=540)
 def sweep() -> int:
     """Beat: take back rows left in `sending` by a dead worker and republish lost chunks."""
