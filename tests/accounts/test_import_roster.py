@@ -191,3 +191,12 @@ def test_a_shared_account_change_recounts_other_filers_of_that_firm(tmp_path, dj
     with django_capture_on_commit_callbacks(execute=True):
         run(roster(tmp_path, row))
     assert stored_readiness_counts([utah.pk])[utah.pk][Readiness.SHARED] == 1
+
+
+def test_an_unreadable_line_after_rows_were_staged_stops_the_whole_file(tmp_path):
+    """The rows go to the stage through one COPY left open while the file is read: a line the CSV
+    reader cannot read, far into the file, still ends in ImportError_ with nothing written."""
+    body = "".join(f"Filer {i},f{i}@example.com,login{i},,,no,no\n" for i in range(30)) + "x" * 200_000 + "\n"
+    with pytest.raises(ImportError_, match="line 32: unreadable CSV"):
+        roster_import(montana_court(), roster(tmp_path, body), apply=True, today=TODAY, chunk_size=10)
+    assert not Filer.objects.exists() and not CmecfAccount.objects.exists()
