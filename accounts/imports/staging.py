@@ -1,4 +1,4 @@
-"""A temporary table per import run, filled fast: COPY on PostgreSQL, executemany elsewhere."""
+"""A temporary table per import run, filled fast: binary COPY on PostgreSQL, executemany elsewhere."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +26,7 @@ class Stage:
             cursor.execute(f"CREATE TEMPORARY TABLE {self.name} ({cols})")
 
     def _adapt(self, row: Sequence[Any]) -> list[Any]:
-        if connection.vendor == "postgresql":
-            return list(row)  # psycopg adapts dates, datetimes and booleans itself
+        """A row as SQLite's driver takes it (psycopg's COPY adapts dates and times itself)."""
         out = []
         for value, column in zip(row, self.columns):
             if isinstance(value, dt.datetime):
