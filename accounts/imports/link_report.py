@@ -51,26 +51,27 @@ def link_report_import(
         stage = Stage("link_stage", COLUMNS)
         try:
             buffer: list[tuple] = []
-            for line, row in csv_rows(path, report.encoding, required=REQUIRED):
-                report.rows += 1
-                try:
-                    login = parse_login(row.get("cmecf_login", ""))
-                    day = parse_date(row.get("linked_on", ""), "linked_on", today=today, required=True)
-                    if go_live_date is None:
-                        raise CellError("linked_on", f"{court.court_id} has no go-live date: nothing can be linked yet")
-                    if day < go_live_date:
-                        raise CellError("linked_on", f"link date {day} is before the court's go-live ({go_live_date})")
-                except CellError as exc:
-                    report.add_error(line, str(exc), exc.field)
-                    continue
-                linked_at = court.local_midnight(day)
-                buffer.append((line, login, day, linked_at, audit_value(linked_at)))
-                if len(buffer) >= chunk_size:
-                    stage.write(buffer)
-                    buffer.clear()
-                    if progress:
-                        progress("read", report.rows)
-            stage.write(buffer)
+            with stage.writer() as write:
+                for line, row in csv_rows(path, report.encoding, required=REQUIRED):
+                    report.rows += 1
+                    try:
+                        login = parse_login(row.get("cmecf_login", ""))
+                        day = parse_date(row.get("linked_on", ""), "linked_on", today=today, required=True)
+                        if go_live_date is None:
+                            raise CellError("linked_on", f"{court.court_id} has no go-live date: nothing can be linked yet")
+                        if day < go_live_date:
+                            raise CellError("linked_on", f"link date {day} is before the court's go-live ({go_live_date})")
+                    except CellError as exc:
+                        report.add_error(line, str(exc), exc.field)
+                        continue
+                    linked_at = court.local_midnight(day)
+                    buffer.append((line, login, day, linked_at, audit_value(linked_at)))
+                    if len(buffer) >= chunk_size:
+                        write(buffer)
+                        buffer.clear()
+                        if progress:
+                            progress("read", report.rows)
+                write(buffer)
             stage.index("line", "login")
             _link_checks(stage, court, report)
             report.errors.sort(key=lambda e: e.line)

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -16,6 +18,7 @@ ENCODINGS = ("utf-8-sig", "cp1252")
 MAX_ERRORS_KEPT = 1000  # every bad row is counted; the first thousand are listed
 TRUE = {"yes", "y", "true", "t", "1", "x"}
 FALSE = {"no", "n", "false", "f", "0", ""}
+_BOOLS = {**{v: True for v in TRUE}, **{v: False for v in FALSE}}  # the usual spellings, looked up as they are
 
 
 class ImportError_(Exception):
@@ -87,35 +90,71 @@ def detect_encoding(path: Path) -> str:
     raise ImportError_("The file is neither UTF-8 nor Windows-1252 text; save it as CSV (UTF-8) and try again.")
 
 
+def _csv_open(handle, required: tuple[str, ...], optional: tuple[str, ...]):
+    """The reader and the header's column names (stripped, lower case, spaces as underscores)."""
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportError_("The file is empty: line 1 must be the header row.") from None
+    except csv.Error as exc:
+        raise ImportError_(f"line 1: not a CSV header ({exc}).") from None
+    names = [h.strip().lower().replace(" ", "_") for h in header]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise ImportError_(
+            f"line 1: the header lacks {', '.join(missing)}; expected columns: {', '.join(required + optional)}."
+        )
+    return reader, names
+
+
+def _csv_cells(reader) -> Iterator[list[str]]:
+    """Every row's cells, blank rows skipped; ImportError_ for unreadable CSV."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportError_(f"line {reader.line_num}: unreadable CSV ({exc}).") from None
+        # Blank: every cell is whitespace, i.e. the cells joined are (one C call instead of a loop).
+        joined = "".join(cells)
+        if not joined or joined.isspace():
+            continue
+        yield cells
+
+
 def csv_rows(
     path: Path, encoding: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, {column: stripped text}) for every data row; blank lines are skipped."""
     with open(path, encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise ImportError_("The file is empty: line 1 must be the header row.") from None
-        except csv.Error as exc:
-            raise ImportError_(f"line 1: not a CSV header ({exc}).") from None
-        names = [h.strip().lower().replace(" ", "_") for h in header]
-        missing = [c for c in required if c not in names]
-        if missing:
-            raise ImportError_(
-                f"line 1: the header lacks {', '.join(missing)}; expected columns: {', '.join(required + optional)}."
-            )
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ImportError_(f"line {reader.line_num}: unreadable CSV ({exc}).") from None
-            if not any(c.strip() for c in cells):
-                continue
+        reader, names = _csv_open(handle, required, optional)
+        for cells in _csv_cells(reader):
             row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}
             yield reader.line_num, row
+
+
+def csv_values(
+    path: Path, encoding: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """Yield (line number, the stripped text of `required + optional` in that order) for every data row,
+    as `csv_rows` reads it ("" for a cell the row or the header lacks; a repeated header name: its last
+    column), without a dict per row: the cells are picked and stripped by C calls when the row is full."""
+    columns = required + optional
+    with open(path, encoding=encoding, newline="") as handle:
+        reader, names = _csv_open(handle, required, optional)
+        position = {name: i for i, name in enumerate(names)}
+        positions = [position.get(c) for c in columns]
+        width = len(names)
+        pick = itemgetter(*positions) if None not in positions and len(positions) > 1 else None
+        strip = str.strip
+        for cells in _csv_cells(reader):
+            if pick is not None and len(cells) >= width:
+                yield reader.line_num, tuple(map(strip, pick(cells)))
+            else:
+                n = len(cells)
+                yield reader.line_num, tuple(cells[i].strip() if i is not None and i < n else "" for i in positions)
 
 
 class CellError(ValueError):
@@ -128,21 +167,35 @@ class CellError(ValueError):
 # every call, which was a third of the roster's per-row time at a million rows.
 _EMAIL_USER = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
 _EMAIL_DOMAIN = re.compile(EmailValidator.domain_regex.pattern, EmailValidator.domain_regex.flags)
+# The usual address, cheaper still: a lower-case dot-atom user part (a strict subset of what
+# `_EMAIL_USER` accepts, without its slow case-insensitive matching) and a domain already accepted
+# by `_EMAIL_DOMAIN` in this process (a roster has few domains; the set is capped, so memory stays flat).
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{}|~-]+"
+_EMAIL_USUAL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@([^@]+)\Z", re.ASCII)
+_DOMAINS_SEEN: set[str] = set()
+_DOMAINS_SEEN_MAX = 10_000
 
 
 def parse_email(value: str, field_name: str = "email") -> str:
     """A lower-case email Django's `validate_email` accepts.
 
     The common case is settled by Django's two patterns (the same first checks `validate_email`
-    makes); anything they do not accept — an IP literal, an allow-listed host, or a bad address —
-    goes through `validate_email` itself, so what is accepted is exactly what Django accepts."""
+    makes), or by a stricter pattern for the user part and the domains they accepted before;
+    anything they do not accept — an IP literal, an allow-listed host, or a bad address — goes
+    through `validate_email` itself, so what is accepted is exactly what Django accepts."""
     if not value:
         raise CellError(field_name, "missing email")
     value = value.strip().lower()
-    if "@" in value and len(value) <= 320:
-        user_part, domain_part = value.rsplit("@", 1)
-        if _EMAIL_USER.match(user_part) and _EMAIL_DOMAIN.match(domain_part):
+    if len(value) <= 320:
+        usual = _EMAIL_USUAL.match(value)
+        if usual is not None and usual[1] in _DOMAINS_SEEN:
             return value
+        if "@" in value:
+            user_part, domain_part = value.rsplit("@", 1)
+            if _EMAIL_USER.match(user_part) and _EMAIL_DOMAIN.match(domain_part):
+                if len(_DOMAINS_SEEN) < _DOMAINS_SEEN_MAX:
+                    _DOMAINS_SEEN.add(domain_part)
+                return value
     try:
         validate_email(value)
     except ValidationError:
@@ -180,8 +233,10 @@ def parse_date(value: str, field_name: str, *, today: dt.date, required: bool = 
     return day
 
 
+@lru_cache(maxsize=4096)
 def _iso_day(value: str) -> dt.date | None:
-    """The date of a plain "YYYY-MM-DD" (what strptime would read), cheaply; None for anything else."""
+    """The date of a plain "YYYY-MM-DD" (what strptime would read), cheaply; None for anything else.
+    Cached: a roster repeats the same few thousand dates."""
     if len(value) == 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit() and value[5:7].isdigit() \
             and value[8:].isdigit() and value.isascii():
         try:
@@ -201,6 +256,9 @@ def _strptime_day(value: str) -> dt.date | None:
 
 
 def parse_bool(value: str, field_name: str) -> bool:
+    known = _BOOLS.get(value)
+    if known is not None:
+        return known
     text = value.strip().lower()
     if text in TRUE:
         return True

@@ -191,3 +191,62 @@ def test_a_shared_account_change_recounts_other_filers_of_that_firm(tmp_path, dj
     with django_capture_on_commit_callbacks(execute=True):
         run(roster(tmp_path, row))
     assert stored_readiness_counts([utah.pk])[utah.pk][Readiness.SHARED] == 1
+
+
+def test_an_unreadable_line_after_rows_were_staged_stops_the_whole_file(tmp_path):
+    """The rows go to the stage through one COPY left open while the file is read: a line the CSV
+    reader cannot read, far into the file, still ends in ImportError_ with nothing written."""
+    body = "".join(f"Filer {i},f{i}@example.com,login{i},,,no,no\n" for i in range(30)) + "x" * 200_000 + "\n"
+    with pytest.raises(ImportError_, match="line 32: unreadable CSV"):
+        roster_import(montana_court(), roster(tmp_path, body), apply=True, today=TODAY, chunk_size=10)
+    assert not Filer.objects.exists() and not CmecfAccount.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_a_concurrent_writer_commits_during_the_write_is_upserted_not_an_error(tmp_path):
+    """PostgreSQL writes with MERGE, which ends in a unique violation when another transaction commits
+    one of the file's keys after the MERGE's snapshot; the import then redoes the write with
+    INSERT … ON CONFLICT. Here a second connection holds a new PACER account with the file's username
+    uncommitted, the import's MERGE waits on it, and the second connection commits."""
+    import threading
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("MERGE and its fallback are PostgreSQL's")
+    court = montana_court()
+    path = roster(tmp_path, GOOD)
+    other = psycopg.connect(**connection.get_connection_params())
+    other.execute(
+        "INSERT INTO accounts_paceraccount (username, account_type, holder_name, name_key, created_on, upgraded, "
+        "created_at, updated_at) VALUES ('jqattorney', 'individual', 'Someone Else', 'SOMEONE ELSE', '2010-01-01', "
+        "true, now(), now())")
+    result = {}
+
+    def run_import():
+        try:
+            result["report"] = roster_import(court, path, apply=True, today=TODAY)
+        except Exception as exc:  # reported below
+            result["error"] = exc
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run_import)
+    worker.start()
+    watcher = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    deadline = time.monotonic() + 60  # a guard against a hang, not a timing assertion
+    while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                              "AND query LIKE '%%MERGE INTO accounts_paceraccount%%'").fetchone()[0]:
+        assert worker.is_alive() and time.monotonic() < deadline, result
+        time.sleep(0.05)
+    other.commit()
+    worker.join()
+    other.close()
+    watcher.close()
+    assert "error" not in result, result.get("error")
+    assert result["report"].applied
+    pacer = PacerAccount.objects.get(username="jqattorney")
+    assert (pacer.holder_name, pacer.upgraded, pacer.created_on) == ("John Q. Attorney", False, dt.date(2016, 5, 1))
+    assert Filer.objects.get().pacer_account == pacer and CmecfAccount.objects.count() == 1
