@@ -7,32 +7,13 @@ import pytest
 from django.core.mail import get_connection
 from django.utils import timezone
 
-from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
 from rollout.notices.dispatch import deliveries_create, deliveries_reclaim_stale, notices_dispatch
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeSent
 from rollout.notices.rendering import TemplateCache
 from rollout.notices.sending import build_message, deliveries_claim, deliveries_fold_sent, deliveries_send
 from tests.conftest import wait_for
-from tests.factories import GoLiveFactory, filer_at, montana_court
-
-GO_LIVE = dt.date(2021, 9, 27)
-
-
-def live_court_with_filers(n: int):
-    court = montana_court()
-    golive = GoLiveFactory(court=court, go_live_date=GO_LIVE, status=GoLiveStatus.SCHEDULED)
-    accounts = [filer_at(court, name=f"Filer {i} O'Brien") for i in range(n)]
-    return court, golive, accounts
-
-
-def on_go_live_day(court):
-    return court.local_midnight(GO_LIVE) + dt.timedelta(hours=9)
-
-
-def all_final():
-    return not NoticeDelivery.objects.exclude(
-        state__in=[DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED]).exists()
+from tests.rollout.test_notices_delivery import GO_LIVE, all_final, live_court_with_filers, on_go_live_day
 
 
 def golive_rows(golive, now) -> list[int]:
