@@ -50,8 +50,7 @@ def link_report_import(
     with transaction.atomic():
         stage = Stage("link_stage", COLUMNS)
         try:
-            buffer: list[tuple] = []
-            with stage.writer() as write:
+            with stage.writer(chunk_size) as write:
                 for line, row in csv_rows(path, report.encoding, required=REQUIRED):
                     report.rows += 1
                     try:
@@ -65,13 +64,9 @@ def link_report_import(
                         report.add_error(line, str(exc), exc.field)
                         continue
                     linked_at = court.local_midnight(day)
-                    buffer.append((line, login, day, linked_at, audit_value(linked_at)))
-                    if len(buffer) >= chunk_size:
-                        write(buffer)
-                        buffer.clear()
-                        if progress:
-                            progress("read", report.rows)
-                write(buffer)
+                    write((line, login, day, linked_at, audit_value(linked_at)))
+                    if progress and report.rows % chunk_size == 0:
+                        progress("read", report.rows)
             stage.index("line", "login")
             _link_checks(stage, court, report)
             report.errors.sort(key=lambda e: e.line)

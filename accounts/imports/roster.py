@@ -149,20 +149,15 @@ def roster_import(
 
 
 def _roster_stage(stage: Stage, path: Path, report: ImportReport, today, chunk_size, progress) -> None:
-    buffer: list[tuple] = []
-    with stage.writer() as write:
+    with stage.writer(chunk_size) as write:
         for line, values in csv_values(path, report.encoding, required=REQUIRED, optional=OPTIONAL):
             report.rows += 1
             try:
-                buffer.append(roster_row(line, values, today))
+                write(roster_row(line, values, today))
             except CellError as exc:
                 report.add_error(line, str(exc), exc.field)
-            if len(buffer) >= chunk_size:
-                write(buffer)
-                buffer.clear()
-                if progress:
-                    progress("read", report.rows)
-        write(buffer)
+            if progress and report.rows % chunk_size == 0:
+                progress("read", report.rows)
     if progress:
         progress("read", report.rows)
 
