@@ -36,10 +36,11 @@ class PacerAccountType(models.TextChoices):
 class PacerAccount(models.Model):
     """A PACER account a filer uses: their own individual account, or a firm's shared one."""
 
-    username = models.CharField(max_length=80, unique=True, help_text="PACER username (the login only; no secret is ever kept).")
-    account_type = models.CharField(
-        max_length=16, choices=PacerAccountType.choices, default=PacerAccountType.INDIVIDUAL, db_index=True
-    )
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL Django pairs a unique CharField
+    # with a second, case-sensitive LIKE index that no search uses (the admin searches through the
+    # upper-case prefix index of migration 0004), and every index is one more write per imported row.
+    username = models.CharField(max_length=80, help_text="PACER username (the login only; no secret is ever kept).")
+    account_type = models.CharField(max_length=16, choices=PacerAccountType.choices, default=PacerAccountType.INDIVIDUAL)
     holder_name = models.CharField(
         max_length=200, blank=True, help_text="Name on the account; for a shared account, the firm."
     )
@@ -55,6 +56,10 @@ class PacerAccount(models.Model):
 
     class Meta:
         verbose_name = "PACER account"
+        constraints = [models.UniqueConstraint(fields=["username"], name="pacer_username_unique")]
+        # Shared firm accounts are the few worth finding by type (the admin's filter); individual ones
+        # are nearly every row, read by scanning, so they stay out of the index and cost no write.
+        indexes = [models.Index(fields=["account_type"], name="pacer_shared", condition=models.Q(account_type="shared"))]
 
     def __str__(self) -> str:
         return self.username
@@ -81,7 +86,8 @@ class Filer(models.Model):
     """A person registered to file electronically at one or more courts."""
 
     name = models.CharField(max_length=200)
-    email = models.EmailField(unique=True, help_text="Where notices go; stored in lower case.")
+    # Unique through Meta.constraints, for the reason given on PacerAccount.username.
+    email = models.EmailField(help_text="Where notices go; stored in lower case.")
     pacer_account = models.ForeignKey(
         PacerAccount,
         null=True,
@@ -95,6 +101,7 @@ class Filer(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["email"], name="filer_email_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -6,8 +6,12 @@ What the COPY baseline measures (PostgreSQL only), so the ratio means what it sa
   reading and checking the CSV, which the import must do, is not in the baseline;
 - streamed with COPY FROM STDIN into the same three tables, with all their indexes, starting from
   the same state as the import (the COPY runs first, is rolled back and the tables vacuumed);
-- its deferred foreign-key checks (SET CONSTRAINTS ALL IMMEDIATE) timed apart: a COPY that commits
-  pays them, as the import does at its commit. The ratio to aim at is import / COPY without them.
+- plus its deferred foreign-key checks (SET CONSTRAINTS ALL IMMEDIATE, timed apart), which its
+  COMMIT would run: a plain COPY into these tables is not done until they pass, and the import's
+  time includes the same checks at its own commit. import / (COPY + checks) is the like-for-like
+  ratio, printed first. import / COPY statements alone is printed too; it charges the import for
+  checks the baseline skips, so it grows whenever both get faster (dropping an index nobody reads
+  shortens the COPY and the import by the same seconds, and raises that ratio).
 """
 from __future__ import annotations
 
@@ -102,13 +106,13 @@ class Command(BaseCommand):
         self.stdout.write("  time until each step (from the previous one): " + ", ".join(split))
         if copy is not None:
             copy_s, checks_s = copy
+            landed = copy_s + checks_s
             self.stdout.write(
                 f"Plain COPY of the same {rows:,} rows into the same three tables (rows pre-rendered as COPY text "
-                f"before timing, all indexes, same starting state, rolled back): {copy_s:.1f} s; "
-                f"import / COPY = {elapsed / copy_s:.2f}x")
-            self.stdout.write(
-                f"  + its deferred foreign-key checks, which a committed COPY must pass and the import pays at its "
-                f"commit: {checks_s:.1f} s; import / (COPY + checks) = {elapsed / (copy_s + checks_s):.2f}x")
+                f"before timing, all indexes, same starting state, rolled back): COPY statements {copy_s:.1f} s + "
+                f"the deferred foreign-key checks its commit runs {checks_s:.1f} s = {landed:.1f} s")
+            self.stdout.write(f"  import / COPY = {elapsed / landed:.2f}x (like for like: both include the foreign-key checks)")
+            self.stdout.write(f"  import / COPY statements alone = {elapsed / copy_s:.2f}x (the import's time still includes its checks)")
         if not keep:
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM accounts_auditentry WHERE court_id = %s", [court.pk])
