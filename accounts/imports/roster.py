@@ -15,17 +15,18 @@ accounts (`_roster_upsert`: three MERGE statements on PostgreSQL, INSERT … ON 
 concurrent writer gets in their way and on SQLite), and recount the touched courts.
 
 Speed (bench_import, 1,000,000 new rows, PostgreSQL on a shared 2-core machine, three runs):
-77–91 s, against 44–49 s for a plain COPY of the same rows, pre-rendered, into the same tables
-(1.56–2.06x; 2.60x before this work: 114 s). Where it goes: reading and checking in Python 9–11 s
-(the stage's COPY runs alongside); the conflict checks and counts in SQL ~4 s (hash aggregates and
-joins, no stage indexes: building them cost ~4 s and saved less); the three MERGEs 38–47 s, about
-what the COPY itself takes, as both are mostly the upkeep of the tables' 18 indexes; the deferred
-foreign-key checks at commit 24–27 s (the COPY needs as long for its own, timed apart); the recount
-2–4 s. MERGE inserts the rows it finds no match for as plain inserts, ~30% cheaper per row than ON
-CONFLICT's speculative insertion (measured: 43 s against 60 s for the three tables); ON CONFLICT
-stays as the fallback for safety.
-What is left is server work any committed load of these rows pays; the next step would be to read
-the file while the server writes (it idles for the first ~10 s), which needs the writes per chunk.
+45–50 s, against 32–37 s for a plain COPY of the same rows, pre-rendered, into the same tables with
+the deferred foreign-key checks its commit runs (1.27–1.38x; the COPY statements alone take 20–22 s).
+Where it goes: reading and checking in Python 5–6 s (the stage's COPY runs alongside); the
+conflict checks and counts in SQL ~3.5 s (hash aggregates and joins, no stage indexes: building
+them cost ~4 s and saved less); the three MERGEs 22–23 s, about what the COPY statements take, as
+both are mostly the upkeep of the tables' 12 indexes; the deferred foreign-key checks at commit
+12–14 s (the COPY needs as long for its own); the recount 2.5–3.5 s. MERGE inserts the rows it finds
+no match for as plain inserts, ~30% cheaper per row than ON CONFLICT's speculative insertion
+(measured: 43 s against 60 s for the three tables); ON CONFLICT stays as the fallback for safety.
+What is left beyond the COPY's work is the reading, the checks and the recount; the next step would
+be to read the file while the server writes (it idles for the first ~6 s), which needs the writes
+per chunk.
 """
 from __future__ import annotations
 
