@@ -20,7 +20,7 @@ the deferred foreign-key checks its commit runs (1.27–1.38x; the COPY statemen
 Where it goes: reading and checking in Python 5–6 s (the stage's COPY runs alongside); the
 conflict checks and counts in SQL ~3.5 s (hash aggregates and joins, no stage indexes: building
 them cost ~4 s and saved less); the three MERGEs 22–23 s, about what the COPY statements take, as
-both are mostly the upkeep of the tables' 12 indexes; the deferred foreign-key checks at commit
+both are mostly the upkeep of the 12 indexes each row writes; the deferred foreign-key checks at commit
 12–14 s (the COPY needs as long for its own); the recount 2.5–3.5 s. MERGE inserts the rows it finds
 no match for as plain inserts, ~30% cheaper per row than ON CONFLICT's speculative insertion
 (measured: 43 s against 60 s for the three tables); ON CONFLICT stays as the fallback for safety.
