@@ -40,7 +40,10 @@ class PacerAccount(models.Model):
     # with a second, case-sensitive LIKE index that no search uses (the admin searches through the
     # upper-case prefix index of migration 0004), and every index is one more write per imported row.
     username = models.CharField(max_length=80, help_text="PACER username (the login only; no secret is ever kept).")
-    account_type = models.CharField(max_length=16, choices=PacerAccountType.choices, default=PacerAccountType.INDIVIDUAL)
+    account_type = models.CharField(
+        max_length=16, choices=PacerAccountType.choices, default=PacerAccountType.INDIVIDUAL,
+        help_text="The holder's own account, or a firm's account shared by several filers (never to be linked to a CM/ECF login).",
+    )
     holder_name = models.CharField(
         max_length=200, blank=True, help_text="Name on the account; for a shared account, the firm."
     )

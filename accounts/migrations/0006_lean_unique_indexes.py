@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='paceraccount',
             name='account_type',
-            field=models.CharField(choices=[('individual', 'Individual'), ('shared', 'Shared firm account')], default='individual', max_length=16),
+            field=models.CharField(choices=[('individual', 'Individual'), ('shared', 'Shared firm account')], default='individual', help_text="The holder's own account, or a firm's account shared by several filers (never to be linked to a CM/ECF login).", max_length=16),
         ),
         migrations.AlterField(
             model_name='paceraccount',
