@@ -29,10 +29,33 @@ def court_ids_for_user(user) -> list[int] | None:
     return list(courts_for_user(user).values_list("id", flat=True))
 
 
+def court_assignments_current() -> QuerySet[CourtAdministrator]:
+    """Assignments that still confer a court: the user is active and staff (a user who lost staff
+    status keeps the row, but no longer administers the court — no pages, no digest)."""
+    return CourtAdministrator.objects.filter(user__is_active=True, user__is_staff=True)
+
+
 def user_administers(user, court: Court) -> bool:
     if getattr(user, "is_superuser", False) and user.is_active:
         return True
     return bool(user.is_staff and CourtAdministrator.objects.filter(user=user, court=court).exists())
+
+
+def court_codes_outside(accounts: QuerySet[CmecfAccount], court_ids: list[int]) -> list[str]:
+    """Codes of the courts of `accounts` that are not among `court_ids` (one query), sorted."""
+    codes = accounts.exclude(court_id__in=court_ids).order_by().values_list("court__court_id", flat=True).distinct()
+    return sorted(codes)
+
+
+def filer_court_ids(filer_ids) -> list[int]:
+    """The courts where these filers have a CM/ECF account: whose counts their facts move."""
+    return list(CmecfAccount.objects.filter(filer_id__in=filer_ids).order_by().values_list("court_id", flat=True).distinct())
+
+
+def pacer_account_court_ids(pacer_ids) -> list[int]:
+    """The courts of every filer using these PACER accounts (a firm's shared account has many)."""
+    return list(CmecfAccount.objects.filter(filer__pacer_account_id__in=pacer_ids).order_by()
+                .values_list("court_id", flat=True).distinct())
 
 
 def cmecf_accounts_with_readiness(

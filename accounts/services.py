@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, audit_record_queryset, audit_update_queryset
 from accounts.counts import court_counts_touch
-from accounts.models import CmecfAccount, Filer, NameReview, PacerAccount, PacerAccountType
+from accounts.models import CmecfAccount, Filer, NameReview, PacerAccount
 from accounts.readiness import Readiness, readiness_expression, ready_to_link_q
-from accounts.selectors import cmecf_account_readiness
+from accounts.selectors import cmecf_account_readiness, filer_court_ids, pacer_account_court_ids
 
 REFUSALS = {
     Readiness.LINKED: "This CM/ECF login is already linked; linking is done once and is permanent.",
@@ -84,37 +84,114 @@ def cmecf_account_set_name_review(
     return account
 
 
+def pacer_account_upgrade(pacer: PacerAccount, *, by=None, source: str | None = None) -> PacerAccount:
+    """Record that the holder upgraded their legacy PACER account."""
+    return pacer_account_update(pacer, upgraded=True, by=by, source=source)
+
+
+# --- Record edits (the admin's add, change and delete pages) --------------------------------------
+# Every field of these three records can move an account's readiness (a PACER account's type, date
+# or upgrade, a filer's PACER account, a CM/ECF account's names, review or court), so each edit
+# writes one audit entry per changed field and per court the record belongs to, and recounts the
+# courts before and after.
+
+def _courts_of(obj) -> set[int]:
+    if isinstance(obj, CmecfAccount):
+        return {obj.court_id}
+    if isinstance(obj, Filer):
+        return set(filer_court_ids([obj.pk]))
+    return set(pacer_account_court_ids([obj.pk]))
+
+
+def _audit_for_courts(obj, field_name: str, old, new, court_ids: set[int], *, by, source) -> None:
+    for court_id in sorted(court_ids) or [None]:
+        audit_record(obj, field_name, old, new, by=by, source=source, court_id=court_id)
+
+
 @transaction.atomic
-def filer_set_pacer_account(
-    filer: Filer,
-    *,
-    username: str,
-    account_type: str = PacerAccountType.INDIVIDUAL,
-    holder_name: str = "",
-    created_on: dt.date | None = None,
-    upgraded: bool = False,
-) -> PacerAccount:
-    """Give a filer their PACER account (shared accounts are shared by username across a firm)."""
-    pacer, _ = PacerAccount.objects.update_or_create(
-        username=username,
-        defaults={
-            "account_type": account_type,
-            "holder_name": holder_name or filer.name,
-            "created_on": created_on,
-            "upgraded": upgraded,
-        },
-    )
-    filer.pacer_account = pacer
-    filer.save(update_fields=["pacer_account", "updated_at"])
-    court_counts_touch(CmecfAccount.objects.filter(filer__pacer_account=pacer).values_list("court_id", flat=True).distinct())
-    return pacer
+def _record_update(model, pk: int, changes: dict, *, by, source):
+    """Steps: lock the row; apply the changed values; save; audit each change under every court the
+    record belongs to before or after; recount those courts after commit."""
+    obj = model.objects.select_for_update().get(pk=pk)
+    before = _courts_of(obj)
+    changed = {}
+    for name, new in changes.items():
+        old = getattr(obj, name)
+        if old != new:
+            changed[name] = (old, new)
+            setattr(obj, name, new)
+    if not changed:
+        return obj
+    # name_key follows the name it is derived from, in the models' save().
+    obj.save()
+    courts = before | _courts_of(obj)
+    for name, (old, new) in changed.items():
+        _audit_for_courts(obj, name, old, new, courts, by=by, source=source)
+    court_counts_touch(courts)
+    return obj
 
 
-def pacer_account_upgrade(pacer: PacerAccount) -> PacerAccount:
-    pacer.upgraded = True
-    pacer.save(update_fields=["upgraded", "updated_at"])
-    court_counts_touch(CmecfAccount.objects.filter(filer__pacer_account=pacer).values_list("court_id", flat=True).distinct())
-    return pacer
+def cmecf_account_update(account: CmecfAccount, *, by=None, source: str | None = None, **changes) -> CmecfAccount:
+    """Change a CM/ECF account's court, login, filer, CM/ECF name or name review (not its link: see
+    `cmecf_account_link`)."""
+    if "linked_at" in changes:
+        raise ValueError("Record or undo a link with cmecf_account_link / cmecf_account_unlink.")
+    return _record_update(CmecfAccount, account.pk, changes, by=by, source=source)
+
+
+def filer_update(filer: Filer, *, by=None, source: str | None = None, **changes) -> Filer:
+    """Change a filer's name, email or PACER account."""
+    return _record_update(Filer, filer.pk, changes, by=by, source=source)
+
+
+def pacer_account_update(pacer: PacerAccount, *, by=None, source: str | None = None, **changes) -> PacerAccount:
+    """Change a PACER account's username, type, holder, creation date or upgrade."""
+    return _record_update(PacerAccount, pacer.pk, changes, by=by, source=source)
+
+
+@transaction.atomic
+def _record_create(obj, *, by, source):
+    """Save a new record; audit its creation under its courts; recount them."""
+    obj.save()
+    courts = _courts_of(obj)
+    _audit_for_courts(obj, "created", "", str(obj), courts, by=by, source=source)
+    court_counts_touch(courts)
+    return obj
+
+
+@transaction.atomic
+def _record_delete(obj, *, by, source) -> None:
+    """Delete a record; audit it under every court it belonged to; recount those courts."""
+    courts = _courts_of(obj)
+    _audit_for_courts(obj, "deleted", str(obj), "", courts, by=by, source=source)
+    obj.delete()
+    court_counts_touch(courts)
+
+
+def cmecf_account_create(account: CmecfAccount, *, by=None, source: str | None = None) -> CmecfAccount:
+    return _record_create(account, by=by, source=source)
+
+
+def filer_create(filer: Filer, *, by=None, source: str | None = None) -> Filer:
+    return _record_create(filer, by=by, source=source)
+
+
+def pacer_account_create(pacer: PacerAccount, *, by=None, source: str | None = None) -> PacerAccount:
+    return _record_create(pacer, by=by, source=source)
+
+
+def cmecf_account_delete(account: CmecfAccount, *, by=None, source: str | None = None) -> None:
+    _record_delete(account, by=by, source=source)
+
+
+def filer_delete(filer: Filer, *, by=None, source: str | None = None) -> None:
+    """Delete a filer and their CM/ECF accounts."""
+    _record_delete(filer, by=by, source=source)
+
+
+def pacer_account_delete(pacer: PacerAccount, *, by=None, source: str | None = None) -> None:
+    """Delete a PACER account; its filers are left with none."""
+    _record_delete(pacer, by=by, source=source)
 
 
 # --- Bulk writes (admin actions over a whole selection, "select all N matching" included) -----------

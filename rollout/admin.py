@@ -14,7 +14,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.readiness import Readiness
-from accounts.selectors import court_ids_for_user, courts_for_user, user_administers
+from accounts.admin.scope import CourtScopedAdmin, request_court_ids
+from accounts.selectors import courts_for_user, user_administers
 from courts.models import GoLive
 from courts.selectors import rollout_current
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
@@ -27,29 +28,20 @@ from rollout.notices.services import (
 )
 
 
-def _administers_any(user) -> bool:
-    return bool(user.is_active and user.is_staff and (user.is_superuser or court_ids_for_user(user)))
+class NoticeTemplateScope(CourtScopedAdmin):
+    """Court templates of the user's courts, and the shipped defaults (court empty), which every
+    court administrator may read and only a superuser may change."""
 
+    def scope_q(self, ids):
+        return Q(court_id__in=ids) | Q(court__isnull=True)
 
-class CourtScopedAdmin(admin.ModelAdmin):
-    """Visible to court administrators for their courts, to superusers for all."""
+    def has_change_permission(self, request, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.court_id is not None or request.user.is_superuser)
 
-    def has_module_permission(self, request) -> bool:
-        return _administers_any(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return _administers_any(request.user) and (obj is None or self._may_touch(request.user, obj, view=True))
-
-    def _may_touch(self, user, obj, view: bool = False) -> bool:
-        if user.is_superuser:
-            return True
-        if obj.court_id is None:  # a default template: every court administrator may read it
-            return view
-        return user_administers(user, obj.court)
-
-    def scoped(self, request, qs):
-        ids = court_ids_for_user(request.user)
-        return qs if ids is None else qs.filter(court_id__in=ids)
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.court_id is not None or request.user.is_superuser)
 
 
 class NoticeTemplateForm(forms.ModelForm):
@@ -71,7 +63,7 @@ class NoticeTemplateForm(forms.ModelForm):
 
 
 @admin.register(NoticeTemplate)
-class NoticeTemplateAdmin(CourtScopedAdmin):
+class NoticeTemplateAdmin(NoticeTemplateScope):
     form = NoticeTemplateForm
     list_display = ("kind", "court_label", "updated_at", "updated_by", "preview_link")
     list_filter = ("kind",)
@@ -86,26 +78,11 @@ class NoticeTemplateAdmin(CourtScopedAdmin):
     def preview_link(self, obj):
         return format_html('<a href="{}">Preview</a>', reverse("admin:rollout_noticetemplate_preview", args=[obj.pk]))
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        ids = court_ids_for_user(request.user)
-        return qs if ids is None else qs.filter(Q(court_id__in=ids) | Q(court__isnull=True))
-
-    def has_add_permission(self, request) -> bool:
-        return _administers_any(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        if obj is None:
-            return _administers_any(request.user)
-        return request.user.is_superuser if obj.court_id is None else user_administers(request.user, obj.court)
-
-    has_delete_permission = has_change_permission
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "court":
-            kwargs["queryset"] = courts_for_user(request.user)
-            kwargs["required"] = not request.user.is_superuser  # only a superuser edits the defaults
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.required = not request.user.is_superuser  # only a superuser edits the defaults
+        return field
 
     def get_changeform_initial_data(self, request):
         """A new template starts from the shipped default of its kind (?kind=reminder)."""
@@ -164,11 +141,10 @@ class SendNowForm(forms.Form):
     golive = forms.ModelChoiceField(queryset=GoLive.objects.none(), label="Court")
     kind = forms.ChoiceField(choices=[(k, l) for k, l in NoticeKind.choices if k != NoticeKind.DATE_CHANGED])
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, court_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
         qs = GoLive.objects.filter(rollout=rollout_current()).select_related("court").order_by("court__name")
-        ids = court_ids_for_user(user)
-        self.fields["golive"].queryset = qs if ids is None else qs.filter(court_id__in=ids)
+        self.fields["golive"].queryset = qs if court_ids is None else qs.filter(court_id__in=court_ids)
         self.fields["golive"].label_from_instance = lambda g: f"{g.court.name} — {g.get_status_display()} {g.go_live_date or ''}"
 
 
@@ -194,9 +170,6 @@ class NoticeDeliveryAdmin(CourtScopedAdmin):
     @admin.display(description="Last error")
     def error(self, obj):
         return obj.last_error[:120]
-
-    def get_queryset(self, request):
-        return self.scoped(request, super().get_queryset(request))
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -224,9 +197,9 @@ class NoticeDeliveryAdmin(CourtScopedAdmin):
         return super().changelist_view(request, extra_context)
 
     def send_now_view(self, request):
-        if not _administers_any(request.user):
+        if not self.has_view_permission(request):
             raise PermissionDenied
-        form = SendNowForm(request.POST or None, user=request.user)
+        form = SendNowForm(request.POST or None, court_ids=request_court_ids(request))
         if request.method == "POST" and form.is_valid():
             golive, kind = form.cleaned_data["golive"], form.cleaned_data["kind"]
             try:

@@ -113,10 +113,8 @@ def guam_court() -> Court:
 
 
 def montana_administrator():
-    """A staff user who administers the District of Montana only."""
-    user = UserFactory(username="montana-admin", email="clerk@mtd.example.gov")
-    CourtAdministrator.objects.get_or_create(user=user, court=montana_court())
-    return user
+    """A court administrator (staff, in the "Court administrators" group) of the District of Montana only."""
+    return court_admin_user("montana-admin", montana_court(), email="clerk@mtd.example.gov")
 
 
 def utah_filer_with_legacy_account() -> CmecfAccount:
@@ -128,11 +126,11 @@ def utah_filer_with_legacy_account() -> CmecfAccount:
     return CmecfAccountFactory(filer=filer, court=court, login="lawyerjq", cmecf_name="Jane Q. Lawyer")
 
 
-def court_admin_user(username: str, *courts: Court):
+def court_admin_user(username: str, *courts: Court, email: str | None = None):
     """A staff user in the "Court administrators" group who administers `courts` (for the admin)."""
     from django.contrib.auth.models import Group
 
-    user = UserFactory(username=username, email=f"{username}@courts.example.gov")
+    user = UserFactory(username=username, email=email or f"{username}@courts.example.gov")
     user.groups.add(Group.objects.get(name="Court administrators"))
     for court in courts:
         CourtAdministrator.objects.get_or_create(user=user, court=court)
@@ -147,10 +145,8 @@ def superuser(username: str = "coordinator"):
 # --- Dashboard personas (rollout dashboard) ------------------------------------------------------
 
 def utah_administrator():
-    """A staff user who administers the District of Utah only."""
-    user = UserFactory(username="utah-admin", email="clerk@utd.example.gov")
-    CourtAdministrator.objects.get_or_create(user=user, court=utah_court())
-    return user
+    """A court administrator of the District of Utah only."""
+    return court_admin_user("utah-admin", utah_court(), email="clerk@utd.example.gov")
 
 
 def court_with_accounts(court: Court, *, live_on: dt.date | None, per_state: int = 1,

@@ -12,13 +12,15 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accounts.admin.saving import ServiceSavesAdmin
 from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
 from accounts.audit import audit_entries_for
 from accounts.models import CmecfAccount, NameReview
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from accounts.services import (
-    BulkResult, cmecf_account_set_name_review, cmecf_accounts_mark_linked, cmecf_accounts_set_name_review,
+    BulkResult, cmecf_account_create, cmecf_account_delete, cmecf_account_update, cmecf_accounts_mark_linked,
+    cmecf_accounts_set_name_review,
 )
 from accounts.signals import reminders_requested
 from accounts.spreadsheets import csv_response
@@ -84,7 +86,7 @@ def bulk_message(modeladmin, request, verb: str, result: BulkResult) -> None:
 
 
 @admin.register(CmecfAccount)
-class CmecfAccountAdmin(CourtScopedAdmin):
+class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
     # The filer's own name is on the filer page; the CM/ECF name is what the help desk compares.
     list_display = ("login", "court_code", "cmecf_name", "filer_email", "pacer_username",
                     "readiness_label", "linked_at", "name_review")
@@ -95,7 +97,9 @@ class CmecfAccountAdmin(CourtScopedAdmin):
     ordering = ("court_id", "login")
     show_full_result_count = False
     list_per_page = 100
-    raw_id_fields = ("filer",)
+    autocomplete_fields = ("filer",)
+    create, update = staticmethod(cmecf_account_create), staticmethod(cmecf_account_update)
+    delete = staticmethod(cmecf_account_delete)
     readonly_fields = ("linked_at", "readiness_label", "recent_changes")
     fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at", "readiness_label", "recent_changes")
     actions = ("mark_linked", "flag_name_mismatch", "clear_name_flag", "send_reminder_now", "export_csv")
@@ -139,16 +143,6 @@ class CmecfAccountAdmin(CourtScopedAdmin):
             "<table><tr><th>when</th><th>who</th><th>field</th><th>old</th><th>new</th></tr>{}</table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
-
-    def save_model(self, request, obj, form, change):
-        # The flag goes through the service so the audit trail records who changed it.
-        if change and "name_review" in form.changed_data:
-            review = obj.name_review
-            obj.name_review = CmecfAccount.objects.values_list("name_review", flat=True).get(pk=obj.pk)
-            super().save_model(request, obj, form, change)
-            cmecf_account_set_name_review(obj, review, by=request.user)
-        else:
-            super().save_model(request, obj, form, change)
 
     # --- actions ---------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import Count, OuterRef, Subquery
 from django.template.response import TemplateResponse
 
-from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
+from accounts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
 from accounts.models import CmecfAccount
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.selectors import rollout_current
@@ -229,7 +229,7 @@ class GoLiveAdmin(GoLiveActions, CourtScopedAdmin):
     form = GoLiveForm
     list_display = ("court", "rollout", "go_live_date", "status", "live_at")
     list_editable = ("go_live_date", "status")
-    list_filter = (("court__circuit", admin.AllValuesFieldListFilter), "court__court_type", GoLiveStatusFilter,
+    list_filter = (CourtCircuitFilter, "court__court_type", GoLiveStatusFilter,
                    GoLiveRangeFilter, "rollout")
     list_select_related = ("court", "rollout")
     search_fields = ("court__name", "court__court_id", "court__cmecf_code")

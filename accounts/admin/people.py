@@ -1,13 +1,22 @@
-"""Filers (with their accounts at every court the user administers), PACER accounts, administrators, counts."""
+"""Filers (with their accounts at every court the user administers), PACER accounts, administrators, counts.
+
+A filer's and a PACER account's facts are shared by all the filer's courts (`SharedFactsAdmin`), and
+every save goes through `accounts.services`, so the stored counts and the audit trail follow.
+"""
 from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin, exists_at_courts, request_court_ids
+from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, SharedFactsAdmin
+from accounts.admin.saving import ServiceSavesAdmin
 from accounts.models import CmecfAccount, CourtAdministrator, CourtReadinessCount, Filer, PacerAccount
+from accounts.services import (
+    cmecf_account_create, cmecf_account_update, filer_create, filer_delete, filer_update, pacer_account_create, pacer_account_delete,
+    pacer_account_update,
+)
 
 
-class CmecfAccountInline(admin.TabularInline):
+class CmecfAccountInline(CourtScopedInline):
     """A filer's CM/ECF accounts, at the user's courts only. Changes go through the account page."""
 
     model = CmecfAccount
@@ -18,44 +27,58 @@ class CmecfAccountInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("court")
-        ids = request_court_ids(request)
-        return queryset if ids is None else queryset.filter(court_id__in=ids)
+        return super().get_queryset(request).select_related("court")
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
-class _ByAccountsScope(CourtScopedAdmin):
-    """Scoped through the CM/ECF accounts: visible when one of them is at the user's courts."""
+class NewCmecfAccountInline(CourtScopedInline):
+    """A new filer's first CM/ECF login, at one of the user's courts: without it, a court
+    administrator's new filer would belong to no court of theirs and vanish from their lists."""
 
-    accounts_path = "filer"
+    model = CmecfAccount
+    fields = ("court", "login", "cmecf_name")
+    extra = 1
+    can_delete = False
+    verbose_name = "CM/ECF login at your court"
 
-    def scope(self, request, queryset):
-        ids = request_court_ids(request)
-        if ids is None:
-            return queryset
-        return queryset.filter(exists_at_courts(self.accounts_path, ids))
+    def get_min_num(self, request, obj=None, **kwargs):
+        return 0 if request.user.is_superuser else 1
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Filer)
-class FilerAdmin(_ByAccountsScope):
+class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
     list_display = ("name", "email", "pacer_account")
     list_select_related = ("pacer_account",)
     search_fields = ("^email", "name", "^pacer_account__username")
     show_full_result_count = False
-    raw_id_fields = ("pacer_account",)
-    inlines = (CmecfAccountInline,)
+    autocomplete_fields = ("pacer_account",)
+    create, update, delete = staticmethod(filer_create), staticmethod(filer_update), staticmethod(filer_delete)
+    inline_create, inline_update = staticmethod(cmecf_account_create), staticmethod(cmecf_account_update)
+
+    def get_inlines(self, request, obj):
+        return (CmecfAccountInline,) if obj else (NewCmecfAccountInline,)
 
 
 @admin.register(PacerAccount)
-class PacerAccountAdmin(_ByAccountsScope):
+class PacerAccountAdmin(ServiceSavesAdmin, SharedFactsAdmin):
     accounts_path = "filer__pacer_account"
     list_display = ("username", "account_type", "holder_name", "created_on", "upgraded")
     list_filter = ("account_type", "upgraded")
     search_fields = ("^username", "holder_name")
     show_full_result_count = False
     readonly_fields = ("name_key",)
+    create = staticmethod(pacer_account_create)
+    update, delete = staticmethod(pacer_account_update), staticmethod(pacer_account_delete)
+
+    def has_add_permission(self, request):
+        # A PACER account reaches a court through a filer: a court administrator's new account would
+        # belong to none of their courts. They come with a roster, or are chosen on the filer's page.
+        return request.user.is_superuser and super().has_add_permission(request)
 
 
 @admin.register(CourtAdministrator)
@@ -64,7 +87,6 @@ class CourtAdministratorAdmin(CourtScopedAdmin):
     list_filter = (CourtScopedFilter,)
     search_fields = ("user__username", "court__court_id", "court__name")
     list_select_related = ("user", "court")
-    autocomplete_fields = ()
 
 
 @admin.register(CourtReadinessCount)

@@ -11,7 +11,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.counts import stored_readiness_counts
-from accounts.models import CmecfAccount, CourtAdministrator
+from accounts.models import CmecfAccount
+from accounts.selectors import court_assignments_current
 from accounts.readiness import NEEDS_ACTION, Readiness
 from courts.models import GoLive, GoLiveStatus
 from courts.selectors import court_ids_live, rollout_current
@@ -75,7 +76,7 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
     if week is None:
         return 0
     assignments = list(
-        CourtAdministrator.objects.filter(user__is_active=True).exclude(user__email="")
+        court_assignments_current().exclude(user__email="")
         .select_related("user").order_by("user_id", "court__name")
     )
     by_user: dict[int, tuple] = {}
