@@ -172,8 +172,20 @@ def cmecf_account_create(account: CmecfAccount, *, by=None, source: str | None =
     return _record_create(account, by=by, source=source)
 
 
-def filer_create(filer: Filer, *, by=None, source: str | None = None) -> Filer:
-    return _record_create(filer, by=by, source=source)
+@transaction.atomic
+def filer_create(filer: Filer, *, accounts=(), by=None, source: str | None = None) -> Filer:
+    """A new filer with their first CM/ECF logins (`accounts`, unsaved): the filer's creation is
+    audited under those logins' courts, each login under its own."""
+    filer.save()
+    for account in accounts:
+        account.filer = filer
+        account.save()
+    courts = {account.court_id for account in accounts}
+    _audit_for_courts(filer, "created", "", str(filer), courts, by=by, source=source)
+    for account in accounts:
+        _audit_for_courts(account, "created", "", str(account), {account.court_id}, by=by, source=source)
+    court_counts_touch(courts)
+    return filer
 
 
 def pacer_account_create(pacer: PacerAccount, *, by=None, source: str | None = None) -> PacerAccount:

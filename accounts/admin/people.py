@@ -5,6 +5,7 @@ every save goes through `accounts.services`, so the stored counts and the audit 
 """
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
 from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, SharedFactsAdmin
@@ -46,12 +47,51 @@ class NewCmecfAccountInline(CourtScopedInline):
     def get_min_num(self, request, obj=None, **kwargs):
         return 0 if request.user.is_superuser else 1
 
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
     def has_change_permission(self, request, obj=None):
         return False
 
 
+class FilerForm(forms.ModelForm):
+    """A filer, and optionally the new individual PACER account they now use (a court administrator
+    cannot see PACER accounts of no filer of theirs, so a new one is entered here, not chosen)."""
+
+    new_pacer_username = forms.CharField(
+        max_length=80, required=False, label="New PACER account: username",
+        help_text="Only when the filer now uses a PACER account the tracker does not know yet (the login only).",
+    )
+    new_pacer_created_on = forms.DateField(required=False, label="New PACER account: created on",
+                                           help_text="Before 2014-08-11 means a legacy account.")
+    new_pacer_upgraded = forms.BooleanField(required=False, label="New PACER account: upgraded")
+
+    class Meta:
+        model = Filer
+        fields = ("name", "email", "pacer_account")
+
+    def clean(self):
+        data = super().clean()
+        username = (data.get("new_pacer_username") or "").strip()
+        if username:
+            if PacerAccount.objects.filter(username=username).exists():
+                self.add_error("new_pacer_username", "This PACER username is already registered. If it belongs to a "
+                               "filer of your courts, choose it under PACER account; otherwise import a roster.")
+            data["new_pacer_username"] = username
+        return data
+
+    def new_pacer_account(self) -> PacerAccount | None:
+        username = self.cleaned_data.get("new_pacer_username")
+        if not username:
+            return None
+        return PacerAccount(username=username, holder_name=self.cleaned_data.get("name", ""),
+                            created_on=self.cleaned_data.get("new_pacer_created_on"),
+                            upgraded=self.cleaned_data.get("new_pacer_upgraded", False))
+
+
 @admin.register(Filer)
 class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
+    form = FilerForm
     list_display = ("name", "email", "pacer_account")
     list_select_related = ("pacer_account",)
     search_fields = ("^email", "name", "^pacer_account__username")
@@ -62,6 +102,23 @@ class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
 
     def get_inlines(self, request, obj):
         return (CmecfAccountInline,) if obj else (NewCmecfAccountInline,)
+
+    def save_model(self, request, obj, form, change):
+        pacer = form.new_pacer_account()
+        if pacer is not None:
+            pacer_account_create(pacer, by=request.user)
+            obj.pacer_account = pacer
+            form.changed_data.append("pacer_account")
+        if change:
+            super().save_model(request, obj, form, change)
+        # A new filer is saved with their first logins, in save_related.
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            return super().save_related(request, form, formsets, change)
+        accounts = [account for formset in formsets for account in formset.save(commit=False)]
+        filer_create(form.instance, accounts=accounts, by=request.user)
+        form.save_m2m()
 
 
 @admin.register(PacerAccount)

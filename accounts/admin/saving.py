@@ -14,8 +14,9 @@ class ServiceSavesAdmin:
         if not change:
             self.create(obj, by=request.user)
             return
+        fields = {f.name for f in obj._meta.concrete_fields}
         self.update(obj, by=request.user, **{name: getattr(obj, name) for name in form.changed_data
-                                            if name in form.cleaned_data})
+                                            if name in fields and name in form.cleaned_data})
 
     def delete_model(self, request, obj):
         self.delete(obj, by=request.user)
