@@ -51,6 +51,8 @@ class ImportReport:
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
+    # Rows applied only in part: their shared facts belong to courts the user does not administer.
+    conflicts: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +63,10 @@ class ImportReport:
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(RowError(line, reason, field_name))
 
+    def add_conflict(self, line: int, field_name: str, reason: str) -> None:
+        if len(self.conflicts) < MAX_ERRORS_KEPT:
+            self.conflicts.append(RowError(line, reason, field_name))
+
     def summary(self) -> str:
         verb = "Applied" if self.applied else ("Dry run" if self.ok else "Not applied")
         text = (
@@ -69,6 +75,8 @@ class ImportReport:
         )
         if self.error_count:
             text += f"; {self.error_count:,} bad rows, nothing applied"
+        if self.conflicts:
+            text += f"; {len(self.conflicts):,} rows with shared facts left as they are"
         return text
 
 

@@ -46,6 +46,7 @@ from accounts.imports.reading import (
     CellError, ImportReport, ProgressFn, csv_values, parse_bool, parse_date, parse_email, parse_login,
     parse_required,
 )
+from accounts.imports.shared_facts import roster_shared_facts
 from accounts.imports.staging import Stage, db_now, execute, fetch
 from accounts.models import CmecfAccount, PacerAccountType, normalize_name
 from courts.models import Court
@@ -133,6 +134,7 @@ def roster_import(
             repeated = {c for c in ("login", "email", "pacer_username") if _repeats(stage, c)}
             _roster_conflicts(stage, report, repeated)
             report.errors.sort(key=lambda e: e.line)
+            roster_shared_facts(stage, report, None if allowed_court_ids is None else list(allowed_court_ids))
             report.created, report.updated = _roster_classify(stage, court)
             report.unchanged = report.rows - report.error_count - report.created - report.updated
             if apply and report.ok:
@@ -206,9 +208,12 @@ def _roster_classify(stage: Stage, court: Court) -> tuple[int, int]:
         SELECT
           COALESCE(SUM(CASE WHEN c.id IS NULL THEN 1 ELSE 0 END), 0),
           COALESCE(SUM(CASE WHEN c.id IS NOT NULL AND (
-                f.id IS NULL OR c.filer_id <> f.id OR c.cmecf_name <> s.cmecf_name OR f.name <> s.name
-                OR (s.pacer_username IS NOT NULL AND (
-                    p.id IS NULL OR f.pacer_account_id IS DISTINCT FROM p.id OR p.account_type <> s.pacer_type
+                f.id IS NULL OR c.filer_id <> f.id OR c.cmecf_name <> s.cmecf_name
+                OR (NOT s.keep_filer AND f.name <> s.name)
+                OR (s.pacer_username IS NOT NULL AND NOT s.keep_filer AND (
+                    p.id IS NULL OR f.pacer_account_id IS DISTINCT FROM p.id))
+                OR (s.pacer_username IS NOT NULL AND NOT s.keep_filer AND NOT s.keep_pacer AND (
+                    p.account_type <> s.pacer_type
                     OR p.created_on IS DISTINCT FROM s.pacer_created_on OR p.upgraded <> s.upgraded
                     OR (s.pacer_type = 'individual' AND p.holder_name <> s.holder_name)))
               ) THEN 1 ELSE 0 END), 0)
@@ -222,18 +227,24 @@ def _roster_classify(stage: Stage, court: Court) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _first_per(stage: Stage, column: str, repeated: set[str]) -> str:
-    """The staged rows with the first row of each `column` value only, as a FROM item.
+def _first_per(stage: Stage, column: str, repeated: set[str], keep: str) -> str:
+    """The staged rows with the first row of each `column` value only, as a FROM item, less the rows
+    whose shared facts stay as they are (`keep`, a condition on the stage's flags).
 
     A shared PACER account or a filer with logins on several lines repeats its key; the conflict
     checks made sure the repeats agree, so the first row speaks for all. When no key repeats — the
-    usual roster — the table itself is returned, sparing a sort of every row."""
+    usual roster — the table is read as it is, sparing a sort of every row."""
     if column not in repeated:
-        return stage.name
+        return f"(SELECT * FROM {stage.name} WHERE NOT ({keep}))"
     if connection.vendor == "postgresql":
-        return f"(SELECT DISTINCT ON ({column}) * FROM {stage.name} WHERE {column} IS NOT NULL ORDER BY {column}, line)"
-    return (f"(SELECT * FROM {stage.name} WHERE line IN "
-            f"(SELECT MIN(line) FROM {stage.name} WHERE {column} IS NOT NULL GROUP BY {column}))")
+        return (f"(SELECT DISTINCT ON ({column}) * FROM {stage.name} WHERE {column} IS NOT NULL AND NOT ({keep}) "
+                f"ORDER BY {column}, line)")
+    return (f"(SELECT * FROM {stage.name} WHERE line IN (SELECT MIN(line) FROM {stage.name} "
+            f"WHERE {column} IS NOT NULL AND NOT ({keep}) GROUP BY {column}))")
+
+
+KEEP_PACER = "keep_pacer OR keep_filer"  # a kept filer's row says nothing about any PACER account
+KEEP_FILER = "keep_filer"
 
 
 def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source: str) -> None:
@@ -294,7 +305,7 @@ def _roster_merges(stage: Stage, court: Court, repeated: set[str], now) -> list[
     return [
         (f"""
         MERGE INTO {PACER} p
-        USING {_first_per(stage, "pacer_username", repeated)} s ON p.username = s.pacer_username
+        USING {_first_per(stage, "pacer_username", repeated, KEEP_PACER)} s ON p.username = s.pacer_username
         WHEN MATCHED AND (p.account_type <> s.pacer_type OR p.created_on IS DISTINCT FROM s.pacer_created_on
                           OR p.upgraded <> s.upgraded OR (s.pacer_type = 'individual' AND p.holder_name <> s.holder_name)) THEN
           UPDATE SET account_type = s.pacer_type, created_on = s.pacer_created_on, upgraded = s.upgraded,
@@ -308,7 +319,7 @@ def _roster_merges(stage: Stage, court: Court, repeated: set[str], now) -> list[
         (f"""
         MERGE INTO {FILER} f
         USING (SELECT s.name, s.email, p.id AS pacer_id
-               FROM {_first_per(stage, "email", repeated)} s LEFT JOIN {PACER} p ON p.username = s.pacer_username) s
+               FROM {_first_per(stage, "email", repeated, KEEP_FILER)} s LEFT JOIN {PACER} p ON p.username = s.pacer_username) s
         ON f.email = s.email
         WHEN MATCHED AND (f.name <> s.name OR (s.pacer_id IS NOT NULL AND f.pacer_account_id IS DISTINCT FROM s.pacer_id)) THEN
           UPDATE SET name = s.name, pacer_account_id = COALESCE(s.pacer_id, f.pacer_account_id), updated_at = %s
@@ -336,7 +347,7 @@ def _roster_upserts(stage: Stage, court: Court, repeated: set[str], now) -> list
         (f"""
         INSERT INTO {PACER} (username, account_type, holder_name, name_key, created_on, upgraded, created_at, updated_at)
         SELECT s.pacer_username, s.pacer_type, s.holder_name, s.holder_key, s.pacer_created_on, s.upgraded, %s, %s
-        FROM {_first_per(stage, "pacer_username", repeated)} s
+        FROM {_first_per(stage, "pacer_username", repeated, KEEP_PACER)} s
         WHERE s.pacer_username IS NOT NULL
         ON CONFLICT (username) DO UPDATE SET
           account_type = excluded.account_type, created_on = excluded.created_on, upgraded = excluded.upgraded,
@@ -350,7 +361,7 @@ def _roster_upserts(stage: Stage, court: Court, repeated: set[str], now) -> list
         (f"""
         INSERT INTO {FILER} (name, email, pacer_account_id, created_at, updated_at)
         SELECT s.name, s.email, p.id, %s, %s
-        FROM {_first_per(stage, "email", repeated)} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
+        FROM {_first_per(stage, "email", repeated, KEEP_FILER)} s LEFT JOIN {PACER} p ON p.username = s.pacer_username
         WHERE 1 = 1
         ON CONFLICT (email) DO UPDATE SET
           name = excluded.name,

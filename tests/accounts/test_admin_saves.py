@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.counts import court_counts_refresh, stored_readiness_counts
-from accounts.models import AuditEntry, CmecfAccount, Filer, NameReview, PacerAccount, PacerAccountType
+from accounts.models import AuditEntry, CmecfAccount, Filer, NameReview, PacerAccountType
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_account_readiness, readiness_counts
 from tests.accounts.admin_helpers import live

@@ -1,0 +1,74 @@
+"""Shared facts in a roster: a filer's name and PACER account, and a PACER account's facts, belong to
+every court where the filer has a CM/ECF account (for a firm's shared PACER account, every court of
+every filer using it). An import by an administrator who does not administer all those courts may
+not change them: such a row is reported as a conflict (line, field, "also at UTDC") and applied for
+the importing court's own CM/ECF account only. The command line and superusers are not limited.
+
+Steps (`roster_shared_facts`): add two flags to the stage; mark the rows whose filer (`keep_filer`)
+or PACER account (`keep_pacer`) is also at a court outside `allowed_court_ids` — two UPDATEs that
+touch only those rows; list, for the marked rows that would change something, the line, the field
+and the other courts (one query each, over the few marked rows). The writes then leave marked rows'
+filers and PACER accounts as they are (`roster._roster_upsert`).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from accounts.imports.reading import ImportReport
+from accounts.imports.staging import Stage, execute, fetch
+
+CMECF, FILER, PACER, COURT = "accounts_cmecfaccount", "accounts_filer", "accounts_paceraccount", "courts_court"
+
+
+def roster_shared_facts(stage: Stage, report: ImportReport, allowed_court_ids: list[int] | None) -> None:
+    """Mark and report the rows whose shared facts the importing user may not change."""
+    execute(f"ALTER TABLE {stage.name} ADD COLUMN keep_filer boolean NOT NULL DEFAULT FALSE")
+    execute(f"ALTER TABLE {stage.name} ADD COLUMN keep_pacer boolean NOT NULL DEFAULT FALSE")
+    if allowed_court_ids is None:
+        return
+    allowed = list(allowed_court_ids) or [0]
+    outside = f"c.court_id NOT IN ({', '.join(['%s'] * len(allowed))})"
+    s = stage.name
+    execute(
+        f"UPDATE {s} SET keep_filer = TRUE WHERE email IN ("
+        f" SELECT f.email FROM {FILER} f JOIN {CMECF} c ON c.filer_id = f.id"
+        f" WHERE {outside} AND f.email IN (SELECT email FROM {s}))",
+        allowed,
+    )
+    execute(
+        f"UPDATE {s} SET keep_pacer = TRUE WHERE pacer_username IN ("
+        f" SELECT p.username FROM {PACER} p JOIN {FILER} f ON f.pacer_account_id = p.id"
+        f" JOIN {CMECF} c ON c.filer_id = f.id"
+        f" WHERE {outside} AND p.username IN (SELECT pacer_username FROM {s} WHERE pacer_username IS NOT NULL))",
+        allowed,
+    )
+    # (line, field, other court) for each marked row that would change a shared fact.
+    rows = fetch(
+        f"""
+        SELECT s.line, CASE WHEN f.name <> s.name THEN 'name' ELSE 'pacer_username' END, oc.court_id
+        FROM {s} s JOIN {FILER} f ON f.email = s.email
+        LEFT JOIN {PACER} p ON p.username = s.pacer_username
+        JOIN {CMECF} c ON c.filer_id = f.id JOIN {COURT} oc ON oc.id = c.court_id
+        WHERE s.keep_filer AND {outside}
+          AND (f.name <> s.name OR (s.pacer_username IS NOT NULL AND (p.id IS NULL OR f.pacer_account_id IS DISTINCT FROM p.id)))
+        UNION
+        SELECT s.line, CASE WHEN p.account_type <> s.pacer_type THEN 'shared_account'
+                            WHEN p.created_on IS DISTINCT FROM s.pacer_created_on THEN 'pacer_created_on'
+                            WHEN p.upgraded <> s.upgraded THEN 'upgraded' ELSE 'name' END, oc.court_id
+        FROM {s} s JOIN {PACER} p ON p.username = s.pacer_username
+        JOIN {FILER} f ON f.pacer_account_id = p.id JOIN {CMECF} c ON c.filer_id = f.id
+        JOIN {COURT} oc ON oc.id = c.court_id
+        WHERE s.keep_pacer AND {outside}
+          AND (p.account_type <> s.pacer_type OR p.created_on IS DISTINCT FROM s.pacer_created_on
+               OR p.upgraded <> s.upgraded OR (s.pacer_type = 'individual' AND p.holder_name <> s.holder_name))
+        """,
+        [*allowed, *allowed],
+    )
+    others: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for line, field_name, court_code in rows:
+        others[(line, field_name)].add(court_code)
+    for (line, field_name), codes in sorted(others.items()):
+        report.add_conflict(line, field_name, (
+            f"also at {', '.join(sorted(codes))}: the filer's {'name' if field_name == 'name' else 'PACER details'} "
+            f"are shared with courts you do not administer, so only this court's CM/ECF account is imported"
+        ))
