@@ -73,3 +73,13 @@ def test_weekly_digest_waits_for_its_day_and_hour(smtp_sink):
     montana_administrator()
     assert digests_send_due(MONDAY_9AM_NY - dt.timedelta(hours=4)) == 0  # Monday 5 AM in New York
     assert smtp_sink.messages == []
+
+
+@pytest.mark.parametrize("lost", ["is_staff", "is_active"])
+def test_weekly_digest_skips_a_user_who_lost_staff_status_or_was_deactivated(smtp_sink, lost):
+    user = montana_administrator()
+    GoLiveFactory(court=montana_court(), go_live_date=dt.date(2021, 9, 27))
+    setattr(user, lost, False)
+    user.save(update_fields=[lost])
+    assert digests_send_due(MONDAY_9AM_NY) == 0
+    assert smtp_sink.messages == []
