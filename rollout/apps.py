@@ -1,10 +1,17 @@
 from django.apps import AppConfig
 
+# What court administrators may do with notices, confined to their courts by the admin.
+NOTICE_PERMISSIONS = {"rollout": {"noticetemplate": ("view", "add", "change", "delete"), "noticedelivery": ("view",)}}
+
 
 class RolloutConfig(AppConfig):
     name = "rollout"
     verbose_name = "Rollout"
 
     def ready(self) -> None:
+        from accounts.permissions import grant_after_migrate
+
         # Notices react to go-live changes (courts.signals) without courts importing rollout.
         from rollout.notices import signals  # noqa: F401
+
+        grant_after_migrate(self, NOTICE_PERMISSIONS)
