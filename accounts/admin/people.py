@@ -103,6 +103,11 @@ class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
     def get_inlines(self, request, obj):
         return (CmecfAccountInline,) if obj else (NewCmecfAccountInline,)
 
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ("name", "email", "pacer_account")  # read-only: no new PACER account to enter
+        return super().get_fields(request, obj)
+
     def save_model(self, request, obj, form, change):
         pacer = form.new_pacer_account()
         if pacer is not None:
