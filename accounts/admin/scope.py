@@ -30,6 +30,11 @@ def request_court_ids(request) -> list[int] | None:
     return request.rollout_court_ids
 
 
+def request_courts(request) -> QuerySet[Court]:
+    ids = request_court_ids(request)
+    return Court.objects.all() if ids is None else Court.objects.filter(pk__in=ids)
+
+
 def scoped_choices(admin_site, request, model) -> QuerySet | None:
     """The rows of `model` a form field may offer the user, or None for "no court limit".
 
@@ -178,9 +183,8 @@ class CourtScopedFilter(admin.SimpleListFilter):
     field_path = "court_id"
 
     def lookups(self, request, model_admin):
-        ids = request_court_ids(request)
-        courts = Court.objects.all() if ids is None else Court.objects.filter(pk__in=ids)
-        return [(str(pk), f"{code} — {name}") for pk, code, name in courts.order_by("court_id").values_list("pk", "court_id", "name")]
+        courts = request_courts(request).order_by("court_id").values_list("pk", "court_id", "name")
+        return [(str(pk), f"{code} — {name}") for pk, code, name in courts]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -199,10 +203,8 @@ class CourtCircuitFilter(admin.SimpleListFilter):
     field_path = "court__circuit"
 
     def lookups(self, request, model_admin):
-        ids = request_court_ids(request)
-        courts = Court.objects.all() if ids is None else Court.objects.filter(pk__in=ids)
-        circuits = courts.exclude(circuit="").order_by("circuit").values_list("circuit", flat=True).distinct()
-        return [(c, c) for c in circuits]
+        circuits = request_courts(request).exclude(circuit="").order_by("circuit").values_list("circuit", flat=True)
+        return [(c, c) for c in circuits.distinct()]
 
     def queryset(self, request, queryset):
         return queryset.filter(**{self.field_path: self.value()}) if self.value() else queryset
