@@ -132,6 +132,7 @@ class PacerAccountAdmin(ServiceSavesAdmin, SharedFactsAdmin):
     list_display = ("username", "account_type", "holder_name", "created_on", "upgraded")
     list_filter = ("account_type", "upgraded")
     search_fields = ("^username", "holder_name")
+    ordering = ("username",)
     show_full_result_count = False
     readonly_fields = ("name_key",)
     create = staticmethod(pacer_account_create)
