@@ -195,6 +195,11 @@ NOTICES_DIGEST_HOUR = env_int("NOTICES_DIGEST_HOUR", 7, minimum=0)
 PACER_FEED_URL = env_str("PACER_FEED_URL", "https://pacer.uscourts.gov/file-case/court-cmecf-lookup/data.json")
 PACER_FEED_TIMEOUT = env_float("PACER_FEED_TIMEOUT", 15.0, minimum=1.0)
 
+# --- Imports: hostile input (issue 10) -----------------------------------------------------------
+# Largest file an import takes, uploaded in the admin or given to a command (roster, link report,
+# PACER feed, catalog). 50 MB holds a roster of about half a million rows; raise it for a bigger one.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
+
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
