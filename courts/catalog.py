@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from courts.input_checks import BAD_CHARACTERS, bad_character, byte_position, file_size_problem
+from courts.input_checks import BAD_CHARACTERS, bad_character, byte_position, file_size_problem, line_ends
 from django.core.exceptions import ValidationError
 
 from courts.models import CourtType, validate_time_zone
@@ -45,9 +45,9 @@ def catalog_courts(path: Path = CATALOG_PATH) -> list[FeedCourt]:
     courts = []
     seen: set[str] = set()
     for row in reader:
-        where = f"{path.name}, line {reader.line_num}"
         if None in row or any(value is None for value in row.values()):
-            raise FeedError(f"{where}: expected {len(COLUMNS)} columns.")
+            raise FeedError(f"{path.name}, line {reader.line_num}: expected {len(COLUMNS)} columns.")
+        where = f"{path.name}, line {reader.line_num - line_ends(''.join(row.values()))}"  # where the row starts
         for column in COLUMNS:
             problem = bad_character(row[column])
             if problem:

@@ -68,6 +68,12 @@ def bad_character(text: str) -> str | None:
     return f"{describe_character(found.group())} at character {found.start() + 1}; no field may hold one"
 
 
+def line_ends(text: str) -> int:
+    """How many line ends (LF, CR or CRLF) `text` holds: a CSV row whose quoted cells hold some
+    started that many lines before the line its reader is on."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
 def is_court_id(value: str) -> bool:
     return bool(COURT_ID.match(value))
 

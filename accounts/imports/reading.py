@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_email
 
-from courts.input_checks import BAD_CHARACTERS, InputProblem, bad_character, utf8_or_cp1252
+from courts.input_checks import BAD_CHARACTERS, InputProblem, bad_character, line_ends, utf8_or_cp1252
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 MAX_ERRORS_KEPT = 1000  # every bad row is counted; the first thousand are listed
@@ -122,8 +122,7 @@ def _csv_cells(reader, names: list[str], read: set[int], report: ImportReport | 
         if BAD_CHARACTERS.search(joined) is not None:  # one C call per row; the rest only for a bad row
             problem = _bad_cell(cells, names, read)
             if problem is not None:
-                # A quoted cell may span lines: the row starts as many lines earlier as it holds line ends.
-                line = reader.line_num - (joined.count("\n") + joined.count("\r") - joined.count("\r\n"))
+                line = reader.line_num - line_ends(joined)  # where the row starts
                 if report is None:
                     raise ImportError_(f"line {line}, {problem[0]}: {problem[1]}.")
                 report.rows += 1
