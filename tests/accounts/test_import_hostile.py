@@ -143,14 +143,15 @@ def test_a_bad_character_in_a_column_the_import_does_not_read_is_ignored(world, 
     assert CmecfAccount.objects.get(login="mt0").linked_at is not None
 
 
-def test_a_nul_in_the_file_name_is_not_kept(world, tmp_path):
-    from accounts.imports.roster import roster_import
+def test_control_characters_in_the_uploaded_file_name_are_not_kept(world, tmp_path):
+    """The name is shown and becomes the audit trail's source ("import links.csv")."""
+    from accounts.imports.link_report import link_report_import
 
-    path = tmp_path / "r.csv"
-    path.write_bytes(ROSTER_HEADER.encode() + b"Ann New,ann.new@example.com,annnew,,,no,no\n")
-    report = roster_import(montana_court(), path, apply=True, file_name="roster\x00\r\n.csv")
-    assert report.file_name == "roster???.csv"
-    assert AuditEntry.objects.filter(source__contains="\x00").count() == 0
+    path = tmp_path / "links.csv"
+    path.write_bytes(b"cmecf_login,linked_on\nmt0,2021-10-04\n")
+    report = link_report_import(montana_court(), path, apply=True, file_name="links\x00\r\n.csv")
+    assert report.applied and report.file_name == "links???.csv"
+    assert list(AuditEntry.objects.values_list("source", flat=True)) == ["import links???.csv"]
 
 
 # --- Encodings ----------------------------------------------------------------------------------------
