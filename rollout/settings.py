@@ -214,7 +214,9 @@ MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per user and per address
-AXES_RESET_ON_SUCCESS = True
+# Failures stay counted after a successful log-in until the cool-off: resetting on success would let
+# anyone with an account clear their address's count (and a victim's tries from it) between guesses.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "rollout.views.login_locked_out"  # a page that says what happened and what to do
 
 # --- Logging ------------------------------------------------------------------------------------

@@ -144,3 +144,14 @@ def test_a_court_administrator_cannot_see_or_lift_lockouts(montana):
     clerk = Client()
     clerk.force_login(montana)
     assert clerk.get("/admin/axes/accessattempt/").status_code == 403
+
+
+def test_logging_in_to_ones_own_account_does_not_clear_the_failures_from_that_address(montana):
+    """Someone with an account guesses another user's password, logs in as themselves between guesses
+    to clear the count, and guesses again: the guesses still add up."""
+    superuser("insider")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        fail("montana-admin", 1, address="203.0.113.66")
+        attempt("insider", PASSWORD, address="203.0.113.66")
+    response, client = attempt("montana-admin", PASSWORD, address="192.0.2.10")
+    assert response.status_code == 429 and not logged_in(client)
