@@ -23,7 +23,7 @@ from accounts.admin.scope import request_court_ids
 from accounts.imports.link_report import link_report_import
 from accounts.imports.reading import ImportError_
 from accounts.imports.roster import roster_import
-from courts.input_checks import size_problem
+from courts.input_checks import megabytes, size_problem
 from courts.models import Court
 
 KINDS = {"roster": roster_import, "link_report": link_report_import}
@@ -46,6 +46,7 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         courts = Court.objects.all() if court_ids is None else Court.objects.filter(pk__in=court_ids)
         self.fields["court"].queryset = courts.order_by("court_id")
+        self.fields["file"].help_text += f" At most {megabytes(settings.IMPORT_MAX_UPLOAD_BYTES)}."
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
