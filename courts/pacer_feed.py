@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 
 from courts.input_checks import (
-    BAD_CHARACTERS, bad_character, byte_position, file_size_problem, is_court_id, size_problem, web_address_problem,
+    BAD_CHARACTERS, bad_character, byte_position, file_size_problem, is_court_id, megabytes, web_address_problem,
 )
 from courts.timezones import state_and_time_zone
 
@@ -84,7 +84,8 @@ def load_feed(source: str, *, timeout: float = 15.0) -> dict:
                 f"Could not download the PACER court feed from {source}: {reason}. "
                 "Pass the path of a saved copy instead (python manage.py import_pacer_courts FILE)."
             ) from None
-        too_big = size_problem(len(raw), "The feed") if len(raw) > limit else None
+        too_big = (f"The feed is larger than {megabytes(limit)}: refused (setting IMPORT_MAX_UPLOAD_BYTES)."
+                   if len(raw) > limit else None)
     else:
         path = Path(source)
         if not path.is_file():

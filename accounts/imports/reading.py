@@ -15,7 +15,6 @@ from django.core.validators import EmailValidator, validate_email
 
 from courts.input_checks import BAD_CHARACTERS, InputProblem, bad_character, line_ends, utf8_or_cp1252
 
-ENCODINGS = ("utf-8-sig", "cp1252")
 MAX_ERRORS_KEPT = 1000  # every bad row is counted; the first thousand are listed
 TRUE = {"yes", "y", "true", "t", "1", "x"}
 FALSE = {"no", "n", "false", "f", "0", ""}
