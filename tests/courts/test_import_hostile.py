@@ -227,3 +227,34 @@ def test_an_oversize_catalog_is_refused(tmp_path, settings):
 def test_the_built_in_catalog_passes_every_check():
     call_command("load_court_catalog")
     assert Court.objects.count() == 209
+
+
+# --- Addresses stored before the checks ---------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_clears_addresses_of_another_scheme_stored_by_an_earlier_import():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before, after = [("courts", "0002_nextgen_rollout")], [("courts", "0003_court_addresses_http_only")]
+    executor.migrate(before)
+    OldCourt = executor.loader.project_state(before).apps.get_model("courts", "Court")
+    OldCourt.objects.create(court_id="MTDC", name="District of Montana", court_type="district",
+                            login_url="javascript:alert(1)", web_url="https://www.mtd.uscourts.gov",
+                            rss_url="data:text/html,x")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    court = Court.objects.get(court_id="MTDC")
+    assert (court.login_url, court.web_url, court.rss_url) == ("", "https://www.mtd.uscourts.gov", "")
+
+
+def test_the_court_form_takes_only_http_addresses():
+    from django.core.exceptions import ValidationError
+
+    court = Court(court_id="MTDC", name="District of Montana", court_type="district", login_url="ftp://ecf.mtd.example")
+    with pytest.raises(ValidationError) as error:
+        court.full_clean()
+    assert "login_url" in error.value.message_dict
