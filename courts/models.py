@@ -6,8 +6,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+
+
+HTTP_URL = URLValidator(schemes=["http", "https"])
 
 
 def validate_time_zone(value: str) -> None:
@@ -51,9 +55,10 @@ class Court(models.Model):
     time_zone_overridden = models.BooleanField(
         default=False, help_text="Set by an administrator: the feed import keeps this time zone."
     )
-    login_url = models.URLField(blank=True, help_text="The court's CM/ECF site.")
-    web_url = models.URLField(blank=True, help_text="The court's public web site.")
-    rss_url = models.URLField(blank=True)
+    # http(s) only (URLField alone also takes ftp): these become links on pages and in emails.
+    login_url = models.URLField(blank=True, validators=[HTTP_URL], help_text="The court's CM/ECF site.")
+    web_url = models.URLField(blank=True, validators=[HTTP_URL], help_text="The court's public web site.")
+    rss_url = models.URLField(blank=True, validators=[HTTP_URL])
     help_desk_phones = models.JSONField(default=list, blank=True, help_text="CM/ECF help-desk phone numbers.")
     locations = models.JSONField(default=list, blank=True, help_text="Offices: name, address, email, hours, phone.")
     software_version = models.CharField(max_length=120, blank=True, help_text="CM/ECF release the court runs.")

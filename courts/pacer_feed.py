@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from django.conf import settings
+
+from courts.input_checks import (
+    BAD_CHARACTERS, bad_character, byte_position, file_size_problem, is_court_id, megabytes, web_address_problem,
+)
 from courts.timezones import state_and_time_zone
 
 NOT_COURTS = {"00PCL": "the PACER Case Locator is a search service, not a court"}
@@ -63,29 +68,43 @@ class FeedSkip:
 
 
 def load_feed(source: str, *, timeout: float = 15.0) -> dict:
-    """Read the feed's JSON from a file path or an http(s) URL."""
+    """Read the feed's JSON from a file path or an http(s) URL.
+
+    Refused with FeedError: more than IMPORT_MAX_UPLOAD_BYTES, text that is not UTF-8 (line and
+    column of the first bad byte), JSON that does not parse (line and column)."""
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if re.match(r"^https?://", source):
         try:
             request = urllib.request.Request(source, headers={"User-Agent": "rollout-tracker/1.0"})
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                raw = response.read()
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                raw = response.read(limit + 1)
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise FeedError(
                 f"Could not download the PACER court feed from {source}: {reason}. "
                 "Pass the path of a saved copy instead (python manage.py import_pacer_courts FILE)."
             ) from None
+        too_big = (f"The feed is larger than {megabytes(limit)}: refused (setting IMPORT_MAX_UPLOAD_BYTES)."
+                   if len(raw) > limit else None)
     else:
         path = Path(source)
         if not path.is_file():
             raise FeedError(f"No such file: {source}")
-        raw = path.read_bytes()
+        too_big = file_size_problem(path, path.name)
+        raw = b"" if too_big else path.read_bytes()
+    if too_big:
+        raise FeedError(too_big)
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FeedError(f"{source} is not UTF-8 text (byte {exc.start}).") from None
+        line, column = byte_position(raw, exc.start)
+        raise FeedError(f"{source} is not UTF-8 text: line {line}, column {column} (byte 0x{raw[exc.start]:02X}).") from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FeedError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+    except (ValueError, RecursionError) as exc:  # e.g. a number of thousands of digits, or arrays nested too deep
+        raise FeedError(f"{source} is not a feed JSON can read: {str(exc)[:200] or 'nested too deeply'}.") from None
 
 
 def _text(value) -> str:
@@ -182,6 +201,35 @@ def _locations(value) -> list[dict]:
     return [{k: _text(loc.get(k)) for k in keys if loc.get(k)} for loc in value if isinstance(loc, dict)]
 
 
+def _shown(value, length: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
+    """(field, reason) of the first fact of a court record that cannot be stored as it is, or None:
+    a court id that is not letters and digits, an address that is not http(s) (`javascript:`,
+    `data:`, …), a CM/ECF code longer than 16, a character no field may hold
+    (`courts.input_checks.bad_character`). The feed and the catalog refuse the whole import on one."""
+    if not is_court_id(court.court_id):
+        return "court_id", f"{_shown(court.court_id)} is not a court id (letters and digits, at most 16)"
+    for name in ("login_url", "web_url", "rss_url"):
+        problem = web_address_problem(getattr(court, name))
+        if problem:
+            return name, problem
+    if len(court.cmecf_code) > 16:
+        return "login_url", f"the CM/ECF code {_shown(court.cmecf_code)} in the address is longer than 16 characters"
+    texts = [("name", court.name), ("title", court.title), ("circuit", court.circuit),
+             ("software_version", court.software_version), ("go_live_date", court.cmecf_start_text),
+             *(("help_desk", phone) for phone in court.help_desk_phones),
+             *((f"locations.{key}", value) for location in court.locations for key, value in location.items())]
+    for name, text in texts:
+        problem = bad_character(text)
+        if problem:
+            return name, problem
+    return None
+
+
 def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
     """Turn the feed's JSON into court records and skipped entries, or raise FeedError naming the entry."""
     if isinstance(payload, dict):
@@ -201,7 +249,10 @@ def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
         court_id = _text(entry.get("court_id")).upper()
         if not court_id:
             title = _text(entry.get("title")) or "no title"
-            raise FeedError(f"Entry {index} of the feed ({title}) has no court_id.")
+            raise FeedError(f"Entry {index} of the feed ({BAD_CHARACTERS.sub('?', title)[:60]}) has no court_id.")
+        if not is_court_id(court_id):
+            raise FeedError(f"Entry {index} of the feed, court_id: {_shown(court_id)} is not a court id "
+                            "(letters and digits, at most 16).")
         if court_id in seen:
             raise FeedError(f"Entry {index} of the feed repeats court_id {court_id}.")
         seen.add(court_id)
@@ -210,7 +261,7 @@ def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
             continue
         raw_type = _text(entry.get("type")).lower()
         if raw_type not in TYPES:
-            raise FeedError(f"Entry {index} of the feed ({court_id}) has an unknown type {entry.get('type')!r}.")
+            raise FeedError(f"Entry {index} of the feed ({court_id}) has an unknown type {_shown(entry.get('type'))}.")
         court_type = TYPES[raw_type]
         circuit = _text(entry.get("circuit")).upper()
         title = _text(entry.get("title"))
@@ -246,4 +297,8 @@ def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
                 cmecf_start_date=parse_start_date(start_text),
             )
         )
+        problem = feed_court_problem(courts[-1])
+        if problem:
+            field_name = {"name": "court_name or title"}.get(problem[0], problem[0])
+            raise FeedError(f"Entry {index} of the feed ({court_id}), {field_name}: {problem[1]}.")
     return courts, skipped

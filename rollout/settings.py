@@ -6,6 +6,7 @@ a filesystem Celery broker under `var/`, and emails written as files to `var/mai
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -194,6 +195,29 @@ NOTICES_DIGEST_HOUR = env_int("NOTICES_DIGEST_HOUR", 7, minimum=0)
 # --- PACER feed ---------------------------------------------------------------------------------
 PACER_FEED_URL = env_str("PACER_FEED_URL", "https://pacer.uscourts.gov/file-case/court-cmecf-lookup/data.json")
 PACER_FEED_TIMEOUT = env_float("PACER_FEED_TIMEOUT", 15.0, minimum=1.0)
+
+# --- Imports: hostile input (issue 10) -----------------------------------------------------------
+# Largest file an import takes, uploaded in the admin or given to a command (roster, link report,
+# PACER feed, catalog). 50 MB holds a roster of about half a million rows; raise it for a bigger one.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
+
+# --- Login throttling: django-axes (issue 10) ----------------------------------------------------
+# Failed log-ins (the site's form and the admin's) are counted per username and per client address
+# (REMOTE_ADDR); at LOGIN_FAILURE_LIMIT failures either is locked out for LOGIN_COOLOFF_MINUTES,
+# and every further failure meanwhile starts the cool-off again. A superuser unlocks sooner in the
+# admin (Axes → Access attempts: delete) or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDR`.
+# Axes needs `request` passed to authenticate(): Django's login forms do; tests log in with
+# client.force_login (client.login would be refused).
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per user and per address
+# Failures stay counted after a successful log-in until the cool-off: resetting on success would let
+# anyone with an account clear their address's count (and a victim's tries from it) between guesses.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "rollout.views.login_locked_out"  # a page that says what happened and what to do
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {

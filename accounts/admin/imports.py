@@ -23,6 +23,7 @@ from accounts.admin.scope import request_court_ids
 from accounts.imports.link_report import link_report_import
 from accounts.imports.reading import ImportError_
 from accounts.imports.roster import roster_import
+from courts.input_checks import megabytes, size_problem
 from courts.models import Court
 
 KINDS = {"roster": roster_import, "link_report": link_report_import}
@@ -45,6 +46,14 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         courts = Court.objects.all() if court_ids is None else Court.objects.filter(pk__in=court_ids)
         self.fields["court"].queryset = courts.order_by("court_id")
+        self.fields["file"].help_text += f" At most {megabytes(settings.IMPORT_MAX_UPLOAD_BYTES)}."
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        too_big = size_problem(upload.size, "The file")
+        if too_big:
+            raise forms.ValidationError(f"{too_big} Nothing was imported.")
+        return upload
 
 
 def import_view(model_admin):
@@ -64,15 +73,20 @@ def import_view(model_admin):
             if data["user"] != request.user.pk or data["kind"] not in KINDS:
                 raise PermissionDenied
             path = imports_dir() / data["stored"]
+            if not path.is_file():
+                # Applied already (a second click, a replayed form) or removed: say so, never the path.
+                messages.error(request, "Nothing imported: this dry run's file was already applied or has been "
+                                        "removed. Upload the file again.")
+                return redirect(request.path)
             try:
                 report = KINDS[data["kind"]](data["court"], path, apply=True, by=request.user,
                                              file_name=data["name"], allowed_court_ids=court_ids)
-            except (ImportError_, FileNotFoundError) as exc:
+            except ImportError_ as exc:
                 messages.error(request, f"Nothing imported: {exc}")
                 return redirect(request.path)
             if report.applied:
                 path.unlink(missing_ok=True)
-                messages.success(request, f"{data['name']}: {report.summary()}")
+                messages.success(request, f"{report.file_name}: {report.summary()}")
                 return redirect(changelist)
             context.update(report=report, form=ImportForm(court_ids=court_ids))
             return TemplateResponse(request, "admin/accounts/import.html", context)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.imports.reading import ImportError_, ImportReport
+from courts.input_checks import file_size_problem
 
 
 class ImportCommand(BaseCommand):
@@ -22,6 +24,9 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, court, file, apply, **options):
         started = time.monotonic()
+        too_big = file_size_problem(Path(file), Path(file).name)
+        if too_big:
+            raise CommandError(f"{too_big} Nothing was imported.")
         interactive = sys.stdout.isatty()
 
         def progress(phase: str, rows: int) -> None:
@@ -34,8 +39,10 @@ class ImportCommand(BaseCommand):
 
         try:
             report: ImportReport = type(self).importer(court, file, apply=apply, progress=progress)
-        except (ImportError_, FileNotFoundError) as exc:
+        except ImportError_ as exc:
             raise CommandError(str(exc)) from None
+        except FileNotFoundError:  # removed while being read
+            raise CommandError(f"No such file: {Path(file).name}.") from None
         if interactive:
             self.stdout.write("")
         self.stdout.write(f"{report.kind} for {report.court_id} from {report.file_name} ({report.encoding})")

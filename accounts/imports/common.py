@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Iterable
 
 from accounts.imports.reading import ImportError_, ImportReport, detect_encoding
+from courts.input_checks import BAD_CHARACTERS, is_court_id
 from courts.models import Court
 
 
@@ -13,6 +14,8 @@ def import_court(court: Court | str, allowed_court_ids: Iterable[int] | None = N
     (None = every court, a superuser or the command line)."""
     if not isinstance(court, Court):
         code = str(court).strip()
+        if not is_court_id(code):
+            raise ImportError_("Unknown court: give the court id (e.g. MTDC) or its CM/ECF code (letters and digits).")
         found = Court.objects.filter(court_id__iexact=code).first() or Court.objects.filter(cmecf_code__iexact=code).first()
         if found is None:
             raise ImportError_(f"Unknown court {code!r}: give the court id (e.g. MTDC) or its CM/ECF code.")
@@ -20,6 +23,11 @@ def import_court(court: Court | str, allowed_court_ids: Iterable[int] | None = N
     if allowed_court_ids is not None and court.pk not in set(allowed_court_ids):
         raise ImportError_(f"You do not administer {court.name} ({court.court_id}); nothing was imported.")
     return court
+
+
+def import_file_name(name: str) -> str:
+    """A file name fit to show and store: bad characters (`courts.input_checks`) replaced, 100 characters at most."""
+    return BAD_CHARACTERS.sub("?", name)[:100] or "file"
 
 
 def import_source(file_name: str) -> str:
@@ -32,8 +40,11 @@ def import_begin(
 ) -> tuple[Path, ImportReport, Court]:
     """The first steps of every import: the file, its report, the court in scope, the encoding."""
     path = Path(path)
-    report = ImportReport(kind=kind, file_name=file_name or path.name)
+    # The name is the user's (shown, and kept in the audit trail's source): never a server path.
+    report = ImportReport(kind=kind, file_name=import_file_name(file_name or path.name))
     court = import_court(court, allowed_court_ids)
     report.court_id = court.court_id
+    if not path.is_file():
+        raise ImportError_(f"No such file: {report.file_name}.")
     report.encoding = detect_encoding(path)
     return path, report, court

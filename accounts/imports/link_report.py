@@ -51,7 +51,7 @@ def link_report_import(
         stage = Stage("link_stage", COLUMNS)
         try:
             with stage.writer(chunk_size) as write:
-                for line, row in csv_rows(path, report.encoding, required=REQUIRED):
+                for line, row in csv_rows(path, report.encoding, required=REQUIRED, report=report):
                     report.rows += 1
                     try:
                         login = parse_login(row.get("cmecf_login", ""))

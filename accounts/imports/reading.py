@@ -1,7 +1,6 @@
 """Reading import files: the encoding, the CSV rows with their line numbers, and the cell parsers."""
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import re
@@ -14,7 +13,8 @@ from typing import Callable, Iterator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_email
 
-ENCODINGS = ("utf-8-sig", "cp1252")
+from courts.input_checks import BAD_CHARACTERS, InputProblem, bad_character, line_ends, utf8_or_cp1252
+
 MAX_ERRORS_KEPT = 1000  # every bad row is counted; the first thousand are listed
 TRUE = {"yes", "y", "true", "t", "1", "x"}
 FALSE = {"no", "n", "false", "f", "0", ""}
@@ -81,21 +81,13 @@ class ImportReport:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252.
-
-    Decodes the file in 1 MB pieces (memory flat). A file that is neither raises ImportError_.
-    """
-    for encoding in ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        try:
-            with open(path, "rb") as handle:
-                while piece := handle.read(1 << 20):
-                    decoder.decode(piece)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise ImportError_("The file is neither UTF-8 nor Windows-1252 text; save it as CSV (UTF-8) and try again.")
+    """UTF-8 (with or without BOM) when the whole file is UTF-8, Windows-1252 when none of it is;
+    ImportError_ naming line and column for a file in neither, or one that mixes the two
+    (`courts.input_checks.utf8_or_cp1252`). Memory stays flat."""
+    try:
+        return utf8_or_cp1252(path)
+    except InputProblem as exc:
+        raise ImportError_(str(exc)) from None
 
 
 def _csv_open(handle, required: tuple[str, ...], optional: tuple[str, ...]):
@@ -116,8 +108,13 @@ def _csv_open(handle, required: tuple[str, ...], optional: tuple[str, ...]):
     return reader, names
 
 
-def _csv_cells(reader) -> Iterator[list[str]]:
-    """Every row's cells, blank rows skipped; ImportError_ for unreadable CSV."""
+def _csv_cells(reader, names: list[str], read: set[int], report: ImportReport | None) -> Iterator[list[str]]:
+    """Every row's cells, blank rows skipped; ImportError_ for unreadable CSV.
+
+    A row with a character no field may hold (`courts.input_checks.bad_character`: NUL and other
+    control characters, a line break inside a quoted cell, …) in a column the import reads (`read`,
+    positions) is not yielded: it is counted in `report` as a row and as a bad row naming its first
+    line, the column and the reason (ImportError_ without a report)."""
     while True:
         try:
             cells = next(reader)
@@ -129,26 +126,56 @@ def _csv_cells(reader) -> Iterator[list[str]]:
         joined = "".join(cells)
         if not joined or joined.isspace():
             continue
+        if BAD_CHARACTERS.search(joined) is not None:  # one C call per row; the rest only for a bad row
+            problem = _bad_cell(cells, names, read)
+            if problem is not None:
+                line = reader.line_num - line_ends(joined)  # where the row starts
+                if report is None:
+                    raise ImportError_(f"line {line}, {problem[0]}: {problem[1]}.")
+                report.rows += 1
+                report.add_error(line, problem[1], problem[0])
+                continue
         yield cells
 
 
+def _bad_cell(cells: list[str], names: list[str], read: set[int]) -> tuple[str, str] | None:
+    """(column name, reason) of the first cell the import reads that holds a bad character."""
+    for i, cell in enumerate(cells):
+        if i in read:
+            reason = bad_character(cell)
+            if reason is not None:
+                return names[i], reason
+    return None
+
+
+def _read_positions(names: list[str], columns: tuple[str, ...]) -> set[int]:
+    """The positions of `columns` in the header (a repeated name: its last column, as the rows are read)."""
+    position = {name: i for i, name in enumerate(names)}
+    return {position[c] for c in columns if c in position}
+
+
 def csv_rows(
-    path: Path, encoding: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    path: Path, encoding: str, *, required: tuple[str, ...], optional: tuple[str, ...] = (),
+    report: ImportReport | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, {column: stripped text}) for every data row; blank lines are skipped."""
+    """Yield (line number, {column: stripped text}) for every data row; blank lines are skipped.
+    A row with a bad character is reported in `report` instead (see `_csv_cells`)."""
     with open(path, encoding=encoding, newline="") as handle:
         reader, names = _csv_open(handle, required, optional)
-        for cells in _csv_cells(reader):
+        read = _read_positions(names, required + optional)
+        for cells in _csv_cells(reader, names, read, report):
             row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}
             yield reader.line_num, row
 
 
 def csv_values(
-    path: Path, encoding: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    path: Path, encoding: str, *, required: tuple[str, ...], optional: tuple[str, ...] = (),
+    report: ImportReport | None = None,
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     """Yield (line number, the stripped text of `required + optional` in that order) for every data row,
     as `csv_rows` reads it ("" for a cell the row or the header lacks; a repeated header name: its last
-    column), without a dict per row: the cells are picked and stripped by C calls when the row is full."""
+    column), without a dict per row: the cells are picked and stripped by C calls when the row is full.
+    A row with a bad character is reported in `report` instead (see `_csv_cells`)."""
     columns = required + optional
     with open(path, encoding=encoding, newline="") as handle:
         reader, names = _csv_open(handle, required, optional)
@@ -157,7 +184,7 @@ def csv_values(
         width = len(names)
         pick = itemgetter(*positions) if None not in positions and len(positions) > 1 else None
         strip = str.strip
-        for cells in _csv_cells(reader):
+        for cells in _csv_cells(reader, names, _read_positions(names, columns), report):
             if pick is not None and len(cells) >= width:
                 yield reader.line_num, tuple(map(strip, pick(cells)))
             else:

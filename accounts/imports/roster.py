@@ -132,11 +132,13 @@ def roster_import(
             else:
                 stage.index("line", "login", "email", "pacer_username")
             repeated = {c for c in ("login", "email", "pacer_username") if _repeats(stage, c)}
-            _roster_conflicts(stage, report, repeated)
+            # Every row with a bad cell was reported once and not staged; the conflicting ones leave the stage.
+            staged = report.rows - report.error_count
+            staged -= _roster_conflicts(stage, report, repeated)
             report.errors.sort(key=lambda e: e.line)
             roster_shared_facts(stage, report, None if allowed_court_ids is None else list(allowed_court_ids))
             report.created, report.updated = _roster_classify(stage, court)
-            report.unchanged = report.rows - report.error_count - report.created - report.updated
+            report.unchanged = staged - report.created - report.updated
             if apply and report.ok:
                 if progress:
                     progress("writing", report.rows)
@@ -153,7 +155,7 @@ def roster_import(
 
 def _roster_stage(stage: Stage, path: Path, report: ImportReport, today, chunk_size, progress) -> None:
     with stage.writer(chunk_size) as write:
-        for line, values in csv_values(path, report.encoding, required=REQUIRED, optional=OPTIONAL):
+        for line, values in csv_values(path, report.encoding, required=REQUIRED, optional=OPTIONAL, report=report):
             report.rows += 1
             try:
                 write(roster_row(line, values, today))
@@ -172,11 +174,13 @@ def _repeats(stage: Stage, column: str) -> bool:
     ))
 
 
-def _roster_conflicts(stage: Stage, report: ImportReport, repeated: set[str]) -> None:
-    """Rows that contradict an earlier row of the same file (each reported on the later line).
+def _roster_conflicts(stage: Stage, report: ImportReport, repeated: set[str]) -> int:
+    """Rows that contradict an earlier row of the same file (each reported on the later line), then
+    taken out of the stage so the counts that follow see each row once; returns how many left.
 
     Only a column whose values repeat (`repeated`) can hold a conflict, so the others are skipped."""
     s = stage.name
+    bad_lines: set[int] = set()
     checks = (
         ("cmecf_login", "login", "duplicate login {value!r}: already on line {first}", "1 = 1"),
         ("email", "email", "email {value!r} is on line {first} with a different name or PACER username",
@@ -198,6 +202,14 @@ def _roster_conflicts(stage: Stage, report: ImportReport, repeated: set[str]) ->
         )
         for line, first, value in rows:
             report.add_error(line, reason.format(value=value, first=first), field_name)
+            bad_lines.add(line)
+    # A file is refused as a whole on any bad row, so these lines are only counted; they are few next
+    # to the file (each is a row to fix by hand).
+    lines = sorted(bad_lines)
+    for start in range(0, len(lines), 500):
+        chunk = lines[start:start + 500]
+        execute(f"DELETE FROM {s} WHERE line IN ({', '.join(['%s'] * len(chunk))})", chunk)
+    return len(lines)
 
 
 def _roster_classify(stage: Stage, court: Court) -> tuple[int, int]:

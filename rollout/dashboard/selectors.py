@@ -21,6 +21,7 @@ from accounts.counts import stored_readiness_counts
 from accounts.models import CmecfAccount
 from accounts.readiness import NEEDS_ACTION, ORDER as READINESS_ORDER, Readiness
 from accounts.selectors import cmecf_accounts_with_readiness, courts_for_user
+from courts.input_checks import is_court_id
 from courts.models import Court, GoLive, GoLiveStatus, Rollout
 from courts.selectors import golive_live_q, rollout_current
 
@@ -122,6 +123,8 @@ def court_notice_summary(court: Court) -> list[dict]:
 def court_for_user_or_404(user, court_id: str) -> Court:
     """The court with this PACER court_id (any case) if the user administers it; 404 otherwise,
     so another court's URL reveals nothing about it."""
+    if not is_court_id(court_id):  # e.g. a NUL byte, which PostgreSQL would refuse in the query
+        raise Http404("No court of yours has this id.")
     court = courts_for_user(user).filter(court_id__iexact=court_id).first()
     if court is None:
         raise Http404("No court of yours has this id.")

@@ -19,6 +19,25 @@ from courts.models import GoLiveStatus
 TABLE_TEMPLATE = "dashboard/_table.html"
 
 
+PER_PAGE = 50  # rows per page unless the query string asks for another number
+PER_PAGE_MAX = 500
+
+
+def bounded_per_page(value) -> int:
+    """`per_page` from the query string as django-tables2 read it (an int, or None when it was not one):
+    at least 1, at most PER_PAGE_MAX, PER_PAGE when missing, zero or negative."""
+    if not isinstance(value, int) or value < 1:
+        return PER_PAGE
+    return min(value, PER_PAGE_MAX)
+
+
+class BoundedPagesTable(tables.Table):
+    """A table whose page size is bounded whatever the query string says (`per_page=-1` or `10**9`)."""
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        return super().paginate(paginator_class, bounded_per_page(per_page), page, *args, **kwargs)
+
+
 class KnownCountPaginator(Paginator):
     """A paginator told the row count (e.g. the court's stored total), so it never runs COUNT(*).
     With no count given it falls back to counting, as Django's paginator does."""
@@ -57,7 +76,7 @@ def progress_html(pct: float, label: str = "linked"):
     )
 
 
-class CourtTable(tables.Table):
+class CourtTable(BoundedPagesTable):
     """The overview's table of courts (rows from `selectors.courts_with_rollout`)."""
 
     name = tables.Column(verbose_name="Court", order_by=("name", "court_id"), attrs={"td": {"class": "court-name"}})
@@ -79,7 +98,7 @@ class CourtTable(tables.Table):
     class Meta:
         template_name = TABLE_TEMPLATE
         attrs = {"class": "table courts"}
-        per_page = 50
+        per_page = PER_PAGE
         empty_text = "No court matches these filters."
         order_by = ("golive_date",)
 
@@ -133,7 +152,7 @@ class CourtTable(tables.Table):
         return format_html("{}<br><span class=\"muted\">{}</span>", label, local.strftime("%Y-%m-%d %H:%M %Z"))
 
 
-class AccountTable(tables.Table):
+class AccountTable(BoundedPagesTable):
     """A court's CM/ECF accounts (rows from `selectors.court_accounts`)."""
 
     filer = tables.Column(verbose_name="Filer", accessor="filer__name", order_by=("filer__name", "login"))
@@ -145,7 +164,7 @@ class AccountTable(tables.Table):
     class Meta:
         template_name = TABLE_TEMPLATE
         attrs = {"class": "table accounts"}
-        per_page = 50
+        per_page = PER_PAGE
         empty_text = "No account matches these filters."
         order_by = ("login",)
 

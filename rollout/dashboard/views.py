@@ -21,7 +21,7 @@ from accounts.spreadsheets import csv_response
 from rollout.dashboard import exports, selectors
 from rollout.dashboard.charts import burnup_svg
 from rollout.dashboard.filters import AccountFilter, CourtFilter
-from rollout.dashboard.tables import AccountTable, CourtTable, KnownCountPaginator
+from rollout.dashboard.tables import PER_PAGE, AccountTable, CourtTable, KnownCountPaginator
 
 
 def _court_view(request, now: dt.datetime):
@@ -41,7 +41,7 @@ def overview(request):
     now = timezone.now()
     court_filter, summary, table, _ = _court_view(request, now)
     RequestConfig(request, paginate={"paginator_class": KnownCountPaginator, "known_count": summary.courts,
-                                     "per_page": 50}).configure(table)
+                                     "per_page": PER_PAGE}).configure(table)
     return render(request, "dashboard/overview.html", {
         "filter": court_filter, "summary": summary, "table": table, "query": request.GET.urlencode(),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
@@ -93,7 +93,7 @@ def court_detail(request, court_id: str):
     table = AccountTable(account_filter.qs, court=court,
                          caption=f"CM/ECF accounts at {court.name}" + (f" ({known:,})" if known is not None else "")
                          + f"; times in {court.time_zone}")
-    paginate = {"per_page": 50}
+    paginate = {"per_page": PER_PAGE}
     paginate.update({"paginator_class": KnownCountPaginator, "known_count": known} if known is not None
                     else {"paginator_class": LazyPaginator})
     RequestConfig(request, paginate=paginate).configure(table)
