@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Iterable
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import CmecfAccount, CourtReadinessCount
@@ -64,17 +64,22 @@ def court_counts_refresh(court_ids: Iterable[int] | None = None) -> int:
             .annotate(readiness=readiness_expression([]))
             .order_by()
             .values("court_id", "readiness")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), reported=Count("id", filter=Q(link_reported_at__isnull=False)))
         )
+        reported = dict.fromkeys(ids, 0)
         for row in grouped:
             fresh[row["court_id"]][_STORED[row["readiness"]]] += row["n"]
+            if row["readiness"] != Readiness.LINKED:
+                reported[row["court_id"]] += row["reported"]
         for court_id, values in fresh.items():
             counter = rows[court_id]
             for name, value in values.items():
                 setattr(counter, name, value)
             counter.total = sum(values.values())
+            counter.link_reported = reported[court_id]
             counter.refreshed_at = timezone.now()
-        CourtReadinessCount.objects.bulk_update(rows.values(), [*set(_STORED.values()), "total", "refreshed_at"])
+        CourtReadinessCount.objects.bulk_update(
+            rows.values(), [*set(_STORED.values()), "total", "link_reported", "refreshed_at"])
     return len(ids)
 
 
@@ -97,3 +102,12 @@ def stored_readiness_counts(
         counts[Readiness.READY if row.court_id in live else Readiness.WAITING] = row.clear
         result[row.court_id] = counts
     return result
+
+
+def stored_link_reported(court_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """{court id: accounts not linked by the court's records whose filer reported linking them} — one
+    query over the stored counts. Kept apart from the readiness counts: a self-report is not a state."""
+    rows = CourtReadinessCount.objects.all()
+    if court_ids is not None:
+        rows = rows.filter(court_id__in=list(court_ids))
+    return dict(rows.values_list("court_id", "link_reported"))

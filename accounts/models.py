@@ -54,6 +54,10 @@ class PacerAccount(models.Model):
     upgraded = models.BooleanField(
         default=False, help_text="A legacy account the holder has upgraded (accounts from 2014-08-11 on need none)."
     )
+    upgrade_reported_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the holder told us (on their status page) they upgraded; cleared when staff or a roster confirm it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,6 +146,12 @@ class CmecfAccount(models.Model):
     linked_at = models.DateTimeField(
         null=True, blank=True, help_text="When the login was linked to PACER; after it the login is retired."
     )
+    # Not a readiness state: readiness follows what the court confirmed. A self-report is shown beside
+    # it, counted apart, and pauses reminders until the next link report confirms or clears it.
+    link_reported_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the filer said (on their status page) they linked this login; unconfirmed until a link report.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -198,6 +208,9 @@ class CourtReadinessCount(models.Model):
     name_mismatch = models.PositiveIntegerField(default=0)
     clear = models.PositiveIntegerField(default=0, help_text="Nothing to fix: waiting before go-live, ready after.")
     linked = models.PositiveIntegerField(default=0)
+    link_reported = models.PositiveIntegerField(
+        default=0, help_text="Not linked by the court's records, but the filer reported linking (unconfirmed)."
+    )
     refreshed_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -260,3 +273,47 @@ class AuditEntry(models.Model):
     @property
     def who(self) -> str:
         return str(self.user) if self.user_id else (self.source or "—")
+
+
+class HelpReason(models.TextChoices):
+    NAMES = "names", "The names on my CM/ECF and PACER accounts don't match"
+    FORGOT_LOGIN = "forgot_login", "I forgot my CM/ECF login"
+    PACER_ACCOUNT = "pacer_account", "I cannot get or upgrade a PACER account"
+    OTHER = "other", "Something else"
+
+
+class HelpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    RESOLVED = "resolved", "Resolved"
+
+
+class HelpRequest(models.Model):
+    """A filer's request for help with one CM/ECF login, for that login's court's help desk.
+
+    Written only through `accounts.self_service` (each change of status, assignee or notes is an
+    AuditEntry); listed in the admin's help queue, scoped to the administrator's courts.
+    """
+
+    court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="help_requests", db_index=False)
+    account = models.ForeignKey(CmecfAccount, on_delete=models.CASCADE, related_name="help_requests")
+    reason = models.CharField(max_length=16, choices=HelpReason.choices)
+    text = models.TextField(blank=True, max_length=2000, help_text="What the filer wrote (always for \"something else\").")
+    status = models.CharField(max_length=12, choices=HelpStatus.choices, default=HelpStatus.OPEN)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The staff member handling it.",
+    )
+    notes = models.TextField(blank=True, help_text="Staff notes (never shown to the filer).")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "help request"
+        ordering = ["-created_at", "-id"]
+        # The queue per court by status and age; the court page's "open, oldest" reads its head.
+        indexes = [models.Index(fields=["court", "status", "created_at"], name="help_court_status_age")]
+
+    def __str__(self) -> str:
+        return f"Help #{self.pk}: {self.get_reason_display()} ({self.account})"

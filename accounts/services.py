@@ -55,6 +55,10 @@ def cmecf_account_link(
     audit_record(account, "linked_at", account.linked_at, linked_at, by=by, source=source)
     account.linked_at = linked_at
     account.save(update_fields=["linked_at", "updated_at"])
+    if account.link_reported_at is not None:  # the filer's own report, now confirmed
+        audit_record(account, "link_reported_at", account.link_reported_at, "confirmed by link", by=by, source=source)
+        CmecfAccount.objects.filter(pk=account.pk).update(link_reported_at=None)
+        account.link_reported_at = None
     court_counts_touch([account.court_id])
     return account
 
@@ -111,8 +115,10 @@ def filer_set_pacer_account(
 
 
 def pacer_account_upgrade(pacer: PacerAccount) -> PacerAccount:
+    """Staff (or a roster) confirm the account is upgraded; a filer's own report of it is settled."""
     pacer.upgraded = True
-    pacer.save(update_fields=["upgraded", "updated_at"])
+    pacer.upgrade_reported_at = None
+    pacer.save(update_fields=["upgraded", "upgrade_reported_at", "updated_at"])
     court_counts_touch(CmecfAccount.objects.filter(filer__pacer_account=pacer).values_list("court_id", flat=True).distinct())
     return pacer
 
