@@ -3,7 +3,22 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+GROUP = "Court administrators"
+
+
+def help_queue_permissions(apps, schema_editor):
+    # The help queue is court staff's work: they view and change requests (never add or delete).
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    group = apps.get_model("auth", "Group").objects.filter(name=GROUP).first()
+    if group is not None:
+        group.permissions.add(*apps.get_model("auth", "Permission").objects.filter(
+            content_type__app_label="accounts", codename__in=["view_helprequest", "change_helprequest"]))
 
 
 class Migration(migrations.Migration):
@@ -51,4 +66,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['court', 'status', 'created_at'], name='help_court_status_age')],
             },
         ),
+        migrations.RunPython(help_queue_permissions, migrations.RunPython.noop),
     ]
