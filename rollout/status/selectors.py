@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, CharField, Count, F, FilteredRelation, Max, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Max, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ def courts_with_status(rollout: Rollout, *, now: dt.datetime | None = None) -> Q
                 default=Value(GoLiveStatus.NOT_SCHEDULED), output_field=CharField(),
             ),
             blackout_start=F("cur__blackout_start"), blackout_end=F("cur__blackout_end"),
-            emergency=Coalesce(F("cur__emergency_filing_instructions"), Value("")),
+            emergency=Coalesce(F("cur__emergency_filing_instructions"), Value(""), output_field=TextField()),
         )
         .order_by("name", "court_id")
     )
