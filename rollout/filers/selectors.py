@@ -63,8 +63,10 @@ class LoginRow:
         return self.readiness == Readiness.READY and self.account.link_reported_at is None
 
 
-def go_live_text(court, day: dt.date | None, status: str) -> str:
+def go_live_text(court, day: dt.date | None, status: str, *, live: bool = False) -> str:
     """The go-live date in the court's own calendar, saying which zone the day starts in."""
+    if live and day:
+        return f"Live since {format_day(day)} (in the court's time zone, {court.time_zone})"
     if status == GoLiveStatus.POSTPONED:
         return "Postponed; a new date will be announced" + (f" (was {format_day(day)})" if day else "")
     if not day:
@@ -119,7 +121,8 @@ def filer_status_rows(filer: Filer, *, now: dt.datetime | None = None) -> list[L
             account=account, readiness=account.readiness, state_text=PLAIN_STATE[account.readiness],
             state_class=STATE_CLASS[account.readiness],
             next_step=next_step(account.readiness, account.court, account.golive_date, status),
-            go_live_text=go_live_text(account.court, account.golive_date, status), go_live_status=status,
+            go_live_text=go_live_text(account.court, account.golive_date, status, live=account.court_id in live),
+            go_live_status=status,
             help_requests=helps.get(account.pk, []),
         ))
     return rows
