@@ -89,15 +89,17 @@ class CmecfAccountAdmin(CourtScopedAdmin):
     list_display = ("login", "court_code", "cmecf_name", "filer_email", "pacer_username",
                     "readiness_label", "linked_at", "name_review")
     list_select_related = ("court", "filer", "filer__pacer_account")
-    list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review")
+    list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review",
+                   ("link_reported_at", admin.EmptyFieldListFilter))
     search_fields = ("^login", "^filer__email", "^filer__pacer_account__username", "filer__name")
     search_help_text = "CM/ECF login, email or PACER username (start), or any part of the filer's name."
     ordering = ("court_id", "login")
     show_full_result_count = False
     list_per_page = 100
     raw_id_fields = ("filer",)
-    readonly_fields = ("linked_at", "readiness_label", "recent_changes")
-    fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at", "readiness_label", "recent_changes")
+    readonly_fields = ("linked_at", "link_reported_at", "readiness_label", "recent_changes")
+    fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at", "link_reported_at", "readiness_label",
+              "recent_changes")
     actions = ("mark_linked", "flag_name_mismatch", "clear_name_flag", "send_reminder_now", "export_csv")
     change_list_template = "admin/accounts/cmecfaccount/change_list.html"
 

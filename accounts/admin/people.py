@@ -51,11 +51,16 @@ class FilerAdmin(_ByAccountsScope):
 @admin.register(PacerAccount)
 class PacerAccountAdmin(_ByAccountsScope):
     accounts_path = "filer__pacer_account"
-    list_display = ("username", "account_type", "holder_name", "created_on", "upgraded")
-    list_filter = ("account_type", "upgraded")
+    list_display = ("username", "account_type", "holder_name", "created_on", "upgraded", "upgrade_reported_at")
+    list_filter = ("account_type", "upgraded", ("upgrade_reported_at", admin.EmptyFieldListFilter))
     search_fields = ("^username", "holder_name")
     show_full_result_count = False
-    readonly_fields = ("name_key",)
+    readonly_fields = ("name_key", "upgrade_reported_at")
+
+    def save_model(self, request, obj, form, change):
+        if obj.upgraded:  # staff confirm the upgrade: the holder's own report of it is settled
+            obj.upgrade_reported_at = None
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(CourtAdministrator)
