@@ -44,14 +44,19 @@ def _own_account(filer: Filer, account_id: int) -> CmecfAccount:
 def cmecf_account_report_linked(filer: Filer, account_id: int, *, now: dt.datetime | None = None) -> CmecfAccount:
     """The filer says they linked this login on the court's CM/ECF site.
 
-    Steps: lock the filer's own account; refuse if the court's records already show it linked;
-    store the report time (a second report just renews it); audit; recount the court's stored
-    counts (the self-reported count) after commit.
+    Steps: lock the filer's own account; refuse if the court's records already show it linked, or
+    if the court is not live (linking is impossible before); store the report time (a second report
+    just renews it); audit; recount the court's stored counts (the self-reported count) after commit.
+    Any other state is accepted: the report exists for when the court's records lag behind the filer.
     """
+    from courts.selectors import court_ids_live
+
     now = now or timezone.now()
     account = _own_account(filer, account_id)
     if account.linked_at is not None:
         raise SelfServiceRefused("The court's records already show this login as linked; nothing more to do.")
+    if account.court_id not in court_ids_live(now):
+        raise SelfServiceRefused("This court is not live on NextGen yet: linking is possible only from its go-live date.")
     audit_record(account, "link_reported_at", account.link_reported_at, now, source=FILER_SOURCE, at=now)
     account.link_reported_at = now
     account.save(update_fields=["link_reported_at", "updated_at"])
@@ -156,7 +161,6 @@ def help_request_update(help_request: HelpRequest, *, by, status: str | None = N
             cmecf_account_set_name_review(locked.account, NameReview.VERIFIED, by=by)
     if changed:
         locked.save(update_fields=[*changed, "updated_at"])
-    help_request.__dict__.update({k: getattr(locked, k) for k in ("status", "resolved_at", "assigned_to_id", "notes")})
     return locked
 
 

@@ -53,6 +53,7 @@ class LoginRow:
     go_live_text: str
     go_live_status: str
     help_requests: list = field(default_factory=list)
+    live: bool = False
 
     @property
     def court(self):
@@ -60,7 +61,9 @@ class LoginRow:
 
     @property
     def can_report_link(self) -> bool:
-        return self.readiness == Readiness.READY and self.account.link_reported_at is None
+        """At a live court, an unlinked login can be reported linked whatever our records say:
+        the report is there for when they lag behind (e.g. an upgrade not recorded yet)."""
+        return self.live and self.readiness != Readiness.LINKED and self.account.link_reported_at is None
 
 
 def go_live_text(court, day: dt.date | None, status: str, *, live: bool = False) -> str:
@@ -122,7 +125,7 @@ def filer_status_rows(filer: Filer, *, now: dt.datetime | None = None) -> list[L
             state_class=STATE_CLASS[account.readiness],
             next_step=next_step(account.readiness, account.court, account.golive_date, status),
             go_live_text=go_live_text(account.court, account.golive_date, status, live=account.court_id in live),
-            go_live_status=status,
+            go_live_status=status, live=account.court_id in live,
             help_requests=helps.get(account.pk, []),
         ))
     return rows

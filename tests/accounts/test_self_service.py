@@ -192,3 +192,20 @@ def test_changing_the_address_is_audited_and_refused_once_it_changed(live_montan
     assert audit("filer_email") == [("filer status page", old, "new.address@example.com")]
     with pytest.raises(SelfServiceRefused, match="no longer valid"):
         filer_change_email(account.filer.pk, old, "third@example.com")
+
+
+def test_reporting_a_link_before_the_court_is_live_is_refused():
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=dt.date(2031, 1, 6), status=GoLiveStatus.SCHEDULED)
+    account = filer_at(court)
+    with pytest.raises(SelfServiceRefused, match="not live"):
+        cmecf_account_report_linked(account.filer, account.pk)
+    account.refresh_from_db()
+    assert account.link_reported_at is None
+
+
+def test_a_login_our_records_call_legacy_can_still_be_reported_linked(live_montana):
+    account = filer_at(live_montana, state="legacy")
+    cmecf_account_report_linked(account.filer, account.pk)
+    account.refresh_from_db()
+    assert account.link_reported_at is not None

@@ -244,3 +244,11 @@ def test_an_address_change_takes_effect_only_after_the_new_address_confirms(clie
     told = [m for m in mail.outbox if m.to == [old]]
     assert len(told) == 1 and "fresh@example.com" in told[0].body
     assert client.post(path).status_code == 404  # the confirmation works once: the address it replaces is gone
+
+
+@pytest.mark.parametrize("golive, state, shown", [(live, "legacy", True), (live, "ready", True),
+                                                  (scheduled, "ready", False)])
+def test_the_i_have_linked_button_shows_at_live_courts_only(client, golive, state, shown):
+    account = filer_at(golive(montana_court()), state=state)
+    page = client.get(page_url(account)).content.decode()
+    assert (f"I have linked {account.login}" in page) is shown
