@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 from django.contrib.auth.models import Group, Permission
 from django.db import connections
 
@@ -99,18 +100,19 @@ def test_a_filer_helps_themselves_and_the_court_sees_it(filer_world, live_server
     axe(page, "the status page")
     page.screenshot(path=str(shots / "filer-status-phone.png"), full_page=True)
 
-    cards["District of Montana"].get_by_role("button", name="I have linked lawyerjq").click()
-    page.wait_for_load_state()
-    assert "we noted that you linked lawyerjq" in page.content()
+    with page.expect_navigation():
+        cards["District of Montana"].get_by_role("button", name="I have linked lawyerjq").click()
+    expect(page.get_by_role("status")).to_contain_text("we noted that you linked lawyerjq")
 
     guam = page.locator("section.login", has=page.get_by_role("heading", name="District Court of Guam"))
     guam.locator("summary").click()
     guam.get_by_label("The names on my CM/ECF and PACER accounts don't match").check()
-    guam.get_by_role("button", name="Send to the District Court of Guam help desk").click()
-    page.wait_for_load_state()
-    assert "Your request went to the District Court of Guam help desk" in page.content()
+    with page.expect_navigation():
+        guam.get_by_role("button", name="Send to the District Court of Guam help desk").click()
+    expect(page.get_by_role("status")).to_contain_text("Your request went to the District Court of Guam help desk")
     axe(page, "the status page after the filer's reports")
 
+    assert "You told us on" in cards["District of Montana"].inner_text()
     page.goto(f"{live_server.url}/me/not-a-real-token/")
     assert "This link is not valid." in page.content()
     axe(page, "the refusal page")
