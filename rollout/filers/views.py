@@ -7,6 +7,8 @@ and offers to send a new link.
 """
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +26,10 @@ from rollout.filers import emails
 from rollout.filers.forms import AccountForm, EmailForm, HelpForm
 from rollout.filers.ratelimit import rate_allow
 from rollout.filers.selectors import filer_status_rows
+from rollout.filers.tasks import send_status_link
 from rollout.filers.tokens import TokenRefused, email_change_token_read, email_tag, status_token_read
+
+log = logging.getLogger(__name__)
 
 SAME_ANSWER = ("If that address is on file, a new link to your status page is on its way to it. "
                "It works for {days} days.")
@@ -177,9 +182,11 @@ def request_link(request: HttpRequest) -> HttpResponse:
                 and rate_allow("link-email", email, settings.FILERS_LINK_REQUESTS_PER_HOUR)):
             return render(request, "filers/request_link.html", {
                 "form": EmailForm(), "error": "Too many requests. Please try again in an hour."}, status=429)
-        filer = Filer.objects.filter(email=email).first()
-        if filer is not None:
-            emails.send_status_link(filer)
+        # Known or not, the same work here: the worker looks the address up and sends only to a filer.
+        try:
+            send_status_link.delay(email)
+        except Exception as exc:  # broker down: log; the answer stays the same (the filer can ask again)
+            log.warning("could not queue a status link: %s", exc)
         return render(request, "filers/request_link.html", {
             "sent": SAME_ANSWER.format(days=settings.FILERS_LINK_MAX_AGE_DAYS)})
     return render(request, "filers/request_link.html", {"form": form}, status=400 if request.method == "POST" else 200)

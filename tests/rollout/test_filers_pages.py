@@ -193,11 +193,19 @@ def test_something_else_without_text_is_refused_with_a_message(client):
 
 # --- New link on request ---------------------------------------------------------------------------------
 
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """The link email is sent by a Celery task; here it runs at once, in this thread."""
+    from rollout.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+
+
 def ask_link(client, email, ip="10.0.0.1"):
     return client.post(reverse("filers:request_link"), {"email": email}, REMOTE_ADDR=ip)
 
 
-def test_asking_for_a_new_link_answers_the_same_for_known_and_unknown_addresses(client):
+def test_asking_for_a_new_link_answers_the_same_for_known_and_unknown_addresses(client, eager_tasks):
     account = filer_at(live(montana_court()))
     known = ask_link(client, account.filer.email.upper(), ip="10.0.1.1")
     unknown = ask_link(client, "nobody-here@example.com", ip="10.0.1.2")
@@ -207,7 +215,7 @@ def test_asking_for_a_new_link_answers_the_same_for_known_and_unknown_addresses(
     assert "/me/" in mail.outbox[0].body
 
 
-def test_requests_for_a_new_link_are_rate_limited_per_address(client, settings):
+def test_requests_for_a_new_link_are_rate_limited_per_address(client, settings, eager_tasks):
     settings.FILERS_LINK_REQUESTS_PER_HOUR = 2
     account = filer_at(live(montana_court()))
     codes = [ask_link(client, account.filer.email, ip=f"10.0.2.{i}").status_code for i in range(4)]
@@ -215,7 +223,7 @@ def test_requests_for_a_new_link_are_rate_limited_per_address(client, settings):
     assert len(mail.outbox) == 2
 
 
-def test_requests_for_a_new_link_are_rate_limited_per_client(client, settings):
+def test_requests_for_a_new_link_are_rate_limited_per_client(client, settings, eager_tasks):
     settings.FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT = 3
     codes = [ask_link(client, f"someone{i}-{time.time()}@example.com", ip="10.0.3.9").status_code for i in range(4)]
     assert codes == [200, 200, 200, 429]
