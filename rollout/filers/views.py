@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -64,7 +63,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "filers/status.html", {
         "filer": filer, "rows": rows, "token": token, "pacer": pacer,
         "can_report_upgrade": bool(pacer and pacer.is_legacy and not pacer.upgrade_reported_at),
-        "email_form": EmailForm(auto_id="address_%s"), "now": timezone.now(),
+        "email_form": EmailForm(auto_id="address_%s"),
     })
 
 

@@ -8,8 +8,8 @@ from icalendar import Calendar
 
 from courts.models import Court, GoLive, GoLiveStatus
 from courts.selectors import rollout_current
-from courts.services import golive_postpone, golive_reschedule, golive_schedule
-from tests.factories import CourtFactory, GoLiveFactory, eastern_court, filer_at, guam_court, montana_court, utah_court
+from courts.services import golive_postpone, golive_reschedule
+from tests.factories import GoLiveFactory, eastern_court, filer_at, guam_court, montana_court, utah_court
 
 pytestmark = pytest.mark.django_db
 UTC = dt.timezone.utc
