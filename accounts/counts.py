@@ -64,22 +64,28 @@ def court_counts_refresh(court_ids: Iterable[int] | None = None) -> int:
             .annotate(readiness=readiness_expression([]))
             .order_by()
             .values("court_id", "readiness")
-            .annotate(n=Count("id"), reported=Count("id", filter=Q(link_reported_at__isnull=False)))
+            .annotate(n=Count("id"), reported=Count("id", filter=Q(link_reported_at__isnull=False)),
+                      upgrade=Count("id", filter=Q(filer__pacer_account__upgrade_reported_at__isnull=False)))
         )
-        reported = dict.fromkeys(ids, 0)
+        # Filers' own reports, counted beside the states they do not change: a reported link of an
+        # account not linked by the records, a reported upgrade of an account still legacy by them.
+        reported, upgrade = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
         for row in grouped:
             fresh[row["court_id"]][_STORED[row["readiness"]]] += row["n"]
             if row["readiness"] != Readiness.LINKED:
                 reported[row["court_id"]] += row["reported"]
+            if row["readiness"] == Readiness.LEGACY:
+                upgrade[row["court_id"]] += row["upgrade"]
         for court_id, values in fresh.items():
             counter = rows[court_id]
             for name, value in values.items():
                 setattr(counter, name, value)
             counter.total = sum(values.values())
             counter.link_reported = reported[court_id]
+            counter.upgrade_reported = upgrade[court_id]
             counter.refreshed_at = timezone.now()
         CourtReadinessCount.objects.bulk_update(
-            rows.values(), [*set(_STORED.values()), "total", "link_reported", "refreshed_at"])
+            rows.values(), [*set(_STORED.values()), "total", "link_reported", "upgrade_reported", "refreshed_at"])
     return len(ids)
 
 
@@ -104,10 +110,15 @@ def stored_readiness_counts(
     return result
 
 
-def stored_link_reported(court_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """{court id: accounts not linked by the court's records whose filer reported linking them} — one
-    query over the stored counts. Kept apart from the readiness counts: a self-report is not a state."""
+def stored_self_reports(court_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Filers' unconfirmed reports over these courts, from the stored counts (one query):
+    {"link": accounts not linked by the records whose filer reported linking them, "upgrade":
+    accounts still legacy by the records whose filer reported upgrading}. Kept apart from the
+    readiness counts: a self-report is not a state."""
+    from django.db.models import Sum
+
     rows = CourtReadinessCount.objects.all()
     if court_ids is not None:
         rows = rows.filter(court_id__in=list(court_ids))
-    return dict(rows.values_list("court_id", "link_reported"))
+    totals = rows.aggregate(link=Sum("link_reported"), upgrade=Sum("upgrade_reported"))
+    return {key: value or 0 for key, value in totals.items()}

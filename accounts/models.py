@@ -66,7 +66,13 @@ class PacerAccount(models.Model):
         constraints = [models.UniqueConstraint(fields=["username"], name="pacer_username_unique")]
         # Shared firm accounts are the few worth finding by type (the admin's filter); individual ones
         # are nearly every row, read by scanning, so they stay out of the index and cost no write.
-        indexes = [models.Index(fields=["account_type"], name="pacer_shared", condition=models.Q(account_type="shared"))]
+        indexes = [
+            models.Index(fields=["account_type"], name="pacer_shared", condition=models.Q(account_type="shared")),
+            # The few accounts whose holder reported an upgrade, for the roster that settles them:
+            # partial, so it holds only those rows and costs the imports nothing.
+            models.Index(fields=["upgrade_reported_at"], name="pacer_upgrade_reported",
+                         condition=models.Q(upgrade_reported_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -159,7 +165,12 @@ class CmecfAccount(models.Model):
         verbose_name = "CM/ECF account"
         ordering = ["court", "login"]
         constraints = [models.UniqueConstraint(fields=["court", "login"], name="one_cmecf_login_per_court")]
-        indexes = [models.Index(fields=["court", "linked_at"], name="cmecf_court_linked")]
+        indexes = [
+            models.Index(fields=["court", "linked_at"], name="cmecf_court_linked"),
+            # Self-reported links per court, for the link report that settles them: partial, so only
+            # the few reported rows are in it.
+            models.Index(fields=["court"], name="cmecf_link_reported", condition=models.Q(link_reported_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.login} @ {self.court.court_id}"
@@ -210,6 +221,9 @@ class CourtReadinessCount(models.Model):
     linked = models.PositiveIntegerField(default=0)
     link_reported = models.PositiveIntegerField(
         default=0, help_text="Not linked by the court's records, but the filer reported linking (unconfirmed)."
+    )
+    upgrade_reported = models.PositiveIntegerField(
+        default=0, help_text="Legacy by the records, but the filer reported upgrading their PACER account (unconfirmed)."
     )
     refreshed_at = models.DateTimeField(auto_now=True)
 

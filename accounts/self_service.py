@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_record_queryset
 from accounts.counts import court_counts_touch
 from accounts.models import (
-    CmecfAccount, Filer, HelpReason, HelpRequest, HelpStatus, NameReview, PacerAccount,
+    LEGACY_CUTOFF, CmecfAccount, Filer, HelpReason, HelpRequest, HelpStatus, NameReview, PacerAccount,
+    PacerAccountType,
 )
 from accounts.services import cmecf_account_set_name_review
 
@@ -76,12 +77,35 @@ def pacer_account_report_upgraded(filer: Filer, *, now: dt.datetime | None = Non
         raise SelfServiceRefused("You need an individual PACER account first; there is nothing to upgrade.")
     if not pacer.is_legacy:
         raise SelfServiceRefused("Your PACER account needs no upgrade.")
-    for account in CmecfAccount.objects.filter(filer=filer).select_related("court"):
+    courts = set()
+    for account in CmecfAccount.objects.filter(filer__pacer_account=pacer).select_related("court"):
         # Recorded once per login, so each court's audit trail (scoped by court) shows it.
         audit_record(account, "pacer_upgrade_reported_at", pacer.upgrade_reported_at, now, source=FILER_SOURCE, at=now)
+        courts.add(account.court_id)
     pacer.upgrade_reported_at = now
     pacer.save(update_fields=["upgrade_reported_at", "updated_at"])
+    court_counts_touch(courts)
     return pacer
+
+
+def pacer_upgrade_reports_settle(court, pacers: QuerySet[PacerAccount], *, source: str, by=None) -> tuple[int, int]:
+    """After a roster for `court` was applied: the filers' own "I upgraded" reports on `pacers` (the
+    PACER accounts the roster lists) are settled — confirmed where the records now show the account
+    no longer legacy, cleared where the roster still says legacy. Set-based: two audit INSERT …
+    SELECT (one entry per login at this court) and one UPDATE. Returns (confirmed, cleared)."""
+    reported = pacers.filter(upgrade_reported_at__isnull=False)
+    accounts = CmecfAccount.objects.filter(court=court, filer__pacer_account__in=reported.values("pk"))
+    pacer = "filer__pacer_account"
+    not_legacy = Q(**{f"{pacer}__upgraded": True}) | Q(**{f"{pacer}__created_on__gte": LEGACY_CUTOFF}) \
+        | Q(**{f"{pacer}__account_type": PacerAccountType.SHARED})
+    old = F(f"{pacer}__upgrade_reported_at")
+    confirmed = audit_record_queryset(accounts.filter(not_legacy), "pacer_upgrade_reported_at", old=old,
+                                      new="confirmed by roster", by=by, source=source)
+    cleared = audit_record_queryset(accounts.exclude(not_legacy), "pacer_upgrade_reported_at", old=old,
+                                    new="cleared: roster says not upgraded", by=by, source=source)
+    if reported.update(upgrade_reported_at=None, updated_at=timezone.now()):
+        court_counts_touch([court.pk])
+    return confirmed, cleared
 
 
 def link_self_reports_settle(court, *, source: str, by=None, before: dt.datetime | None = None) -> tuple[int, int]:

@@ -75,7 +75,7 @@ class CourtAdministratorAdmin(CourtScopedAdmin):
 @admin.register(CourtReadinessCount)
 class CourtReadinessCountAdmin(ReadOnlyAdmin):
     list_display = ("court", "total", "no_pacer", "shared", "legacy", "name_mismatch", "clear", "linked", "link_reported",
-                    "refreshed_at")
+                    "upgrade_reported", "refreshed_at")
     list_filter = (CourtScopedFilter,)
     list_select_related = ("court",)
     search_fields = ("court__court_id", "court__name")

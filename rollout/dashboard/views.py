@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from accounts.counts import stored_link_reported, stored_readiness_counts
+from accounts.counts import stored_readiness_counts, stored_self_reports
 from accounts.readiness import NEEDS_ACTION
 from accounts.selectors import courts_for_user, help_summary
 from accounts.spreadsheets import csv_response
@@ -46,7 +46,7 @@ def overview(request):
     help_open = help_summary(ids)
     return render(request, "dashboard/overview.html", {
         "filter": court_filter, "summary": summary, "table": table, "query": request.GET.urlencode(),
-        "link_reported": sum(stored_link_reported(ids).values()),
+        "self_reports": stored_self_reports(ids),
         "help": help_open, "help_age": help_open.age_days(now),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
     })
@@ -111,7 +111,7 @@ def court_detail(request, court_id: str):
         "filter": account_filter, "table": table, "query": request.GET.urlencode(),
         "notice_summary": selectors.court_notice_summary(court),
         "local_today": court.local_today(now),
-        "link_reported": stored_link_reported([court.id]).get(court.id, 0),
+        "self_reports": stored_self_reports([court.id]),
         "help": (help_open := help_summary([court.id])), "help_age": help_open.age_days(now),
     })
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.audit import audit_value
-from accounts.counts import court_counts_refresh, stored_link_reported
+from accounts.counts import court_counts_refresh, stored_self_reports
 from accounts.imports.link_report import link_report_import
 from accounts.models import AuditEntry, CmecfAccount, HelpReason, HelpRequest, HelpStatus, NameReview
 from accounts.readiness import Readiness
@@ -47,7 +47,7 @@ def test_a_self_reported_link_is_not_a_readiness_state_but_counted_apart(live_mo
     with django_capture_on_commit_callbacks(execute=True):
         cmecf_account_report_linked(account.filer, account.pk)
     assert cmecf_account_readiness(account) == Readiness.READY
-    assert stored_link_reported([live_montana.pk]) == {live_montana.pk: 1}
+    assert stored_self_reports([live_montana.pk]) == {"link": 1, "upgrade": 0}
     court_counts_refresh()
     assert live_montana.readiness_count.linked == 0
 
@@ -209,3 +209,38 @@ def test_a_login_our_records_call_legacy_can_still_be_reported_linked(live_monta
     cmecf_account_report_linked(account.filer, account.pk)
     account.refresh_from_db()
     assert account.link_reported_at is not None
+
+
+def test_a_reported_upgrade_is_counted_apart_and_the_next_roster_confirms_it(live_montana, tmp_path,
+                                                                            django_capture_on_commit_callbacks):
+    from accounts.imports.roster import roster_import
+
+    account = filer_at(live_montana, state="legacy", name="Jane Q. Lawyer", email="jane@example.com", login="janeq")
+    with django_capture_on_commit_callbacks(execute=True):
+        pacer = pacer_account_report_upgraded(account.filer)
+    assert stored_self_reports([live_montana.pk]) == {"link": 0, "upgrade": 1}
+    assert cmecf_account_readiness(account) == Readiness.LEGACY  # a report changes no state
+    path = tmp_path / "roster.csv"
+    header = "name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
+    path.write_text(header + f"Jane Q. Lawyer,jane@example.com,janeq,{pacer.username},2009-03-02,yes,no\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert roster_import(live_montana, path, apply=True).applied
+    pacer.refresh_from_db()
+    assert pacer.upgraded and pacer.upgrade_reported_at is None
+    assert stored_self_reports([live_montana.pk]) == {"link": 0, "upgrade": 0}
+    source, old, new = audit("pacer_upgrade_reported_at")[-1]
+    assert (source, new) == ("import roster.csv", "confirmed by roster") and old
+
+
+def test_a_roster_still_saying_legacy_clears_the_reported_upgrade(live_montana, tmp_path):
+    from accounts.imports.roster import roster_import
+
+    account = filer_at(live_montana, state="legacy", name="Jane Q. Lawyer", email="jane@example.com", login="janeq")
+    pacer = pacer_account_report_upgraded(account.filer)
+    path = tmp_path / "roster.csv"
+    header = "name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
+    path.write_text(header + f"Jane Q. Lawyer,jane@example.com,janeq,{pacer.username},2009-03-02,no,no\n")
+    assert roster_import(live_montana, path, apply=True).applied
+    pacer.refresh_from_db()
+    assert not pacer.upgraded and pacer.upgrade_reported_at is None
+    assert audit("pacer_upgrade_reported_at")[-1][2] == "cleared: roster says not upgraded"
