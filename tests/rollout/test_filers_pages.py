@@ -260,3 +260,16 @@ def test_the_i_have_linked_button_shows_at_live_courts_only(client, golive, stat
     account = filer_at(golive(montana_court()), state=state)
     page = client.get(page_url(account)).content.decode()
     assert (f"I have linked {account.login}" in page) is shown
+
+
+def test_buttons_carry_ids_past_a_thousand_unformatted(client):
+    """USE_THOUSAND_SEPARATOR must not turn account 12345 into "12,345" in a form."""
+    account = filer_at(live(montana_court()))
+    CmecfAccount.objects.filter(pk=account.pk).update(id=12345)
+    account = CmecfAccount.objects.get(pk=12345)
+    token = status_token(account.filer.pk, account.filer.email)
+    page = client.get(page_url(account)).content.decode()
+    assert 'name="account" value="12345"' in page
+    client.post(reverse("filers:report_linked", args=[token]), {"account": "12345"})
+    account.refresh_from_db()
+    assert account.link_reported_at is not None
