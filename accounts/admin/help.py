@@ -28,11 +28,10 @@ class HelpRequestForm(forms.ModelForm):
         model = HelpRequest
         fields = ("status", "assigned_to", "notes")
 
-    def clean_verify_names(self):
-        value = self.cleaned_data["verify_names"]
-        if value and self.instance.reason != HelpReason.NAMES:
-            raise forms.ValidationError("Only a \"names don't match\" request can verify the names.")
-        return value
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.reason != HelpReason.NAMES:
+            del self.fields["verify_names"]  # only a "names don't match" request can verify names
 
 
 @admin.register(HelpRequest)
@@ -49,6 +48,13 @@ class HelpRequestAdmin(CourtScopedAdmin):
         ("Handling", {"fields": ("status", "assigned_to", "notes", "verify_names", "resolved_at")}),
         ("Audit trail", {"fields": ("audit_trail",)}),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        # "Verify the names" only where it means something: a "names don't match" request.
+        if obj is not None and obj.reason == HelpReason.NAMES:
+            return self.fieldsets
+        return [(name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "verify_names")})
+                for name, opts in self.fieldsets]
 
     def has_add_permission(self, request):
         return False  # filers make requests from their status page

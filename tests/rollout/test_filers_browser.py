@@ -143,6 +143,7 @@ def test_a_filer_helps_themselves_and_the_court_sees_it(filer_world, live_server
     page.get_by_label("Status").select_option("resolved")
     page.get_by_label("Notes").fill("Called Jane: same person, verified.")
     page.get_by_label("Verify the names (same person)").check()
+    page.screenshot(path=str(shots / "help-request-admin.png"), full_page=True)
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url("**/admin/accounts/helprequest/")
     assert "was changed successfully" in page.content()
