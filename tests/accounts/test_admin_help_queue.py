@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEntry, CmecfAccount, HelpReason, HelpRequest, HelpStatus, NameReview
+from accounts.models import AuditEntry, CmecfAccount, HelpReason, HelpStatus, NameReview
 from accounts.self_service import help_request_create
 from tests.accounts.admin_helpers import live, montana_clerk, montana_court, utah_court
 from tests.factories import court_admin_user, filer_at
