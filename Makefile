@@ -14,6 +14,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Test-only JavaScript: axe-core, which the browser tests inject into Chromium (no CDN). Skipped
+# with a note when npm is missing (the browser tests then skip too, except in CI).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	   npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP) \
+	   || echo "npm ci failed: the accessibility check of the browser tests will be skipped."; \
+	 else echo "npm not found: the accessibility check of the browser tests will be skipped."; fi
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -28,7 +37,7 @@ setup: migrate
 run: setup
 	$(PY) manage.py rundev
 
-test: install
+test: install $(NODE_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Iterable
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import CmecfAccount, CourtReadinessCount
@@ -64,17 +64,28 @@ def court_counts_refresh(court_ids: Iterable[int] | None = None) -> int:
             .annotate(readiness=readiness_expression([]))
             .order_by()
             .values("court_id", "readiness")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), reported=Count("id", filter=Q(link_reported_at__isnull=False)),
+                      upgrade=Count("id", filter=Q(filer__pacer_account__upgrade_reported_at__isnull=False)))
         )
+        # Filers' own reports, counted beside the states they do not change: a reported link of an
+        # account not linked by the records, a reported upgrade of an account still legacy by them.
+        reported, upgrade = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
         for row in grouped:
             fresh[row["court_id"]][_STORED[row["readiness"]]] += row["n"]
+            if row["readiness"] != Readiness.LINKED:
+                reported[row["court_id"]] += row["reported"]
+            if row["readiness"] == Readiness.LEGACY:
+                upgrade[row["court_id"]] += row["upgrade"]
         for court_id, values in fresh.items():
             counter = rows[court_id]
             for name, value in values.items():
                 setattr(counter, name, value)
             counter.total = sum(values.values())
+            counter.link_reported = reported[court_id]
+            counter.upgrade_reported = upgrade[court_id]
             counter.refreshed_at = timezone.now()
-        CourtReadinessCount.objects.bulk_update(rows.values(), [*set(_STORED.values()), "total", "refreshed_at"])
+        CourtReadinessCount.objects.bulk_update(
+            rows.values(), [*set(_STORED.values()), "total", "link_reported", "upgrade_reported", "refreshed_at"])
     return len(ids)
 
 
@@ -97,3 +108,17 @@ def stored_readiness_counts(
         counts[Readiness.READY if row.court_id in live else Readiness.WAITING] = row.clear
         result[row.court_id] = counts
     return result
+
+
+def stored_self_reports(court_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Filers' unconfirmed reports over these courts, from the stored counts (one query):
+    {"link": accounts not linked by the records whose filer reported linking them, "upgrade":
+    accounts still legacy by the records whose filer reported upgrading}. Kept apart from the
+    readiness counts: a self-report is not a state."""
+    from django.db.models import Sum
+
+    rows = CourtReadinessCount.objects.all()
+    if court_ids is not None:
+        rows = rows.filter(court_id__in=list(court_ids))
+    totals = rows.aggregate(link=Sum("link_reported"), upgrade=Sum("upgrade_reported"))
+    return {key: value or 0 for key, value in totals.items()}

@@ -54,6 +54,10 @@ class PacerAccount(models.Model):
     upgraded = models.BooleanField(
         default=False, help_text="A legacy account the holder has upgraded (accounts from 2014-08-11 on need none)."
     )
+    upgrade_reported_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the holder told us (on their status page) they upgraded; cleared when staff or a roster confirm it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -62,7 +66,13 @@ class PacerAccount(models.Model):
         constraints = [models.UniqueConstraint(fields=["username"], name="pacer_username_unique")]
         # Shared firm accounts are the few worth finding by type (the admin's filter); individual ones
         # are nearly every row, read by scanning, so they stay out of the index and cost no write.
-        indexes = [models.Index(fields=["account_type"], name="pacer_shared", condition=models.Q(account_type="shared"))]
+        indexes = [
+            models.Index(fields=["account_type"], name="pacer_shared", condition=models.Q(account_type="shared")),
+            # The few accounts whose holder reported an upgrade, for the roster that settles them:
+            # partial, so it holds only those rows and costs the imports nothing.
+            models.Index(fields=["upgrade_reported_at"], name="pacer_upgrade_reported",
+                         condition=models.Q(upgrade_reported_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -142,6 +152,12 @@ class CmecfAccount(models.Model):
     linked_at = models.DateTimeField(
         null=True, blank=True, help_text="When the login was linked to PACER; after it the login is retired."
     )
+    # Not a readiness state: readiness follows what the court confirmed. A self-report is shown beside
+    # it, counted apart, and pauses reminders until the next link report confirms or clears it.
+    link_reported_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the filer said (on their status page) they linked this login; unconfirmed until a link report.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -149,7 +165,12 @@ class CmecfAccount(models.Model):
         verbose_name = "CM/ECF account"
         ordering = ["court", "login"]
         constraints = [models.UniqueConstraint(fields=["court", "login"], name="one_cmecf_login_per_court")]
-        indexes = [models.Index(fields=["court", "linked_at"], name="cmecf_court_linked")]
+        indexes = [
+            models.Index(fields=["court", "linked_at"], name="cmecf_court_linked"),
+            # Self-reported links per court, for the link report that settles them: partial, so only
+            # the few reported rows are in it.
+            models.Index(fields=["court"], name="cmecf_link_reported", condition=models.Q(link_reported_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.login} @ {self.court.court_id}"
@@ -198,6 +219,12 @@ class CourtReadinessCount(models.Model):
     name_mismatch = models.PositiveIntegerField(default=0)
     clear = models.PositiveIntegerField(default=0, help_text="Nothing to fix: waiting before go-live, ready after.")
     linked = models.PositiveIntegerField(default=0)
+    link_reported = models.PositiveIntegerField(
+        default=0, help_text="Not linked by the court's records, but the filer reported linking (unconfirmed)."
+    )
+    upgrade_reported = models.PositiveIntegerField(
+        default=0, help_text="Legacy by the records, but the filer reported upgrading their PACER account (unconfirmed)."
+    )
     refreshed_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -260,3 +287,9 @@ class AuditEntry(models.Model):
     @property
     def who(self) -> str:
         return str(self.user) if self.user_id else (self.source or "—")
+
+
+
+# Filers' help requests live in their own module (this one holds the core records); imported here
+# so Django registers them with the accounts app.
+from accounts.help_models import HelpReason, HelpRequest, HelpStatus  # noqa: E402,F401

@@ -28,6 +28,7 @@ ACCOUNTS_AND_COURTS = {
         "courtadministrator": ("view",),
         "courtreadinesscount": ("view",),
         "auditentry": ("view",),
+        "helprequest": ("view", "change"),
     },
 }
 

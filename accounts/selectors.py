@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
@@ -99,3 +100,27 @@ def readiness_totals(counts: dict[int, dict[str, int]]) -> dict[str, int]:
         for state, n in per_court.items():
             totals[state] += n
     return totals
+
+
+@dataclass
+class HelpSummary:
+    """Unresolved help requests (open or in progress) over some courts, and when the oldest came in."""
+
+    open: int = 0
+    oldest_at: dt.datetime | None = None
+
+    def age_days(self, now: dt.datetime) -> int | None:
+        return (now - self.oldest_at).days if self.oldest_at else None
+
+
+def help_summary(court_ids: list[int] | None) -> HelpSummary:
+    """One aggregate query over the (court, status, created_at) index."""
+    from django.db.models import Min
+
+    from accounts.models import HelpRequest, HelpStatus
+
+    rows = HelpRequest.objects.exclude(status=HelpStatus.RESOLVED)
+    if court_ids is not None:
+        rows = rows.filter(court_id__in=list(court_ids))
+    agg = rows.aggregate(n=Count("id"), oldest=Min("created_at"))
+    return HelpSummary(open=agg["n"], oldest_at=agg["oldest"])

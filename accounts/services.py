@@ -55,6 +55,10 @@ def cmecf_account_link(
     audit_record(account, "linked_at", account.linked_at, linked_at, by=by, source=source)
     account.linked_at = linked_at
     account.save(update_fields=["linked_at", "updated_at"])
+    if account.link_reported_at is not None:  # the filer's own report, now confirmed
+        audit_record(account, "link_reported_at", account.link_reported_at, "confirmed by link", by=by, source=source)
+        CmecfAccount.objects.filter(pk=account.pk).update(link_reported_at=None)
+        account.link_reported_at = None
     court_counts_touch([account.court_id])
     return account
 
@@ -85,7 +89,7 @@ def cmecf_account_set_name_review(
 
 
 def pacer_account_upgrade(pacer: PacerAccount, *, by=None, source: str | None = None) -> PacerAccount:
-    """Record that the holder upgraded their legacy PACER account."""
+    """Staff (or a roster) confirm the holder upgraded their legacy PACER account."""
     return pacer_account_update(pacer, upgraded=True, by=by, source=source)
 
 
@@ -145,7 +149,10 @@ def filer_update(filer: Filer, *, by=None, source: str | None = None, **changes)
 
 
 def pacer_account_update(pacer: PacerAccount, *, by=None, source: str | None = None, **changes) -> PacerAccount:
-    """Change a PACER account's username, type, holder, creation date or upgrade."""
+    """Change a PACER account's username, type, holder, creation date or upgrade. Staff confirming
+    the upgrade settle the holder's own report of it."""
+    if changes.get("upgraded") is True:
+        changes["upgrade_reported_at"] = None
     return _record_update(PacerAccount, pacer.pk, changes, by=by, source=source)
 
 

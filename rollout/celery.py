@@ -9,4 +9,4 @@ app = Celery("rollout")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Tasks in packages below the apps (autodiscovery only looks at `<app>.tasks`).
-app.autodiscover_tasks(["rollout.notices"])
+app.autodiscover_tasks(["rollout.notices", "rollout.filers"])

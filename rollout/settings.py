@@ -192,6 +192,22 @@ CELERY_BEAT_SCHEDULE.update({
 NOTICES_DIGEST_WEEKDAY = env_int("NOTICES_DIGEST_WEEKDAY", 0, minimum=0)  # 0 = Monday, in TIME_ZONE
 NOTICES_DIGEST_HOUR = env_int("NOTICES_DIGEST_HOUR", 7, minimum=0)
 
+# --- Filers' self-service and the public status pages (issue 12) ---------------------------------
+# The personal "My NextGen status" link in every notice is valid this many days.
+FILERS_LINK_MAX_AGE_DAYS = env_int("FILERS_LINK_MAX_AGE_DAYS", 30, minimum=1)
+# After a filer reports "I have linked this login", reminders for that login pause this many days
+# (or until the next link report confirms or clears the report).
+FILERS_SELF_REPORT_PAUSE_DAYS = env_int("FILERS_SELF_REPORT_PAUSE_DAYS", 14, minimum=0)
+# The link confirming a new notice address is valid this many hours.
+FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS = env_int("FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS", 48, minimum=1)
+# "Send me a new link" requests allowed per hour, per email address and per client address.
+FILERS_LINK_REQUESTS_PER_HOUR = env_int("FILERS_LINK_REQUESTS_PER_HOUR", 3, minimum=1)
+FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT = env_int("FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT", 20, minimum=1)
+# The rate limits above count in the cache: Redis when REDIS_URL is set (shared by every web
+# process), else this process's memory.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+          if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- PACER feed ---------------------------------------------------------------------------------
 PACER_FEED_URL = env_str("PACER_FEED_URL", "https://pacer.uscourts.gov/file-case/court-cmecf-lookup/data.json")
 PACER_FEED_TIMEOUT = env_float("PACER_FEED_TIMEOUT", 15.0, minimum=1.0)

@@ -17,4 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("rollout.dashboard.urls")),
     path("notices/", include("rollout.notices.urls")),
+    path("me/", include("rollout.filers.urls")),
+    path("status/", include("rollout.status.urls")),
 ]

@@ -91,7 +91,8 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
     list_display = ("login", "court_code", "cmecf_name", "filer_email", "pacer_username",
                     "readiness_label", "linked_at", "name_review")
     list_select_related = ("court", "filer", "filer__pacer_account")
-    list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review")
+    list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review",
+                   ("link_reported_at", admin.EmptyFieldListFilter))
     search_fields = ("^login", "^filer__email", "^filer__pacer_account__username", "filer__name")
     search_help_text = "CM/ECF login, email or PACER username (start), or any part of the filer's name."
     ordering = ("court_id", "login")
@@ -100,8 +101,9 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
     autocomplete_fields = ("filer",)
     create, update = staticmethod(cmecf_account_create), staticmethod(cmecf_account_update)
     delete = staticmethod(cmecf_account_delete)
-    readonly_fields = ("linked_at", "readiness_label", "recent_changes")
-    fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at", "readiness_label", "recent_changes")
+    readonly_fields = ("linked_at", "link_reported_at", "readiness_label", "recent_changes")
+    fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at", "link_reported_at", "readiness_label",
+              "recent_changes")
     actions = ("mark_linked", "flag_name_mismatch", "clear_name_flag", "send_reminder_now", "export_csv")
     change_list_template = "admin/accounts/cmecfaccount/change_list.html"
 

@@ -129,12 +129,12 @@ class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
 @admin.register(PacerAccount)
 class PacerAccountAdmin(ServiceSavesAdmin, SharedFactsAdmin):
     accounts_path = "filer__pacer_account"
-    list_display = ("username", "account_type", "holder_name", "created_on", "upgraded")
-    list_filter = ("account_type", "upgraded")
+    list_display = ("username", "account_type", "holder_name", "created_on", "upgraded", "upgrade_reported_at")
+    list_filter = ("account_type", "upgraded", ("upgrade_reported_at", admin.EmptyFieldListFilter))
     search_fields = ("^username", "holder_name")
     ordering = ("username",)
     show_full_result_count = False
-    readonly_fields = ("name_key",)
+    readonly_fields = ("name_key", "upgrade_reported_at")
     create = staticmethod(pacer_account_create)
     update, delete = staticmethod(pacer_account_update), staticmethod(pacer_account_delete)
 
@@ -154,7 +154,8 @@ class CourtAdministratorAdmin(CourtScopedAdmin):
 
 @admin.register(CourtReadinessCount)
 class CourtReadinessCountAdmin(ReadOnlyAdmin):
-    list_display = ("court", "total", "no_pacer", "shared", "legacy", "name_mismatch", "clear", "linked", "refreshed_at")
+    list_display = ("court", "total", "no_pacer", "shared", "legacy", "name_mismatch", "clear", "linked", "link_reported",
+                    "upgrade_reported", "refreshed_at")
     list_filter = (CourtScopedFilter,)
     list_select_related = ("court",)
     search_fields = ("court__court_id", "court__name")

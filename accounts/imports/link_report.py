@@ -72,6 +72,11 @@ def link_report_import(
             report.errors.sort(key=lambda e: e.line)
             if apply and report.ok and report.updated:
                 _link_write(stage, court, by=by, source=import_source(report.file_name))
+            if apply and report.ok:
+                # Filers' own "I have linked" reports: this report confirms or clears each of them.
+                from accounts.self_service import link_self_reports_settle
+
+                link_self_reports_settle(court, by=by, source=import_source(report.file_name))
             report.applied = bool(apply and report.ok)
         finally:
             stage.drop()

@@ -145,12 +145,26 @@ def roster_import(
                     # Runs after the commit, before the recount `_roster_write` asks for.
                     transaction.on_commit(lambda: progress("recounting", report.rows))
                 _roster_write(stage, court, repeated, by=by, source=import_source(report.file_name))
+                _roster_settle_upgrade_reports(stage, court, by=by, source=import_source(report.file_name))
                 report.applied = True
                 if progress:
                     progress("committing", report.rows)
         finally:
             stage.drop()
     return report
+
+
+def _roster_settle_upgrade_reports(stage: Stage, court: Court, *, by, source: str) -> None:
+    """Filers' own "I upgraded my PACER account" reports: this roster confirms or clears each one
+    whose PACER account it lists (`accounts.self_service.pacer_upgrade_reports_settle`)."""
+    from django.db.models.expressions import RawSQL
+
+    from accounts.models import PacerAccount
+    from accounts.self_service import pacer_upgrade_reports_settle
+
+    listed = PacerAccount.objects.filter(
+        username__in=RawSQL(f"SELECT pacer_username FROM {stage.name} WHERE pacer_username IS NOT NULL", []))
+    pacer_upgrade_reports_settle(court, listed, source=source, by=by)
 
 
 def _roster_stage(stage: Stage, path: Path, report: ImportReport, today, chunk_size, progress) -> None:

@@ -80,6 +80,7 @@ class OverviewSummary:
     linked: int = 0
     needs_action: int = 0
     by_readiness: dict[str, int] = field(default_factory=lambda: dict.fromkeys(READINESS_ORDER, 0))
+    court_ids: list[int] = field(default_factory=list)
 
     @property
     def pct_linked(self) -> float:
@@ -101,6 +102,7 @@ def overview_summary(courts: QuerySet[Court], *, now: dt.datetime | None = None)
     summary.registered = sum(summary.by_readiness.values())
     summary.linked = summary.by_readiness[Readiness.LINKED]
     summary.needs_action = sum(summary.by_readiness[s] for s in NEEDS_ACTION)
+    summary.court_ids = ids
     return summary, ids
 
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from accounts.counts import stored_readiness_counts
+from accounts.counts import stored_readiness_counts, stored_self_reports
 from accounts.readiness import NEEDS_ACTION
-from accounts.selectors import courts_for_user
+from accounts.selectors import courts_for_user, help_summary
 from accounts.spreadsheets import csv_response
 from rollout.dashboard import exports, selectors
 from rollout.dashboard.charts import burnup_svg
@@ -42,8 +42,12 @@ def overview(request):
     court_filter, summary, table, _ = _court_view(request, now)
     RequestConfig(request, paginate={"paginator_class": KnownCountPaginator, "known_count": summary.courts,
                                      "per_page": PER_PAGE}).configure(table)
+    ids = summary.court_ids
+    help_open = help_summary(ids)
     return render(request, "dashboard/overview.html", {
         "filter": court_filter, "summary": summary, "table": table, "query": request.GET.urlencode(),
+        "self_reports": stored_self_reports(ids),
+        "help": help_open, "help_age": help_open.age_days(now),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
     })
 
@@ -107,6 +111,8 @@ def court_detail(request, court_id: str):
         "filter": account_filter, "table": table, "query": request.GET.urlencode(),
         "notice_summary": selectors.court_notice_summary(court),
         "local_today": court.local_today(now),
+        "self_reports": stored_self_reports([court.id]),
+        "help": (help_open := help_summary([court.id])), "help_age": help_open.age_days(now),
     })
 
 

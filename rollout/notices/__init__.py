@@ -75,9 +75,9 @@ A postponement without a new date (a GoLiveChange whose status becomes postponed
 Speed. Messages are assembled by `mime.py` (the email package's generator cost more than the SMTP
 exchange). A chunk (NOTICES_CHUNK_SIZE, 500) is claimed with one UPDATE … RETURNING on PostgreSQL;
 each template variant (court, kind, go-live, change, readiness, day) is rendered once per chunk with
-placeholders and only the filer's name and unsubscribe link are put in per message (escaped for
-HTML), after checking that the template only prints them (`TemplateCache.render_personal`; else a
-full render). The next message is rendered and assembled while the server reads the current one's
+placeholders and only the filer's name, unsubscribe link and personal status-page link are put in
+per message (escaped for HTML), after checking that the template only prints them
+(`TemplateCache.render_personal`; else a full render). The next message is rendered and assembled while the server reads the current one's
 body. Per message the database does one narrow INSERT (the send log) instead of an UPDATE of the
 wide delivery row: that UPDATE changes `state`, which its indexes use, so it could never be a HOT
 update and wrote a new entry in every index (primary key, the unique key, court/notice/state and

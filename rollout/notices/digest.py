@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from accounts.counts import stored_readiness_counts
-from accounts.models import CmecfAccount
+from accounts.models import CmecfAccount, HelpRequest, HelpStatus
 from accounts.selectors import court_assignments_current
 from accounts.readiness import NEEDS_ACTION, Readiness
 from courts.models import GoLive, GoLiveStatus
@@ -44,6 +44,12 @@ def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
     golives = {
         g.court_id: g for g in GoLive.objects.filter(court_id__in=court_ids, rollout=rollout_current()).select_related("court")
     }
+    # Filers' unresolved help requests per court, and the oldest (1 grouped query).
+    help_open = {
+        row["court_id"]: row for row in HelpRequest.objects.filter(court_id__in=court_ids)
+        .exclude(status=HelpStatus.RESOLVED).order_by().values("court_id")
+        .annotate(n=Count("id"), oldest=Min("created_at"))
+    }
     rows = {}
     for court_id in court_ids:
         c = counts.get(court_id, {})
@@ -61,6 +67,8 @@ def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
             "linked_delta_text": f"+{delta}" if delta >= 0 else str(delta),
             "total": sum(c.values()),
             "needs_action": sum(c.get(state, 0) for state in NEEDS_ACTION),
+            "help_open": help_open.get(court_id, {}).get("n", 0),
+            "help_oldest_days": (now - help_open[court_id]["oldest"]).days if court_id in help_open else None,
         }
     return rows
 

@@ -84,6 +84,10 @@ def recipients_for(
         qs = qs.exclude(
             filer_id__in=NoticeUnsubscribe.objects.filter(court_id=golive.court_id).values("filer_id")
         )
+        # A login its filer reported as linked lately gets no reminder (FILERS_SELF_REPORT_PAUSE_DAYS).
+        from accounts.self_service import reminder_paused_q
+
+        qs = qs.exclude(reminder_paused_q(timezone.now(), settings.FILERS_SELF_REPORT_PAUSE_DAYS))
     return qs.exclude(
         filer_id__in=NoticeDelivery.objects.filter(court_id=golive.court_id, notice=notice).values("filer_id")
     )

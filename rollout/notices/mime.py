@@ -10,6 +10,7 @@ validated model fields; nothing a user typed reaches a header unencoded.
 """
 from __future__ import annotations
 
+import base64
 import binascii
 import functools
 import secrets
@@ -74,9 +75,12 @@ class _RawMIME:
 class NoticeEmail(EmailMessage):
     """An EmailMessage with a plain-text and an HTML part, assembled without the email generator."""
 
-    def __init__(self, *, subject: str, text: str, html: str, from_email: str, to: list[str], headers: dict[str, str]):
+    def __init__(self, *, subject: str, text: str, html: str, from_email: str, to: list[str], headers: dict[str, str],
+                 calendar: bytes | None = None):
         super().__init__(subject=subject, body=text, from_email=from_email, to=to, headers=headers)
         self.html = html
+        # An "add to calendar" .ics: the text/HTML alternative and it then go in a multipart/mixed.
+        self.calendar = calendar
 
     _raw: _RawMIME | None = None
 
@@ -115,4 +119,16 @@ class NoticeEmail(EmailMessage):
             f"Content-Transfer-Encoding: {html_cte}\r\n\r\n"
         ).encode("ascii")
         tail = f"\r\n--{boundary}--\r\n".encode("ascii")
-        return _RawMIME(head + text + middle + html + tail)
+        if self.calendar is None:
+            return _RawMIME(head + text + middle + html + tail)
+        # head ends with the alternative's own headers: split them off and nest it in a mixed part.
+        top, _, alternative_head = head.partition(b"MIME-Version: 1.0\r\n")
+        outer = f"=_mixed_{secrets.token_hex(12)}"
+        attachment = base64.encodebytes(self.calendar).replace(b"\n", b"\r\n")
+        return _RawMIME(
+            top + f'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="{outer}"\r\n\r\n'
+            f"--{outer}\r\n".encode("ascii") + alternative_head.lstrip(b"\r\n") + text + middle + html + tail
+            + (f"\r\n--{outer}\r\nContent-Type: text/calendar; charset=\"utf-8\"; method=PUBLISH; "
+               f"name=\"go-live.ics\"\r\nContent-Disposition: attachment; filename=\"go-live.ics\"\r\n"
+               f"Content-Transfer-Encoding: base64\r\n\r\n").encode("ascii")
+            + attachment + f"\r\n--{outer}--\r\n".encode("ascii"))

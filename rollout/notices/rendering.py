@@ -42,6 +42,8 @@ CONTEXT_HELP = {
     "days_since_golive": "For a reminder: days since the court went live",
     "unsubscribe_url": "For a reminder: one-click unsubscribe link",
     "register_url / upgrade_url": "PACER pages to register an individual account or upgrade a legacy one",
+    "status_url": "The filer's personal \"My NextGen status\" page (signed link, no password)",
+    "court_status_url": "The court's public NextGen page: go-live date, blackout, linking steps",
 }
 REGISTER_URL = "https://pacer.uscourts.gov/register-account/attorney-filers-cmecf"
 UPGRADE_URL = "https://pacer.uscourts.gov/file-case/get-ready-nextgen-cmecf"
@@ -116,9 +118,11 @@ class TemplateCache:
         }
 
     def render_personal(
-        self, compiled: CompiledTemplate, variant_key: tuple, make_context, filer_name: str, unsubscribe_url: str
+        self, compiled: CompiledTemplate, variant_key: tuple, make_context, filer_name: str, unsubscribe_url: str,
+        status_url: str = "",
     ) -> tuple[str, str, str]:
-        """Render a message whose only per-recipient values are the filer's name and unsubscribe link.
+        """Render a message whose only per-recipient values are the filer's name, unsubscribe link and
+        status-page link (`make_context(name, unsubscribe, status)`).
 
         Steps: the first time a variant (court, kind, go-live, change, readiness, day, …) is seen,
         render it twice with two different placeholder values and check that swapping the
@@ -129,19 +133,31 @@ class TemplateCache:
         change (line breaks, runs of spaces, a subject over 250 characters), is rendered in full.
         """
         if variant_key not in self._variants:
-            first = compiled.render(make_context(_NAME_A, _UNSUB_A))
-            second = compiled.render(make_context(_NAME_B, _UNSUB_B))
+            first = compiled.render(make_context(_NAME_A, _UNSUB_A, _STATUS_A))
+            second = compiled.render(make_context(_NAME_B, _UNSUB_B, _STATUS_B))
             swapped = (_swap(first[0], False), _swap(first[1], False), _swap(first[2], True))
             self._variants[variant_key] = first if swapped == second else None
         cached = self._variants[variant_key]
-        if cached is None or not (_substitutable(filer_name) and _substitutable(unsubscribe_url)):
-            return compiled.render(make_context(filer_name, unsubscribe_url))
-        subject = cached[0].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url)
+        full = (filer_name, unsubscribe_url, status_url)
+        if cached is None or not all(_substitutable(v) for v in full):
+            return compiled.render(make_context(*full))
+        subject = cached[0].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url).replace(_STATUS_A, status_url)
         if len(subject) > 250:
-            return compiled.render(make_context(filer_name, unsubscribe_url))
-        text = cached[1].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url)
-        html = cached[2].replace(_NAME_A_HTML, escape(filer_name)).replace(_UNSUB_A_HTML, escape(unsubscribe_url))
+            return compiled.render(make_context(*full))
+        text = cached[1].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url).replace(_STATUS_A, status_url)
+        html = (cached[2].replace(_NAME_A_HTML, escape(filer_name)).replace(_UNSUB_A_HTML, escape(unsubscribe_url))
+                .replace(_STATUS_A_HTML, escape(status_url)))
         return subject, text, html
+
+    def calendar(self, golive) -> bytes:
+        """The go-live's "add to calendar" .ics (same UID and SEQUENCE as the public feed), once per chunk."""
+        from rollout.status.calendar import golive_ics
+        from rollout.status.selectors import golive_sequence
+
+        key = ("ics", golive.pk)
+        if key not in self._variants:
+            self._variants[key] = golive_ics(golive, golive_sequence(golive))
+        return self._variants[key]
 
     def get(self, court_id: int | None, kind: str, *, court_ids: set[int] | None = None) -> CompiledTemplate:
         if self._rows is None:
@@ -159,12 +175,15 @@ _NAME_A, _NAME_B = "\ue000name<&\"'a\ue001", "\ue000name<&\"'bb\ue001"
 _UNSUB_A, _UNSUB_B = "\ue000unsub<&\"'a\ue001", "\ue000unsub<&\"'bb\ue001"
 _NAME_A_HTML, _NAME_B_HTML = escape(_NAME_A), escape(_NAME_B)
 _UNSUB_A_HTML, _UNSUB_B_HTML = escape(_UNSUB_A), escape(_UNSUB_B)
+_STATUS_A, _STATUS_B = "\ue000status<&\"'a\ue001", "\ue000status<&\"'bb\ue001"
+_STATUS_A_HTML, _STATUS_B_HTML = escape(_STATUS_A), escape(_STATUS_B)
 
 
 def _swap(rendered: str, html: bool) -> str:
     if html:
-        return rendered.replace(_NAME_A_HTML, _NAME_B_HTML).replace(_UNSUB_A_HTML, _UNSUB_B_HTML)
-    return rendered.replace(_NAME_A, _NAME_B).replace(_UNSUB_A, _UNSUB_B)
+        return (rendered.replace(_NAME_A_HTML, _NAME_B_HTML).replace(_UNSUB_A_HTML, _UNSUB_B_HTML)
+                .replace(_STATUS_A_HTML, _STATUS_B_HTML))
+    return rendered.replace(_NAME_A, _NAME_B).replace(_UNSUB_A, _UNSUB_B).replace(_STATUS_A, _STATUS_B)
 
 
 def _substitutable(value: str) -> bool:
@@ -186,7 +205,7 @@ def format_instant(value: dt.datetime | None, tz) -> str:
 
 def notice_context(
     *, filer_name: str, court, golive, readiness: str, change=None, unsubscribe_url: str = "",
-    today: dt.date | None = None,
+    today: dt.date | None = None, status_url: str = "",
 ) -> dict[str, Any]:
     """The whole context a notice template sees: plain strings and flags only."""
     tz = court.tzinfo
@@ -217,4 +236,12 @@ def notice_context(
         "unsubscribe_url": unsubscribe_url,
         "register_url": REGISTER_URL,
         "upgrade_url": UPGRADE_URL,
+        "status_url": status_url,
+        "court_status_url": court_status_url(court),
     }
+
+
+def court_status_url(court) -> str:
+    from django.urls import reverse
+
+    return f"{settings.SITE_URL}{reverse('status:court', args=[court.court_id.lower()])}"

@@ -24,6 +24,7 @@ from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
+from rollout.filers.tokens import status_url as filer_status_url
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeSent, NoticeUnsubscribe
 from rollout.notices.mime import NoticeEmail
 from rollout.notices.rendering import TemplateCache, notice_context
@@ -214,20 +215,24 @@ def build_message(
     unsubscribe = unsubscribe_url(row.filer_id, row.court_id) if row.kind == NoticeKind.REMINDER else ""
     today = court.local_today(now)
 
-    def make_context(filer_name: str, unsubscribe_url: str) -> dict:
+    def make_context(filer_name: str, unsubscribe_url: str, status_url: str) -> dict:
         return notice_context(filer_name=filer_name, court=court, golive=golive, readiness=readiness,
-                              change=row.change, unsubscribe_url=unsubscribe_url, today=today)
+                              change=row.change, unsubscribe_url=unsubscribe_url, today=today, status_url=status_url)
 
-    # Everything but the name and the unsubscribe link is the same for a whole chunk: rendered once.
+    # Everything but the name, the unsubscribe and status-page links is the same for a whole chunk: rendered once.
     variant = (court.id, row.kind, golive.id, row.change_id, readiness, today, bool(unsubscribe))
     subject, text, html = templates.render_personal(
-        templates.get(court.id, row.kind), variant, make_context, row.filer.name, unsubscribe)
+        templates.get(court.id, row.kind), variant, make_context, row.filer.name, unsubscribe,
+        filer_status_url(row.filer_id, row.filer.email))
     headers = {"Message-ID": message_id_for(row.id, court.court_id), "Auto-Submitted": "auto-generated"}
     if unsubscribe:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # Prepare and date-changed notices carry the go-live day as an "add to calendar" .ics.
+    calendar = templates.calendar(golive) if row.kind in (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED) \
+        and golive.go_live_date else None
     return NoticeEmail(subject=subject, text=text, html=html, from_email=settings.DEFAULT_FROM_EMAIL,
-                       to=[row.filer.email], headers=headers)
+                       to=[row.filer.email], headers=headers, calendar=calendar)
 
 
 def _release(ids: list[int], claimed_by: str, *, error: str, final: bool, unpublish: bool = False) -> int:

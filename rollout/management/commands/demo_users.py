@@ -15,3 +15,13 @@ class Command(BaseCommand):
         for username, role in users:
             self.stdout.write(f"  {username:<10} {role}")
         self.stdout.write(f"Password (for users created by this command): {password}")
+        # A filer's view: the personal link a notice would carry (the first filer with several courts).
+        from django.db.models import Count
+
+        from accounts.models import Filer
+        from rollout.filers.tokens import status_url
+
+        filer = Filer.objects.annotate(n=Count("cmecf_accounts")).order_by("-n", "id").first()
+        if filer is not None:
+            self.stdout.write(f"A filer's own status page ({filer.name}): {status_url(filer.pk, filer.email)}")
+        self.stdout.write("Public go-live status: http://127.0.0.1:8000/status/")

@@ -1,0 +1,277 @@
+"""The filer's "My NextGen status" page: opened by a signed, purpose-bound, expiring link; every
+login with its state and next step; self-reports, help requests, address change; refusals that reveal nothing."""
+import datetime as dt
+import re
+import time
+
+import pytest
+from django.core import mail, signing
+from django.urls import reverse
+
+from accounts.models import CmecfAccount, Filer, HelpRequest
+from accounts.readiness import Readiness
+from courts.models import GoLiveStatus
+from rollout.filers.selectors import PLAIN_STATE
+from rollout.filers.tokens import email_change_token, status_token
+from rollout.notices.tokens import unsubscribe_token
+from tests.factories import CmecfAccountFactory, CourtFactory, GoLiveFactory, filer_at, montana_court, utah_court
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def locmem_mail_and_cache(settings, request):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Rate-limit counters start at zero in each test (a cache of its own, never the shared Redis).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": request.node.nodeid}}
+
+
+def page_url(account_or_filer, token=None):
+    filer = getattr(account_or_filer, "filer", account_or_filer)
+    return reverse("filers:status", args=[token or status_token(filer.pk, filer.email)])
+
+
+def live(court, day=dt.date(2021, 9, 27)):
+    GoLiveFactory(court=court, go_live_date=day, status=GoLiveStatus.LIVE)
+    return court
+
+
+def scheduled(court, day=dt.date(2031, 3, 3)):
+    GoLiveFactory(court=court, go_live_date=day, status=GoLiveStatus.SCHEDULED)
+    return court
+
+
+# States made by `filer_at`, and the court's go-live that gives waiting vs ready.
+STATE_SETUP = {
+    Readiness.NO_PACER: ("no_pacer", live), Readiness.SHARED: ("shared", live), Readiness.LEGACY: ("legacy", live),
+    Readiness.NAME_MISMATCH: ("name_mismatch", live), Readiness.WAITING: ("ready", scheduled),
+    Readiness.READY: ("ready", live),
+}
+NEXT_STEP_WORDS = {
+    Readiness.NO_PACER: "Register an individual PACER account", Readiness.SHARED: "instead of your firm's shared one",
+    Readiness.LEGACY: "Upgrade your legacy PACER account", Readiness.NAME_MISMATCH: "help desk at 866-463-4052 about the names",
+    Readiness.WAITING: "Wait until Monday, March 3, 2031, from midnight America/Denver time",
+    Readiness.READY: "Link this login now", Readiness.LINKED: "Done",
+}
+
+
+def test_every_readiness_state_has_plain_words_and_a_next_step():
+    assert set(PLAIN_STATE) == set(Readiness.values) == set(NEXT_STEP_WORDS)
+
+
+@pytest.mark.parametrize("state", [s for s in Readiness.values if s != Readiness.LINKED])
+def test_the_page_shows_the_state_in_plain_words_and_the_one_next_step(client, state):
+    kind, golive = STATE_SETUP[state]
+    account = filer_at(golive(montana_court()), state=kind)
+    page = client.get(page_url(account)).content.decode()
+    assert PLAIN_STATE[state] in page.replace("&#x27;", "'")
+    assert NEXT_STEP_WORDS[state] in page.replace("&#x27;", "'")
+
+
+def test_a_filer_sees_every_court_with_its_go_live_cmecf_url_and_help_desk(client):
+    account = filer_at(live(montana_court()))
+    utah = scheduled(utah_court(), dt.date(2031, 5, 6))
+    CmecfAccountFactory(filer=account.filer, court=utah, login="utahlogin", cmecf_name=account.filer.name)
+    CmecfAccount.objects.filter(pk=account.pk).update(linked_at=dt.datetime(2021, 10, 1, tzinfo=dt.timezone.utc))
+    page = client.get(page_url(account)).content.decode()
+    for text in ("District of Montana", "Linked — done", "District of Utah", "utahlogin", "Tuesday, May 6, 2031",
+                 "https://ecf.utd.uscourts.gov", "801-524-6100", "(the court&#x27;s time zone)"):
+        assert text in page
+
+
+def test_the_page_never_asks_for_or_shows_a_password(client):
+    account = filer_at(live(montana_court()))
+    page = client.get(page_url(account)).content.decode().lower()
+    assert 'type="password"' not in page and 'name="password"' not in page
+
+
+def test_the_page_is_not_cached_and_sends_no_referrer_elsewhere(client):
+    response = client.get(page_url(filer_at(live(montana_court()))))
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert response["Referrer-Policy"] in ("same-origin", "no-referrer")
+
+
+@pytest.mark.parametrize("logins", [1, 40])
+def test_the_status_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, logins):
+    first = filer_at(live(montana_court()))
+    for i in range(logins - 1):
+        court = live(CourtFactory(court_id=f"Q{i:03d}DC"))
+        CmecfAccountFactory(filer=first.filer, court=court, login=f"q{i}", cmecf_name=first.filer.name)
+        HelpRequest.objects.create(court=court, account=first.filer.cmecf_accounts.get(court=court), reason="names")
+    url = page_url(first)
+    with django_assert_max_num_queries(8):
+        response = client.get(url)
+    assert response.content.decode().count('class="card login"') == logins
+
+
+# --- Refusals ---------------------------------------------------------------------------------------
+
+def refused(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    page = response.content.decode()
+    assert "Send me a new link" in page
+    return page
+
+
+def test_an_expired_link_is_refused_and_offers_a_new_one(client, monkeypatch, settings):
+    account = filer_at(live(montana_court()))
+    old = int(time.time()) - (settings.FILERS_LINK_MAX_AGE_DAYS + 1) * 86400
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(old))
+    token = status_token(account.filer.pk, account.filer.email)
+    monkeypatch.undo()
+    page = refused(client, page_url(account, token), 410)
+    assert "expired" in page and account.filer.name not in page and account.login not in page
+
+
+def test_an_edited_link_is_refused_revealing_nothing(client):
+    account = filer_at(live(montana_court()))
+    other = filer_at(montana_court(), name="Other Person")
+    token = status_token(account.filer.pk, account.filer.email)
+    payload, rest = token.split(":", 1)
+    forged = signing.b64_encode(f'{{"f":{other.filer.pk},"e":"x"}}'.encode()).decode() + ":" + rest
+    for bad in (forged, token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "nonsense"):
+        page = refused(client, page_url(account, bad), 404)
+        assert "not valid" in page and "Other Person" not in page and account.filer.name not in page
+
+
+def test_a_token_made_for_another_purpose_is_refused(client):
+    account = filer_at(live(montana_court()))
+    for token in (unsubscribe_token(account.filer.pk, account.court.pk),
+                  email_change_token(account.filer.pk, account.filer.email, "new@example.com")):
+        page = refused(client, page_url(account, token), 404)
+        assert account.filer.name not in page
+
+
+def test_a_link_sent_to_an_address_since_replaced_is_refused(client):
+    account = filer_at(live(montana_court()))
+    url = page_url(account)
+    Filer.objects.filter(pk=account.filer.pk).update(email="changed@example.com")
+    refused(client, url, 404)
+
+
+def test_a_filer_cannot_act_on_another_filers_login_with_their_own_link(client):
+    mine = filer_at(live(montana_court()))
+    theirs = filer_at(montana_court(), name="Other Person")
+    token = status_token(mine.filer.pk, mine.filer.email)
+    response = client.post(reverse("filers:report_linked", args=[token]), {"account": theirs.pk}, follow=True)
+    assert "not one of yours" in response.content.decode()
+    assert "Other Person" not in response.content.decode()
+    response = client.post(reverse("filers:help", args=[token]), {"account": theirs.pk, "reason": "names"}, follow=True)
+    assert "not one of yours" in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.link_reported_at is None and not HelpRequest.objects.exists()
+
+
+# --- Self-reports and help ------------------------------------------------------------------------------
+
+def test_i_have_linked_is_recorded_and_shown(client):
+    account = filer_at(live(montana_court()))
+    token = status_token(account.filer.pk, account.filer.email)
+    response = client.post(reverse("filers:report_linked", args=[token]), {"account": account.pk}, follow=True)
+    page = response.content.decode()
+    assert "we noted that you linked" in page and "You told us on" in page
+    account.refresh_from_db()
+    assert account.link_reported_at is not None
+
+
+def test_asking_for_help_creates_a_request_for_that_court(client):
+    account = filer_at(live(montana_court()), state="name_mismatch")
+    token = status_token(account.filer.pk, account.filer.email)
+    response = client.post(reverse("filers:help", args=[token]), {"account": account.pk, "reason": "names"}, follow=True)
+    assert "Your request went to the District of Montana help desk" in response.content.decode()
+    assert HelpRequest.objects.get().court == account.court
+
+
+def test_something_else_without_text_is_refused_with_a_message(client):
+    account = filer_at(live(montana_court()))
+    token = status_token(account.filer.pk, account.filer.email)
+    response = client.post(reverse("filers:help", args=[token]), {"account": account.pk, "reason": "other"}, follow=True)
+    assert "tell us more" in response.content.decode().lower()
+    assert not HelpRequest.objects.exists()
+
+
+# --- New link on request ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """The link email is sent by a Celery task; here it runs at once, in this thread."""
+    from rollout.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+
+
+def ask_link(client, email, ip="10.0.0.1"):
+    return client.post(reverse("filers:request_link"), {"email": email}, REMOTE_ADDR=ip)
+
+
+def test_asking_for_a_new_link_answers_the_same_for_known_and_unknown_addresses(client, eager_tasks):
+    account = filer_at(live(montana_court()))
+    known = ask_link(client, account.filer.email.upper(), ip="10.0.1.1")
+    unknown = ask_link(client, "nobody-here@example.com", ip="10.0.1.2")
+    assert known.status_code == unknown.status_code == 200
+    assert known.content == unknown.content
+    assert [m.to for m in mail.outbox] == [[account.filer.email]]
+    assert "/me/" in mail.outbox[0].body
+
+
+def test_requests_for_a_new_link_are_rate_limited_per_address(client, settings, eager_tasks):
+    settings.FILERS_LINK_REQUESTS_PER_HOUR = 2
+    account = filer_at(live(montana_court()))
+    codes = [ask_link(client, account.filer.email, ip=f"10.0.2.{i}").status_code for i in range(4)]
+    assert codes == [200, 200, 429, 429]
+    assert len(mail.outbox) == 2
+
+
+def test_requests_for_a_new_link_are_rate_limited_per_client(client, settings, eager_tasks):
+    settings.FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT = 3
+    codes = [ask_link(client, f"someone{i}-{time.time()}@example.com", ip="10.0.3.9").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+# --- Address change ---------------------------------------------------------------------------------------
+
+def test_an_address_change_takes_effect_only_after_the_new_address_confirms(client):
+    account = filer_at(live(montana_court()))
+    filer, old = account.filer, account.filer.email
+    token = status_token(filer.pk, filer.email)
+    client.post(reverse("filers:change_email", args=[token]), {"email": "Fresh@Example.com"}, follow=True)
+    filer.refresh_from_db()
+    assert filer.email == old
+    (confirm,) = mail.outbox
+    assert confirm.to == ["fresh@example.com"]
+    link = next(word for word in confirm.body.split() if "/me/address/" in word)
+    path = link.split("127.0.0.1:8000", 1)[-1]
+    assert client.get(path).status_code == 200  # a mail scanner's prefetch changes nothing
+    filer.refresh_from_db()
+    assert filer.email == old
+    response = client.post(path)
+    assert "now go to" in response.content.decode()
+    filer.refresh_from_db()
+    assert filer.email == "fresh@example.com"
+    told = [m for m in mail.outbox if m.to == [old]]
+    assert len(told) == 1 and "fresh@example.com" in told[0].body
+    assert client.post(path).status_code == 404  # the confirmation works once: the address it replaces is gone
+
+
+@pytest.mark.parametrize("golive, state, shown", [(live, "legacy", True), (live, "ready", True),
+                                                  (scheduled, "ready", False)])
+def test_the_i_have_linked_button_shows_at_live_courts_only(client, golive, state, shown):
+    account = filer_at(golive(montana_court()), state=state)
+    page = client.get(page_url(account)).content.decode()
+    assert (f"I have linked {account.login}" in page) is shown
+
+
+def test_buttons_carry_ids_past_a_thousand_unformatted(client):
+    """USE_THOUSAND_SEPARATOR must not turn account 12345 into "12,345" in a form."""
+    account = filer_at(live(montana_court()))
+    CmecfAccount.objects.filter(pk=account.pk).update(id=12345)
+    account = CmecfAccount.objects.get(pk=12345)
+    token = status_token(account.filer.pk, account.filer.email)
+    page = client.get(page_url(account)).content.decode()
+    values = re.findall(r'name="account" value="([^"]*)"', page)  # "I have linked" and "I need help"
+    assert values == ["12345", "12345"]
+    client.post(reverse("filers:report_linked", args=[token]), {"account": values[0]})
+    account.refresh_from_db()
+    assert account.link_reported_at is not None
