@@ -22,6 +22,8 @@ from django.urls import NoReverseMatch, reverse
 from accounts.admin.scope import CourtScope
 from accounts.counts import court_counts_refresh
 from accounts.models import CourtAdministrator, NameReview
+from accounts.help_models import HelpReason
+from accounts.self_service import help_request_create
 from accounts.services import cmecf_account_set_name_review
 from courts.models import Court, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.services import golive_schedule
@@ -53,6 +55,7 @@ def b_world():
     filer = FilerFactory(name="Zzutah Filer", email="zzutah.filer@example.com", pacer_account=pacer)
     account = CmecfAccountFactory(filer=filer, court=court, login="zzutahlogin", cmecf_name="Zzutah Filer")
     cmecf_account_set_name_review(account, NameReview.FLAGGED, by=b_admin)
+    help_request_create(filer, account.pk, HelpReason.OTHER, "zzutah needs help")
     NoticeTemplate.objects.create(court=court, kind=NoticeKind.REMINDER, subject="Zzutah reminder",
                                   text_body="zzutah text", html_body="<p>zzutah</p>")
     NoticeDelivery.objects.create(filer=filer, court=court, golive=golive, kind=NoticeKind.GOLIVE,
