@@ -334,6 +334,9 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        # A 503 from /healthz is the answer, not an error to mail about.
+        "not_healthz": {"()": "django.utils.log.CallbackFilter",
+                        "callback": lambda record: getattr(getattr(record, "request", None), "path", "") != "/healthz"},
     },
     "formatters": {
         "json": {"()": "pythonjsonlogger.json.JsonFormatter",
@@ -345,11 +348,12 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT,
                     "filters": ["request_id"]},
         "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
-                        "filters": ["require_debug_false"]},
+                        "filters": ["require_debug_false", "not_healthz"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django_guid": {"level": "WARNING"},  # not a line per request about the generated id
         "django.request": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True},
         "celery": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True},
     },
