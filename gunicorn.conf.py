@@ -21,4 +21,6 @@ access_log_format = '{"request": "%(r)s", "status": %(s)s, "bytes": "%(B)s", "du
 reload = os.environ.get("ROLLOUT_MODE") == "development"
 if reload:
     preload_app = False
+# No control socket: several deployments (or tests) on one machine would share its default path.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

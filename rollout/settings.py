@@ -339,9 +339,9 @@ LOGGING = {
                         "callback": lambda record: getattr(getattr(record, "request", None), "path", "") != "/healthz"},
     },
     "formatters": {
-        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
-                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
-                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": "time",  # UTC, ISO 8601
+                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+                 "rename_fields": {"levelname": "level", "name": "logger"}},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -355,6 +355,6 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django_guid": {"level": "WARNING"},  # not a line per request about the generated id
         "django.request": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True},
-        "celery": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True},
+        "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
     },
 }
