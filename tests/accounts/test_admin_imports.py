@@ -17,7 +17,7 @@ from accounts.models import CmecfAccount
 from tests.accounts.admin_helpers import live, montana_clerk, montana_court, utah_court
 from tests.conftest import wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.celery_worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
 ROSTER = (b"name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
           b"Ann Able,ann@example.com,aable,annable,2016-05-01,no,no\n"
@@ -31,8 +31,23 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def court_administrators_group():
+    """The group migration 0004 makes (a transactional test's flush removed it), with its permissions."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    spec = importlib.import_module("accounts.migrations.0004_court_administrators_group")
+    group, _ = Group.objects.get_or_create(name=spec.GROUP)
+    for app_label, models in spec.PERMISSIONS.items():
+        for model, actions in models.items():
+            group.permissions.add(*Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=[f"{a}_{model}" for a in actions]))
+
+
 @pytest.fixture
 def clerk(client):
+    court_administrators_group()
     live(montana_court())
     live(utah_court())
     client.force_login(montana_clerk())

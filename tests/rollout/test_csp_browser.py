@@ -16,7 +16,10 @@ PAGES = ["/", "/courts/mtdc/", "/upcoming/", "/admin/", "/admin/accounts/cmecfac
 
 
 def test_pages_render_under_the_policy_without_violations(montana_world, live_server, chromium, django_user_model):  # noqa: F811
+    from django.db import connections
+
     django_user_model.objects.create_superuser("csp-admin", "csp@example.com", "csp-Pa55word-long")
+    connections.close_all()  # (see montana_world: a connection opened here would outlive the test)
     shots = Path(settings.VAR_DIR) / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": 1280, "height": 900})

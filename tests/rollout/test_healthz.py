@@ -87,12 +87,12 @@ def test_unreachable_broker_is_503(client, settings):
     from rollout.celery import app
 
     heartbeat_record()
-    old = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    # The write URL: the environment's CELERY_BROKER_URL outranks app.conf.broker_url in Celery.
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
         status, body = get(client)
     finally:
-        app.conf.broker_url = old
+        app.conf.broker_write_url = None
     assert status == 503 and "broker unreachable" in body["checks"]["broker"]
 
 
