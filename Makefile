@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+PORT   ?= 8000
 
 .PHONY: run test install setup migrate browsers clean
 
@@ -24,10 +25,10 @@ setup: migrate
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py demo_users
 
-# The Procfile's web (gunicorn on http://127.0.0.1:8000), worker and beat, run by honcho in development
-# mode; Ctrl-C stops all of it.
+# The Procfile's web (gunicorn on http://127.0.0.1:$(PORT)), worker and beat, run by honcho in
+# development mode; Ctrl-C stops all of it.
 run: setup
-	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port 8000
+	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 # Tests run in development mode whatever the shell says (the deployment test starts its own
 # production processes).
