@@ -354,7 +354,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_guid": {"level": "WARNING"},  # not a line per request about the generated id
-        "django.request": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True},
+        # Replaces Django's default "django" logger (its own console and unfiltered mail_admins):
+        # errors of requests and commands are mailed once, by ours; lines go to the root's console.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
     },
 }

@@ -342,9 +342,20 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
         assert all("District of Montana" in str(m["Subject"]) or "Montana" in str(m["Subject"]) for _, m in received)
         assert delivery_states(postgres_url) == {"sent": ROWS}
 
-        # Health: 200 with everything up, 503 once the broker is gone.
+        # Health: 200 with everything up, 503 once the broker is gone. Plain HTTP (a load balancer's
+        # probe) is answered, while every other page redirects to HTTPS.
         response, body = browser.get("/healthz")
         assert response.status == 200, body
+        plain = http.client.HTTPConnection("127.0.0.1", web_port, timeout=30)
+        plain.request("GET", "/healthz", headers={"Host": f"127.0.0.1:{web_port}"})
+        probe = plain.getresponse()
+        probe.read()
+        assert probe.status == 200
+        plain.request("GET", "/", headers={"Host": f"127.0.0.1:{web_port}"})
+        redirect = plain.getresponse()
+        redirect.read()
+        assert redirect.status == 301 and redirect.headers["Location"].startswith("https://")
+        plain.close()
         redis_process.terminate()
         redis_process.wait(10)
         response, body = browser.get("/healthz")

@@ -91,3 +91,11 @@ def test_check_deploy_is_clean_in_production(tmp_path):
                  production_env(tmp_path, SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_sentry_starts_when_sentry_dsn_is_set(tmp_path):
+    code = "import django; django.setup(); import sentry_sdk; print('SENTRY', sentry_sdk.get_client().is_active())"
+    result = run(["-c", code], production_env(tmp_path, SENTRY_DSN="http://public@127.0.0.1:9/1"))
+    assert result.returncode == 0, result.stderr
+    assert "SENTRY True" in result.stdout
+    assert "SENTRY False" in run(["-c", code], production_env(tmp_path)).stdout
