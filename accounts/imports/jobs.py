@@ -84,8 +84,10 @@ def import_job_start(
 def import_job_run(job_id: str) -> dict:
     """Run one job (the task's body): the importer on a local copy of the stored file."""
     job = import_job_get(job_id)
-    if job is None or job.get("state") != "queued":
-        return job or {}  # expired, or a redelivered message for a job already run
+    if job is None or job.get("state") not in ("queued", "running"):
+        return job or {}  # expired, or a redelivered message for a job already finished
+    # "running" again: the worker died mid-run and the broker redelivered the task (acks_late). The
+    # importer's writes are one transaction, so nothing of the first run stayed: run it again.
     _job_update(job_id, state="running", phase="reading")
     user = get_user_model().objects.filter(pk=job["user_id"]).first()
 
