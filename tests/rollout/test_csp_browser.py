@@ -46,5 +46,16 @@ def test_pages_render_under_the_policy_without_violations(montana_world, live_se
         if path == "/admin/courts/golive/":
             padding = page.locator("form.date-range-filter").first.evaluate("f => getComputedStyle(f).paddingLeft")
             assert padding == "15px"
+    # An upload leads to its job's page, which follows the task by reloading itself (no script).
+    page.goto(f"{live_server.url}/admin/accounts/cmecfaccount/import/")
+    page.locator("select[name=court]").select_option(index=1)
+    page.locator("input[name=file]").set_input_files(files=[{
+        "name": "roster.csv", "mimeType": "text/csv",
+        "buffer": b"name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"}])
+    page.get_by_role("button", name="Dry run").click()
+    page.wait_for_url("**job=**")
+    assert page.locator("meta[http-equiv=refresh]").count() == 1
+    assert "rows read so far" in page.content()
+    page.screenshot(path=str(shots / "csp_import_job.png"), full_page=True)
     assert violations == []
     context.close()
