@@ -16,7 +16,7 @@ keepalive = 5
 preload_app = True
 accesslog = "-"
 errorlog = "-"
-access_log_format = '{"request": "%(r)s", "status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s, "request_id": "%({x-request-id}o)s"}'
+access_log_format = '{"time": "%(t)s", "request": "%(r)s", "status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s, "request_id": "%({x-request-id}o)s"}'
 # Restarted workers pick up code changes while developing.
 reload = os.environ.get("ROLLOUT_MODE") == "development"
 if reload:
