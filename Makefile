@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+PORT   ?= 8000
 
 .PHONY: run test install setup migrate browsers clean
 
@@ -33,12 +34,15 @@ setup: migrate
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py demo_users
 
-# Web server on http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all of it.
+# The Procfile's web (gunicorn on http://127.0.0.1:$(PORT)), worker and beat, run by honcho in
+# development mode; Ctrl-C stops all of it.
 run: setup
-	$(PY) manage.py rundev
+	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
+# Tests run in development mode whatever the shell says (the deployment test starts its own
+# production processes).
 test: install $(NODE_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	ROLLOUT_MODE=development $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -13,5 +13,7 @@ class RolloutConfig(AppConfig):
 
         # Notices react to go-live changes (courts.signals) without courts importing rollout.
         from rollout.notices import signals  # noqa: F401
+        # The beat heartbeat and per-task log lines (Celery signals; issue 11).
+        from rollout.health import signals as health_signals  # noqa: F401
 
         grant_after_migrate(self, NOTICE_PERMISSIONS)

@@ -1,4 +1,9 @@
-"""The Celery app. Settings come from Django's settings under the CELERY_ prefix."""
+"""The Celery app. Settings come from Django's settings under the CELERY_ prefix.
+
+The mode comes from ROLLOUT_MODE like every process (this module is imported by the `rollout`
+package, so it cannot pick a default of its own); the Procfile starts the worker and beat in
+production unless ROLLOUT_MODE says otherwise (`make run` sets development).
+"""
 import os
 
 from celery import Celery

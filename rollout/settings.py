@@ -12,15 +12,42 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from rollout.env import env_bool, env_float, env_int, env_list, env_str, env_time_zone
+from rollout.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ROLLOUT_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+# --- Mode (issue 11) ----------------------------------------------------------------------------
+# ROLLOUT_MODE=production|development, one variable for the whole process. The WSGI entry point
+# (gunicorn) and the Celery app default to production; manage.py, `make run` and the tests to
+# development. Production has no fallbacks: every variable below that names a server must be set,
+# or start-up stops naming it (no silent SQLite, mail files or filesystem broker).
+ROLLOUT_MODE = env_choice("ROLLOUT_MODE", "development", ("production", "development"))
+PRODUCTION = ROLLOUT_MODE == "production"
+
+
+def _required(name: str) -> str:
+    """In production, the value of `name` or ImproperlyConfigured naming it."""
+    value = env_str(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set in production mode (ROLLOUT_MODE=production; see 'Running in production' in "
+            f"README.md). For a local run set ROLLOUT_MODE=development."
+        )
+    return value
+
+
 # --- Core ---------------------------------------------------------------------------------------
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+if PRODUCTION:
+    if env_bool("DEBUG", False):
+        raise ImproperlyConfigured("DEBUG must be off in production mode (ROLLOUT_MODE=production): unset DEBUG.")
+    DEBUG = False
+    SECRET_KEY = _required("SECRET_KEY")
+    _required("ALLOWED_HOSTS")
+else:
+    DEBUG = env_bool("DEBUG", True)
+    SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 if not DEBUG and SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
@@ -35,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tables2",
+    "django_guid",
+    "health_check",
     "django_filters",
     "courts",
     "accounts",
@@ -42,7 +71,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",  # request id for every log line (issue 11)
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files in every mode, before anything else
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,7 +106,7 @@ TEMPLATES = [
 # when unset, so a new machine runs the product with no server.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rollout.sqlite3'}"),
+        _required("DATABASE_URL") if PRODUCTION else env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rollout.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
@@ -108,12 +140,27 @@ USE_THOUSAND_SEPARATOR = True
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "rollout" / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# whitenoise serves them: in production from STATIC_ROOT (`collectstatic`), compressed, with hashed
+# names cached for a year; in development straight from the apps (no collectstatic needed).
+STORAGES = {
+    "default": {"BACKEND": env_str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+}
+# Uploaded files (admin imports): MEDIA_ROOT on local disk by default, shared by every web and worker
+# process only when it is a shared disk; any Django storage backend by MEDIA_STORAGE (its own
+# settings then apply). Never served: no MEDIA_URL route.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # --- Email --------------------------------------------------------------------------------------
 # EMAIL_URL-free on purpose: EMAIL_HOST set means SMTP; unset means files under var/mail/ that a
 # user can open and read.
-EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_HOST = _required("EMAIL_HOST") if PRODUCTION else env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -133,7 +180,12 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # CELERY_BROKER_URL (or REDIS_URL) selects Redis; unset means kombu's filesystem transport under
 # var/celery/, a real broker that needs no server.
 REDIS_URL = env_str("REDIS_URL", "")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or ("" if PRODUCTION else "filesystem://"))
+if PRODUCTION and not CELERY_BROKER_URL:
+    _required("CELERY_BROKER_URL")
+if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem://"):
+    raise ImproperlyConfigured("CELERY_BROKER_URL must name a broker server in production mode (e.g. redis://…), "
+                               "not the filesystem broker.")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"
     for _sub in ("queue", "processed"):
@@ -203,14 +255,83 @@ FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS = env_int("FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS
 # "Send me a new link" requests allowed per hour, per email address and per client address.
 FILERS_LINK_REQUESTS_PER_HOUR = env_int("FILERS_LINK_REQUESTS_PER_HOUR", 3, minimum=1)
 FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT = env_int("FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT", 20, minimum=1)
-# The rate limits above count in the cache: Redis when REDIS_URL is set (shared by every web
-# process), else this process's memory.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-          if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The rate limits above count in the cache (see Cache below), shared by every process.
 
 # --- PACER feed ---------------------------------------------------------------------------------
 PACER_FEED_URL = env_str("PACER_FEED_URL", "https://pacer.uscourts.gov/file-case/court-cmecf-lookup/data.json")
 PACER_FEED_TIMEOUT = env_float("PACER_FEED_TIMEOUT", 15.0, minimum=1.0)
+
+# --- Cache -------------------------------------------------------------------------------------
+# Shared by every process: the beat heartbeat (/healthz) and import progress live here. Redis when
+# REDIS_URL (or a redis:// broker) is set, else files under var/cache.
+CACHE_URL = env_str("CACHE_URL", REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""))
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+
+# --- Production security (issue 11) -------------------------------------------------------------
+# HTTPS everywhere in production; each knob is a variable for the proxy in front. `check --deploy`
+# is clean with the defaults.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# SECURE_PROXY_SSL_HEADER: the header a TLS-terminating proxy sets, e.g. "X-Forwarded-Proto" (it
+# must then overwrite what clients send); unset = the connection itself says whether it is HTTPS.
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Errors and Sentry --------------------------------------------------------------------------
+# ADMINS: comma-separated addresses that get a mail for every server error (production only).
+ADMINS = [("", address) for address in env_list("ADMINS", [])]
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=ROLLOUT_MODE, send_default_pii=False,
+                    traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0))
+
+# --- Health (issue 11) --------------------------------------------------------------------------
+# /healthz answers 503 when beat's dispatch has not run for this long, or a due notice or a
+# `sending` delivery is older than these.
+HEALTHZ_BEAT_MAX_AGE_SECONDS = env_int("HEALTHZ_BEAT_MAX_AGE_SECONDS", int(3 * NOTICES_DISPATCH_INTERVAL_SECONDS) + 60,
+                                       minimum=30)
+HEALTHZ_DUE_MAX_AGE_SECONDS = env_int("HEALTHZ_DUE_MAX_AGE_SECONDS", 6 * 3600, minimum=60)
+HEALTHZ_SENDING_MAX_AGE_SECONDS = env_int("HEALTHZ_SENDING_MAX_AGE_SECONDS", 2 * NOTICES_CLAIM_TIMEOUT_SECONDS,
+                                          minimum=60)
+
+# --- Admin imports off the request (issue 11) ---------------------------------------------------
+# Uploads wait in storage under imports/ until applied; unapplied ones are removed after this long.
+IMPORTS_KEEP_UNAPPLIED_SECONDS = env_int("IMPORTS_KEEP_UNAPPLIED_SECONDS", 24 * 3600, minimum=60)
+CELERY_BEAT_SCHEDULE["imports-remove-stale-uploads"] = {
+    "task": "accounts.tasks.imports_remove_stale", "schedule": 3600.0,
+}
 
 # --- Imports: hostile input (issue 10) -----------------------------------------------------------
 # Largest file an import takes, uploaded in the admin or given to a command (roster, link report,
@@ -236,10 +357,43 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "rollout.views.login_locked_out"  # a page that says what happened and what to do
 
 # --- Logging ------------------------------------------------------------------------------------
+# JSON lines on stdout in production (LOG_FORMAT=json|text; text by default in development), each
+# with the request id (django-guid; carried into the Celery tasks a request starts). Server errors
+# are also mailed to ADMINS.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
+from django_guid.integrations import CeleryIntegration  # noqa: E402
+
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True,
+               "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        # A 503 from /healthz is the answer, not an error to mail about.
+        "not_healthz": {"()": "django.utils.log.CallbackFilter",
+                        "callback": lambda record: getattr(getattr(record, "request", None), "path", "") != "/healthz"},
+    },
+    "formatters": {
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": "time",  # UTC, ISO 8601
+                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+                 "rename_fields": {"levelname": "level", "name": "logger"}},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT,
+                    "filters": ["request_id"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false", "not_healthz"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django_guid": {"level": "WARNING"},  # not a line per request about the generated id
+        # Replaces Django's default "django" logger (its own console and unfiltered mail_admins):
+        # errors of requests and commands are mailed once, by ours; lines go to the root's console.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
+    },
 }

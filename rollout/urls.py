@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rollout import views
+from rollout.health.views import healthz
 
 admin.site.site_header = "NextGen CM/ECF rollout tracker"
 admin.site.site_title = "Rollout tracker admin"
@@ -12,6 +13,7 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -180,3 +180,27 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
+# --- Admin imports, run in the test's own process ----------------------------------------------------
+
+@pytest.fixture
+def eager_imports(monkeypatch, settings, tmp_path):
+    """Admin import jobs run inside the request that publishes them (Celery eager, on-commit callbacks
+    run), so a test reads the report on the page the upload redirects to. The real worker path has
+    its own tests (tests/accounts/test_admin_imports.py)."""
+    from rollout.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    monkeypatch.setattr(app.conf, "task_eager_propagates", True)
+
+
+def admin_import_post(client, data: dict):
+    """POST to the admin's import page and follow to the job's page, its task run in-process."""
+    from django.test import TestCase
+    from django.urls import reverse
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("admin:accounts_cmecfaccount_import"), data)
+    return client.get(response["Location"], follow=True) if response.status_code == 302 else response

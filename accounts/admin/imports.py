@@ -1,40 +1,32 @@
-"""The admin's import pages: upload → dry run → Apply.
+"""The admin's import pages: upload → dry run → Apply, each run as a Celery task.
 
-The upload is kept under var/imports/ with a random name; the Apply button carries a signed,
-expiring token naming that file, the court, the kind and the user, so Apply imports exactly the file
-that was dry-run, for the same user, never a re-upload. The court is checked against the user's
-courts again when applying.
+The upload goes to Django's storage under imports/ with a random name (`accounts.imports.jobs`);
+the dry run runs as a task and the page follows it (phase, rows read; it reloads itself while the
+task runs) until the report shows. The Apply button carries a signed, expiring token naming that
+stored file, the court, the kind and the user, so Apply imports exactly the file that was dry-run,
+for the same user, never a re-upload; the apply is a task too. The court is checked against the
+user's courts again when applying.
 """
 from __future__ import annotations
-
-import uuid
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.core.files.storage import default_storage
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts.admin.scope import request_court_ids
-from accounts.imports.link_report import link_report_import
-from accounts.imports.reading import ImportError_
-from accounts.imports.roster import roster_import
+from accounts.imports.jobs import KINDS, import_job_get, import_job_report, import_job_start, import_upload_store
 from courts.input_checks import megabytes, size_problem
 from courts.models import Court
 
-KINDS = {"roster": roster_import, "link_report": link_report_import}
 TOKEN_SALT = "accounts.admin.import"
 TOKEN_MAX_AGE = 3600
-
-
-def imports_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 class ImportForm(forms.Form):
@@ -56,14 +48,33 @@ class ImportForm(forms.Form):
         return upload
 
 
+def _job_page(request, job_id: str, context: dict):
+    """The page of one job: progress while it runs, then the report (and Apply after a clean dry run)."""
+    job = import_job_get(job_id)
+    if job is None or job["user_id"] != request.user.pk:
+        raise Http404("No such import (it may have expired): upload the file again.")
+    report = import_job_report(job)
+    context.update(job=job, job_id=job_id, running=job["state"] in ("queued", "running"), report=report)
+    if job["state"] == "done" and report and report.ok and not job["apply"]:
+        context["token"] = signing.dumps(
+            {"stored": job["stored"], "name": job["file_name"], "court": job["court_id"], "kind": job["kind"],
+             "user": request.user.pk},
+            salt=TOKEN_SALT,
+        )
+    return TemplateResponse(request, "admin/accounts/import.html", context)
+
+
 def import_view(model_admin):
     def view(request):
         if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
             raise PermissionDenied
         court_ids = request_court_ids(request)
         context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta,
-                   "title": "Import a roster or a link report"}
-        changelist = reverse("admin:accounts_cmecfaccount_changelist")
+                   "title": "Import a roster or a link report",
+                   "changelist_url": reverse("admin:accounts_cmecfaccount_changelist"),
+                   "form": ImportForm(court_ids=court_ids)}
+        if request.method == "GET" and request.GET.get("job"):
+            return _job_page(request, request.GET["job"], context)
         if request.method == "POST" and "token" in request.POST:
             try:
                 data = signing.loads(request.POST["token"], salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
@@ -72,49 +83,22 @@ def import_view(model_admin):
                 return redirect(request.path)
             if data["user"] != request.user.pk or data["kind"] not in KINDS:
                 raise PermissionDenied
-            path = imports_dir() / data["stored"]
-            if not path.is_file():
+            if not default_storage.exists(data["stored"]):
                 # Applied already (a second click, a replayed form) or removed: say so, never the path.
                 messages.error(request, "Nothing imported: this dry run's file was already applied or has been "
                                         "removed. Upload the file again.")
                 return redirect(request.path)
-            try:
-                report = KINDS[data["kind"]](data["court"], path, apply=True, by=request.user,
-                                             file_name=data["name"], allowed_court_ids=court_ids)
-            except ImportError_ as exc:
-                messages.error(request, f"Nothing imported: {exc}")
-                return redirect(request.path)
-            if report.applied:
-                path.unlink(missing_ok=True)
-                messages.success(request, f"{report.file_name}: {report.summary()}")
-                return redirect(changelist)
-            context.update(report=report, form=ImportForm(court_ids=court_ids))
-            return TemplateResponse(request, "admin/accounts/import.html", context)
+            job_id = import_job_start(kind=data["kind"], court_id=data["court"], stored=data["stored"],
+                                      file_name=data["name"], user_id=request.user.pk, apply=True,
+                                      allowed_court_ids=court_ids)
+            return redirect(f"{request.path}?job={job_id}")
         form = ImportForm(request.POST or None, request.FILES or None, court_ids=court_ids)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            stored = f"{uuid.uuid4().hex}.csv"
-            with open(imports_dir() / stored, "wb") as handle:
-                for piece in upload.chunks():
-                    handle.write(piece)
-            court = form.cleaned_data["court"]
-            kind = form.cleaned_data["kind"]
-            try:
-                report = KINDS[kind](court, imports_dir() / stored, apply=False, file_name=upload.name,
-                                     allowed_court_ids=court_ids)
-            except ImportError_ as exc:
-                (imports_dir() / stored).unlink(missing_ok=True)
-                form.add_error("file", str(exc))
-            else:
-                context["report"] = report
-                if report.ok:
-                    context["token"] = signing.dumps(
-                        {"stored": stored, "name": upload.name, "court": court.court_id, "kind": kind,
-                         "user": request.user.pk},
-                        salt=TOKEN_SALT,
-                    )
-                else:
-                    (imports_dir() / stored).unlink(missing_ok=True)
+            job_id = import_job_start(kind=form.cleaned_data["kind"], court_id=form.cleaned_data["court"].court_id,
+                                      stored=import_upload_store(upload), file_name=upload.name,
+                                      user_id=request.user.pk, apply=False, allowed_court_ids=court_ids)
+            return redirect(f"{request.path}?job={job_id}")
         context["form"] = form
         return TemplateResponse(request, "admin/accounts/import.html", context)
 

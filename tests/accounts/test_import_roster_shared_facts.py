@@ -80,16 +80,14 @@ def test_an_unchanged_row_of_a_filer_at_another_court_is_no_conflict(tmp_path):
     assert report.conflicts == [] and report.created == 1
 
 
-def test_the_admin_dry_run_lists_the_conflicts(client, tmp_path):
-    from django.urls import reverse
-
+def test_the_admin_dry_run_lists_the_conflicts(client, tmp_path, eager_imports):
+    from tests.conftest import admin_import_post
     from tests.factories import court_admin_user
 
     utah_filer_with_legacy_account()
     client.force_login(court_admin_user("mt-importer", montana_court()))
     with open(roster(tmp_path, JANE_IN_MONTANA), "rb") as upload:
-        page = client.post(reverse("admin:accounts_cmecfaccount_import"),
-                           {"kind": "roster", "court": montana_court().pk, "file": upload})
+        page = admin_import_post(client, {"kind": "roster", "court": montana_court().pk, "file": upload})
     body = page.content.decode()
     assert "also at UTDC" in body and "will be left as they are" in body
     assert Filer.objects.get(email="jane.lawyer@example.com").name == "Jane Q. Lawyer"

@@ -55,6 +55,14 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc (Linux)."""
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -68,8 +76,12 @@ class Command(BaseCommand):
                             help="Messages the bare smtplib loop sends (default 20,000, at most --recipients).")
         parser.add_argument("--concurrency", type=int, default=1,
                             help="Worker concurrency = SMTP connections at once (default 1, like the bare loop).")
+        parser.add_argument("--workers", type=int, default=0,
+                            help="Run the campaign with N separate `celery worker` processes (each with --concurrency) "
+                                 "on the configured broker and database, as deployed; 0 (default) = one worker "
+                                 "inside this process.")
 
-    def handle(self, *args, recipients: int, bare_count: int, concurrency: int, **options):
+    def handle(self, *args, recipients: int, bare_count: int, concurrency: int, workers: int = 0, **options):
         if recipients < 1:
             raise CommandError("--recipients must be at least 1.")
         if concurrency < 1:
@@ -94,13 +106,17 @@ class Command(BaseCommand):
             bare_count = min(bare_count, recipients)
             # The bare loop runs right before and right after the Celery path, in the same run against
             # the same sink, and the Celery rate is compared with the mean of the two.
-            self._celery_path(golive, recipients, counter, concurrency,
-                              before_worker=lambda: self._bare_loop(port.value, bare_count, counter, "before"))
+            if workers:
+                # (The bare loop sends the bench's own rendered rows, which exist only after the
+                # dispatch; with worker processes it runs after them only.)
+                self._worker_processes(golive, recipients, counter, concurrency, workers, port.value)
+            else:
+                self._celery_path(golive, recipients, counter, concurrency,
+                                  before_worker=lambda: self._bare_loop(port.value, bare_count, counter, "before"))
             self._bare_loop(port.value, bare_count, counter, "after")
             bare = sum(self.bare_rates) / len(self.bare_rates)
             self.stdout.write(self.style.SUCCESS(
-                f"Bare smtplib loop: {self.bare_rates[0]:,.0f} msg/s before, {self.bare_rates[1]:,.0f} msg/s after, "
-                f"mean {bare:,.0f} msg/s"))
+                f"Bare smtplib loop: {', '.join(f'{r:,.0f}' for r in self.bare_rates)} msg/s, mean {bare:,.0f} msg/s"))
             self.stdout.write(self.style.SUCCESS(
                 f"Celery path / bare loop = {self.celery_rate:,.0f} / {bare:,.0f} = {self.celery_rate / bare:.2f}"))
         finally:
@@ -222,6 +238,75 @@ class Command(BaseCommand):
         self.stdout.write(f"Broker messages published: {published['n']:,} "
                           f"(1 per {n / max(published['n'], 1):,.0f} emails)")
         self.stdout.write(f"Peak memory (this process, incl. the worker): {_maxrss_mb():.0f} MB")
+
+    def _worker_processes(self, golive, n: int, counter, concurrency: int, workers: int, port: int) -> None:
+        """--workers N: start N `celery worker` processes (the deployed command, pointed at the sink),
+        wait until each says it is ready, dispatch, and time from the sink's first message to the
+        last row final. Prints the rate and the CPU the worker processes used per message."""
+        import os
+        import subprocess
+        import sys
+        import tempfile
+        import uuid
+        from pathlib import Path
+
+        from rollout.celery import app
+        from rollout.notices.dispatch import notices_dispatch
+        from rollout.notices.models import DeliveryState, NoticeDelivery
+
+        app.control.purge()
+        env = {**os.environ, "ROLLOUT_MODE": settings.ROLLOUT_MODE, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
+               "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": "0", "NOTICES_MAX_PER_SECOND": "0",
+               "DEBUG": "0"}
+        if settings.SECRET_KEY.startswith("dev-only"):
+            env["SECRET_KEY"] = f"bench-{uuid.uuid4().hex}"  # DEBUG off needs a key of its own
+        celery = str(Path(sys.executable).with_name("celery"))
+        logs = Path(tempfile.mkdtemp(prefix="bench-workers-"))
+        pool = "solo" if concurrency == 1 else "threads"
+        processes = []
+        for i in range(workers):
+            log = open(logs / f"worker{i}.log", "wb")
+            processes.append(subprocess.Popen(
+                [celery, "-A", "rollout", "worker", "-n", f"bench{i}-{uuid.uuid4().hex[:6]}@%h", f"--pool={pool}",
+                 f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+                 "--without-heartbeat"], env=env, stdout=log, stderr=subprocess.STDOUT))
+        try:
+            deadline = time.monotonic() + 120
+            while not all(b" ready." in (logs / f"worker{i}.log").read_bytes() for i in range(workers)):
+                if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                    raise CommandError(f"The worker processes did not start; see {logs}")
+                time.sleep(0.1)
+            cpu_before = {p.pid: _process_cpu(p.pid) for p in processes}
+            before = counter.value
+            result = notices_dispatch()
+            self.stdout.write(f"Dispatch: {result.tasks_published:,} send tasks; {workers} worker process(es) "
+                              f"x {concurrency} SMTP connection(s)")
+            while counter.value == before:
+                time.sleep(0.01)
+            first = time.monotonic()
+            last_check = first
+            while True:
+                time.sleep(0.05)
+                if counter.value - before < n and time.monotonic() - last_check < 10:
+                    continue
+                last_check = time.monotonic()
+                if not NoticeDelivery.objects.filter(court=golive.court).exclude(
+                        state__in=[DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED]).exists():
+                    break
+            elapsed = time.monotonic() - first
+            cpu = sum(_process_cpu(p.pid) - cpu_before[p.pid] for p in processes)
+        finally:
+            for p in processes:
+                p.terminate()
+            for p in processes:
+                p.wait(60)
+        received = counter.value - before
+        sent = NoticeDelivery.objects.filter(court=golive.court, state=DeliveryState.SENT).count()
+        self.celery_rate = received / elapsed
+        self.stdout.write(f"Worker CPU: {cpu * 1000 / max(received, 1):.2f} ms per message (all worker processes)")
+        self.stdout.write(self.style.SUCCESS(
+            f"Celery path, {workers} worker process(es): {received:,} messages received by the sink ({sent:,} recorded "
+            f"sent) in {elapsed:.1f}s = {self.celery_rate:,.0f} msg/s"))
 
     bare_rates: list[float]
 

@@ -1,0 +1,145 @@
+"""Admin imports off the request: each dry run and each apply is a job run by a Celery task.
+
+Steps: `import_job_start` saves nothing itself — the upload is already in Django's storage under
+`imports/` (MEDIA_ROOT by default, any backend by setting) — it records the job (who, which court,
+kind, stored file, dry run or apply, the courts the user may import into) in the shared cache and
+publishes `accounts.tasks.import_run` once the request's transaction commits. The task
+(`import_job_run`) copies the stored file to a local temporary file (the importers stream a path),
+runs the importer with a progress callback that writes phase and rows read to the job, and stores
+the report, or the reason nothing was imported. An applied file is deleted; a file that was only
+dry-run waits for its Apply and is removed after IMPORTS_KEEP_UNAPPLIED_SECONDS by the beat task
+`imports_remove_stale`.
+
+The cache is the job's only record on purpose: a job is a page's progress, not history (the audit
+trail records what an import changed), and it expires with the upload.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+import uuid
+from datetime import timedelta
+from typing import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.imports.link_report import link_report_import
+from accounts.imports.reading import ImportError_, ImportReport, RowError
+from accounts.imports.roster import roster_import
+
+KINDS = {"roster": roster_import, "link_report": link_report_import}
+FOLDER = "imports"
+logger = logging.getLogger(__name__)
+
+
+def _key(job_id: str) -> str:
+    return f"accounts:import-job:{job_id}"
+
+
+def _keep_seconds() -> int:
+    return settings.IMPORTS_KEEP_UNAPPLIED_SECONDS + 3600
+
+
+def import_upload_store(upload) -> str:
+    """Save an uploaded file under imports/ with a random name; returns the storage name."""
+    return default_storage.save(f"{FOLDER}/{uuid.uuid4().hex}.csv", upload)
+
+
+def import_job_get(job_id: str) -> dict | None:
+    return cache.get(_key(job_id)) if job_id else None
+
+
+def import_job_report(job: dict) -> ImportReport | None:
+    """The job's report as the importer returned it (the cache keeps it as plain data)."""
+    data = job.get("report")
+    if not data:
+        return None
+    names = {f.name for f in dataclasses.fields(ImportReport)}
+    values = {k: v for k, v in data.items() if k in names and k not in ("errors", "conflicts")}
+    return ImportReport(**values, errors=[RowError(**e) for e in data.get("errors", [])],
+                        conflicts=[RowError(**c) for c in data.get("conflicts", [])])
+
+
+def _job_update(job_id: str, **changes) -> dict:
+    job = cache.get(_key(job_id)) or {}
+    job.update(changes)
+    cache.set(_key(job_id), job, _keep_seconds())
+    return job
+
+
+def import_job_start(
+    *, kind: str, court_id: str, stored: str, file_name: str, user_id: int, apply: bool,
+    allowed_court_ids: Iterable[int] | None,
+) -> str:
+    """Record a job and publish its task after the current transaction commits; returns its id."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    job_id = uuid.uuid4().hex
+    _job_update(job_id, kind=kind, court_id=court_id, stored=stored, file_name=file_name, user_id=user_id,
+                apply=apply, allowed_court_ids=None if allowed_court_ids is None else list(allowed_court_ids),
+                state="queued", phase="waiting for a worker", rows=0, report=None, error="",
+                started=timezone.now().isoformat())
+    from accounts.tasks import import_run
+
+    transaction.on_commit(lambda: import_run.delay(job_id))
+    return job_id
+
+
+def import_job_run(job_id: str) -> dict:
+    """Run one job (the task's body): the importer on a local copy of the stored file."""
+    job = import_job_get(job_id)
+    if job is None or job.get("state") not in ("queued", "running"):
+        return job or {}  # expired, or a redelivered message for a job already finished
+    # "running" again: the worker died mid-run and the broker redelivered the task (acks_late). The
+    # importer's writes are one transaction, so nothing of the first run stayed: run it again.
+    _job_update(job_id, state="running", phase="reading")
+    user = get_user_model().objects.filter(pk=job["user_id"]).first()
+
+    def progress(phase: str, rows: int) -> None:
+        _job_update(job_id, phase=phase, rows=rows)
+
+    try:
+        with default_storage.open(job["stored"], "rb") as source, tempfile.NamedTemporaryFile(suffix=".csv") as local:
+            shutil.copyfileobj(source, local, 1 << 20)
+            local.flush()
+            report = KINDS[job["kind"]](
+                job["court_id"], local.name, apply=job["apply"], by=user if job["apply"] else None,
+                file_name=job["file_name"], allowed_court_ids=job["allowed_court_ids"], progress=progress,
+            )
+    except FileNotFoundError:
+        # Never the storage path in a message: the file was applied already or removed.
+        logger.info("import file gone", extra={"import_job": job_id})
+        return _job_update(job_id, state="failed", phase="done",
+                           error="This file was already applied or has been removed. Upload the file again.")
+    except ImportError_ as exc:
+        default_storage.delete(job["stored"])
+        logger.info("import refused", extra={"import_job": job_id, "reason": str(exc)})
+        return _job_update(job_id, state="failed", phase="done", error=str(exc))
+    if report.applied or not report.ok:
+        default_storage.delete(job["stored"])  # nothing more will be done with it
+    result = {**dataclasses.asdict(report), "ok": report.ok, "summary": report.summary()}
+    logger.info("import finished", extra={"import_job": job_id, "summary": report.summary()})
+    return _job_update(job_id, state="done", phase="done", rows=report.rows, report=result)
+
+
+def imports_remove_stale(now=None) -> int:
+    """Delete uploads under imports/ older than IMPORTS_KEEP_UNAPPLIED_SECONDS (dry-run, never applied)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.IMPORTS_KEEP_UNAPPLIED_SECONDS)
+    try:
+        _dirs, files = default_storage.listdir(FOLDER)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for name in files:
+        path = f"{FOLDER}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            removed += 1
+    return removed

@@ -1,0 +1,92 @@
+"""The /healthz probes, as django-health-check checks (run in threads by its view machinery).
+
+Each records what it measured on itself (`value`) for the JSON body, and raises ServiceUnavailable
+when the deployment needs attention.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable
+
+from rollout.health import selectors
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """The Celery broker accepts a connection (one try, short timeout)."""
+
+    value: object = dataclasses.field(default=None, repr=False)
+
+    def run(self):
+        from rollout.celery import app
+
+        try:
+            with app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+        except Exception as exc:  # kombu raises the transport's own errors
+            raise ServiceUnavailable(f"broker unreachable ({type(exc).__name__})") from exc
+
+
+class _DatabaseRead(HealthCheck):
+    """Runs a read in a worker thread and closes that thread's connection afterwards."""
+
+    value: object = None
+    limit_setting = ""
+
+    def measure(self):
+        raise NotImplementedError
+
+    def run(self):
+        try:
+            self.value = self.measure()
+        except DatabaseError as exc:
+            raise ServiceUnavailable(f"database error ({type(exc).__name__})") from exc
+        finally:
+            connections.close_all()
+        limit = getattr(settings, self.limit_setting)
+        if self.value is not None and self.value > limit:
+            raise ServiceUnavailable(f"{self.value:.0f} s old (limit {limit} s)")
+
+
+@dataclasses.dataclass
+class BeatHeartbeat(HealthCheck):
+    """Beat's notice dispatch finished within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
+
+    value: object = dataclasses.field(default=None, repr=False)
+
+    def run(self):
+        try:
+            self.value = selectors.heartbeat_age_seconds()
+        except Exception as exc:  # the cache is Redis in production
+            raise ServiceUnavailable(f"heartbeat unreadable ({type(exc).__name__})") from exc
+        if self.value is None:
+            raise ServiceUnavailable("no dispatch run recorded yet")
+        limit = settings.HEALTHZ_BEAT_MAX_AGE_SECONDS
+        if self.value > limit:
+            raise ServiceUnavailable(f"last dispatch {self.value:.0f} s ago (limit {limit} s)")
+
+
+@dataclasses.dataclass
+class NoticesDue(_DatabaseRead):
+    """No notice has been due and unsent for longer than HEALTHZ_DUE_MAX_AGE_SECONDS."""
+
+    value: object = dataclasses.field(default=None, repr=False)
+    limit_setting = "HEALTHZ_DUE_MAX_AGE_SECONDS"
+
+    def measure(self):
+        return selectors.notices_oldest_due_age_seconds()
+
+
+@dataclasses.dataclass
+class DeliveriesSending(_DatabaseRead):
+    """No delivery has been `sending` for longer than HEALTHZ_SENDING_MAX_AGE_SECONDS."""
+
+    value: object = dataclasses.field(default=None, repr=False)
+    limit_setting = "HEALTHZ_SENDING_MAX_AGE_SECONDS"
+
+    def measure(self):
+        return selectors.deliveries_oldest_sending_age_seconds()

@@ -1,0 +1,43 @@
+"""Reads for /healthz: a few index-backed queries on the notice deliveries and the heartbeat."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from rollout.notices.models import DeliveryState, NoticeDelivery
+
+HEARTBEAT_KEY = "rollout:heartbeat:notices-dispatch"
+
+
+def heartbeat_record(now: float | None = None) -> None:
+    """Remember that beat's dispatch just finished (a Unix time in the shared cache, no expiry)."""
+    cache.set(HEARTBEAT_KEY, timezone.now().timestamp() if now is None else now, None)
+
+
+def heartbeat_age_seconds() -> float | None:
+    """Seconds since the dispatch last finished; None when no run was ever recorded."""
+    value = cache.get(HEARTBEAT_KEY)
+    return None if value is None else max(0.0, timezone.now().timestamp() - float(value))
+
+
+def _age(moment: dt.datetime | None) -> float | None:
+    return None if moment is None else max(0.0, (timezone.now() - moment).total_seconds())
+
+
+def notices_oldest_due_age_seconds() -> float | None:
+    """Age of the oldest pending delivery: since it was published (partial index on queued_at of
+    pending rows), or since it was created for one not yet published (normally none). None = none due."""
+    pending = NoticeDelivery.objects.filter(state=DeliveryState.PENDING)
+    queued = pending.filter(queued_at__isnull=False).order_by("queued_at").values_list("queued_at", flat=True).first()
+    unqueued = pending.filter(queued_at__isnull=True).order_by("created_at").values_list("created_at", flat=True).first()
+    oldest = min((m for m in (queued, unqueued) if m is not None), default=None)
+    return _age(oldest)
+
+
+def deliveries_oldest_sending_age_seconds() -> float | None:
+    """Age of the oldest claim still `sending` (partial index on claimed_at); None = none."""
+    claimed = (NoticeDelivery.objects.filter(state=DeliveryState.SENDING).order_by("claimed_at")
+               .values_list("claimed_at", flat=True).first())
+    return _age(claimed)

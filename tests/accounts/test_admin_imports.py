@@ -1,0 +1,165 @@
+"""The admin's import pages run each dry run and apply as a Celery task (a real worker here), on a
+file kept in Django's storage, and show progress then the report; Apply carries a signed token."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.imports.jobs import import_job_get, imports_remove_stale
+from accounts.models import CmecfAccount
+from tests.accounts.admin_helpers import live, montana_clerk, montana_court, utah_court
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
+
+ROSTER = (b"name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
+          b"Ann Able,ann@example.com,aable,annable,2016-05-01,no,no\n"
+          b"Bob Baker,bob@example.com,bbaker,bobbaker,2017-01-02,no,no\n")
+BAD_ROSTER = ROSTER + b"Cy Cole,not-an-email,ccole,,,no,no\n"
+URL = "admin:accounts_cmecfaccount_import"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def court_administrators_group():
+    """The group migration 0004 makes (a transactional test's flush removed it), with its permissions."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    spec = importlib.import_module("accounts.migrations.0004_court_administrators_group")
+    group, _ = Group.objects.get_or_create(name=spec.GROUP)
+    for app_label, models in spec.PERMISSIONS.items():
+        for model, actions in models.items():
+            group.permissions.add(*Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=[f"{a}_{model}" for a in actions]))
+
+
+@pytest.fixture
+def clerk(client):
+    court_administrators_group()
+    live(montana_court())
+    live(utah_court())
+    client.force_login(montana_clerk())
+    return client
+
+
+def upload(client, content=ROSTER, court=None):
+    court = court or montana_court()
+    response = client.post(reverse(URL), {"kind": "roster", "court": court.pk,
+                                          "file": SimpleUploadedFile("roster.csv", content)})
+    assert response.status_code == 302, response.content[:500]
+    return response["Location"].split("job=")[1]
+
+
+def finished(client, job_id):
+    """Follow the job's page (as the browser's refresh does) until the task is done."""
+    def page():
+        response = client.get(reverse(URL), {"job": job_id})
+        return response if not response.context["running"] else None
+    return wait_for(page, what=f"import job {job_id}")
+
+
+def stored_files():
+    try:
+        return default_storage.listdir("imports")[1]
+    except FileNotFoundError:
+        return []
+
+
+def test_dry_run_runs_as_a_task_and_changes_nothing(clerk, celery_worker):
+    job_id = upload(clerk)
+    response = finished(clerk, job_id)
+    report = response.context["report"]
+    assert (report["rows"], report["created"], report["applied"]) == (2, 2, False)
+    assert response.context["token"]
+    assert not CmecfAccount.objects.filter(login__in=["aable", "bbaker"]).exists()
+    assert len(stored_files()) == 1  # kept for the Apply
+
+
+def test_running_job_page_refreshes_itself_and_shows_phase_and_rows(clerk):
+    job_id = upload(clerk)  # no worker: the job waits
+    response = clerk.get(reverse(URL), {"job": job_id})
+    html = response.content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in html
+    assert "rows read so far" in html and "Waiting for a worker" in html
+
+
+def test_apply_imports_exactly_the_checked_file_and_removes_it(clerk, celery_worker):
+    response = finished(clerk, upload(clerk))
+    applied = clerk.post(reverse(URL), {"token": response.context["token"]})
+    assert applied.status_code == 302
+    done = finished(clerk, applied["Location"].split("job=")[1])
+    assert done.context["report"]["applied"] is True
+    assert "Applied: 2 rows" in done.content.decode()
+    assert set(CmecfAccount.objects.filter(court=montana_court()).values_list("login", flat=True)) == {"aable", "bbaker"}
+    assert stored_files() == []
+
+
+def test_bad_rows_are_listed_with_their_line_and_no_apply_is_offered(clerk, celery_worker):
+    response = finished(clerk, upload(clerk, BAD_ROSTER))
+    report = response.context["report"]
+    assert report["error_count"] == 1 and report["errors"][0]["line"] == 4
+    assert "token" not in response.context
+    assert stored_files() == []
+
+
+def test_a_tampered_token_applies_nothing(clerk, celery_worker):
+    response = finished(clerk, upload(clerk))
+    applied = clerk.post(reverse(URL), {"token": response.context["token"] + "x"}, follow=True)
+    assert "expired or is not valid" in applied.content.decode()
+    assert not CmecfAccount.objects.filter(login="aable").exists()
+
+
+def test_another_users_token_is_refused(clerk, client, celery_worker, django_user_model):
+    response = finished(clerk, upload(clerk))
+    token = response.context["token"]
+    other = django_user_model.objects.create_superuser("other-admin", "o@example.com", "x")
+    client.force_login(other)
+    assert client.post(reverse(URL), {"token": token}).status_code == 403
+    assert not CmecfAccount.objects.filter(login="aable").exists()
+
+
+def test_another_users_job_page_is_not_shown(clerk, client, django_user_model):
+    job_id = upload(clerk)
+    client.force_login(django_user_model.objects.create_superuser("other-admin", "o@example.com", "x"))
+    assert client.get(reverse(URL), {"job": job_id}).status_code == 404
+
+
+def test_apply_is_refused_once_the_user_no_longer_administers_the_court(clerk, celery_worker):
+    from accounts.models import CourtAdministrator
+
+    response = finished(clerk, upload(clerk))
+    CourtAdministrator.objects.filter(court=montana_court()).delete()
+    applied = clerk.post(reverse(URL), {"token": response.context["token"]})
+    done = finished(clerk, applied["Location"].split("job=")[1])
+    assert "do not administer" in done.content.decode()
+    assert not CmecfAccount.objects.filter(login="aable").exists()
+
+
+def test_progress_phases_reach_the_job(clerk, celery_worker):
+    job_id = upload(clerk)
+    finished(clerk, job_id)
+    job = import_job_get(job_id)
+    assert (job["state"], job["phase"], job["rows"]) == ("done", "done", 2)
+
+
+def test_uploads_older_than_a_day_are_removed_and_newer_ones_kept(settings):
+    settings.IMPORTS_KEEP_UNAPPLIED_SECONDS = 24 * 3600
+    old = default_storage.save("imports/old.csv", ContentFile(b"x"))
+    new = default_storage.save("imports/new.csv", ContentFile(b"x"))
+    day_ago = time.time() - 25 * 3600
+    os.utime(default_storage.path(old), (day_ago, day_ago))
+    assert imports_remove_stale() == 1
+    assert stored_files() == ["new.csv"]
+    assert new == "imports/new.csv"

@@ -1,0 +1,107 @@
+"""/healthz: no login, a small JSON body, 200 when every probe passes and 503 naming the one that fails."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from rollout.health.selectors import HEARTBEAT_KEY, heartbeat_record
+from rollout.notices.models import DeliveryState, NoticeDelivery
+from tests.factories import GoLiveFactory, filer_at, montana_court
+
+# The probes run in django-health-check's worker threads, with their own database connections: the
+# rows a test makes must be committed for them to see.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "healthz"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def get(client):
+    response = client.get("/healthz")
+    return response.status_code, response.json()
+
+
+def test_healthy_answers_200_without_login_and_shows_no_data(client):
+    heartbeat_record()
+    status, body = get(client)
+    assert status == 200
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "broker", "beat", "notices_due", "notices_sending"}
+    assert body["oldest_due_notice_age_seconds"] is None and body["oldest_sending_delivery_age_seconds"] is None
+
+
+def test_no_dispatch_run_recorded_is_503(client):
+    status, body = get(client)
+    assert status == 503 and "no dispatch run recorded yet" in body["checks"]["beat"]
+
+
+def test_stale_heartbeat_is_503(client, settings):
+    settings.HEALTHZ_BEAT_MAX_AGE_SECONDS = 60
+    heartbeat_record(now=timezone.now().timestamp() - 120)
+    status, body = get(client)
+    assert status == 503 and "last dispatch" in body["checks"]["beat"]
+    assert body["beat_last_dispatch_age_seconds"] >= 120
+
+
+def delivery(state, **times):
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27))
+    account = filer_at(court, name="Ann Able")
+    return NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind="golive",
+                                         notice="golive", state=state, **times)
+
+
+def test_a_notice_due_too_long_is_503_with_its_age(client, settings):
+    heartbeat_record()
+    settings.HEALTHZ_DUE_MAX_AGE_SECONDS = 3600
+    delivery(DeliveryState.PENDING, queued_at=timezone.now() - dt.timedelta(hours=2))
+    status, body = get(client)
+    assert status == 503 and body["checks"]["notices_due"].startswith("Unavailable: 7")
+    assert 7000 < body["oldest_due_notice_age_seconds"] < 7300
+
+
+def test_a_recent_due_notice_is_reported_but_healthy(client):
+    heartbeat_record()
+    delivery(DeliveryState.PENDING, queued_at=timezone.now() - dt.timedelta(minutes=5))
+    status, body = get(client)
+    assert status == 200 and 250 < body["oldest_due_notice_age_seconds"] < 400
+
+
+def test_a_delivery_left_sending_too_long_is_503(client, settings):
+    heartbeat_record()
+    settings.HEALTHZ_SENDING_MAX_AGE_SECONDS = 600
+    delivery(DeliveryState.SENDING, claimed_at=timezone.now() - dt.timedelta(hours=1))
+    status, body = get(client)
+    assert status == 503 and body["checks"]["notices_sending"] != "ok"
+    assert body["oldest_sending_delivery_age_seconds"] >= 3600
+
+
+def test_unreachable_broker_is_503(client, settings):
+    from rollout.celery import app
+
+    heartbeat_record()
+    # The write URL: the environment's CELERY_BROKER_URL outranks app.conf.broker_url in Celery.
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        status, body = get(client)
+    finally:
+        app.conf.broker_write_url = None
+    assert status == 503 and "broker unreachable" in body["checks"]["broker"]
+
+
+@pytest.mark.celery_worker
+def test_the_dispatch_task_run_by_a_worker_records_the_heartbeat(celery_worker):
+    from django.core.cache import cache
+
+    from rollout.notices.tasks import dispatch
+    from tests.conftest import wait_for
+
+    dispatch.delay()
+    wait_for(lambda: cache.get(HEARTBEAT_KEY) is not None, what="the heartbeat")

@@ -1,0 +1,101 @@
+"""Production mode (ROLLOUT_MODE=production): every server variable required, no silent fallback,
+`check --deploy` clean. Each case starts a real Python process with a clean environment."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The variables production refuses to start without (README "Running in production").
+REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_HOST")
+
+
+def production_env(tmp_path, **changes) -> dict:
+    env = {key: value for key, value in os.environ.items()
+           if key in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR")}
+    env.update({
+        "ROLLOUT_MODE": "production",
+        "DJANGO_SETTINGS_MODULE": "rollout.settings",
+        "ROLLOUT_VAR_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "a-production-secret-key-for-the-tests-" + "x" * 40,
+        "ALLOWED_HOSTS": "rollout.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "EMAIL_HOST": "smtp.example.org",
+    })
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def run(args, env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+SETUP = ["-c", "import django; django.setup(); from django.conf import settings; print('DEBUG', settings.DEBUG)"]
+
+
+def test_production_starts_with_every_variable_and_debug_off(tmp_path):
+    result = run(SETUP, production_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG False" in result.stdout
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_production_refuses_to_start_naming_a_missing_variable(tmp_path, name):
+    result = run(SETUP, production_env(tmp_path, **{name: None}))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and f"{name} must be set" in result.stderr
+
+
+def test_production_refuses_the_filesystem_broker(tmp_path):
+    result = run(SETUP, production_env(tmp_path, CELERY_BROKER_URL="filesystem://"))
+    assert result.returncode != 0 and "CELERY_BROKER_URL" in result.stderr
+
+
+def test_production_refuses_debug_on(tmp_path):
+    result = run(SETUP, production_env(tmp_path, DEBUG="1"))
+    assert result.returncode != 0 and "DEBUG must be off" in result.stderr
+
+
+def test_redis_url_alone_names_the_broker(tmp_path):
+    result = run(SETUP, production_env(tmp_path, CELERY_BROKER_URL=None, REDIS_URL="redis://127.0.0.1:1/0"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_wsgi_entry_point_defaults_to_production(tmp_path):
+    env = production_env(tmp_path, ROLLOUT_MODE=None, SECRET_KEY=None)
+    result = run(["-c", "import rollout.wsgi"], env)
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_manage_py_defaults_to_development_with_nothing_set(tmp_path):
+    env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+    env["ROLLOUT_VAR_DIR"] = str(tmp_path / "var")
+    env["DJANGO_SETTINGS_MODULE"] = "rollout.settings"
+    result = run(["manage.py", "shell", "-c", "from django.conf import settings; print(settings.ROLLOUT_MODE, settings.DEBUG)"], env)
+    assert result.returncode == 0, result.stderr
+    assert "development True" in result.stdout
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                 production_env(tmp_path, SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_sentry_starts_when_sentry_dsn_is_set(tmp_path):
+    code = "import django; django.setup(); import sentry_sdk; print('SENTRY', sentry_sdk.get_client().is_active())"
+    result = run(["-c", code], production_env(tmp_path, SENTRY_DSN="http://public@127.0.0.1:9/1"))
+    assert result.returncode == 0, result.stderr
+    assert "SENTRY True" in result.stdout
+    assert "SENTRY False" in run(["-c", code], production_env(tmp_path)).stdout
