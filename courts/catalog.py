@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from courts.names import display_name
 from courts.pacer_feed import FeedCourt
 
 CATALOG_PATH = Path(__file__).resolve().parent / "data" / "court_catalog.csv"
@@ -19,7 +20,9 @@ def catalog_courts(path: Path = CATALOG_PATH) -> list[FeedCourt]:
             FeedCourt(
                 court_id=row["court_id"],
                 cmecf_code=row["cmecf_code"],
-                name=row["name"],
+                name=display_name(court_id=row["court_id"], court_type=row["court_type"], circuit=row["circuit"],
+                                  name=row["name"]),
+                feed_name=row["name"],
                 title="",
                 court_type=row["court_type"],
                 circuit=row["circuit"],

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from courts.names import display_name
 from courts.timezones import state_and_time_zone
 
 NOT_COURTS = {"00PCL": "the PACER Case Locator is a search service, not a court"}
@@ -54,6 +55,7 @@ class FeedCourt:
     software_version: str = ""
     cmecf_start_text: str = ""
     cmecf_start_date: dt.date | None = None
+    feed_name: str = ""  # the feed's own court_name, noise and all (`name` is the display name)
 
 
 @dataclass
@@ -230,7 +232,8 @@ def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
             FeedCourt(
                 court_id=court_id,
                 cmecf_code=cmecf_code_from_url(login_url),
-                name=name[:200],
+                name=display_name(court_id=court_id, court_type=court_type, circuit=circuit, name=name, title=title)[:200],
+                feed_name=_text(entry.get("court_name"))[:200],
                 title=title[:200],
                 court_type=court_type,
                 circuit=circuit[:4],
