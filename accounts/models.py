@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from courts.models import Court
+from courts.models import Court, validate_time_zone
 
 # Individual PACER accounts created before this date are "legacy" and must be upgraded before they
 # can be linked (PACER's NextGen requirement).
@@ -260,3 +260,16 @@ class AuditEntry(models.Model):
     @property
     def who(self) -> str:
         return str(self.user) if self.user_id else (self.source or "—")
+
+
+class UserPreference(models.Model):
+    """A user's own settings: the time zone of times not tied to one court (a court's times follow the court)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone],
+        help_text="IANA time zone, e.g. America/Denver; empty = the site's (TIME_ZONE).",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone or 'site time zone'}"

@@ -105,6 +105,16 @@ def courts_import_feed(
 
 
 @transaction.atomic
+def court_set_name(court: Court, name: str) -> Court:
+    """An administrator's display name for the court: kept across feed imports."""
+    court.name = name
+    court.name_overridden = True
+    court.full_clean(validate_unique=False)
+    court.save(update_fields=["name", "name_overridden", "updated_at"])
+    return court
+
+
+@transaction.atomic
 def court_set_time_zone(court: Court, time_zone: str) -> Court:
     """An administrator's choice of zone: kept across feed imports; go-live instants follow it."""
     court.time_zone = time_zone

@@ -203,3 +203,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Issue 14 (daily work): each user's own time zone for times not tied to a court -----------------
+MIDDLEWARE += ["accounts.middleware.UserTimeZoneMiddleware"]  # after AuthenticationMiddleware

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from accounts.readiness import Readiness
 from accounts.spreadsheets import safe_cell
 from courts.models import Court, CourtType, GoLiveStatus
-from rollout.dashboard.tables import days_from_golive
+from courts.timezones import format_in_zone
 
 CHUNK = 2000
 def xlsx_response(filename: str, sheet: str, header: list[str], rows: Iterable[list]) -> FileResponse:
@@ -53,11 +53,12 @@ def court_rows(courts, *, now: dt.datetime, announcements: dict) -> Iterator[lis
 ACCOUNT_HEADER = ["Filer", "Name in CM/ECF", "CM/ECF login", "Email", "Readiness", "Linked at (court time)"]
 
 
+
 def account_rows(accounts, court: Court) -> Iterator[list]:
     tz = court.tzinfo
     for account in accounts.iterator(chunk_size=CHUNK):
         yield [
             account.filer.name, account.cmecf_name, account.login, account.filer.email,
             Readiness.label_of(account.readiness),
-            timezone.localtime(account.linked_at, tz).replace(tzinfo=None) if account.linked_at else None,
+            format_in_zone(account.linked_at, tz) if account.linked_at else None,
         ]

@@ -15,6 +15,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 
 from accounts.readiness import NEEDS_ACTION, Readiness
 from courts.models import GoLiveStatus
+from courts.timezones import format_in_zone
 
 TABLE_TEMPLATE = "dashboard/_table.html"
 
@@ -170,4 +171,4 @@ class AccountTable(tables.Table):
     def render_linked_at(self, record):
         if not record.linked_at:
             return "—"
-        return timezone.localtime(record.linked_at, self.court.tzinfo).strftime("%Y-%m-%d %H:%M")
+        return format_in_zone(record.linked_at, self.court.tzinfo)

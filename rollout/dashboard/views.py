@@ -92,7 +92,7 @@ def court_detail(request, court_id: str):
         known = dict((s, n) for s, _, n in funnel.by_state).get(account_filter.only_readiness, 0)
     table = AccountTable(account_filter.qs, court=court,
                          caption=f"CM/ECF accounts at {court.name}" + (f" ({known:,})" if known is not None else "")
-                         + f"; times in {court.time_zone}")
+                         + f"; times in the court's zone, {court.time_zone} ({court.zone_abbreviation} now)")
     paginate = {"per_page": 50}
     paginate.update({"paginator_class": KnownCountPaginator, "known_count": known} if known is not None
                     else {"paginator_class": LazyPaginator})
