@@ -35,23 +35,29 @@ def xlsx_response(filename: str, sheet: str, header: list[str], rows: Iterable[l
     )
 
 
-COURT_HEADER = ["Court id", "Court", "Type", "Circuit", "NextGen go-live", "Days until / since", "Status",
-                "Registered", "Linked", "% linked", "Need action", "Last announcement", "Last announcement sent"]
+COURT_HEADER = ["Court id", "Court", "Type", "Circuit", "NextGen go-live", "Days since go-live (negative: until)",
+                "Status", "Registered", "Linked", "% linked", "vs. peers (points)", "Need action", "Last announcement",
+                "Last announcement sent (court time)"]
 
 
-def court_rows(courts, *, now: dt.datetime, announcements: dict) -> Iterator[list]:
+def court_rows(courts, *, now: dt.datetime, announcements: dict, peers: dict | None = None) -> Iterator[list]:
+    """One row per court; counts, percentages and days are numbers (empty when unknown), not text."""
+    from rollout.dashboard.tables import vs_peers_of
+
     for court in courts:
         kind, sent_at = announcements.get(court.id, ("", None))
+        peer = vs_peers_of(peers or {}, court)
         yield [
             court.court_id, court.name, CourtType(court.court_type).label if court.court_type in CourtType.values else court.court_type,
-            court.circuit, court.golive_date, days_from_golive(court.golive_date, court.local_today(now)),
+            court.circuit, court.golive_date,
+            (court.local_today(now) - court.golive_date).days if court.golive_date else None,
             GoLiveStatus(court.display_status).label, court.registered, court.linked, round(court.pct_linked, 1),
-            court.needs_action, kind, timezone.localtime(sent_at, court.tzinfo).replace(tzinfo=None) if sent_at else None,
+            None if peer is None else round(peer, 1),
+            court.needs_action, kind, format_in_zone(sent_at, court.tzinfo) if sent_at else None,
         ]
 
 
 ACCOUNT_HEADER = ["Filer", "Name in CM/ECF", "CM/ECF login", "Email", "Readiness", "Linked at (court time)"]
-
 
 
 def account_rows(accounts, court: Court) -> Iterator[list]:

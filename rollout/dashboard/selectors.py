@@ -241,3 +241,24 @@ def upcoming_golives(courts: QuerySet[Court], *, rollout: Rollout, today: dt.dat
 
 def current_rollout() -> Rollout:
     return rollout_current()
+
+
+def peer_curves(rollout: Rollout, *, now: dt.datetime | None = None) -> dict:
+    """Every live court's weekly % linked curve since go-live (`rollout.dashboard.peers`): two queries."""
+    from rollout.dashboard.peers import live_court_curves
+
+    now = now or timezone.now()
+    rows = (GoLive.objects.filter(golive_live_q(now), rollout=rollout, go_live_date__isnull=False).order_by()
+            .values_list("court_id", "go_live_date", "court__readiness_count__total"))
+    return live_court_curves({court_id: (day, total or 0) for court_id, day, total in rows},
+                             now.astimezone(dt.timezone.utc).date())
+
+
+def attention_first(courts: QuerySet[Court]) -> QuerySet[Court]:
+    """The overview's default order: live courts first, lowest % linked first (the most behind); then the
+    others by soonest go-live, courts with no date last; then by name."""
+    live = Q(display_status=GoLiveStatus.LIVE)
+    return courts.alias(
+        attention_group=Case(When(live, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        live_pct=Case(When(live, then=F("pct_linked")), output_field=FloatField()),
+    ).order_by("attention_group", F("live_pct").asc(nulls_last=True), F("golive_date").asc(nulls_last=True), "name")

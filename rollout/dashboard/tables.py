@@ -58,6 +58,12 @@ def progress_html(pct: float, label: str = "linked"):
     )
 
 
+def vs_peers_of(curves: dict, record) -> float | None:
+    from rollout.dashboard.peers import vs_peers
+
+    return vs_peers(curves, record.id, record.pct_linked) if record.display_status == GoLiveStatus.LIVE else None
+
+
 class CourtTable(tables.Table):
     """The overview's table of courts (rows from `selectors.courts_with_rollout`)."""
 
@@ -69,12 +75,16 @@ class CourtTable(tables.Table):
                          order_by="golive_date", attrs={"td": {"class": "nowrap"}})
     display_status = tables.Column(verbose_name="Status", order_by=("display_status", "name"))
     registered = tables.Column(verbose_name="Registered", attrs={"th": {"class": "num"}, "td": {"class": "num"}},
-                               order_by=("registered", "name"))
+                               order_by=("-registered", "name"))
     linked = tables.Column(verbose_name="Linked", attrs={"th": {"class": "num"}, "td": {"class": "num"}},
-                           order_by=("linked", "name"))
-    pct_linked = tables.Column(verbose_name="% linked", order_by=("pct_linked", "name"))
+                           order_by=("-linked", "name"))
+    pct_linked = tables.Column(verbose_name="% linked", order_by=("-pct_linked", "name"))
+    vs_peers = tables.Column(verbose_name="vs. peers", orderable=False, empty_values=(),
+                             attrs={"th": {"class": "num", "title": "% linked minus the median of the other live "
+                                           "courts at the same number of weeks since go-live, in points"},
+                                    "td": {"class": "num nowrap"}})
     needs_action = tables.Column(verbose_name="Need action", attrs={"th": {"class": "num"}, "td": {"class": "num"}},
-                                 order_by=("needs_action", "name"))
+                                 order_by=("-needs_action", "name"))
     last_announcement_at = tables.Column(verbose_name="Last announcement", orderable=False, empty_values=())
 
     class Meta:
@@ -82,14 +92,17 @@ class CourtTable(tables.Table):
         attrs = {"class": "table courts"}
         per_page = 50
         empty_text = "No court matches these filters."
-        order_by = ("golive_date",)
+        # The default order is the view's (`selectors.attention_first`). Counts list the largest first on the
+        # first click ("-registered" is the column's first order), the smallest on the second.
+        order_by = ()
 
     def __init__(self, *args, now: dt.datetime | None = None, announcements: dict | None = None,
-                 caption: str = "Courts", **kwargs):
+                 caption: str = "Courts", peers: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         self.announcements = announcements or {}
         self.caption = caption
+        self.peers = peers or {}
 
     def order_golive_date(self, queryset, is_descending):
         return _nulls_last(queryset, "golive_date", is_descending)
@@ -124,6 +137,13 @@ class CourtTable(tables.Table):
 
     def render_pct_linked(self, value):
         return progress_html(value)
+
+    def render_vs_peers(self, record):
+        value = vs_peers_of(self.peers, record)
+        if value is None:
+            return mark_safe('<span class="muted">—</span>')
+        css = "behind" if value < -0.05 else "ahead" if value > 0.05 else "even"
+        return format_html('<span class="peers peers-{}">{}</span>', css, f"{value:+.1f} pts")
 
     def render_last_announcement_at(self, record):
         found = self.announcements.get(record.id)
