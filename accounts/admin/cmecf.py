@@ -95,8 +95,9 @@ def bulk_message(modeladmin, request, verb: str, result: BulkResult) -> None:
 @admin.register(CmecfAccount)
 class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin):
     # The filer's own name is on the filer page; the CM/ECF name is what the help desk compares.
-    list_display = ("login", "court_code", "cmecf_name", "filer_email", "pacer_username",
-                    "readiness_label", "linked_at_local", "name_review")
+    # Seven columns that fit 1,280 px beside the filters: the filer's CM/ECF name, email and PACER
+    # username share one cell; readiness and the link time (court zone) stay readable.
+    list_display = ("login", "court_code", "filer_cell", "readiness_label", "linked_at_local", "name_check")
     list_select_related = ("court", "filer", "filer__pacer_account")
     list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review")
     search_fields = ("^login", "^filer__email", "^filer__pacer_account__username", "filer__name")
@@ -125,6 +126,17 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
     @admin.display(description="court", ordering="court__court_id")
     def court_code(self, obj):
         return obj.court.court_id
+
+    @admin.display(description="CM/ECF name · email · PACER username", ordering="cmecf_name")
+    def filer_cell(self, obj):
+        pacer = obj.filer.pacer_account
+        return format_html('{}<br><span class="quiet">{}</span><br><span class="quiet">PACER: {}</span>',
+                           obj.cmecf_name, obj.filer.email, pacer.username if pacer else "none")
+
+    @admin.display(description="name check", ordering="name_review")
+    def name_check(self, obj):
+        # Short forms of NameReview's labels (the filter and the account page use the full ones).
+        return {NameReview.FLAGGED: "flagged", NameReview.VERIFIED: "verified"}.get(obj.name_review, "automatic")
 
     @admin.display(description="email")
     def filer_email(self, obj):

@@ -255,9 +255,9 @@ def peer_curves(rollout: Rollout, *, now: dt.datetime | None = None) -> dict:
 
 
 def attention_first(courts: QuerySet[Court]) -> QuerySet[Court]:
-    """The overview's default order: live courts first, lowest % linked first (the most behind); then the
-    others by soonest go-live, courts with no date last; then by name."""
-    live = Q(display_status=GoLiveStatus.LIVE)
+    """The overview's default order: live courts with accounts first, lowest % linked first (the most
+    behind); then the others by soonest go-live, courts with no date last; then by name."""
+    live = Q(display_status=GoLiveStatus.LIVE, registered__gt=0)
     return courts.alias(
         attention_group=Case(When(live, then=Value(0)), default=Value(1), output_field=IntegerField()),
         live_pct=Case(When(live, then=F("pct_linked")), output_field=FloatField()),

@@ -61,14 +61,15 @@ def progress_html(pct: float, label: str = "linked"):
 def vs_peers_of(curves: dict, record) -> float | None:
     from rollout.dashboard.peers import vs_peers
 
-    return vs_peers(curves, record.id, record.pct_linked) if record.display_status == GoLiveStatus.LIVE else None
+    if record.display_status != GoLiveStatus.LIVE or not record.registered:
+        return None  # not live, or no account to link: nothing to compare
+    return vs_peers(curves, record.id, record.pct_linked)
 
 
 class CourtTable(tables.Table):
     """The overview's table of courts (rows from `selectors.courts_with_rollout`)."""
 
     name = tables.Column(verbose_name="Court", order_by=("name", "court_id"), attrs={"td": {"class": "court-name"}})
-    court_type = tables.Column(verbose_name="Type")
     circuit = tables.Column(verbose_name="Circuit", order_by=("circuit", "name"))
     golive_date = tables.Column(verbose_name="NextGen go-live", empty_values=(), attrs={"td": {"class": "nowrap"}})
     days = tables.Column(verbose_name="Days until / since", accessor="golive_date", empty_values=(),
@@ -113,9 +114,6 @@ class CourtTable(tables.Table):
     def render_name(self, record):
         url = reverse("dashboard:court", args=[record.court_id.lower()])
         return format_html('<span><a href="{}">{}</a> <span class="code">{}</span></span>', url, record.name, record.court_id)
-
-    def render_court_type(self, record):
-        return record.get_court_type_display()
 
     def render_golive_date(self, record):
         return record.golive_date.isoformat() if record.golive_date else "—"
