@@ -17,7 +17,7 @@ from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
 from accounts.admin.zones import CourtZoneFormAdmin, court_time
 from accounts.audit import audit_entries_for
 from accounts.models import CmecfAccount, NameReview
-from accounts.readiness import Readiness
+from accounts.readiness import Readiness, readiness_q
 from accounts.selectors import cmecf_accounts_with_readiness
 from accounts.services import (
     BulkResult, cmecf_account_create, cmecf_account_delete, cmecf_account_update, cmecf_accounts_mark_linked,
@@ -46,7 +46,8 @@ class ReadinessFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in Readiness.values:
-            return queryset.filter(readiness=self.value())
+            # Plain conditions, not the CASE annotation: the planner can use them (accounts.readiness).
+            return queryset.filter(readiness_q(self.value(), request_live_court_ids(request)))
         return queryset
 
 

@@ -5,8 +5,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from accounts.models import CmecfAccount
-from accounts.readiness import Readiness
+from accounts.models import CmecfAccount, Filer
+from accounts.readiness import Readiness, readiness_q
 from courts.models import Court, CourtType, GoLiveStatus
 
 CIRCUITS = [(c, "Federal Circuit" if c == "FC" else "D.C. Circuit" if c == "DC" else f"Circuit {int(c)}")
@@ -50,17 +50,37 @@ class CourtFilter(SearchFilterSet):
 
 
 class AccountFilter(SearchFilterSet):
-    """Filters over `selectors.court_accounts` (readiness is the annotated state)."""
+    """Filters over `selectors.court_accounts` (one court's accounts, `readiness` annotated).
 
-    readiness = django_filters.ChoiceFilter(choices=Readiness.choices, label="Readiness", empty_label="Every state")
+    The readiness filter is written as plain conditions (`readiness_q`), not a filter on the CASE
+    annotation, so the planner walks the court's (court, login) index and stops at the page's rows. The
+    search matches the account's login and CM/ECF name, or a filer found by name or email through the
+    filers' trigram index (accounts migration 0008, PostgreSQL) — never a join of every account of the
+    court to every filer.
+    """
+
+    readiness = django_filters.ChoiceFilter(choices=Readiness.choices, label="Readiness", empty_label="Every state",
+                                            method="filter_readiness")
     q = django_filters.CharFilter(method="filter_q", label="Search name, login or email",
                                   widget=forms.TextInput(attrs={"type": "search"}))
-
-    search_lookups = ("filer__name__icontains", "cmecf_name__icontains", "login__icontains", "filer__email__icontains")
 
     class Meta:
         model = CmecfAccount
         fields: list[str] = []
+
+    def __init__(self, *args, live_court_ids: list[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.live_court_ids = live_court_ids or []
+
+    def filter_readiness(self, queryset, name, value):
+        return queryset.filter(readiness_q(value, self.live_court_ids)) if value else queryset
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        filers = Filer.objects.filter(Q(name__icontains=value) | Q(email__icontains=value)).values("pk")
+        return queryset.filter(Q(login__icontains=value) | Q(cmecf_name__icontains=value) | Q(filer_id__in=filers))
 
     @property
     def only_readiness(self) -> str | None:
