@@ -110,3 +110,23 @@ def test_the_built_in_catalog_has_the_same_display_names(feed_courts):
 
     from_feed = {c.court_id: c.name for c in feed_courts}
     assert {c.court_id: c.name for c in catalog_courts()} == from_feed
+
+
+@pytest.mark.django_db
+def test_a_name_changed_in_the_admin_is_marked_overridden_and_kept(feed_path, client):
+    from django.urls import reverse
+
+    from tests.factories import superuser
+
+    call_command("import_pacer_courts", str(feed_path))
+    client.force_login(superuser())
+    court = Court.objects.get(court_id="IDDC")
+    url = reverse("admin:courts_court_change", args=[court.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, (list, dict))}
+    data.update(name="District of Idaho (Boise)", help_desk_phones="[]", locations="[]")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    call_command("import_pacer_courts", str(feed_path))
+    court.refresh_from_db()
+    assert (court.name, court.name_overridden) == ("District of Idaho (Boise)", True)
