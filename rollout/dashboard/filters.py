@@ -68,8 +68,9 @@ class AccountFilter(SearchFilterSet):
         model = CmecfAccount
         fields: list[str] = []
 
-    def __init__(self, *args, live_court_ids: list[int] | None = None, **kwargs):
+    def __init__(self, *args, court_id: int, live_court_ids: list[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.court_id = court_id
         self.live_court_ids = live_court_ids or []
 
     def filter_readiness(self, queryset, name, value):
@@ -79,8 +80,14 @@ class AccountFilter(SearchFilterSet):
         value = value.strip()
         if not value:
             return queryset
+        # Two sets joined by UNION, each with its own plan: the court's accounts whose login or CM/ECF name
+        # matches (one pass over the court's rows), and the accounts of filers found through the trigram
+        # index. An OR of the two would walk the court's accounts in login order, fetching each row.
         filers = Filer.objects.filter(Q(name__icontains=value) | Q(email__icontains=value)).values("pk")
-        return queryset.filter(Q(login__icontains=value) | Q(cmecf_name__icontains=value) | Q(filer_id__in=filers))
+        court_accounts = CmecfAccount.objects.filter(court_id=self.court_id).order_by()
+        own = court_accounts.filter(Q(login__icontains=value) | Q(cmecf_name__icontains=value)).values("pk")
+        via_filer = court_accounts.filter(filer_id__in=filers).values("pk")
+        return queryset.filter(pk__in=own.union(via_filer))
 
     @property
     def only_readiness(self) -> str | None:

@@ -76,7 +76,7 @@ def _court_context(request, court_id: str, now: dt.datetime):
     golive = selectors.court_golive(court, rollout)
     live = bool(golive and golive.is_live(now))
     account_filter = AccountFilter(request.GET or None, queryset=selectors.court_accounts(court, now=now, live=live),
-                                   live_court_ids=[court.id] if live else [])
+                                   court_id=court.id, live_court_ids=[court.id] if live else [])
     return court, rollout, golive, live, account_filter
 
 
