@@ -123,7 +123,9 @@ class NameReview(models.TextChoices):
 class CmecfAccount(models.Model):
     """A filer's legacy CM/ECF login at one court, and whether it has been linked to PACER."""
 
-    filer = models.ForeignKey(Filer, on_delete=models.CASCADE, related_name="cmecf_accounts")
+    # Indexed by (filer, court) in Meta: every filer look-up, and the court page's search by filer
+    # answered from the index alone (a filer's accounts at one court), for the same writes as filer alone.
+    filer = models.ForeignKey(Filer, on_delete=models.CASCADE, related_name="cmecf_accounts", db_index=False)
     # No index of its own: the (court, login) and (court, linked_at) indexes lead with the court,
     # and every index less is one write less per row in a bulk update.
     court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cmecf_accounts", db_index=False)
@@ -149,7 +151,8 @@ class CmecfAccount(models.Model):
         verbose_name = "CM/ECF account"
         ordering = ["court", "login"]
         constraints = [models.UniqueConstraint(fields=["court", "login"], name="one_cmecf_login_per_court")]
-        indexes = [models.Index(fields=["court", "linked_at"], name="cmecf_court_linked")]
+        indexes = [models.Index(fields=["court", "linked_at"], name="cmecf_court_linked"),
+                   models.Index(fields=["filer", "court"], name="cmecf_filer_court")]
 
     def __str__(self) -> str:
         return f"{self.login} @ {self.court.court_id}"
