@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, Subquery
 
 from accounts.models import CmecfAccount, Filer
 from accounts.readiness import Readiness, readiness_q
@@ -49,6 +50,14 @@ class CourtFilter(SearchFilterSet):
         fields: list[str] = []
 
 
+class AnyOfArray(Func):
+    """PostgreSQL's `column = ANY(ARRAY(subquery))`: the subquery runs once and its values become index
+    conditions, where `column IN (subquery)` would be planned as a join over every row of the court."""
+
+    template = "(%(expressions)s)))"
+    arg_joiner = " = ANY(ARRAY("
+
+
 class AccountFilter(SearchFilterSet):
     """Filters over `selectors.court_accounts` (one court's accounts, `readiness` annotated).
 
@@ -83,10 +92,15 @@ class AccountFilter(SearchFilterSet):
         # Two sets joined by UNION, each with its own plan: the court's accounts whose login or CM/ECF name
         # matches (one pass over the court's rows), and the accounts of filers found through the trigram
         # index. An OR of the two would walk the court's accounts in login order, fetching each row.
-        filers = Filer.objects.filter(Q(name__icontains=value) | Q(email__icontains=value)).values("pk")
+        filers = Filer.objects.filter(Q(name__icontains=value) | Q(email__icontains=value)).order_by().values("pk")
         court_accounts = CmecfAccount.objects.filter(court_id=self.court_id).order_by()
         own = court_accounts.filter(Q(login__icontains=value) | Q(cmecf_name__icontains=value)).values("pk")
-        via_filer = court_accounts.filter(filer_id__in=filers).values("pk")
+        if connection.vendor == "postgresql":
+            # filer_id = ANY(ARRAY(…)): the filers are found once, then probed in the (filer, court) index.
+            via_filer = court_accounts.filter(AnyOfArray(F("filer_id"), Subquery(filers), output_field=BooleanField()))
+        else:
+            via_filer = court_accounts.filter(filer_id__in=filers)
+        via_filer = via_filer.values("pk")
         return queryset.filter(pk__in=own.union(via_filer))
 
     @property
