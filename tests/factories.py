@@ -126,12 +126,35 @@ def utah_filer_with_legacy_account() -> CmecfAccount:
     return CmecfAccountFactory(filer=filer, court=court, login="lawyerjq", cmecf_name="Jane Q. Lawyer")
 
 
+def court_administrators_group():
+    """The group the migrations make, made again when a transactional test before this one flushed the
+    database (a flush keeps the tables, not what data migrations put in them)."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.filter(name="Court administrators").first()
+    if group is not None:
+        return group
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    group = Group.objects.create(name="Court administrators")
+    accounts = importlib.import_module("accounts.migrations.0004_court_administrators_group").PERMISSIONS
+    notices = importlib.import_module("rollout.migrations.0004_notice_permissions").PERMISSIONS
+    for app_label, models in {**accounts, "rollout": notices}.items():
+        codenames = [f"{action}_{model}" for model, actions in models.items() for action in actions]
+        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    return group
+
+
 def court_admin_user(username: str, *courts: Court, email: str | None = None):
     """A staff user in the "Court administrators" group who administers `courts` (for the admin)."""
     from django.contrib.auth.models import Group
 
     user = UserFactory(username=username, email=email or f"{username}@courts.example.gov")
-    user.groups.add(Group.objects.get(name="Court administrators"))
+    user.groups.add(court_administrators_group())
     for court in courts:
         CourtAdministrator.objects.get_or_create(user=user, court=court)
     return user
