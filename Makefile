@@ -29,8 +29,8 @@ migrate: install
 
 # Courts: the official feed when reachable, else the built-in catalog; the demo when the database is empty.
 setup: migrate
-	@$(PY) manage.py import_pacer_courts \
-		|| { echo "Using the built-in court catalog instead."; $(PY) manage.py load_court_catalog; }
+	@$(PY) manage.py import_pacer_courts 2>/dev/null \
+		|| { echo "The PACER court feed could not be read (offline?): using the built-in court catalog instead."; $(PY) manage.py load_court_catalog; }
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py demo_users
 

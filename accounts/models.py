@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from courts.models import Court
+from courts.models import Court, validate_time_zone
 
 # Individual PACER accounts created before this date are "legacy" and must be upgraded before they
 # can be linked (PACER's NextGen requirement).
@@ -133,7 +133,9 @@ class NameReview(models.TextChoices):
 class CmecfAccount(models.Model):
     """A filer's legacy CM/ECF login at one court, and whether it has been linked to PACER."""
 
-    filer = models.ForeignKey(Filer, on_delete=models.CASCADE, related_name="cmecf_accounts")
+    # Indexed by (filer, court) in Meta: every filer look-up, and the court page's search by filer
+    # answered from the index alone (a filer's accounts at one court), for the same writes as filer alone.
+    filer = models.ForeignKey(Filer, on_delete=models.CASCADE, related_name="cmecf_accounts", db_index=False)
     # No index of its own: the (court, login) and (court, linked_at) indexes lead with the court,
     # and every index less is one write less per row in a bulk update.
     court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cmecf_accounts", db_index=False)
@@ -167,6 +169,7 @@ class CmecfAccount(models.Model):
         constraints = [models.UniqueConstraint(fields=["court", "login"], name="one_cmecf_login_per_court")]
         indexes = [
             models.Index(fields=["court", "linked_at"], name="cmecf_court_linked"),
+            models.Index(fields=["filer", "court"], name="cmecf_filer_court"),
             # Self-reported links per court, for the link report that settles them: partial, so only
             # the few reported rows are in it.
             models.Index(fields=["court"], name="cmecf_link_reported", condition=models.Q(link_reported_at__isnull=False)),
@@ -289,6 +292,17 @@ class AuditEntry(models.Model):
         return str(self.user) if self.user_id else (self.source or "—")
 
 
+class UserPreference(models.Model):
+    """A user's own settings: the time zone of times not tied to one court (a court's times follow the court)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone],
+        help_text="IANA time zone, e.g. America/Denver; empty = the site's (TIME_ZONE).",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone or 'site time zone'}"
 
 # Filers' help requests live in their own module (this one holds the core records); imported here
 # so Django registers them with the accounts app.

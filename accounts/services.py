@@ -323,3 +323,14 @@ def _bulk_set(target: QuerySet[CmecfAccount], field: str, value, result: "BulkRe
         )
     court_counts_touch(result.court_ids)
     return result
+
+
+def user_preference_set_time_zone(user, time_zone: str):
+    """Keep the user's own time zone (empty = the site's); validated as an IANA zone."""
+    from accounts.models import UserPreference
+
+    preference, _ = UserPreference.objects.get_or_create(user=user)
+    preference.time_zone = time_zone
+    preference.full_clean(exclude=["user"])
+    preference.save(update_fields=["time_zone"])
+    return preference

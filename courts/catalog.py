@@ -15,6 +15,7 @@ from courts.input_checks import BAD_CHARACTERS, bad_character, byte_position, fi
 from django.core.exceptions import ValidationError
 
 from courts.models import CourtType, validate_time_zone
+from courts.names import display_name
 from courts.pacer_feed import FeedCourt, FeedError, feed_court_problem
 
 CATALOG_PATH = Path(__file__).resolve().parent / "data" / "court_catalog.csv"
@@ -67,7 +68,9 @@ def catalog_courts(path: Path = CATALOG_PATH) -> list[FeedCourt]:
         court = FeedCourt(
             court_id=row["court_id"],
             cmecf_code=row["cmecf_code"],
-            name=row["name"],
+            name=display_name(court_id=row["court_id"], court_type=row["court_type"], circuit=row["circuit"],
+                              name=row["name"]),
+            feed_name=row["name"],
             title="",
             court_type=row["court_type"],
             circuit=row["circuit"],

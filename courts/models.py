@@ -41,7 +41,15 @@ class Court(models.Model):
         help_text="The CM/ECF code from the login URL (ecf.<code>.uscourts.gov), e.g. mtd, gub. "
         "A circuit's appeals court and its BAP share one.",
     )
-    name = models.CharField(max_length=200, help_text="Court name, e.g. District of Montana.")
+    name = models.CharField(
+        max_length=200,
+        help_text="The court's display name, e.g. U.S. District Court for the District of Montana: derived from "
+        "the feed (courts/names.py) unless an administrator set it.",
+    )
+    name_overridden = models.BooleanField(
+        default=False, help_text="Set by an administrator: the feed import keeps this name."
+    )
+    feed_name = models.CharField(max_length=200, blank=True, help_text="The feed's own court_name, as typed by the court.")
     title = models.CharField(max_length=200, blank=True, help_text="The feed's title, e.g. Montana District Court.")
     court_type = models.CharField(max_length=16, choices=CourtType.choices, db_index=True)
     circuit = models.CharField(max_length=4, blank=True, db_index=True, help_text="01–11, DC or FC.")
@@ -76,6 +84,22 @@ class Court(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.court_id})"
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def help_desk_name(self) -> str:
+        """E.g. "CM/ECF help desk of the U.S. District Court for the District of Montana"."""
+        from courts.names import help_desk_name
+
+        return help_desk_name(self.name)
+
+    @property
+    def zone_abbreviation(self) -> str:
+        """The zone's abbreviation now (MST or MDT), for labels such as "times in MST"."""
+        return timezone.now().astimezone(self.tzinfo).strftime("%Z")
 
     @property
     def tzinfo(self) -> ZoneInfo:

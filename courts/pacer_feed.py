@@ -21,6 +21,7 @@ from django.conf import settings
 from courts.input_checks import (
     BAD_CHARACTERS, bad_character, byte_position, file_size_problem, is_court_id, megabytes, web_address_problem,
 )
+from courts.names import display_name
 from courts.timezones import state_and_time_zone
 
 NOT_COURTS = {"00PCL": "the PACER Case Locator is a search service, not a court"}
@@ -59,6 +60,7 @@ class FeedCourt:
     software_version: str = ""
     cmecf_start_text: str = ""
     cmecf_start_date: dt.date | None = None
+    feed_name: str = ""  # the feed's own court_name, noise and all (`name` is the display name)
 
 
 @dataclass
@@ -281,7 +283,8 @@ def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
             FeedCourt(
                 court_id=court_id,
                 cmecf_code=cmecf_code_from_url(login_url),
-                name=name[:200],
+                name=display_name(court_id=court_id, court_type=court_type, circuit=circuit, name=name, title=title)[:200],
+                feed_name=_text(entry.get("court_name"))[:200],
                 title=title[:200],
                 court_type=court_type,
                 circuit=circuit[:4],

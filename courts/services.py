@@ -21,7 +21,7 @@ from courts.signals import golive_date_changed
 # Fields the feed owns: an import overwrites them. time_zone is handled apart (an override wins).
 FEED_FIELDS = (
     "cmecf_code",
-    "name",
+    "feed_name",
     "title",
     "court_type",
     "circuit",
@@ -59,7 +59,7 @@ def courts_import_feed(
 
     Steps: load every existing court once; for each record compare the feed-owned fields and write
     only what differs; record a SoftwareVersionChange when the release changed; keep an
-    administrator's time-zone override; recompute go-live instants when a zone changed.
+    administrator's name and time-zone overrides; recompute go-live instants when a zone changed.
     With `only_create` (the built-in catalog) existing courts are left as they are.
     """
     seen_on = seen_on or timezone.localdate()
@@ -69,7 +69,7 @@ def courts_import_feed(
     for record in courts:
         court = existing.get(record.court_id)
         if court is None:
-            court = Court(court_id=record.court_id, time_zone=record.time_zone)
+            court = Court(court_id=record.court_id, time_zone=record.time_zone, name=record.name)
             for name in FEED_FIELDS:
                 setattr(court, name, getattr(record, name))
             to_create.append(court)
@@ -79,6 +79,8 @@ def courts_import_feed(
             result.unchanged.append(record.court_id)
             continue
         changed = [name for name in FEED_FIELDS if getattr(court, name) != getattr(record, name)]
+        if not court.name_overridden and court.name != record.name:
+            changed.append("name")  # the display name follows the feed unless an administrator set it
         zone_changed = not court.time_zone_overridden and court.time_zone != record.time_zone
         if not changed and not zone_changed:
             result.unchanged.append(record.court_id)
@@ -100,6 +102,16 @@ def courts_import_feed(
     Court.objects.bulk_create(to_create)
     SoftwareVersionChange.objects.bulk_create(result.version_changes)
     return result
+
+
+@transaction.atomic
+def court_set_name(court: Court, name: str) -> Court:
+    """An administrator's display name for the court: kept across feed imports."""
+    court.name = name
+    court.name_overridden = True
+    court.full_clean(validate_unique=False)
+    court.save(update_fields=["name", "name_overridden", "updated_at"])
+    return court
 
 
 @transaction.atomic

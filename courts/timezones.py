@@ -105,3 +105,17 @@ def state_and_time_zone(court_id: str, court_type: str, circuit: str) -> tuple[s
     prefix = "NMI" if court_id.startswith("NMI") else court_id[:2]
     state, zone = STATES.get(prefix, CIRCUITS.get(circuit, DEFAULT))
     return state, COURT_OVERRIDES.get(court_id, zone)
+
+
+def format_in_zone(value, tz, *, with_seconds: bool = False) -> str:
+    """An instant as the court (or user) reads it, with its zone: "2026-11-30 13:31 MST"; "—" for None."""
+    if value is None:
+        return "—"
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z" if with_seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def zone_label(tz) -> str:
+    """ "America/Denver (MST now)": what a form that takes a time in this zone says."""
+    import datetime as dt
+
+    return f"{tz.key} ({dt.datetime.now(tz).strftime('%Z')} now)"

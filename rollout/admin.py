@@ -18,6 +18,7 @@ from accounts.admin.scope import CourtScopedAdmin, request_court_ids
 from accounts.selectors import courts_for_user, user_administers
 from courts.models import GoLive
 from courts.selectors import rollout_current
+from courts.timezones import format_in_zone
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
 from rollout.notices.rendering import CONTEXT_HELP, TemplateSource, compile_source, default_source
 from rollout.notices.services import (
@@ -150,8 +151,8 @@ class SendNowForm(forms.Form):
 
 @admin.register(NoticeDelivery)
 class NoticeDeliveryAdmin(CourtScopedAdmin):
-    list_display = ("id", "filer_email", "court_code", "notice", "variant", "state", "attempts", "sent_at",
-                    "skip_reason", "error")
+    list_display = ("id", "filer_email", "court_code", "notice_label", "variant_label", "state", "attempts",
+                    "sent_at_local", "skip_reason", "error")
     list_filter = ("state", "kind")
     search_fields = ("filer__email", "notice", "message_id")
     list_select_related = ("filer", "court")
@@ -166,6 +167,25 @@ class NoticeDeliveryAdmin(CourtScopedAdmin):
     @admin.display(description="Court", ordering="court__court_id")
     def court_code(self, obj):
         return obj.court.court_id
+
+    @admin.display(description="Notice", ordering="notice")
+    def notice_label(self, obj):
+        """ "reminder_7" → "Reminder to link, day 7"; "reminder_manual_2026-11-30" → "… sent now on 2026-11-30"."""
+        label = NoticeKind(obj.kind).label if obj.kind in NoticeKind.values else obj.kind
+        rest = obj.notice.removeprefix(obj.kind).lstrip("_")
+        if rest.startswith("manual_"):
+            return f"{label}, sent now on {rest.removeprefix('manual_')}"
+        if obj.kind == NoticeKind.REMINDER and rest.isdigit():
+            return f"{label}, day {rest}"
+        return label
+
+    @admin.display(description="Readiness when queued", ordering="variant")
+    def variant_label(self, obj):
+        return Readiness.label_of(obj.variant) if obj.variant in Readiness.values else (obj.variant or "—")
+
+    @admin.display(description="Sent at (court time)", ordering="sent_at")
+    def sent_at_local(self, obj):
+        return format_in_zone(obj.sent_at, obj.court.tzinfo)
 
     @admin.display(description="Last error")
     def error(self, obj):

@@ -1,4 +1,11 @@
-"""A realistic, reproducible demo: go-live dates over the past and the future, and synthetic filers.
+"""A realistic, reproducible demo: go-live dates over the past and the future, synthetic filers, and the
+notices they were already sent.
+
+Like a real rollout: go-lives fall on business days (a Monday, or the next business day when that
+Monday is a federal holiday), a blackout starts at 17:00 on the business day before, links are recorded
+on business days between 8:00 and 18:00 in the court's own zone, and live courts have a notice history
+(prepare, go-live and the reminders already due) as sent NoticeDelivery rows, so every panel has data.
+The known go-lives (KNOWN_LIVE) are the courts' own dates and kept as they are.
 
 Same seed, same data (for the same `today`). Filers are generated and inserted in chunks with bulk
 inserts, so memory stays flat from 5,000 to 1,000,000 filers.
@@ -11,6 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
+import holidays
 from django.contrib.auth import get_user_model
 from django.db import reset_queries, transaction
 
@@ -45,6 +53,46 @@ FIRMS = (
 KNOWN_LIVE = {"UTDC": dt.date(2020, 2, 1), "MTDC": dt.date(2021, 9, 27)}
 
 
+US_HOLIDAYS = holidays.US()  # federal holidays; fills in each year on first lookup
+WORK_START, WORK_HOURS = 8, 10  # links are recorded from 8:00 to 17:59, court time
+
+
+def is_business_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in US_HOLIDAYS
+
+
+def business_day_on_or_after(day: dt.date) -> dt.date:
+    while not is_business_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def business_day_before(day: dt.date) -> dt.date:
+    day -= dt.timedelta(days=1)
+    while not is_business_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def golive_day(day: dt.date) -> dt.date:
+    """The Monday on or after `day`, or the next business day when that Monday is a holiday."""
+    return business_day_on_or_after(day + dt.timedelta(days=(7 - day.weekday()) % 7))
+
+
+def working_instant(rng: random.Random, court: Court, start: dt.datetime, end: dt.datetime) -> dt.datetime | None:
+    """A random moment between `start` and `end` on a business day, in working hours in the court's zone."""
+    tz = court.tzinfo
+    first, last = start.astimezone(tz).date(), (end.astimezone(tz) - dt.timedelta(hours=WORK_START + WORK_HOURS)).date()
+    if last < first:
+        return None
+    day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+    day = business_day_on_or_after(day)
+    if day > last:
+        day = business_day_before(day)
+    moment = dt.datetime.combine(day, dt.time(WORK_START), tzinfo=tz) + dt.timedelta(minutes=rng.randrange(WORK_HOURS * 60))
+    return moment if start <= moment <= end else None
+
+
 @dataclass
 class DemoResult:
     filers: int = 0
@@ -59,14 +107,15 @@ def _golive_plan(court: Court, rng: random.Random, today: dt.date) -> tuple[str,
         return GoLiveStatus.LIVE, KNOWN_LIVE[court.court_id], None
     roll = rng.random()
     if roll < 0.50:
-        return GoLiveStatus.LIVE, dt.date(2019, 6, 1) + dt.timedelta(days=rng.randrange((today - dt.date(2019, 6, 1)).days - 20)), None
+        day = golive_day(dt.date(2019, 6, 1) + dt.timedelta(days=rng.randrange((today - dt.date(2019, 6, 1)).days - 30)))
+        return GoLiveStatus.LIVE, day, None
     if roll < 0.56:  # going live within the next month: prepare notices are due
-        return GoLiveStatus.SCHEDULED, today + dt.timedelta(days=rng.randrange(3, 31)), None
+        return GoLiveStatus.SCHEDULED, golive_day(today + dt.timedelta(days=rng.randrange(3, 24))), None
     if roll < 0.80:
-        return GoLiveStatus.SCHEDULED, today + dt.timedelta(days=rng.randrange(31, 400)), None
+        return GoLiveStatus.SCHEDULED, golive_day(today + dt.timedelta(days=rng.randrange(31, 400))), None
     if roll < 0.88:
-        old = today + dt.timedelta(days=rng.randrange(-20, 60))
-        return GoLiveStatus.POSTPONED, old + dt.timedelta(days=rng.randrange(60, 240)), old
+        old = golive_day(today + dt.timedelta(days=rng.randrange(-20, 60)))
+        return GoLiveStatus.POSTPONED, golive_day(old + dt.timedelta(days=rng.randrange(60, 240))), old
     return GoLiveStatus.NOT_SCHEDULED, None, None
 
 
@@ -86,7 +135,8 @@ def demo_schedule_golives(today: dt.date, seed: int) -> int:
         golive.prepare_days_before = 30
         golive.reminder_days_after = [7, 14, 30]
         if status in (GoLiveStatus.LIVE, GoLiveStatus.SCHEDULED) and rng.random() < 0.5 and day:
-            golive.blackout_start = golive.court.local_midnight(day - dt.timedelta(days=2)).replace(hour=17)
+            # From 17:00 on the business day before (never a holiday) to 8:00 on the go-live day.
+            golive.blackout_start = golive.court.local_midnight(business_day_before(day)).replace(hour=17)
             golive.blackout_end = golive.court.local_midnight(day).replace(hour=8)
             golive.emergency_filing_instructions = (
                 "During the blackout, email emergency filings as PDF attachments to the clerk's intake "
@@ -213,7 +263,7 @@ def _seed_chunk(rng, offset, n, pick_court, live, firm_accounts, now, result: De
             if good_pacer and live_at and normalize_name(cmecf_name) == pacer.name_key and live_at < now:
                 age_days = (now - live_at).days
                 if rng.random() < min(0.92, 0.25 + age_days / 500):
-                    linked_at = live_at + dt.timedelta(seconds=rng.randrange(max(1, int((now - live_at).total_seconds()))))
+                    linked_at = working_instant(rng, court, live_at, now)
             accounts.append(
                 CmecfAccount(filer=filer, court=court, login=login, cmecf_name=cmecf_name,
                              name_key=normalize_name(cmecf_name), linked_at=linked_at)
@@ -247,3 +297,55 @@ def demo_ensure_users(password: str) -> list[tuple[str, str]]:
                 user.groups.add(group)
         made.append((username, role))
     return made
+
+
+NOTICE_HOUR = 9  # notices went out at 9:00 court time
+
+
+def demo_notice_history(today: dt.date, *, chunk_size: int = 5000) -> int:
+    """Sent NoticeDelivery rows for what a real rollout would already have sent, as of `today`.
+
+    Steps: per go-live, the occurrences already due — prepare (prepare_days_before days ahead), the
+    go-live notice and each reminder day — each on a business day at 9:00 court time; then, per
+    CM/ECF account of those courts (read in chunks), one sent row per occurrence the filer would have
+    received (reminders only while not linked). Rows are written directly: no email is sent.
+    """
+    from accounts.selectors import cmecf_accounts_with_readiness
+    from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+
+    rollout = rollout_current()
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.timezone.utc)
+    plans: dict[int, tuple[GoLive, list[tuple[str, str, dt.datetime]]]] = {}
+    golives = GoLive.objects.filter(rollout=rollout, status__in=[GoLiveStatus.LIVE, GoLiveStatus.SCHEDULED],
+                                    go_live_date__isnull=False).select_related("court")
+    for golive in golives:
+        court, day = golive.court, golive.go_live_date
+
+        def at(d: dt.date) -> dt.datetime:
+            return dt.datetime.combine(d, dt.time(NOTICE_HOUR), tzinfo=court.tzinfo)
+
+        due = [(NoticeKind.PREPARE, "prepare", at(business_day_before(day - dt.timedelta(days=golive.prepare_days_before - 1))))]
+        due.append((NoticeKind.GOLIVE, "golive", at(day)))
+        for n in golive.reminder_days_after or []:
+            due.append((NoticeKind.REMINDER, f"reminder_{n}", at(business_day_on_or_after(day + dt.timedelta(days=n)))))
+        due = [item for item in due if item[2] <= now]
+        if due:
+            plans[court.id] = (golive, due)
+    live_ids = list(GoLive.objects.filter(rollout=rollout, status=GoLiveStatus.LIVE).values_list("court_id", flat=True))
+    accounts = (cmecf_accounts_with_readiness(CmecfAccount.objects.filter(court_id__in=list(plans)), now=now,
+                                              live_court_ids=live_ids)
+                .order_by("id").values_list("filer_id", "court_id", "linked_at", "readiness"))
+    written, rows = 0, []
+    for filer_id, court_id, linked_at, readiness in accounts.iterator(chunk_size=chunk_size):
+        golive, due = plans[court_id]
+        for kind, notice, sent_at in due:
+            if kind == NoticeKind.REMINDER and linked_at is not None and linked_at <= sent_at:
+                continue
+            rows.append(NoticeDelivery(filer_id=filer_id, court_id=court_id, golive=golive, kind=kind, notice=notice,
+                                       variant=readiness, state=DeliveryState.SENT, attempts=1, sent_at=sent_at,
+                                       queued_at=sent_at))
+        if len(rows) >= chunk_size:
+            NoticeDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+            written, rows = written + len(rows), []
+    NoticeDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return written + len(rows)

@@ -347,6 +347,8 @@ IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, m
 # client.force_login (client.login would be refused).
 INSTALLED_APPS += ["axes"]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Each user's own time zone for times not tied to a court (after AuthenticationMiddleware).
+MIDDLEWARE += ["accounts.middleware.UserTimeZoneMiddleware"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30, minimum=1))
@@ -397,3 +399,4 @@ LOGGING = {
         "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
     },
 }
+

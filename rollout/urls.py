@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("", include("rollout.dashboard.urls")),
     path("notices/", include("rollout.notices.urls")),

@@ -1,10 +1,49 @@
 """The home page is the dashboard's overview (`rollout.dashboard.views.overview`); the name `home`
-stays so `reverse("home")` keeps working. `login_locked_out` is the page django-axes answers with
-while a username or an address is locked out (AXES_LOCKOUT_CALLABLE)."""
-from django.conf import settings
-from django.shortcuts import render
+stays so `reverse("home")` keeps working. The preferences page sets the user's own time zone.
+`login_locked_out` is the page django-axes answers with while a username or an address is locked out
+(AXES_LOCKOUT_CALLABLE)."""
+from __future__ import annotations
 
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.middleware import SESSION_KEY
+from accounts.models import UserPreference
+from accounts.services import user_preference_set_time_zone
 from rollout.dashboard.views import overview as home  # noqa: F401
+
+# US zones first (where the courts are), then every other IANA zone.
+_US = sorted(z for z in zoneinfo.available_timezones() if z.startswith(("America/", "Pacific/Guam", "Pacific/Saipan",
+                                                                          "Pacific/Honolulu")))
+ZONE_CHOICES = [("", "The site's time zone")] + [(z, z) for z in _US] + [
+    (z, z) for z in sorted(zoneinfo.available_timezones()) if z not in _US and "/" in z]
+
+
+class PreferencesForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        choices=ZONE_CHOICES, required=False, label="Your time zone",
+        help_text="For times not tied to one court (e.g. when a list was exported). A court's go-live, links and "
+        "notices are always shown in that court's own zone.",
+    )
+
+
+@login_required
+def preferences(request):
+    current = UserPreference.objects.filter(user=request.user).values_list("time_zone", flat=True).first() or ""
+    form = PreferencesForm(request.POST or None, initial={"time_zone": current})
+    if request.method == "POST" and form.is_valid():
+        user_preference_set_time_zone(request.user, form.cleaned_data["time_zone"])
+        request.session[SESSION_KEY] = form.cleaned_data["time_zone"]
+        messages.success(request, "Saved: times not tied to a court are now shown in "
+                                  f"{form.cleaned_data['time_zone'] or 'the site time zone'}.")
+        return redirect("preferences")
+    return render(request, "preferences.html", {"form": form, "now": timezone.localtime()})
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -5,8 +5,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
-    """Keep emails a test sends in its own folder."""
+    """Keep emails a test sends in its own folder; start with an empty cache (the peers' curves)."""
+    from django.core.cache import cache
+
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    cache.clear()
 
 
 @pytest.fixture

@@ -126,12 +126,21 @@ def utah_filer_with_legacy_account() -> CmecfAccount:
     return CmecfAccountFactory(filer=filer, court=court, login="lawyerjq", cmecf_name="Jane Q. Lawyer")
 
 
+def court_administrators_group():
+    """The "Court administrators" group with what every app grants it (post_migrate makes it after a
+    flush too; this makes a test independent of that)."""
+    from accounts.permissions import ACCOUNTS_AND_COURTS, court_administrators_grant
+    from rollout.apps import NOTICE_PERMISSIONS
+
+    return court_administrators_grant({**ACCOUNTS_AND_COURTS, **NOTICE_PERMISSIONS})
+
+
 def court_admin_user(username: str, *courts: Court, email: str | None = None):
     """A staff user in the "Court administrators" group who administers `courts` (for the admin)."""
     from django.contrib.auth.models import Group
 
     user = UserFactory(username=username, email=email or f"{username}@courts.example.gov")
-    user.groups.add(Group.objects.get(name="Court administrators"))
+    user.groups.add(court_administrators_group())
     for court in courts:
         CourtAdministrator.objects.get_or_create(user=user, court=court)
     return user

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from django.utils import timezone
+
+from accounts.admin.zones import court_time
 from accounts.admin.scope import CourtScopedFilter, ReadOnlyAdmin
 from accounts.models import AuditEntry
 
@@ -21,12 +24,16 @@ class SourceFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("at", "who", "court", "object_repr", "field", "old_value", "new_value")
+    list_display = ("at_local", "who", "court", "object_repr", "field", "old_value", "new_value")
     list_filter = (CourtScopedFilter, "field", SourceFilter, ("user", admin.RelatedOnlyFieldListFilter), "at")
     list_select_related = ("user", "court")
     search_fields = ("object_repr", "^source")
     date_hierarchy = "at"
     show_full_result_count = False
+
+    @admin.display(description="when (court time)", ordering="at")
+    def at_local(self, obj):
+        return court_time(obj.at, obj.court) if obj.court_id else timezone.localtime(obj.at).strftime("%Y-%m-%d %H:%M %Z")
 
     @admin.display(description="who")
     def who(self, obj):

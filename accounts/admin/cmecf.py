@@ -1,7 +1,7 @@
 """The CM/ECF accounts admin: readiness filters, bulk actions over "all N matching", CSV export."""
 from __future__ import annotations
 
-import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,9 +14,10 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.admin.saving import ServiceSavesAdmin
 from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
+from accounts.admin.zones import CourtZoneFormAdmin, court_time
 from accounts.audit import audit_entries_for
 from accounts.models import CmecfAccount, NameReview
-from accounts.readiness import Readiness
+from accounts.readiness import Readiness, readiness_q
 from accounts.selectors import cmecf_accounts_with_readiness
 from accounts.services import (
     BulkResult, cmecf_account_create, cmecf_account_delete, cmecf_account_update, cmecf_accounts_mark_linked,
@@ -24,7 +25,9 @@ from accounts.services import (
 )
 from accounts.signals import reminders_requested
 from accounts.spreadsheets import csv_response
+from courts.models import Court
 from courts.selectors import court_ids_live
+from courts.timezones import format_in_zone, zone_label
 
 
 def request_live_court_ids(request) -> list[int]:
@@ -43,7 +46,8 @@ class ReadinessFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in Readiness.values:
-            return queryset.filter(readiness=self.value())
+            # Plain conditions, not the CASE annotation: the planner can use them (accounts.readiness).
+            return queryset.filter(readiness_q(self.value(), request_live_court_ids(request)))
         return queryset
 
 
@@ -63,9 +67,13 @@ class LinkStateFilter(admin.SimpleListFilter):
 
 
 class MarkLinkedForm(forms.Form):
-    linked_at = forms.SplitDateTimeField(
-        label="Linked at", widget=AdminSplitDateTime, help_text="When the filers linked (your time zone)."
-    )
+    """Bound and rendered inside the selected courts' zone (`timezone.override`), so the time is taken there."""
+
+    linked_at = forms.SplitDateTimeField(label="Linked at", widget=AdminSplitDateTime)
+
+    def __init__(self, *args, zone_label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["linked_at"].help_text = f"When the filers linked, in the court's time zone: {zone_label}."
 
     def clean_linked_at(self):
         value = self.cleaned_data["linked_at"]
@@ -86,10 +94,11 @@ def bulk_message(modeladmin, request, verb: str, result: BulkResult) -> None:
 
 
 @admin.register(CmecfAccount)
-class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
+class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin):
     # The filer's own name is on the filer page; the CM/ECF name is what the help desk compares.
-    list_display = ("login", "court_code", "cmecf_name", "filer_email", "pacer_username",
-                    "readiness_label", "linked_at", "name_review")
+    # Seven columns that fit 1,280 px beside the filters: the filer's CM/ECF name, email and PACER
+    # username share one cell; readiness and the link time (court zone) stay readable.
+    list_display = ("login", "court_code", "filer_cell", "readiness_label", "linked_at_local", "name_check")
     list_select_related = ("court", "filer", "filer__pacer_account")
     list_filter = (CourtScopedFilter, ReadinessFilter, LinkStateFilter, "name_review",
                    ("link_reported_at", admin.EmptyFieldListFilter))
@@ -101,8 +110,8 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
     autocomplete_fields = ("filer",)
     create, update = staticmethod(cmecf_account_create), staticmethod(cmecf_account_update)
     delete = staticmethod(cmecf_account_delete)
-    readonly_fields = ("linked_at", "link_reported_at", "readiness_label", "recent_changes")
-    fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at", "link_reported_at", "readiness_label",
+    readonly_fields = ("linked_at_local", "link_reported_at", "readiness_label", "recent_changes")
+    fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at_local", "link_reported_at", "readiness_label",
               "recent_changes")
     actions = ("mark_linked", "flag_name_mismatch", "clear_name_flag", "send_reminder_now", "export_csv")
     change_list_template = "admin/accounts/cmecfaccount/change_list.html"
@@ -120,6 +129,17 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
     def court_code(self, obj):
         return obj.court.court_id
 
+    @admin.display(description="CM/ECF name · email · PACER username", ordering="cmecf_name")
+    def filer_cell(self, obj):
+        pacer = obj.filer.pacer_account
+        return format_html('{}<br><span class="quiet">{}</span><br><span class="quiet">PACER: {}</span>',
+                           obj.cmecf_name, obj.filer.email, pacer.username if pacer else "none")
+
+    @admin.display(description="name check", ordering="name_review")
+    def name_check(self, obj):
+        # Short forms of NameReview's labels (the filter and the account page use the full ones).
+        return {NameReview.FLAGGED: "flagged", NameReview.VERIFIED: "verified"}.get(obj.name_review, "automatic")
+
     @admin.display(description="email")
     def filer_email(self, obj):
         return obj.filer.email
@@ -129,6 +149,10 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
         pacer = obj.filer.pacer_account
         return pacer.username if pacer else "—"
 
+    @admin.display(description="linked at (court time)", ordering="linked_at")
+    def linked_at_local(self, obj):
+        return court_time(obj.linked_at, obj.court) if obj.linked_at else "—"
+
     @admin.display(description="readiness")
     def readiness_label(self, obj):
         return Readiness.label_of(getattr(obj, "readiness", ""))
@@ -137,7 +161,7 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
     def recent_changes(self, obj):
         if not obj.pk:
             return "—"
-        rows = [(e.at.strftime("%Y-%m-%d %H:%M"), e.who, e.field, e.old_value or "—", e.new_value or "—")
+        rows = [(court_time(e.at, obj.court), e.who, e.field, e.old_value or "—", e.new_value or "—")
                 for e in audit_entries_for(obj)]
         if not rows:
             return "No recorded changes."
@@ -150,12 +174,28 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
 
     @admin.action(description="Mark linked (choose the date)…", permissions=["change"])
     def mark_linked(self, request, queryset):
-        form = MarkLinkedForm(request.POST if "apply" in request.POST else None,
-                              initial={"linked_at": timezone.localtime().replace(second=0, microsecond=0)})
-        if "apply" in request.POST and form.is_valid():
-            result = cmecf_accounts_mark_linked(queryset, form.cleaned_data["linked_at"], by=request.user)
-            bulk_message(self, request, "Marked linked:", result)
+        """Steps: the selection's courts' zone (one query over the courts table); refuse a selection
+        across zones; bind, validate and render the form in that zone; mark linked through the service."""
+        zones = list(Court.objects.filter(pk__in=queryset.order_by().values("court_id"))
+                     .order_by().values_list("time_zone", flat=True).distinct())
+        if len(zones) > 1:
+            self.message_user(request, "The selection spans courts in several time zones "
+                                       f"({', '.join(sorted(zones))}): filter by court, then mark linked.",
+                              messages.ERROR)
             return None
+        tz = ZoneInfo(zones[0]) if zones else timezone.get_current_timezone()
+        with timezone.override(tz):
+            form = MarkLinkedForm(request.POST if "apply" in request.POST else None, zone_label=zone_label(tz),
+                                  initial={"linked_at": timezone.localtime().replace(second=0, microsecond=0)})
+            if "apply" in request.POST and form.is_valid():
+                result = cmecf_accounts_mark_linked(queryset, form.cleaned_data["linked_at"], by=request.user)
+                bulk_message(self, request, "Marked linked:", result)
+                return None
+            response = self._mark_linked_page(request, form)
+            response.render()
+            return response
+
+    def _mark_linked_page(self, request, form):
         return TemplateResponse(request, "admin/accounts/cmecfaccount/mark_linked.html", {
             **self.admin_site.each_context(request),
             "title": "Mark CM/ECF accounts linked",
@@ -191,13 +231,18 @@ class CmecfAccountAdmin(ServiceSavesAdmin, CourtScopedAdmin):
 
     @admin.action(description="Export the selection as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
-        columns = ("court", "login", "cmecf_name", "filer", "email", "pacer_username", "readiness", "linked_at",
-                   "name_review")
+        columns = ("court", "login", "cmecf_name", "filer", "email", "pacer_username", "readiness",
+                   "linked_at (court time)", "name_review")
         rows = queryset.order_by("court_id", "login").values_list(
             "court__court_id", "login", "cmecf_name", "filer__name", "filer__email",
-            "filer__pacer_account__username", "readiness", "linked_at", "name_review",
+            "filer__pacer_account__username", "readiness", "linked_at", "name_review", "court__time_zone",
         )
+        zones: dict[str, ZoneInfo] = {}
 
-        return csv_response("cmecf-accounts.csv", columns, (
-            [v.isoformat() if isinstance(v, dt.datetime) else v for v in row] for row in rows.iterator(chunk_size=5000)
-        ))
+        def local(row):
+            *values, zone = row
+            if values[7] is not None:
+                values[7] = format_in_zone(values[7], zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone)))
+            return values
+
+        return csv_response("cmecf-accounts.csv", columns, (local(row) for row in rows.iterator(chunk_size=5000)))

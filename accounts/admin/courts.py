@@ -13,15 +13,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
 from django.template.response import TemplateResponse
 
 from accounts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
+from accounts.admin.zones import CourtZoneFormAdmin, court_time
 from accounts.models import CmecfAccount
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.selectors import rollout_current
 from courts.services import (
-    court_set_time_zone, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_unschedule,
+    court_set_name, court_set_time_zone, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_unschedule,
 )
 
 
@@ -194,7 +196,7 @@ class CourtAdmin(GoLiveActions, CourtScopedAdmin):
     list_filter = ("circuit", "court_type", CourtGoLiveStatusFilter, CourtGoLiveRangeFilter)
     search_fields = ("name", "court_id", "cmecf_code")
     actions = ("set_golive_date", "mark_live", "postpone")
-    readonly_fields = ("created_at", "updated_at", "time_zone_overridden")
+    readonly_fields = ("feed_name", "name_overridden", "created_at", "updated_at", "time_zone_overridden")
 
     def get_queryset(self, request):
         current = GoLive.objects.filter(court=OuterRef("pk"), rollout=rollout_current())
@@ -214,6 +216,8 @@ class CourtAdmin(GoLiveActions, CourtScopedAdmin):
     def save_model(self, request, obj, form, change):
         zone_changed = change and "time_zone" in form.changed_data
         super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            court_set_name(obj, obj.name)  # kept by every later feed import
         if zone_changed:
             court_set_time_zone(obj, obj.time_zone)  # marks the override and moves the go-live instants
 
@@ -222,24 +226,48 @@ class GoLiveForm(forms.ModelForm):
     class Meta:
         model = GoLive
         fields = "__all__"
+        help_texts = {
+            "blackout_start": "Electronic filing stops at (the court's time zone).",
+            "blackout_end": "Electronic filing resumes at (the court's time zone).",
+        }
 
 
 @admin.register(GoLive)
-class GoLiveAdmin(GoLiveActions, CourtScopedAdmin):
+class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
+    """The go-live list: court, the editable date and status, and when the court goes live in its own zone,
+    narrow enough for 1,280 px. Default order: upcoming go-lives soonest first, then live courts most recent
+    first, then postponed without a date and not scheduled last."""
+
     form = GoLiveForm
-    list_display = ("court", "rollout", "go_live_date", "status", "live_at")
+    list_display = ("court_label", "go_live_date", "status", "live_at_local")
+    list_display_links = ("court_label",)
     list_editable = ("go_live_date", "status")
     list_filter = (CourtCircuitFilter, "court__court_type", GoLiveStatusFilter,
                    GoLiveRangeFilter, "rollout")
     list_select_related = ("court", "rollout")
     search_fields = ("court__name", "court__court_id", "court__cmecf_code")
     actions = ("set_golive_date", "mark_live", "postpone")
-    readonly_fields = ("live_at",)
+    readonly_fields = ("live_at_local",)
     inlines = (GoLiveChangeInline,)
-    ordering = ("go_live_date", "court__name")
+
+    def get_ordering(self, request):
+        """Upcoming first (soonest first), then past go-lives (most recent first), then courts with no date."""
+        upcoming = Q(go_live_date__gte=timezone.localdate()) & ~Q(status=GoLiveStatus.LIVE)
+        group = Case(When(go_live_date__isnull=True, then=Value(2)), When(upcoming, then=Value(0)),
+                     default=Value(1), output_field=IntegerField())
+        return (group.asc(), Case(When(upcoming, then=F("go_live_date"))).asc(nulls_last=True),
+                Case(When(~upcoming, then=F("go_live_date"))).desc(nulls_last=True), "court__name")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("live_at", "court", "rollout") if obj else ("live_at",)
+        return ("live_at_local", "court", "rollout") if obj else ("live_at_local",)
+
+    @admin.display(description="court", ordering="court__name")
+    def court_label(self, obj):
+        return f"{obj.court.name} ({obj.court.court_id})"
+
+    @admin.display(description="goes live at (court time)", ordering="live_at")
+    def live_at_local(self, obj):
+        return court_time(obj.live_at, obj.court) if obj.live_at else "—"
 
     def save_model(self, request, obj, form, change):
         """Date and status go through the services (history with who and when); the rest saves as usual."""
@@ -256,7 +284,7 @@ class GoLiveAdmin(GoLiveActions, CourtScopedAdmin):
 @admin.register(GoLiveChange)
 class GoLiveChangeAdmin(ReadOnlyAdmin):
     court_field = "golive__court"
-    list_display = ("changed_at", "court", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
+    list_display = ("changed_at_local", "court", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
                     "reason")
     list_filter = (type("GoLiveCourtFilter", (CourtScopedFilter,), {"field_path": "golive__court_id"}),
                    "new_status", ("changed_by", admin.RelatedOnlyFieldListFilter), "source", "changed_at")
@@ -267,6 +295,10 @@ class GoLiveChangeAdmin(ReadOnlyAdmin):
     @admin.display(description="court", ordering="golive__court__court_id")
     def court(self, obj):
         return obj.golive.court.court_id
+
+    @admin.display(description="changed at (court time)", ordering="changed_at")
+    def changed_at_local(self, obj):
+        return court_time(obj.changed_at, obj.golive.court)
 
 
 @admin.register(SoftwareVersionChange)

@@ -176,9 +176,11 @@ class ReadOnlyAdmin(CourtScopedAdmin):
 
 
 class CourtScopedFilter(admin.SimpleListFilter):
-    """A "court" filter listing only the user's courts (no scan of the big table for the choices)."""
+    """A "court" filter listing only the user's courts (no scan of the big table for the choices), with a
+    search box that narrows the list as one types (static/rollout/admin.js)."""
 
     title = "court"
+    template = "admin/court_filter.html"
     parameter_name = "court"
     field_path = "court_id"
 

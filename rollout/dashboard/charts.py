@@ -23,9 +23,10 @@ def _f(value: float) -> str:
     return f"{value:.1f}"
 
 
-def burnup_svg(burnup: BurnUp) -> SafeString:
-    """Cumulative links (solid steps), registered accounts (the goal line) and the projection at the
-    current pace (dashed), with a text description for screen readers."""
+def burnup_svg(burnup: BurnUp, *, peer_curve: list | None = None) -> SafeString:
+    """Cumulative links (solid steps), registered accounts (the goal line), the projection at the
+    current pace (dashed) and, for a live court, the peers' median (`rollout.dashboard.peers`: % linked
+    at the end of each week since go-live, drawn at this court's scale), with a text description."""
     if burnup.start is None or burnup.registered == 0:
         return mark_safe("")
     start, today = burnup.start, max(burnup.today, burnup.start)
@@ -70,6 +71,12 @@ def burnup_svg(burnup: BurnUp) -> SafeString:
         "", '<text class="tick" x="{}" y="{}" text-anchor="{}">{}</text>',
         ((_f(x(d)), HEIGHT - BOTTOM + 18, anchor, label) for d, anchor, label in x_labels),
     )
+    peers = ""
+    peer_points = [(start + dt.timedelta(days=7 * w + 6), pct) for w, pct in enumerate(peer_curve or [])
+                   if pct is not None]
+    if peer_points:
+        coords = [(x(start), y(0))] + [(x(min(day, today)), y(burnup.registered * pct / 100.0)) for day, pct in peer_points]
+        peers = format_html('<polyline class="peers" points="{}"/>', " ".join(f"{_f(a)},{_f(b)}" for a, b in coords))
     projection = ""
     if project:
         projection = format_html(
@@ -78,21 +85,26 @@ def burnup_svg(burnup: BurnUp) -> SafeString:
         )
     desc = (f"{intcomma(burnup.linked)} of {intcomma(burnup.registered)} accounts linked since "
             f"{start.isoformat()}; pace {burnup.pace_per_day:.1f} a day over the last 30 days.")
+    if peer_points:
+        desc += f" The median of peer courts at week {len(peer_points) - 1} since go-live: {peer_points[-1][1]:.1f}% linked."
     legend = format_html(
-        '<figcaption><span class="key linked"></span> linked (cumulative) <span class="key goal"></span> registered{}</figcaption>',
+        '<figcaption><span class="key linked"></span> linked (cumulative) <span class="key goal"></span> registered{}{}'
+        '<span class="scroll-hint"> · scroll sideways for the whole chart</span></figcaption>',
         mark_safe(' <span class="key projection"></span> projection at the current pace') if project else "",
+        mark_safe(' <span class="key peers"></span> median of peer courts at the same week since go-live')
+        if peer_points else "",
     )
     return format_html(
-        '<svg class="burnup" viewBox="0 0 {} {}" role="img" aria-labelledby="burnup-title burnup-desc" '
+        '<div class="chart-scroll"><svg class="burnup" viewBox="0 0 {} {}" role="img" aria-labelledby="burnup-title burnup-desc" '
         'preserveAspectRatio="xMidYMid meet">'
         '<title id="burnup-title">Linked accounts since go-live</title><desc id="burnup-desc">{}</desc>'
         '{}<line class="goal" x1="{}" x2="{}" y1="{}" y2="{}"/>'
         '<text class="goal-label" x="{}" y="{}">registered {}</text>'
-        '<polyline class="linked" points="{}"/>{}{}'
-        '<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/></svg>{}',
+        '{}<polyline class="linked" points="{}"/>{}{}'
+        '<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/></svg></div>{}',
         WIDTH, HEIGHT, desc, ticks,
         LEFT, WIDTH - RIGHT, _f(y(burnup.registered)), _f(y(burnup.registered)),
         LEFT + 6, _f(y(burnup.registered) - 5), intcomma(burnup.registered),
-        line, projection, xticks,
+        peers, line, projection, xticks,
         LEFT, WIDTH - RIGHT, _f(y(0)), _f(y(0)), legend,
     )

@@ -15,6 +15,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 
 from accounts.readiness import NEEDS_ACTION, Readiness
 from courts.models import GoLiveStatus
+from courts.timezones import format_in_zone
 
 TABLE_TEMPLATE = "dashboard/_table.html"
 
@@ -80,23 +81,34 @@ def progress_html(pct: float, label: str = "linked"):
     )
 
 
+def vs_peers_of(curves: dict, record) -> float | None:
+    from rollout.dashboard.peers import vs_peers
+
+    if record.display_status != GoLiveStatus.LIVE or not record.registered:
+        return None  # not live, or no account to link: nothing to compare
+    return vs_peers(curves, record.id, record.pct_linked)
+
+
 class CourtTable(BoundedPagesTable):
     """The overview's table of courts (rows from `selectors.courts_with_rollout`)."""
 
     name = tables.Column(verbose_name="Court", order_by=("name", "court_id"), attrs={"td": {"class": "court-name"}})
-    court_type = tables.Column(verbose_name="Type")
     circuit = tables.Column(verbose_name="Circuit", order_by=("circuit", "name"))
     golive_date = tables.Column(verbose_name="NextGen go-live", empty_values=(), attrs={"td": {"class": "nowrap"}})
     days = tables.Column(verbose_name="Days until / since", accessor="golive_date", empty_values=(),
                          order_by="golive_date", attrs={"td": {"class": "nowrap"}})
     display_status = tables.Column(verbose_name="Status", order_by=("display_status", "name"))
     registered = tables.Column(verbose_name="Registered", attrs={"th": {"class": "num"}, "td": {"class": "num"}},
-                               order_by=("registered", "name"))
+                               order_by=("-registered", "name"))
     linked = tables.Column(verbose_name="Linked", attrs={"th": {"class": "num"}, "td": {"class": "num"}},
-                           order_by=("linked", "name"))
-    pct_linked = tables.Column(verbose_name="% linked", order_by=("pct_linked", "name"))
+                           order_by=("-linked", "name"))
+    pct_linked = tables.Column(verbose_name="% linked", order_by=("-pct_linked", "name"))
+    vs_peers = tables.Column(verbose_name="vs. peers", orderable=False, empty_values=(),
+                             attrs={"th": {"class": "num", "title": "% linked minus the median of the other live "
+                                           "courts at the same number of weeks since go-live, in points"},
+                                    "td": {"class": "num nowrap"}})
     needs_action = tables.Column(verbose_name="Need action", attrs={"th": {"class": "num"}, "td": {"class": "num"}},
-                                 order_by=("needs_action", "name"))
+                                 order_by=("-needs_action", "name"))
     last_announcement_at = tables.Column(verbose_name="Last announcement", orderable=False, empty_values=())
 
     class Meta:
@@ -104,14 +116,17 @@ class CourtTable(BoundedPagesTable):
         attrs = {"class": "table courts"}
         per_page = PER_PAGE
         empty_text = "No court matches these filters."
-        order_by = ("golive_date",)
+        # The default order is the view's (`selectors.attention_first`). Counts list the largest first on the
+        # first click ("-registered" is the column's first order), the smallest on the second.
+        order_by = ()
 
     def __init__(self, *args, now: dt.datetime | None = None, announcements: dict | None = None,
-                 caption: str = "Courts", **kwargs):
+                 caption: str = "Courts", peers: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         self.announcements = announcements or {}
         self.caption = caption
+        self.peers = peers or {}
 
     def order_golive_date(self, queryset, is_descending):
         return _nulls_last(queryset, "golive_date", is_descending)
@@ -122,9 +137,6 @@ class CourtTable(BoundedPagesTable):
     def render_name(self, record):
         url = reverse("dashboard:court", args=[record.court_id.lower()])
         return format_html('<span><a href="{}">{}</a> <span class="code">{}</span></span>', url, record.name, record.court_id)
-
-    def render_court_type(self, record):
-        return record.get_court_type_display()
 
     def render_golive_date(self, record):
         return record.golive_date.isoformat() if record.golive_date else "—"
@@ -146,6 +158,13 @@ class CourtTable(BoundedPagesTable):
 
     def render_pct_linked(self, value):
         return progress_html(value)
+
+    def render_vs_peers(self, record):
+        value = vs_peers_of(self.peers, record)
+        if value is None:
+            return mark_safe('<span class="muted">—</span>')
+        css = "behind" if value < -0.05 else "ahead" if value > 0.05 else "even"
+        return format_html('<span class="peers peers-{}">{}</span>', css, f"{value:+.1f} pts")
 
     def render_last_announcement_at(self, record):
         found = self.announcements.get(record.id)
@@ -193,4 +212,4 @@ class AccountTable(BoundedPagesTable):
     def render_linked_at(self, record):
         if not record.linked_at:
             return "—"
-        return timezone.localtime(record.linked_at, self.court.tzinfo).strftime("%Y-%m-%d %H:%M")
+        return format_in_zone(record.linked_at, self.court.tzinfo)

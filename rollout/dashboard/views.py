@@ -31,7 +31,8 @@ def _court_view(request, now: dt.datetime):
     court_filter = CourtFilter(request.GET or None, queryset=courts)
     summary, ids = selectors.overview_summary(court_filter.qs, now=now)
     announcements = selectors.last_announcements(ids)
-    table = CourtTable(court_filter.qs, now=now, announcements=announcements,
+    peers = selectors.peer_curves(rollout, now=now)
+    table = CourtTable(selectors.attention_first(court_filter.qs), now=now, announcements=announcements, peers=peers,
                        caption=f"{summary.courts:,} court{'s' if summary.courts != 1 else ''}")
     return court_filter, summary, table, announcements
 
@@ -56,7 +57,7 @@ def _court_export(request, fmt: str):
     now = timezone.now()
     _, _, table, announcements = _court_view(request, now)
     RequestConfig(request, paginate=False).configure(table)
-    rows = exports.court_rows(table.data.data, now=now, announcements=announcements)
+    rows = exports.court_rows(table.data.data, now=now, announcements=announcements, peers=table.peers)
     stamp = timezone.localdate(now).isoformat()
     if fmt == "xlsx":
         return exports.xlsx_response(f"courts-{stamp}.xlsx", "Courts", exports.COURT_HEADER, rows)
@@ -78,7 +79,8 @@ def _court_context(request, court_id: str, now: dt.datetime):
     rollout = selectors.current_rollout()
     golive = selectors.court_golive(court, rollout)
     live = bool(golive and golive.is_live(now))
-    account_filter = AccountFilter(request.GET or None, queryset=selectors.court_accounts(court, now=now, live=live))
+    account_filter = AccountFilter(request.GET or None, queryset=selectors.court_accounts(court, now=now, live=live),
+                                   court_id=court.id, live_court_ids=[court.id] if live else [])
     return court, rollout, golive, live, account_filter
 
 
@@ -96,18 +98,25 @@ def court_detail(request, court_id: str):
         known = dict((s, n) for s, _, n in funnel.by_state).get(account_filter.only_readiness, 0)
     table = AccountTable(account_filter.qs, court=court,
                          caption=f"CM/ECF accounts at {court.name}" + (f" ({known:,})" if known is not None else "")
-                         + f"; times in {court.time_zone}")
+                         + f"; times in the court's zone, {court.time_zone} ({court.zone_abbreviation} now)")
     paginate = {"per_page": PER_PAGE}
     paginate.update({"paginator_class": KnownCountPaginator, "known_count": known} if known is not None
                     else {"paginator_class": LazyPaginator})
     RequestConfig(request, paginate=paginate).configure(table)
     burnup = selectors.court_burnup(court, golive, funnel.registered, now=now)
+    peer_curve = []
+    if live and golive and golive.go_live_date:
+        from rollout.dashboard.peers import peer_median_curve
+
+        curves = selectors.peer_curves(rollout, now=now)
+        weeks = (burnup.today - golive.go_live_date).days // 7 + 1
+        peer_curve = peer_median_curve(curves, exclude=court.id, weeks=max(weeks, 1))
     return render(request, "dashboard/court.html", {
         "court": court, "rollout": rollout, "golive": golive, "live": live,
         "history": selectors.golive_history(golive),
         "software_changes": list(court.software_version_changes.all()[:5]),
         "funnel": funnel, "needs_action": sum(n for s, _, n in funnel.by_state if s in NEEDS_ACTION),
-        "burnup": burnup, "chart": burnup_svg(burnup),
+        "burnup": burnup, "chart": burnup_svg(burnup, peer_curve=peer_curve),
         "filter": account_filter, "table": table, "query": request.GET.urlencode(),
         "notice_summary": selectors.court_notice_summary(court),
         "local_today": court.local_today(now),

@@ -28,13 +28,14 @@ _text_engine = Engine(dirs=[], app_dirs=False, autoescape=False, libraries={}, b
 # What a template may use; shown in the admin next to the editor.
 CONTEXT_HELP = {
     "filer_name": "The filer's name",
-    "court_name": "The court's name, e.g. District of Montana",
+    "court_name": "The court's display name, e.g. U.S. District Court for the District of Montana",
     "court_code": "The court id, e.g. MTDC",
     "go_live_date": "The go-live date, written out (court's own calendar)",
     "old_date / new_date": "For a date change: the earlier and the new date (new_date empty = postponed)",
     "time_zone": "The court's time zone",
     "login_url": "The court's CM/ECF site",
     "help_desk_phone": "The court's CM/ECF help-desk phone",
+    "help_desk_name": "The help desk as the court names it, e.g. CM/ECF help desk of the U.S. District Court for the District of Montana",
     "blackout": "The filing blackout, written out (empty when none)",
     "emergency_instructions": "What to do for an emergency filing during the blackout",
     "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
@@ -225,6 +226,7 @@ def notice_context(
         "time_zone": court.time_zone,
         "login_url": court.login_url or "",
         "help_desk_phone": court.help_desk_phone,
+        "help_desk_name": court.help_desk_name,  # "CM/ECF help desk of the U.S. District Court for the …"
         "blackout": blackout,
         "emergency_instructions": golive.emergency_filing_instructions or "",
         "readiness": readiness,

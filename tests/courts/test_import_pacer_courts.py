@@ -42,7 +42,7 @@ def test_second_import_changes_nothing_and_says_so(feed_path, capsys):
 def test_feed_facts_of_montana_are_read(feed_path):
     run_import(feed_path)
     court = Court.objects.get(court_id="MTDC")
-    assert (court.cmecf_code, court.name, court.court_type, court.circuit) == ("mtd", "District of Montana", "district", "09")
+    assert (court.cmecf_code, court.name, court.court_type, court.circuit) == ("mtd", "U.S. District Court for the District of Montana", "district", "09")
     assert court.login_url == "https://ecf.mtd.uscourts.gov"
     assert court.help_desk_phones == ["866-463-4052"]
     assert court.time_zone == "America/Denver"

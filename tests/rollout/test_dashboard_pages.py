@@ -75,8 +75,18 @@ def test_overview_searches_name_and_code(admin_client, courts):
     assert _court_ids(admin_client.get("/?q=gud")) == ["GUDC"]
 
 
-def test_overview_sorts_by_percent_linked(admin_client, courts):
-    assert _court_ids(admin_client.get("/?sort=-pct_linked"))[0] == "MTDC"
+def test_overview_first_click_on_percent_linked_lists_the_largest_first(admin_client, courts):
+    assert _court_ids(admin_client.get("/?sort=pct_linked"))[0] == "MTDC"
+
+
+def test_overview_first_click_on_need_action_lists_the_largest_first(admin_client, courts):
+    ids = _court_ids(admin_client.get("/?sort=needs_action"))
+    assert ids[0] == "UTDC"  # 4 needing action, the most
+
+
+def test_overview_default_order_puts_the_live_court_most_behind_first(admin_client, courts):
+    # Live: MTDC (2 of 5 linked) and UTDC (0 of 6): UTDC is further behind. Then the soonest go-live.
+    assert _court_ids(admin_client.get("/"))[:2] == ["UTDC", "MTDC"]
 
 
 def test_overview_summary_counts_courts_by_status_and_accounts(admin_client, courts):
@@ -90,6 +100,14 @@ def test_overview_csv_exports_exactly_the_filtered_courts(admin_client, courts):
     rows = _csv(admin_client.get(reverse("dashboard:overview_csv") + "?status=live&sort=name"))
     assert rows[0][:3] == ["Court id", "Court", "Type"]
     assert [(r[0], r[7], r[8]) for r in rows[1:]] == [("MTDC", "5", "2"), ("UTDC", "6", "0")]
+
+
+def test_overview_xlsx_carries_days_and_counts_as_numbers(admin_client, courts):
+    data = _body(admin_client.get(reverse("dashboard:overview_xlsx") + "?status=live&sort=name"))
+    rows = list(load_workbook(io.BytesIO(data), read_only=True).worksheets[0].iter_rows(values_only=True))
+    days, registered, pct = rows[1][5], rows[1][7], rows[1][9]
+    assert isinstance(days, int) and days > 0
+    assert (registered, pct) == (5, 40.0)
 
 
 def test_overview_xlsx_exports_exactly_the_filtered_courts(admin_client, courts):
@@ -144,8 +162,8 @@ def test_court_csv_exports_the_filtered_accounts_with_court_local_times(admin_cl
     rows = _csv(admin_client.get(reverse("dashboard:court_csv", args=["mtdc"]) + "?readiness=linked"))
     # 2021-10-01 18:00 UTC is noon in Montana (MDT, UTC−6).
     assert rows[1:] == [
-        ["Linked Filer mtdc 0", "Linked Filer mtdc 0", "mtdclinked0", "linked.mtdc.0@example.com", "Linked", "2021-10-01 12:00:00"],
-        ["Linked Filer mtdc 1", "Linked Filer mtdc 1", "mtdclinked1", "linked.mtdc.1@example.com", "Linked", "2021-10-02 12:00:00"],
+        ["Linked Filer mtdc 0", "Linked Filer mtdc 0", "mtdclinked0", "linked.mtdc.0@example.com", "Linked", "2021-10-01 12:00 MDT"],
+        ["Linked Filer mtdc 1", "Linked Filer mtdc 1", "mtdclinked1", "linked.mtdc.1@example.com", "Linked", "2021-10-02 12:00 MDT"],
     ]
 
 

@@ -63,6 +63,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{CmecfAccount.objects.count():,} CM/ECF accounts, {Court.objects.count()} courts, "
                           f"database {connection.vendor}; {runs} runs per page.")
         self.stdout.write(f"{'page':<52} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'rows':>8}")
+        medians: dict[str, float] = {}
         for label, url, kind in pages:
             times, queries, rows = [], 0, 0
             client.get(url)  # warm up caches and connections
@@ -79,6 +80,37 @@ class Command(BaseCommand):
             times.sort()
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
             self.stdout.write(f"{label:<52} {statistics.median(times):>10.1f} {p95:>8.1f} {queries:>8} {rows:>8,}")
+            medians[url] = statistics.median(times)
+        plain = medians[f"/courts/{code}/"]
+        for what, url in (("readiness filter", f"/courts/{code}/?readiness=legacy"), ("search", f"/courts/{code}/?q=smith")):
+            self.stdout.write(f"court page with a {what}: {medians[url] / plain:.2f}× the unfiltered page (target ≤ 1.5×)")
+        if connection.vendor == "postgresql":
+            for state, url in (("ready", f"/courts/{code}/accounts.csv?readiness=ready"),
+                               ("legacy", f"/courts/{code}/accounts.xlsx?readiness=legacy")):
+                copy_ms = self._copy_ms(court.court, state, runs)
+                self.stdout.write(f"{url.split('?')[0].rsplit('.', 1)[1].upper()} export ({state}) speed vs PostgreSQL's "
+                                  f"COPY (SELECT …) TO STDOUT of the same rows ({copy_ms:.1f} ms): "
+                                  f"{copy_ms / medians[url]:.2f}× (target ≥ 0.25×)")
+
+    def _copy_ms(self, court, state: str, runs: int) -> float:
+        """Median ms of COPY (the export's own SELECT) TO STDOUT: the database's speed for the same rows."""
+        from accounts.readiness import readiness_q
+        from courts.selectors import court_ids_live
+        from rollout.dashboard import selectors
+        from rollout.dashboard.exports import ACCOUNT_COLUMNS
+
+        live = court.id in court_ids_live()
+        queryset = (selectors.court_accounts(court, live=live).filter(readiness_q(state, [court.id] if live else []))
+                    .order_by("login").values_list(*ACCOUNT_COLUMNS))
+        sql, params = queryset.query.sql_with_params()
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+                for _block in copy:
+                    pass
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
 
     def _rows(self, body: bytes, kind: str | None) -> int:
         if kind == "csv":

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.counts import court_counts_refresh
 from accounts.models import Filer
-from rollout.demo import demo_schedule_golives, demo_seed_filers
+from rollout.demo import demo_notice_history, demo_schedule_golives, demo_seed_filers
 
 
 class Command(BaseCommand):
@@ -50,6 +50,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         court_counts_refresh()
+        notices = demo_notice_history(today)
+        self.stdout.write(f"Notice history: {notices:,} notices already sent (prepare, go-live, reminders).")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {result.filers:,} filers, {result.pacer_accounts:,} PACER accounts, "

@@ -1,0 +1,79 @@
+"""Who is behind: each live court compared with its peers at the same age.
+
+The peer bucket is the number of whole weeks since go-live (week 0 = the go-live day and the six days
+after it). A court's *peers* at week w are the other live courts that have been live for at least w
+weeks; their value is the share of their accounts linked by the end of their own week w (the links of
+that week included). A court's "vs. peers" is its % linked now minus the median of its peers' values
+at its current week, in percentage points: +5.0 means five points ahead of the typical court at the
+same stage. Weeks rather than days, because a single day's median swings with the weekday; the link
+day is the UTC date of the link (at most a few hours off the court's own date, never a week).
+
+Peers are every live court, not only the user's: only the median is shown, never another court's
+figures. One grouped query over the linked accounts of the live courts feeds both the overview's
+column and the court page's peer curve.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+
+from accounts.models import CmecfAccount
+
+WEEK = 7
+Curve = list[float]  # % linked at the end of week 0, 1, 2, … since go-live
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def week_of(day: dt.date, go_live: dt.date) -> int:
+    return max((day - go_live).days, 0) // WEEK
+
+
+def curve_from_links(links: list[tuple[dt.date, int]], *, go_live: dt.date, today: dt.date, registered: int) -> Curve:
+    """% linked at the end of each week since go-live up to the current week, from (day, links that day)."""
+    weeks = week_of(today, go_live) + 1
+    per_week = [0] * weeks
+    for day, n in links:
+        per_week[min(week_of(day, go_live), weeks - 1)] += n
+    curve, running = [], 0
+    for n in per_week:
+        running += n
+        curve.append(100.0 * running / registered if registered else 0.0)
+    return curve
+
+
+def peer_median_curve(curves: dict[int, Curve], *, exclude: int | None = None, weeks: int | None = None) -> list[float | None]:
+    """Per week w: the median over the courts (but `exclude`) whose curve reaches w; None where none does."""
+    others = [c for key, c in curves.items() if key != exclude]
+    length = weeks if weeks is not None else max((len(c) for c in others), default=0)
+    return [median([c[w] for c in others if len(c) > w]) for w in range(length)]
+
+
+def vs_peers(curves: dict[int, Curve], court_id: int, pct_now: float) -> float | None:
+    """The court's % linked now minus its peers' median at its current week (None: not live, or no peer)."""
+    curve = curves.get(court_id)
+    if not curve:
+        return None
+    peer = median([c[len(curve) - 1] for key, c in curves.items() if key != court_id and len(c) >= len(curve)])
+    return None if peer is None else pct_now - peer
+
+
+def live_court_curves(golives: dict[int, tuple[dt.date, int]], today: dt.date) -> dict[int, Curve]:
+    """{court id: curve} for live courts given as {court id: (go-live date, registered accounts)}.
+
+    One grouped query: links per court and UTC day over the linked accounts of these courts."""
+    links: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    if golives:
+        rows = (CmecfAccount.objects.filter(court_id__in=list(golives), linked_at__isnull=False)
+                .annotate(day=TruncDate("linked_at", tzinfo=dt.timezone.utc)).order_by()
+                .values_list("court_id", "day").annotate(n=Count("*")))
+        for court_id, day, n in rows:
+            links[court_id].append((day, n))
+    return {court_id: curve_from_links(links[court_id], go_live=go_live, today=today, registered=registered)
+            for court_id, (go_live, registered) in golives.items() if go_live <= today}

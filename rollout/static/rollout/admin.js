@@ -1,0 +1,16 @@
+// The admin's searchable court filter: typing narrows the (scrolling) list of courts; the links still
+// carry the filter, so nothing here decides what a user may see (the server scopes the choices).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("input[data-court-filter]").forEach(function (box) {
+    var items = box.parentElement.querySelectorAll("ul.court-filter li");
+    var selected = box.parentElement.querySelector("ul.court-filter li.selected");
+    if (selected) { selected.scrollIntoView({block: "nearest"}); }
+    box.addEventListener("input", function () {
+      var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+      items.forEach(function (item) {
+        var text = item.textContent.toLowerCase();
+        item.hidden = !words.every(function (w) { return text.indexOf(w) !== -1; });
+      });
+    });
+  });
+});

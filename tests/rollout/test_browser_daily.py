@@ -1,0 +1,102 @@
+"""Court staff's daily work in a real Chromium, on the demo a new administrator sees with `make run`:
+the overview, a court page, the go-live list and the CM/ECF account list at 1,280 px and at phone width
+(390 px), saved under var/screenshots/ to be looked at."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+
+from rollout.demo import demo_ensure_users
+from tests.rollout.test_browser import chromium  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.browser
+PAGES = {
+    "overview": "/",
+    "court": "/courts/mtdc/",
+    "golive-list": "/admin/courts/golive/",
+    "cmecf-accounts": "/admin/accounts/cmecfaccount/",
+}
+
+
+@pytest.fixture
+def demo_world(transactional_db):
+    call_command("load_court_catalog")
+    call_command("seed_demo", "--filers", "1500", "--seed", "1", "--today", dt.date.today().isoformat())
+    demo_ensure_users("rollout-demo")
+    connections.close_all()
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("rollout-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.fixture
+def shots() -> Path:
+    path = Path(settings.VAR_DIR) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_daily_pages_at_desktop_and_phone_width(demo_world, live_server, chromium, shots):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live_server.url, "admin")
+    for name, url in PAGES.items():
+        page.goto(live_server.url + url)
+        page.screenshot(path=str(shots / f"daily-{name}-1280.png"), full_page=True)
+        page.screenshot(path=str(shots / f"daily-{name}-1280-top.png"))
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())
+    phone_page = phone.new_page()
+    for name, url in PAGES.items():
+        phone_page.goto(live_server.url + url)
+        phone_page.screenshot(path=str(shots / f"daily-{name}-390.png"), full_page=True)
+        phone_page.screenshot(path=str(shots / f"daily-{name}-390-top.png"))
+    phone.close()
+    context.close()
+
+
+def test_go_live_list_shows_its_editable_columns_within_1280_px(demo_world, live_server, chromium):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live_server.url, "admin")
+    page.goto(live_server.url + PAGES["golive-list"])
+    for field in ("go_live_date", "status"):
+        box = page.locator(f"#result_list [name$='-{field}']").first.bounding_box()
+        assert box and box["x"] + box["width"] <= 1280, field
+    assert "server time" not in page.locator("#result_list").inner_text()
+    context.close()
+
+
+def test_court_filter_narrows_as_one_types(demo_world, live_server, chromium):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live_server.url, "admin")
+    page.goto(live_server.url + PAGES["cmecf-accounts"])
+    items = page.locator("ul.court-filter li")
+    assert items.count() > 200
+    page.locator("input[data-court-filter]").fill("utah")
+    visible = [t for t in items.all_inner_texts() if t.strip()]
+    shown = page.locator("ul.court-filter li:visible")
+    assert 1 <= shown.count() <= 3 and all("Utah" in t for t in shown.all_inner_texts()), visible[:5]
+    context.close()
+
+
+def test_phone_court_chart_opens_with_today_in_view(demo_world, live_server, chromium):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _login(page, live_server.url, "montana")
+    page.goto(live_server.url + PAGES["court"])
+    today = page.locator("svg.burnup text", has_text="today")
+    box = today.bounding_box()
+    assert box and 0 <= box["x"] and box["x"] + box["width"] <= 390
+    assert page.get_by_text("scroll sideways for the whole chart").is_visible()
+    context.close()
