@@ -43,7 +43,7 @@ def court_ids_to_try() -> list[str]:
     return ["mtdc", "UTDC", "XXDC", "MTDC\x00UTDC", "MTDC'--", "m" * 300]
 
 
-FILL = {"court_id": court_ids_to_try, "token": lambda: JUNK_TOKENS}
+FILL = {"court_id": court_ids_to_try, "token": lambda: JUNK_TOKENS, "circuit": lambda: ["09", "10", "DC", "Z\x00Z", "..%2F"]}
 
 
 def site_patterns(resolvers=None, prefix: str = "") -> list[tuple[str, URLPattern]]:
@@ -135,7 +135,8 @@ def test_no_page_answers_500_to_junk_in_its_query_string(world, persona, setting
         for query in query_strings(names):
             response = client.get(path, QUERY_STRING=query)
             tried += 1
-            if response.status_code >= 500:
+            # /healthz answers 503 by design while beat has not run (no heartbeat in a test), whatever the query.
+            if response.status_code >= 500 and not (path == "/healthz" and response.status_code == 503):
                 failures.append(f"{path}?{query[:120]} → {response.status_code}")
     assert not failures, f"{len(failures)} of {tried} requests answered 500:\n" + "\n".join(failures[:20])
 
