@@ -22,6 +22,7 @@ from rollout.notices.rendering import CONTEXT_HELP, TemplateSource, compile_sour
 from rollout.notices.services import (
     deliveries_resend,
     notice_send_now,
+    notice_template_check,
     notice_template_render_sample,
     notice_template_send_test,
 )
@@ -67,6 +68,11 @@ class NoticeTemplateForm(forms.ModelForm):
                     compile_source(TemplateSource(**{**{"subject": "", "text_body": "", "html_body": ""}, name: data[name]}))
                 except TemplateSyntaxError as exc:
                     self.add_error(name, f"Template error: {exc}")
+        if not self.errors and data.get("kind"):
+            # Refused unless it renders, within the sandbox's limits, for every readiness state.
+            source = TemplateSource(data.get("subject", ""), data.get("text_body", ""), data.get("html_body", ""))
+            for problem in notice_template_check(data.get("court"), data["kind"], source):
+                self.add_error(None, problem)
         return data
 
 
@@ -150,7 +156,10 @@ class NoticeTemplateAdmin(CourtScopedAdmin):
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
             return HttpResponseRedirect(f"{request.path}?readiness={readiness}")
-        subject, text, html = notice_template_render_sample(court, template.kind, source, readiness=readiness)
+        try:
+            subject, text, html = notice_template_render_sample(court, template.kind, source, readiness=readiness)
+        except Exception as exc:  # a template saved before the sandbox's checks: say why, no 500
+            subject, text, html = "", f"This template does not render: {exc}", ""
         context = {
             **self.admin_site.each_context(request),
             "title": f"Preview: {template}", "opts": self.model._meta, "template_obj": template, "court": court,
