@@ -156,7 +156,8 @@ def deliveries_insert_select(
     qn = connection.ops.quote_name
     fields = {  # column: value (every NOT NULL column, as the model's defaults would fill it)
         "court_id": golive.court_id, "golive_id": golive.id, "change_id": None, "kind": kind, "notice": notice,
-        "state": DeliveryState.PENDING, "skip_reason": "", "attempts": 0, "reclaims": 0, "created_at": now,
+        "state": DeliveryState.PENDING, "skip_reason": "", "attempts": 0, "reclaims": 0, "possible_duplicate": False,
+        "created_at": now,
         "created_by_id": getattr(created_by, "pk", None), "claimed_by": "", "last_error": "", "message_id": "",
     }
     columns = ", ".join(qn(c) for c in ("filer_id", "variant", *fields))
