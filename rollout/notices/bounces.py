@@ -25,6 +25,7 @@ import email.policy
 import imaplib
 import logging
 import mailbox
+import os
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -127,8 +128,10 @@ def _diagnostic(message: email.message.Message) -> str:
                     return " ".join(f"{status} {code}".split())[:500]
     for part in message.walk():
         if part.get_content_type() == "text/plain":
-            text = part.get_payload(decode=True) or b""
-            return " ".join(text.decode("utf-8", "replace").split())[:500]
+            text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+            # The line with the remote server's reply ("550 No such user here"), else the start.
+            reply = re.search(r"^.*\b[45]\d\d\b.*$", text, flags=re.MULTILINE)
+            return " ".join((reply.group(0) if reply else text).split())[:500]
     return ""
 
 
@@ -208,6 +211,8 @@ def _handle(raw: bytes, run: BounceRun) -> bool:
 
 
 def bounces_process_maildir(path: str, run: BounceRun) -> None:
+    if not all(os.path.isdir(os.path.join(path, sub)) for sub in ("new", "cur", "tmp")):
+        raise ValueError(f"The bounce mailbox {path!r} is not a Maildir (no new/, cur/ and tmp/ folders).")
     box = mailbox.Maildir(path, factory=None, create=False)
     for key in list(box.iterkeys()):
         try:
