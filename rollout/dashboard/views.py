@@ -32,6 +32,7 @@ def _court_view(request, now: dt.datetime):
     summary, ids = selectors.overview_summary(court_filter.qs, now=now)
     announcements = selectors.last_announcements(ids)
     table = CourtTable(court_filter.qs, now=now, announcements=announcements,
+                       notice_health=selectors.notice_health(ids, now),
                        caption=f"{summary.courts:,} court{'s' if summary.courts != 1 else ''}")
     return court_filter, summary, table, announcements
 
@@ -40,11 +41,13 @@ def _court_view(request, now: dt.datetime):
 def overview(request):
     now = timezone.now()
     court_filter, summary, table, _ = _court_view(request, now)
+    health = table.notice_health.values()
     RequestConfig(request, paginate={"paginator_class": KnownCountPaginator, "known_count": summary.courts,
                                      "per_page": 50}).configure(table)
     return render(request, "dashboard/overview.html", {
         "filter": court_filter, "summary": summary, "table": table, "query": request.GET.urlencode(),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
+        "stalled_courts": sum(1 for h in health if h.stalled), "unreachable": sum(h.unreachable for h in health),
     })
 
 
@@ -106,6 +109,7 @@ def court_detail(request, court_id: str):
         "burnup": burnup, "chart": burnup_svg(burnup),
         "filter": account_filter, "table": table, "query": request.GET.urlencode(),
         "notice_summary": selectors.court_notice_summary(court),
+        "notice_health": selectors.court_notice_health(court, now),
         "local_today": court.local_today(now),
     })
 

@@ -92,6 +92,8 @@ class NoticeDelivery(models.Model):
         indexes = [
             # Partial: a row leaves them once sent, so the per-email UPDATE does not touch them.
             models.Index(fields=["queued_at"], condition=Q(state="pending"), name="notice_pending_queued"),
+            # The oldest due notice, per court and overall (stall flags, /healthz).
+            models.Index(fields=["created_at"], condition=Q(state__in=["pending", "sending"]), name="notice_due_created"),
             # The sweeper's stale claims and its "is anything claiming at all?" check.
             models.Index(fields=["claimed_at"], name="notice_claimed_at"),
             models.Index(fields=["court", "notice", "state"], name="notice_court_notice_state"),

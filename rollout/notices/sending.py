@@ -25,6 +25,7 @@ from courts.selectors import court_ids_live
 from rollout.notices.bounces import addresses_undeliverable, verp_address
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.rendering import TemplateCache, notice_context
+from rollout.notices.selectors import RENDER_FAILED
 from rollout.notices.tokens import unsubscribe_url
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 raise
             except Exception as exc:  # a broken court template fails its own messages, not the others
                 log.error("notice delivery %s could not be rendered", row.id, exc_info=True)
-                _mark(row, claimed_by, state=DeliveryState.FAILED, last_error=f"Rendering failed: {_error_text(exc)}")
+                _mark(row, claimed_by, state=DeliveryState.FAILED, last_error=f"{RENDER_FAILED}: {_error_text(exc)}")
                 result.failed += 1
                 continue
             throttle.wait()

@@ -16,8 +16,10 @@ UTC = dt.timezone.utc
 # (extra courts, accounts per readiness state per court, linked accounts per court)
 SIZES = {"small": (1, 1, 2), "large": (12, 6, 25)}
 MAX_QUERIES = {
-    "overview": 9, "overview_filtered": 9, "overview_csv": 9, "overview_xlsx": 9, "upcoming": 5,
-    "court": 11, "court_filtered": 11, "court_search": 11, "court_csv": 6, "court_xlsx": 6,
+    # Notices: + 2 on the overview (stalled notices, unreachable filers per court), + 3 on the court
+    # page (the same two and template failures).
+    "overview": 11, "overview_filtered": 11, "overview_csv": 11, "overview_xlsx": 11, "upcoming": 5,
+    "court": 14, "court_filtered": 14, "court_search": 14, "court_csv": 6, "court_xlsx": 6,
 }
 
 
@@ -88,4 +90,7 @@ def test_overview_never_reads_the_accounts_table(client):
     client.force_login(superuser())
     with CaptureQueriesContext(connection) as captured:
         assert client.get(_url("overview")).status_code == 200
-    assert not [q for q in captured.captured_queries if "accounts_cmecfaccount" in q["sql"]]
+    # Except the unreachable filers: accounts of the few undeliverable addresses only (the bounce
+    # table drives that join, through the unique email and the filer index).
+    assert not [q for q in captured.captured_queries
+                if "accounts_cmecfaccount" in q["sql"] and "rollout_bouncedaddress" not in q["sql"]]
