@@ -31,6 +31,7 @@ from django.template.defaulttags import ForNode
 from django.utils.html import escape
 
 from accounts.readiness import Readiness
+from courts.models import emergency_instructions_problem
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notices"
 KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "digest")
@@ -268,6 +269,13 @@ def notice_context(
     if golive.blackout_start and golive.blackout_end:
         blackout = f"from {format_instant(golive.blackout_start, tz)} until {format_instant(golive.blackout_end, tz)}"
     days_since = (today - golive.go_live_date).days if (today and golive.go_live_date) else None
+    # Never a sentence pointing at an address or number the notice does not give: instructions
+    # saved before the check are replaced by the help desk's number, or left out.
+    emergency = golive.emergency_filing_instructions or ""
+    if emergency_instructions_problem(emergency):
+        emergency = ""
+    if blackout and not emergency and court.help_desk_phone:
+        emergency = f"call the CM/ECF help desk at {court.help_desk_phone}."
     return {
         "filer_name": filer_name,
         "court_name": court.name,
@@ -281,7 +289,7 @@ def notice_context(
         "login_url": court.login_url or "",
         "help_desk_phone": court.help_desk_phone,
         "blackout": blackout,
-        "emergency_instructions": golive.emergency_filing_instructions or "",
+        "emergency_instructions": emergency,
         "readiness": readiness,
         "is_legacy": readiness == Readiness.LEGACY,
         "is_shared": readiness == Readiness.SHARED,
