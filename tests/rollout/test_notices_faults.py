@@ -227,3 +227,65 @@ def test_a_broker_restarted_without_persistence_is_recovered_within_minutes(smtp
 
         _celery_app_use_broker_options(app, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
     assert_at_most_one_duplicate(smtp_sink, 24)
+
+
+def test_a_sender_whose_database_connection_is_killed_leaves_one_possible_duplicate(smtp_sink, settings):
+    """PostgreSQL terminates the sender's connection right after the server accepted its 3rd message:
+    that message cannot be marked sent. The sweeper takes the chunk's unsent rows back, flags only
+    that one, and it is the only message that arrives twice."""
+    import psycopg
+    from django.db import connection
+
+    from rollout.notices.sending import deliveries_send
+
+    if connection.vendor != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend")
+    court, golive, accounts = live_court_with_filers(8)
+    now = on_go_live_day(court)
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    connection.ensure_connection()
+    sender_pid = connection.connection.info.backend_pid
+    db = connection.settings_dict
+    conninfo = f"host={db['HOST']} port={db['PORT']} user={db['USER']} dbname={db['NAME']}"
+    accept = smtp_sink.handle_DATA
+
+    async def accept_then_cut(server, session, envelope):
+        reply = await accept(server, session, envelope)
+        if len(smtp_sink.messages) == 3:
+            with psycopg.connect(conninfo, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [sender_pid])
+        return reply
+
+    smtp_sink.handle_DATA = accept_then_cut
+    with pytest.raises(Exception):
+        deliveries_send(ids, claimed_by="cut-off", now=now)
+    connection.close()
+    smtp_sink.handle_DATA = accept
+    assert NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 2
+    sweep_as_beat_until_all_sent_inline(timezone.now(), ids)
+    per_recipient = smtp_sink.per_recipient()
+    assert sorted(per_recipient.values()) == [1] * 7 + [2]
+    (flagged,) = NoticeDelivery.objects.filter(possible_duplicate=True)
+    assert flagged.id == ids[2] and per_recipient[flagged.filer.email] == 2
+
+
+def sweep_as_beat_until_all_sent_inline(fault_end: dt.datetime, ids: list[int]) -> None:
+    """As `sweep_as_beat_until_all_sent`, with the sends done here instead of by a worker."""
+    from django.conf import settings
+
+    from rollout.notices.sending import deliveries_send
+
+    step = dt.timedelta(seconds=settings.NOTICES_SWEEP_INTERVAL_SECONDS)
+    elapsed = dt.timedelta(0)
+    while elapsed <= RECOVERY_BOUND:
+        elapsed += step
+        reclaimed = deliveries_reclaim_stale(fault_end + elapsed)
+        if reclaimed:
+            deliveries_send(reclaimed, claimed_by="recovered", now=fault_end + elapsed)
+        if NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENT).count() == len(ids):
+            return
+    raise AssertionError(f"not every notice was sent within {RECOVERY_BOUND} of the fault")
