@@ -49,7 +49,7 @@ def use_broker(app, tmp_path, broker_url: str | None = None) -> None:
     from tests.conftest import _celery_app_use_broker_options
 
     if broker_url:
-        app.conf.broker_url = broker_url
+        app.conf.broker_url = app.conf.broker_write_url = app.conf.broker_read_url = broker_url
         _celery_app_use_broker_options(app, {"visibility_timeout": 3600})
     elif str(app.conf.broker_url).startswith("filesystem://"):
         folder = tmp_path / "worker-var" / "celery"
@@ -201,7 +201,7 @@ def test_a_broker_restarted_without_persistence_is_recovered_within_minutes(smtp
     settings.NOTICES_CHUNK_SIZE = 4
     smtp_sink.delay = 0.1
     court, golive, accounts = live_court_with_filers(24)
-    old_broker = app.conf.broker_url
+    old_urls = (app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url)
     redis = start_private_redis(port, tmp_path)
     worker = None
     try:
@@ -222,10 +222,13 @@ def test_a_broker_restarted_without_persistence_is_recovered_within_minutes(smtp
         if worker is not None:
             stop(worker)
         stop(redis)
-        app.conf.broker_url = old_broker
+        import kombu.pools
+
         from tests.conftest import _celery_app_use_broker_options
 
+        app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url = old_urls
         _celery_app_use_broker_options(app, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+        kombu.pools.reset()  # no pooled producer or connection of the private server is left behind
     assert_at_most_one_duplicate(smtp_sink, 24)
 
 
