@@ -30,6 +30,9 @@ reason. Then ONE connection of Django's email backend; per row, in id order: ren
 (NOTICES_MAX_PER_SECOND per process), `EmailMultiAlternatives.send()`, and right after the server
 accepted it one plain UPDATE marks the row sent with its Message-ID (only if this run still holds
 it). So at any moment at most one accepted message per sender is not recorded: the one in flight.
+On PostgreSQL the sender's session runs with synchronous_commit off: each "sent" commit does not
+wait for the WAL flush (durable against the worker dying; only a database server crash could lose
+the last fraction of a second of marks, whose rows would be resent with the same Message-ID).
 - Message-ID `<delivery-<id>.<court>@<domain>>`, the same on every attempt; envelope sender
   `<bounce local>+<id>-<signature>@<domain>` (`bounces.py`), From the tracker's address.
 - 5xx: that row is failed at once and the chunk goes on. 4xx or a broken connection: the unsent
