@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -159,6 +160,29 @@ class GoLiveStatus(models.TextChoices):
     POSTPONED = "postponed", "Postponed"
 
 
+_EMAIL = re.compile(r"[^@\s<>()]+@[^@\s<>()]+\.[A-Za-z]{2,}")
+_URL = re.compile(r"https?://\S+\.\S+", re.IGNORECASE)
+_PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
+_STREET = re.compile(r"\b\d{1,6}\s+[A-Za-z]")
+# What a sentence refers to -> what it must then give (any one of the patterns).
+_REFERENCES = [
+    (re.compile(r"e-?mail", re.IGNORECASE), "an email address", (_EMAIL,)),
+    (re.compile(r"\baddress", re.IGNORECASE), "the address", (_EMAIL, _URL, _STREET)),
+    (re.compile(r"\b(call|phone|telephone|dial|number)\b", re.IGNORECASE), "a phone number", (_PHONE,)),
+    (re.compile(r"\b(web ?site|online|portal|link|url)\b", re.IGNORECASE), "a web address (https://…)", (_URL,)),
+]
+
+
+def emergency_instructions_problem(text: str) -> str:
+    """Why emergency-filing instructions are incomplete ("" = fine): instructions that refer to an
+    email, an address, a phone number or a web site must give it, since the notice quoting them
+    is all a filer has during the blackout."""
+    for mention, what, patterns in _REFERENCES:
+        if mention.search(text or "") and not any(p.search(text) for p in patterns):
+            return f"The instructions mention {mention.search(text).group(0)!r} but do not give {what}."
+    return ""
+
+
 class GoLive(models.Model):
     """One court's go-live on one rollout: its date, status, blackout and notice cadence."""
 
@@ -204,6 +228,9 @@ class GoLive(models.Model):
             raise ValidationError({"blackout_end": "The blackout must end after it starts."})
         if (self.blackout_start or self.blackout_end) and not (self.blackout_start and self.blackout_end):
             raise ValidationError({"blackout_end": "Give both the start and the end of the blackout."})
+        problem = emergency_instructions_problem(self.emergency_filing_instructions)
+        if problem:
+            raise ValidationError({"emergency_filing_instructions": problem})
         days = self.reminder_days_after
         if not isinstance(days, list) or not all(isinstance(d, int) and d > 0 for d in days):
             raise ValidationError({"reminder_days_after": "A list of whole numbers of days, e.g. [7, 14, 30]."})

@@ -19,11 +19,12 @@ from accounts.selectors import courts_for_user, user_administers
 from courts.models import GoLive
 from courts.selectors import rollout_current
 from courts.timezones import format_in_zone
-from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
+from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
 from rollout.notices.rendering import CONTEXT_HELP, TemplateSource, compile_source, default_source
 from rollout.notices.services import (
     deliveries_resend,
     notice_send_now,
+    notice_template_check,
     notice_template_render_sample,
     notice_template_send_test,
 )
@@ -60,6 +61,11 @@ class NoticeTemplateForm(forms.ModelForm):
                     compile_source(TemplateSource(**{**{"subject": "", "text_body": "", "html_body": ""}, name: data[name]}))
                 except TemplateSyntaxError as exc:
                     self.add_error(name, f"Template error: {exc}")
+        if not self.errors and data.get("kind"):
+            # Refused unless it renders, within the sandbox's limits, for every readiness state.
+            source = TemplateSource(data.get("subject", ""), data.get("text_body", ""), data.get("html_body", ""))
+            for problem in notice_template_check(data.get("court"), data["kind"], source):
+                self.add_error(None, problem)
         return data
 
 
@@ -128,7 +134,10 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
             return HttpResponseRedirect(f"{request.path}?readiness={readiness}")
-        subject, text, html = notice_template_render_sample(court, template.kind, source, readiness=readiness)
+        try:
+            subject, text, html = notice_template_render_sample(court, template.kind, source, readiness=readiness)
+        except Exception as exc:  # a template saved before the sandbox's checks: say why, no 500
+            subject, text, html = "", f"This template does not render: {exc}", ""
         context = {
             **self.admin_site.each_context(request),
             "title": f"Preview: {template}", "opts": self.model._meta, "template_obj": template, "court": court,
@@ -149,11 +158,30 @@ class SendNowForm(forms.Form):
         self.fields["golive"].label_from_instance = lambda g: f"{g.court.name} — {g.get_status_display()} {g.go_live_date or ''}"
 
 
+class StalledFilter(admin.SimpleListFilter):
+    """Rows due (pending or sending) for longer than NOTICES_STALL_AFTER_SECONDS."""
+
+    title = "stalled"
+    parameter_name = "stalled"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Due longer than the stall threshold")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            from django.conf import settings
+            from django.utils import timezone
+
+            cutoff = timezone.now() - timezone.timedelta(seconds=settings.NOTICES_STALL_AFTER_SECONDS)
+            return queryset.filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING], created_at__lt=cutoff)
+        return queryset
+
+
 @admin.register(NoticeDelivery)
 class NoticeDeliveryAdmin(CourtScopedAdmin):
     list_display = ("id", "filer_email", "court_code", "notice_label", "variant_label", "state", "attempts",
-                    "sent_at_local", "skip_reason", "error")
-    list_filter = ("state", "kind")
+                    "sent_at_local", "possible_duplicate", "skip_reason", "error")
+    list_filter = ("state", "kind", StalledFilter, "possible_duplicate")
     search_fields = ("filer__email", "notice", "message_id")
     list_select_related = ("filer", "court")
     show_full_result_count = False  # no COUNT(*) over a million rows per page
@@ -233,3 +261,65 @@ class NoticeDeliveryAdmin(CourtScopedAdmin):
         context = {**self.admin_site.each_context(request), "title": "Send a notice now", "form": form,
                    "opts": self.model._meta}
         return TemplateResponse(request, "notices/admin_send_now.html", context)
+
+
+class BounceCourtFilter(admin.SimpleListFilter):
+    """Addresses of filers with a CM/ECF account at one of the user's courts."""
+
+    title = "court"
+    parameter_name = "court"
+
+    def lookups(self, request, model_admin):
+        return [(str(c.pk), c.court_id) for c in courts_for_user(request.user).order_by("court_id")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(email__in=_filer_emails([int(self.value())]))
+        return queryset
+
+
+def _filer_emails(court_ids):
+    from accounts.models import CmecfAccount
+
+    return CmecfAccount.objects.filter(court_id__in=court_ids).values("filer__email")
+
+
+@admin.register(BouncedAddress)
+class BouncedAddressAdmin(CourtScopedAdmin):
+    """Unreachable filers: addresses that bounced, seen by administrators of the courts their filers
+    file at."""
+
+    list_display = ("email", "undeliverable_at", "soft_bounces", "last_bounce_at", "diagnostic")
+    list_filter = (("undeliverable_at", admin.EmptyFieldListFilter), BounceCourtFilter)
+    search_fields = ("email",)
+    readonly_fields = [f.name for f in BouncedAddress._meta.fields]
+    actions = ["export_csv"]
+
+    def scope_q(self, ids):
+        return Q(email__in=_filer_emails(ids))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Export the selected addresses with their filers (CSV)")
+    def export_csv(self, request, queryset):
+        from accounts.models import CmecfAccount
+        from accounts.spreadsheets import csv_response
+
+        ids = request_court_ids(request)
+        accounts = CmecfAccount.objects.filter(filer__email__in=queryset.values("email")).select_related("filer", "court")
+        if ids is not None:
+            accounts = accounts.filter(court_id__in=ids)
+        bounces = {b.email: b for b in queryset}
+        rows = ((a.filer.name, a.filer.email, a.court.court_id, a.login,
+                 "undeliverable" if bounces[a.filer.email].undeliverable_at else "soft bounces",
+                 bounces[a.filer.email].soft_bounces, bounces[a.filer.email].last_bounce_at.isoformat(),
+                 bounces[a.filer.email].diagnostic) for a in accounts.order_by("court__court_id", "filer__name").iterator())
+        return csv_response("unreachable-filers.csv", ["name", "email", "court", "cmecf_login", "state", "soft_bounces",
+                                                       "last_bounce_at", "diagnostic"], rows)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
 
 # What court administrators may do with notices, confined to their courts by the admin.
-NOTICE_PERMISSIONS = {"rollout": {"noticetemplate": ("view", "add", "change", "delete"), "noticedelivery": ("view",)}}
+NOTICE_PERMISSIONS = {"rollout": {"noticetemplate": ("view", "add", "change", "delete"), "noticedelivery": ("view",),
+                                  "bouncedaddress": ("view",)}}
 
 
 class RolloutConfig(AppConfig):

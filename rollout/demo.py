@@ -139,8 +139,9 @@ def demo_schedule_golives(today: dt.date, seed: int) -> int:
             golive.blackout_start = golive.court.local_midnight(business_day_before(day)).replace(hour=17)
             golive.blackout_end = golive.court.local_midnight(day).replace(hour=8)
             golive.emergency_filing_instructions = (
-                "During the blackout, email emergency filings as PDF attachments to the clerk's intake "
-                f"address and call the help desk at {court.help_desk_phone or 'the clerk’s office'}."
+                "During the blackout, email emergency filings as PDF attachments to "
+                f"emergency-filings@{court.cmecf_code or 'court'}.uscourts.gov"
+                + (f" and call the help desk at {court.help_desk_phone}." if court.help_desk_phone else ".")
             )
         golive.save()
         golive.changes.all().delete()

@@ -1,2 +1,2 @@
 # The rollout app's models. Notices live in rollout/notices/models.py.
-from rollout.notices.models import AdminDigest, NoticeDelivery, NoticeSent, NoticeTemplate, NoticeUnsubscribe  # noqa: F401
+from rollout.notices.models import AdminDigest, BouncedAddress, NoticeDelivery, NoticeTemplate, NoticeUnsubscribe  # noqa: F401

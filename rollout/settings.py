@@ -226,19 +226,40 @@ NOTICES_MAX_PER_SECOND = env_float("NOTICES_MAX_PER_SECOND", 0.0, minimum=0.0)  
 # due until go-live whatever this says.
 NOTICES_CATCH_UP_DAYS = env_int("NOTICES_CATCH_UP_DAYS", 14, minimum=0)
 NOTICES_SEND_TIME_LIMIT = env_int("NOTICES_SEND_TIME_LIMIT", 600, minimum=10)
-# A row still "sending" this long after its claim belongs to a sender that died: the sweeper takes it
-# back. Must exceed the send task's hard time limit, so a live sender is never swept.
-NOTICES_CLAIM_TIMEOUT_SECONDS = env_int("NOTICES_CLAIM_TIMEOUT_SECONDS", NOTICES_SEND_TIME_LIMIT + 300, minimum=20)
-# A pending row published this long ago and still unclaimed lost its broker message: publish again.
-NOTICES_REQUEUE_AFTER_SECONDS = env_int("NOTICES_REQUEUE_AFTER_SECONDS", 2 * 3600, minimum=60)
-NOTICES_MAX_RETRIES = env_int("NOTICES_MAX_RETRIES", 6, minimum=0)
-NOTICES_RETRY_BACKOFF = env_float("NOTICES_RETRY_BACKOFF", 30.0, minimum=0.0)  # first retry after, seconds; doubles
-NOTICES_RETRY_BACKOFF_MAX = env_float("NOTICES_RETRY_BACKOFF_MAX", 600, minimum=1)
+# Recovery (issue 13; trade-offs in README "Recovery settings"). The sweeper runs this often: it takes
+# back dead senders' rows, republishes lost chunks and publishes rows whose retry time has come.
+NOTICES_SWEEP_INTERVAL_SECONDS = env_float("NOTICES_SWEEP_INTERVAL_SECONDS", 60.0, minimum=5.0)
+# A row still "sending" whose claim was not renewed for this long belongs to a dead sender (a live
+# one renews every third of it, and at least once per message it sends).
+NOTICES_CLAIM_TIMEOUT_SECONDS = env_int("NOTICES_CLAIM_TIMEOUT_SECONDS", 180, minimum=15)
+# Pending rows published this long ago, with no row claimed at all meanwhile: their broker messages
+# were lost (broker restarted without persistence): publish them again.
+NOTICES_REQUEUE_AFTER_SECONDS = env_int("NOTICES_REQUEUE_AFTER_SECONDS", 180, minimum=30)
+# Retries after a 4xx reply or a broken connection: a retry time on the row (30 s, doubling, at most
+# NOTICES_RETRY_BACKOFF_MAX), failed after NOTICES_MAX_RETRIES retries (about 25 minutes by default).
+NOTICES_MAX_RETRIES = env_int("NOTICES_MAX_RETRIES", 10, minimum=0)
+NOTICES_RETRY_BACKOFF = env_float("NOTICES_RETRY_BACKOFF", 30.0, minimum=0.0)
+NOTICES_RETRY_BACKOFF_MAX = env_float("NOTICES_RETRY_BACKOFF_MAX", 180, minimum=1)
+# Court page / overview flag a court whose due notices wait longer than this.
+NOTICES_STALL_AFTER_SECONDS = env_int("NOTICES_STALL_AFTER_SECONDS", 900, minimum=60)
+# Bounces (issue 13): envelope sender <local>+<id>-<signature>@<domain> of this address (empty: the
+# address of DEFAULT_FROM_EMAIL); the mailbox it is delivered to, as a Maildir path or an IMAP URL
+# (imaps://user:password@host/INBOX); both empty = bounces are not read.
+NOTICES_BOUNCE_ADDRESS = env_str("NOTICES_BOUNCE_ADDRESS", "")
+NOTICES_BOUNCE_MAILDIR = env_str("NOTICES_BOUNCE_MAILDIR", "")
+NOTICES_BOUNCE_IMAP_URL = env_str("NOTICES_BOUNCE_IMAP_URL", "")
+NOTICES_BOUNCE_INTERVAL_SECONDS = env_float("NOTICES_BOUNCE_INTERVAL_SECONDS", 300.0, minimum=10.0)
+NOTICES_SOFT_BOUNCE_LIMIT = env_int("NOTICES_SOFT_BOUNCE_LIMIT", 3, minimum=1)
+NOTICES_SOFT_BOUNCE_RESET_DAYS = env_int("NOTICES_SOFT_BOUNCE_RESET_DAYS", 30, minimum=1)
+# Notice templates (issue 10): the most a rendered part may be, and the most loop iterations.
+NOTICES_TEMPLATE_MAX_OUTPUT = env_int("NOTICES_TEMPLATE_MAX_OUTPUT", 100_000, minimum=1000)
+NOTICES_TEMPLATE_MAX_LOOP = env_int("NOTICES_TEMPLATE_MAX_LOOP", 1000, minimum=1)
 NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS", 180, minimum=1)
 NOTICES_MESSAGE_ID_DOMAIN = env_str("NOTICES_MESSAGE_ID_DOMAIN", "")  # empty: the domain of DEFAULT_FROM_EMAIL
 CELERY_BEAT_SCHEDULE.update({
     "notices-dispatch": {"task": "rollout.notices.tasks.dispatch", "schedule": NOTICES_DISPATCH_INTERVAL_SECONDS},
-    "notices-sweep": {"task": "rollout.notices.tasks.sweep", "schedule": NOTICES_DISPATCH_INTERVAL_SECONDS},
+    "notices-sweep": {"task": "rollout.notices.tasks.sweep", "schedule": NOTICES_SWEEP_INTERVAL_SECONDS},
+    "notices-bounces": {"task": "rollout.notices.tasks.process_bounces", "schedule": NOTICES_BOUNCE_INTERVAL_SECONDS},
     "notices-weekly-digest": {"task": "rollout.notices.tasks.weekly_digest", "schedule": 3600.0},
 })
 NOTICES_DIGEST_WEEKDAY = env_int("NOTICES_DIGEST_WEEKDAY", 0, minimum=0)  # 0 = Monday, in TIME_ZONE

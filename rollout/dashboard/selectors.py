@@ -113,6 +113,19 @@ def last_announcements(court_ids: list[int]) -> dict[int, tuple[str, dt.datetime
     return notices_last_announcements(court_ids)
 
 
+def notice_health(court_ids: list[int], now: dt.datetime):
+    """{court id: CourtNoticeHealth} — stalled notices and unreachable filers per court (2 queries)."""
+    from rollout.notices.selectors import courts_notice_health
+
+    return courts_notice_health(court_ids, now)
+
+
+def court_notice_health(court: Court, now: dt.datetime):
+    from rollout.notices.selectors import court_notice_health as health
+
+    return health(court, now)
+
+
 def court_notice_summary(court: Court) -> list[dict]:
     """Rows for the court page's Notices section: per notice kind, how many were sent, are due, failed."""
     from rollout.notices.models import NoticeKind

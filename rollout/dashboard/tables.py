@@ -121,10 +121,11 @@ class CourtTable(BoundedPagesTable):
         order_by = ()
 
     def __init__(self, *args, now: dt.datetime | None = None, announcements: dict | None = None,
-                 caption: str = "Courts", peers: dict | None = None, **kwargs):
+                 notice_health: dict | None = None, caption: str = "Courts", peers: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         self.announcements = announcements or {}
+        self.notice_health = notice_health or {}
         self.caption = caption
         self.peers = peers or {}
 
@@ -169,10 +170,20 @@ class CourtTable(BoundedPagesTable):
     def render_last_announcement_at(self, record):
         found = self.announcements.get(record.id)
         if not found:
-            return mark_safe('<span class="muted">none yet</span>')
-        label, sent_at = found
-        local = timezone.localtime(sent_at, record.tzinfo)
-        return format_html("{}<br><span class=\"muted\">{}</span>", label, local.strftime("%Y-%m-%d %H:%M %Z"))
+            cell = mark_safe('<span class="muted">none yet</span>')
+        else:
+            label, sent_at = found
+            local = timezone.localtime(sent_at, record.tzinfo)
+            cell = format_html("{}<br><span class=\"muted\">{}</span>", label, local.strftime("%Y-%m-%d %H:%M %Z"))
+        health = self.notice_health.get(record.id)
+        if health and health.stalled:
+            since = timezone.localtime(health.stalled_since, record.tzinfo).strftime("%Y-%m-%d %H:%M %Z")
+            cell = format_html('{}<br><strong class="error">Stalled: {} due since {}</strong>', cell,
+                               intcomma(health.stalled), since)
+        if health and health.unreachable:
+            cell = format_html('{}<br><span class="error">{} unreachable filer{}</span>', cell,
+                               intcomma(health.unreachable), "" if health.unreachable == 1 else "s")
+        return cell
 
 
 class AccountTable(BoundedPagesTable):

@@ -33,6 +33,7 @@ def _court_view(request, now: dt.datetime):
     announcements = selectors.last_announcements(ids)
     peers = selectors.peer_curves(rollout, now=now)
     table = CourtTable(selectors.attention_first(court_filter.qs), now=now, announcements=announcements, peers=peers,
+                       notice_health=selectors.notice_health(ids, now),
                        caption=f"{summary.courts:,} court{'s' if summary.courts != 1 else ''}")
     return court_filter, summary, table, announcements
 
@@ -41,6 +42,7 @@ def _court_view(request, now: dt.datetime):
 def overview(request):
     now = timezone.now()
     court_filter, summary, table, _ = _court_view(request, now)
+    health = table.notice_health.values()
     RequestConfig(request, paginate={"paginator_class": KnownCountPaginator, "known_count": summary.courts,
                                      "per_page": PER_PAGE}).configure(table)
     ids = summary.court_ids
@@ -50,6 +52,7 @@ def overview(request):
         "self_reports": stored_self_reports(ids),
         "help": help_open, "help_age": help_open.age_days(now),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
+        "stalled_courts": sum(1 for h in health if h.stalled), "unreachable": sum(h.unreachable for h in health),
     })
 
 
@@ -119,6 +122,7 @@ def court_detail(request, court_id: str):
         "burnup": burnup, "chart": burnup_svg(burnup, peer_curve=peer_curve),
         "filter": account_filter, "table": table, "query": request.GET.urlencode(),
         "notice_summary": selectors.court_notice_summary(court),
+        "notice_health": selectors.court_notice_health(court, now),
         "local_today": court.local_today(now),
         "self_reports": stored_self_reports([court.id]),
         "help": (help_open := help_summary([court.id])), "help_age": help_open.age_days(now),

@@ -11,7 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import CmecfAccount
@@ -76,10 +76,14 @@ def recipients_for(
 ) -> QuerySet[CmecfAccount]:
     """CM/ECF accounts at the go-live's court that should get `notice` and do not have it yet.
 
-    Linked accounts get nothing (they are done); unsubscribed filers get no reminder.
+    Linked accounts get nothing (they are done); unsubscribed filers get no reminder; an
+    undeliverable address (it bounced) gets nothing until the filer's address is changed.
     """
+    from rollout.notices.bounces import undeliverable_emails
+
     qs = CmecfAccount.objects.filter(court_id=golive.court_id) if accounts is None else accounts
     qs = cmecf_accounts_with_readiness(qs, live_court_ids=live_court_ids).exclude(readiness=Readiness.LINKED)
+    qs = qs.exclude(filer__email__in=undeliverable_emails())
     if kind == NoticeKind.REMINDER:
         qs = qs.exclude(
             filer_id__in=NoticeUnsubscribe.objects.filter(court_id=golive.court_id).values("filer_id")
@@ -156,7 +160,8 @@ def deliveries_insert_select(
     qn = connection.ops.quote_name
     fields = {  # column: value (every NOT NULL column, as the model's defaults would fill it)
         "court_id": golive.court_id, "golive_id": golive.id, "change_id": None, "kind": kind, "notice": notice,
-        "state": DeliveryState.PENDING, "skip_reason": "", "attempts": 0, "reclaims": 0, "created_at": now,
+        "state": DeliveryState.PENDING, "skip_reason": "", "attempts": 0, "reclaims": 0, "possible_duplicate": False,
+        "created_at": now,
         "created_by_id": getattr(created_by, "pk", None), "claimed_by": "", "last_error": "", "message_id": "",
     }
     columns = ", ".join(qn(c) for c in ("filer_id", "variant", *fields))
@@ -178,7 +183,8 @@ def _publish(ids: list[int]) -> None:
 
 
 def deliveries_publish(*, now: dt.datetime | None = None, chunk_size: int | None = None) -> int:
-    """Publish a send task for every pending row not yet published, ≤ chunk_size ids per task.
+    """Publish a send task for every pending row not yet published whose retry time (if any) has
+    come, ≤ chunk_size ids per task.
 
     Steps per chunk, in its own transaction: lock the next unpublished pending rows (SKIP LOCKED on
     PostgreSQL, so two dispatchers take different rows), stamp `queued_at`, publish after commit.
@@ -187,10 +193,11 @@ def deliveries_publish(*, now: dt.datetime | None = None, chunk_size: int | None
     now = now or timezone.now()
     chunk_size = chunk_size or settings.NOTICES_CHUNK_SIZE
     published, last_id = 0, 0
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     while True:
         with transaction.atomic():
             qs = NoticeDelivery.objects.filter(
-                state=DeliveryState.PENDING, queued_at__isnull=True, id__gt=last_id
+                due, state=DeliveryState.PENDING, queued_at__isnull=True, id__gt=last_id
             ).order_by("id")
             if connection.features.has_select_for_update_skip_locked:
                 qs = qs.select_for_update(skip_locked=True)
@@ -230,55 +237,53 @@ def notices_dispatch(now: dt.datetime | None = None) -> DispatchResult:
 
 
 def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
-    """Sweeper: take back rows left in `sending` by a dead sender, and republish lost chunks.
+    """Sweeper (beat, every NOTICES_SWEEP_INTERVAL_SECONDS): take back the rows of dead senders,
+    republish lost chunks, publish rows whose retry time has come. Returns the reclaimed ids.
 
-    Steps: for rows claimed longer ago than NOTICES_CLAIM_TIMEOUT_SECONDS, first fold the send log
-    (`NoticeSent`): a row whose message the server accepted (recorded, not yet folded when the
-    sender died) is marked sent, not sent again; the other stale rows go back to pending
-    (`reclaims` + 1, logged with their Message-ID as possible duplicates: the server may have
-    accepted one in the moment before it could be recorded); send-log records older than the
-    timeout that no chunk folded (a row deleted meanwhile) are folded or dropped; pending rows
-    published longer ago than NOTICES_REQUEUE_AFTER_SECONDS are marked unpublished; then
-    everything unpublished is published. Returns the reclaimed ids.
+    Steps:
+    1. Rows `sending` whose claim was not renewed for NOTICES_CLAIM_TIMEOUT_SECONDS belong to a
+       sender that died (a live one renews every third of that). They go back to pending
+       (`reclaims` + 1). A sender sends its rows in id order and marks each sent right after the
+       server accepts it, so of each dead sender's rows only the lowest id can have been accepted
+       unrecorded: that one row is flagged `possible_duplicate` (kept after the resend).
+    2. Pending rows published more than NOTICES_REQUEUE_AFTER_SECONDS ago while no row at all was
+       claimed in that time: their broker messages were lost (e.g. Redis restarted without
+       persistence); they are marked unpublished. While senders are claiming, a long queue is
+       just long, and nothing is published twice.
+    3. Publish every unpublished pending row that is due (`deliveries_publish`).
     """
     from django.db.models import F
 
-    from rollout.notices.models import NoticeSent
-    from rollout.notices.sending import deliveries_fold_sent, message_id_for
+    from rollout.notices.sending import message_id_for
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS)
     stale = list(
         NoticeDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=cutoff)
-        .order_by("id")
-        .values_list("id", "court__court_id", "claimed_by")
+        .order_by("id").values_list("id", "court__court_id", "claimed_by")
     )
-    reclaimed: list[int] = []
-    for start in range(0, len(stale), INSERT_BATCH):
-        chunk = stale[start : start + INSERT_BATCH]
-        # Recorded as accepted: sent. The claim is older than a send task's hard time limit, so its
-        # sender is gone and cannot record anything more for these rows.
-        folded = set(deliveries_fold_sent([row[0] for row in chunk]))
-        if folded:
-            log.info("notice sweeper: %d deliveries of a stopped sender were accepted and are marked sent", len(folded))
-        chunk = [row for row in chunk if row[0] not in folded]
-        ids = [row[0] for row in chunk]
-        NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_at__lt=cutoff).update(
-            state=DeliveryState.PENDING, claimed_at=None, claimed_by="", queued_at=None, reclaims=F("reclaims") + 1,
-            last_error="Reclaimed from a sender that stopped; a duplicate with the same Message-ID is possible.",
-        )
-        for delivery_id, court_code, claimed_by in chunk:
-            log.warning(
-                "notice delivery %s reclaimed from %s: possible duplicate, Message-ID %s",
-                delivery_id, claimed_by, message_id_for(delivery_id, court_code),
+    in_flight: dict[str, tuple[int, str]] = {}
+    for delivery_id, court_code, claimed_by in stale:
+        in_flight.setdefault(claimed_by, (delivery_id, court_code))
+    ids = [row[0] for row in stale]
+    with transaction.atomic():
+        for start in range(0, len(ids), INSERT_BATCH):
+            NoticeDelivery.objects.filter(id__in=ids[start:start + INSERT_BATCH], state=DeliveryState.SENDING,
+                                          claimed_at__lt=cutoff).update(
+                state=DeliveryState.PENDING, claimed_at=None, claimed_by="", queued_at=None,
+                reclaims=F("reclaims") + 1, last_error="Taken back from a sender that stopped.",
             )
-        reclaimed.extend(ids)
-    # Left-over records (their row was deleted, or folded by nobody): fold what still has a row.
-    while leftover := list(
-        NoticeSent.objects.filter(sent_at__lt=cutoff).order_by().values_list("delivery_id", flat=True)[:INSERT_BATCH]
-    ):
-        deliveries_fold_sent(leftover)
+        NoticeDelivery.objects.filter(id__in=[d for d, _ in in_flight.values()]).update(possible_duplicate=True)
+    for claimed_by, (delivery_id, court_code) in in_flight.items():
+        log.warning("notice sender %s stopped: %d rows taken back; delivery %s was in flight, possible duplicate "
+                    "(Message-ID %s)", claimed_by, sum(1 for r in stale if r[2] == claimed_by), delivery_id,
+                    message_id_for(delivery_id, court_code))
     requeue_cutoff = now - dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS)
-    NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(queued_at=None)
+    if not NoticeDelivery.objects.filter(claimed_at__gte=requeue_cutoff).exists():
+        lost = NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(
+            queued_at=None)
+        if lost:
+            log.warning("notice sweeper: %d pending rows were published long ago and nothing is claiming: "
+                        "publishing them again (lost broker messages)", lost)
     deliveries_publish(now=now)
-    return reclaimed
+    return ids

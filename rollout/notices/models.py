@@ -23,9 +23,10 @@ class DeliveryState(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+    BOUNCED = "bounced", "Bounced"
 
 
-FINAL_STATES = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED)
+FINAL_STATES = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED, DeliveryState.BOUNCED)
 
 
 class NoticeDelivery(models.Model):
@@ -36,10 +37,8 @@ class NoticeDelivery(models.Model):
     administrator's send-now, at most one a day), "date_changed_<GoLiveChange id>".
     """
 
-    # Few indexes on purpose: each change of `state` (claim, then sent, per chunk) writes a new
-    # entry in every index whose predicate the row matches. filer and court are covered by the
-    # composite indexes below; golive and change are only used by rare cascades. The per-email
-    # record goes to the narrow `NoticeSent` instead of this row.
+    # filer and court are covered by the composite indexes below; golive and change are only used
+    # by rare cascades.
     filer = models.ForeignKey("accounts.Filer", on_delete=models.CASCADE, related_name="notice_deliveries",
                               db_index=False)
     court = models.ForeignKey("courts.Court", on_delete=models.CASCADE, related_name="notice_deliveries",
@@ -61,6 +60,13 @@ class NoticeDelivery(models.Model):
     reclaims = models.PositiveSmallIntegerField(
         default=0, help_text="Times the sweeper took the row back from a sender that stopped mid-chunk."
     )
+    possible_duplicate = models.BooleanField(
+        default=False, help_text="The message was in flight when its sender died: the server may have accepted "
+        "it before the resend (same Message-ID). Kept after the resend.",
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="A pending row is not published before this (retry after a 4xx reply).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
@@ -74,6 +80,7 @@ class NoticeDelivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True, help_text="Message-ID header, derived from the row id.")
+    bounced_at = models.DateTimeField(null=True, blank=True, help_text="When a bounce for the message was read.")
 
     class Meta:
         verbose_name = "notice delivery"
@@ -85,7 +92,10 @@ class NoticeDelivery(models.Model):
         indexes = [
             # Partial: a row leaves them once sent, so the per-email UPDATE does not touch them.
             models.Index(fields=["queued_at"], condition=Q(state="pending"), name="notice_pending_queued"),
-            models.Index(fields=["claimed_at"], condition=Q(state="sending"), name="notice_sending_claimed"),
+            # The oldest due notice, per court and overall (stall flags, /healthz).
+            models.Index(fields=["created_at"], condition=Q(state__in=["pending", "sending"]), name="notice_due_created"),
+            # The sweeper's stale claims and its "is anything claiming at all?" check.
+            models.Index(fields=["claimed_at"], name="notice_claimed_at"),
             models.Index(fields=["court", "notice", "state"], name="notice_court_notice_state"),
             # The overview's "last announcement" per court: a backward scan per court, not a GROUP BY.
             models.Index(fields=["court", "-sent_at"], condition=Q(state="sent"), name="notice_court_last_sent"),
@@ -95,32 +105,31 @@ class NoticeDelivery(models.Model):
         return f"{self.notice} to filer {self.filer_id} @ court {self.court_id}: {self.state}"
 
 
-class NoticeSent(models.Model):
-    """The send log: one row per message the SMTP server accepted, written at once, folded later.
+class BouncedAddress(models.Model):
+    """An email address bounces came back for: permanent (undeliverable at once) or soft (counted).
 
-    Each accepted message is recorded here with one INSERT (its own commit) before the next message
-    can be accepted; `sending.deliveries_fold_sent` then marks the chunk's rows sent in one UPDATE …
-    FROM and deletes what it folded, and the sweeper folds a dead sender's rows before reclaiming
-    anything, so a recorded send is marked sent, never sent again.
-
-    Why a table of its own: updating the NoticeDelivery row per email rewrote a wide row and an
-    entry in each of its indexes (the state changes, so no HOT update) once per message; this row
-    is narrow, append-only, with the primary key as its only index. `delivery_id` is deliberately
-    not a foreign key: the check would look up and share-lock the delivery row on every insert,
-    the per-message cost this table is here to avoid (a row whose delivery is gone is deleted by
-    the sweeper). The table only holds the messages of chunks in flight (or of a dead sender).
+    Keyed by the address, not the filer: notices stop going to an undeliverable address, and a filer
+    whose address is changed to a new one gets notices again without anyone clearing a flag.
     """
 
-    delivery_id = models.BigIntegerField(primary_key=True, help_text="The NoticeDelivery whose message was accepted.")
-    message_id = models.CharField(max_length=255)
-    sent_at = models.DateTimeField()
+    email = models.CharField(max_length=254, unique=True, help_text="Lower case, as filers' emails are stored.")
+    undeliverable_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set: no more notices to this address (a permanent bounce, or "
+        "NOTICES_SOFT_BOUNCE_LIMIT soft bounces in a row).",
+    )
+    soft_bounces = models.PositiveSmallIntegerField(default=0, help_text="Soft bounces in a row.")
+    last_bounce_at = models.DateTimeField()
+    last_delivery = models.ForeignKey(NoticeDelivery, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", db_index=False)
+    diagnostic = models.TextField(blank=True, help_text="What the last bounce said.")
 
     class Meta:
-        verbose_name = "accepted notice (not yet folded)"
-        verbose_name_plural = "accepted notices (not yet folded)"
+        verbose_name = "bounced address"
+        verbose_name_plural = "bounced addresses"
+        ordering = ["-last_bounce_at"]
 
     def __str__(self) -> str:
-        return f"delivery {self.delivery_id} accepted at {self.sent_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.email}: {'undeliverable' if self.undeliverable_at else f'{self.soft_bounces} soft bounce(s)'}"
 
 
 class NoticeTemplate(models.Model):

@@ -1,10 +1,21 @@
 """Rendering a notice: subject, text and HTML parts from Django templates with a fixed context.
 
 Templates come from the court's own NoticeTemplate, else the default NoticeTemplate, else the files
-under `templates/notices/<kind>/`. They are compiled by a sandboxed engine with no loaders (an
-edited template cannot include or extend files) and rendered with plain values only (no model
-objects, so a template cannot walk relations). The HTML part is autoescaped, so names and texts
-filers or staff typed cannot inject markup; the text part and subject are plain text.
+under `templates/notices/<kind>/`. They are compiled by a sandboxed engine and rendered with plain
+values only (no model objects, so a template cannot walk relations). The HTML part is autoescaped,
+so names and texts filers or staff typed cannot inject markup; the text part and subject are plain.
+
+The sandbox (an administrator edits these templates; a bad one must not hurt a campaign):
+- only the tags and filters in ALLOWED_TAGS / ALLOWED_FILTERS exist: no include, extends, load,
+  debug, url, lorem, no `with`, no padding or formatting filters (center, ljust, rjust,
+  stringformat, floatformat) and none that repeat text (join, add, make_list);
+- at most MAX_FILTERS filters on one expression (each filter can at most multiply a value's length
+  by a small factor, so the chain bounds it);
+- every `{% for %}` counts its iterations against one budget per render
+  (NOTICES_TEMPLATE_MAX_LOOP; nested loops multiply, the budget does not);
+- each rendered part is at most NOTICES_TEMPLATE_MAX_OUTPUT characters.
+A template breaking a limit raises TemplateLimitError: refused when the admin saves it (it must
+render for every readiness state), and at send time it fails only its own messages.
 """
 from __future__ import annotations
 
@@ -14,16 +25,75 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.template import Context, Engine, Template
+from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template.base import VariableNode
+from django.template.defaulttags import ForNode
 from django.utils.html import escape
 
 from accounts.readiness import Readiness
+from courts.models import emergency_instructions_problem
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notices"
 KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "digest")
 
-_html_engine = Engine(dirs=[], app_dirs=False, autoescape=True, libraries={}, builtins=[])
-_text_engine = Engine(dirs=[], app_dirs=False, autoescape=False, libraries={}, builtins=[])
+ALLOWED_TAGS = ("if", "for", "comment", "firstof", "spaceless", "verbatim", "templatetag", "cycle")
+ALLOWED_FILTERS = (
+    "capfirst", "cut", "default", "default_if_none", "escape", "first", "last", "length", "linebreaks",
+    "linebreaksbr", "lower", "pluralize", "slice", "striptags", "title", "truncatechars", "truncatewords",
+    "upper", "urlencode", "wordcount", "wordwrap", "yesno",
+)
+MAX_FILTERS = 3
+_BUDGET = "__loop_budget"  # a context key templates cannot name (no variable starts with "_")
+
+
+class TemplateLimitError(Exception):
+    """A notice template went over the sandbox's loop or output limit."""
+
+
+class _CappedForNode(ForNode):
+    """`{% for %}` whose iterations count against the render's loop budget."""
+
+    def render(self, context):
+        budget = context.get(_BUDGET)
+        if budget is not None:
+            values = self.sequence.resolve(context, ignore_failures=True)
+            budget[0] -= len(values) if hasattr(values, "__len__") else 0
+            if budget[0] < 0:
+                raise TemplateLimitError(
+                    f"The template loops more than {settings.NOTICES_TEMPLATE_MAX_LOOP} times in all.")
+        return super().render(context)
+
+
+register = Library()  # the sandbox's only library (see _SandboxEngine)
+for _name in ALLOWED_TAGS:
+    if _name != "for":
+        register.tag(_name, defaulttags.register.tags[_name])
+for _name in ALLOWED_FILTERS:
+    register.filters[_name] = defaultfilters.register.filters[_name]
+
+
+@register.tag("for")
+def _do_for(parser, token):
+    node = defaulttags.do_for(parser, token)
+    return _CappedForNode(node.loopvars, node.sequence, node.is_reversed, node.nodelist_loop, node.nodelist_empty)
+
+
+class _SandboxEngine(Engine):
+    default_builtins = []  # not Django's tags and filters: only this module's `register`
+
+
+_html_engine = _SandboxEngine(dirs=[], app_dirs=False, autoescape=True, libraries={},
+                              builtins=["rollout.notices.rendering"])
+_text_engine = _SandboxEngine(dirs=[], app_dirs=False, autoescape=False, libraries={},
+                              builtins=["rollout.notices.rendering"])
+
+
+def _compile(engine: Engine, source: str) -> Template:
+    template = engine.from_string(source)
+    for node in template.nodelist.get_nodes_by_type(VariableNode):
+        if len(node.filter_expression.filters) > MAX_FILTERS:
+            raise TemplateSyntaxError(f"At most {MAX_FILTERS} filters on one value: {node.filter_expression.token}")
+    return template
 
 # What a template may use; shown in the admin next to the editor.
 CONTEXT_HELP = {
@@ -64,10 +134,15 @@ class CompiledTemplate:
     html_body: Template
 
     def render(self, context: dict[str, Any]) -> tuple[str, str, str]:
-        subject = self.subject.render(Context(context, autoescape=False))
+        budget = [settings.NOTICES_TEMPLATE_MAX_LOOP]  # shared by the three parts
+        subject = self.subject.render(Context({**context, _BUDGET: budget}, autoescape=False))
         subject = " ".join(subject.split())[:250]  # one line: a newline in a subject would break headers
-        text = self.text_body.render(Context(context, autoescape=False))
-        html = self.html_body.render(Context(context))
+        text = self.text_body.render(Context({**context, _BUDGET: budget}, autoescape=False))
+        html = self.html_body.render(Context({**context, _BUDGET: budget}))
+        for part in (text, html):
+            if len(part) > settings.NOTICES_TEMPLATE_MAX_OUTPUT:
+                raise TemplateLimitError(
+                    f"The rendered email is longer than {settings.NOTICES_TEMPLATE_MAX_OUTPUT:,} characters.")
         return subject, _tidy(text), html
 
 
@@ -93,9 +168,9 @@ def default_source(kind: str) -> TemplateSource:
 def compile_source(source: TemplateSource) -> CompiledTemplate:
     """Compile; raises django.template.TemplateSyntaxError naming the problem."""
     return CompiledTemplate(
-        subject=_text_engine.from_string(source.subject),
-        text_body=_text_engine.from_string(source.text_body),
-        html_body=_html_engine.from_string(source.html_body),
+        subject=_compile(_text_engine, source.subject),
+        text_body=_compile(_text_engine, source.text_body),
+        html_body=_compile(_html_engine, source.html_body),
     )
 
 
@@ -214,6 +289,13 @@ def notice_context(
     if golive.blackout_start and golive.blackout_end:
         blackout = f"from {format_instant(golive.blackout_start, tz)} until {format_instant(golive.blackout_end, tz)}"
     days_since = (today - golive.go_live_date).days if (today and golive.go_live_date) else None
+    # Never a sentence pointing at an address or number the notice does not give: instructions
+    # saved before the check are replaced by the help desk's number, or left out.
+    emergency = golive.emergency_filing_instructions or ""
+    if emergency_instructions_problem(emergency):
+        emergency = ""
+    if blackout and not emergency and court.help_desk_phone:
+        emergency = f"call the CM/ECF help desk at {court.help_desk_phone}."
     return {
         "filer_name": filer_name,
         "court_name": court.name,
@@ -228,7 +310,7 @@ def notice_context(
         "help_desk_phone": court.help_desk_phone,
         "help_desk_name": court.help_desk_name,  # "CM/ECF help desk of the U.S. District Court for the …"
         "blackout": blackout,
-        "emergency_instructions": golive.emergency_filing_instructions or "",
+        "emergency_instructions": emergency,
         "readiness": readiness,
         "is_legacy": readiness == Readiness.LEGACY,
         "is_shared": readiness == Readiness.SHARED,

@@ -1,12 +1,18 @@
 """Reads about notices for the court page and the overview (fixed number of queries)."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterable
 
-from django.db.models import Count, OuterRef, Subquery
+from django.conf import settings
+from django.db.models import Count, Min, OuterRef, Subquery
+from django.utils import timezone
 
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+
+RENDER_FAILED = "Rendering failed"  # how sending starts the error of a message its template could not render
 
 
 def last_announcements(court_ids: Iterable[int] | None) -> dict[int, tuple[str, object]]:
@@ -35,7 +41,67 @@ def notice_summary(court) -> dict[str, dict[str, int]]:
     for row in rows:
         bucket = {
             DeliveryState.PENDING: "due", DeliveryState.SENDING: "due", DeliveryState.SENT: "sent",
-            DeliveryState.FAILED: "failed", DeliveryState.SKIPPED: "skipped",
+            DeliveryState.FAILED: "failed", DeliveryState.SKIPPED: "skipped", DeliveryState.BOUNCED: "failed",
         }[row["state"]]
         summary[row["kind"]][bucket] += row["n"]
     return {kind: dict(summary[kind]) for kind in NoticeKind.values if kind in summary}
+
+
+ACTIVE = (DeliveryState.PENDING, DeliveryState.SENDING)
+
+
+def notice_backlog_ages(now=None) -> tuple[dt.timedelta | None, dt.timedelta | None]:
+    """(age of the oldest due notice not sent yet, age of the oldest delivery left `sending`), None
+    when there is none: two index reads, for /healthz and monitoring.
+
+    A due notice is a pending or sending row; its age counts from its creation, so a campaign held
+    up by retries or a dead sender shows. A sending row's age counts from its claim (renewed by a
+    live sender every third of NOTICES_CLAIM_TIMEOUT_SECONDS), so a value well over that timeout
+    means the sweeper is not running.
+    """
+    now = now or timezone.now()
+    oldest_due = NoticeDelivery.objects.filter(state__in=ACTIVE).aggregate(at=Min("created_at"))["at"]
+    oldest_sending = NoticeDelivery.objects.filter(state=DeliveryState.SENDING).aggregate(at=Min("claimed_at"))["at"]
+    return (now - oldest_due if oldest_due else None, now - oldest_sending if oldest_sending else None)
+
+
+@dataclass
+class CourtNoticeHealth:
+    stalled_since: dt.datetime | None = None  # creation of the oldest notice due longer than the threshold
+    stalled: int = 0  # how many such notices
+    unreachable: int = 0  # filers whose address is undeliverable
+    render_failures: int = 0
+    render_error: str = ""
+
+
+def courts_notice_health(court_ids: Iterable[int], now=None) -> dict[int, CourtNoticeHealth]:
+    """Per court: notices due for longer than NOTICES_STALL_AFTER_SECONDS, filers with an
+    undeliverable address. Two grouped queries whatever the number of courts."""
+    from accounts.models import CmecfAccount
+    from rollout.notices.bounces import undeliverable_emails
+
+    now = now or timezone.now()
+    ids = list(court_ids)
+    health: dict[int, CourtNoticeHealth] = defaultdict(CourtNoticeHealth)
+    cutoff = now - dt.timedelta(seconds=settings.NOTICES_STALL_AFTER_SECONDS)
+    stalled = (NoticeDelivery.objects.filter(court_id__in=ids, state__in=ACTIVE, created_at__lt=cutoff).order_by()
+               .values("court_id").annotate(n=Count("id"), oldest=Min("created_at")))
+    for row in stalled:
+        health[row["court_id"]].stalled, health[row["court_id"]].stalled_since = row["n"], row["oldest"]
+    unreachable = (CmecfAccount.objects.filter(court_id__in=ids, filer__email__in=undeliverable_emails()).order_by()
+                   .values("court_id").annotate(n=Count("filer_id", distinct=True)))
+    for row in unreachable:
+        health[row["court_id"]].unreachable = row["n"]
+    return dict(health)
+
+
+def court_notice_health(court, now=None) -> CourtNoticeHealth:
+    """The court page's alerts: stalls, unreachable filers, and messages a template failed to render
+    (with the latest error), in three queries."""
+    health = courts_notice_health([court.id], now).get(court.id, CourtNoticeHealth())
+    failures = NoticeDelivery.objects.filter(court=court, state=DeliveryState.FAILED,
+                                             last_error__startswith=RENDER_FAILED)
+    health.render_failures = failures.count()
+    if health.render_failures:
+        health.render_error = failures.order_by("-id").values_list("last_error", flat=True)[0][:300]
+    return health

@@ -164,15 +164,25 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
 SAMPLE_FILER = "Jane Q. <Sample> Lawyer"
 
 
+def _sample_court() -> Court:
+    """A court with every fact a notice can print, for checking a default template (no court)."""
+    return Court(court_id="SMPL", name="District of Sample", time_zone="America/Denver",
+                 login_url="https://ecf.smpl.uscourts.gov/", help_desk_phones=["(406) 555-0100"])
+
+
 def notice_template_render_sample(
-    court: Court, kind: str, source: TemplateSource, *, readiness: str = "ready", now: dt.datetime | None = None
+    court: Court | None, kind: str, source: TemplateSource, *, readiness: str = "ready", now: dt.datetime | None = None
 ) -> tuple[str, str, str]:
-    """Render a template as a filer of `court` would see it (sample name, the court's real facts)."""
+    """Render a template as a filer of `court` would see it (sample name, the court's real facts;
+    a sample court with a blackout when `court` is None)."""
     from rollout.notices.tokens import unsubscribe_url
 
     now = now or timezone.now()
-    golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first() or GoLive(
-        court=court, go_live_date=court.local_today(now) + dt.timedelta(days=30)
+    court = court or _sample_court()
+    golive = (GoLive.objects.filter(court=court, rollout=rollout_current()).first() if court.pk else None) or GoLive(
+        court=court, go_live_date=court.local_today(now) + dt.timedelta(days=30),
+        blackout_start=now + dt.timedelta(days=28), blackout_end=now + dt.timedelta(days=30),
+        emergency_filing_instructions="Email emergency filings to intake@smpl.uscourts.gov.",
     )
     golive.court = court
     change = None
@@ -181,10 +191,31 @@ def notice_template_render_sample(
                               new_date=golive.go_live_date)
     context = notice_context(
         filer_name=SAMPLE_FILER, court=court, golive=golive, readiness=readiness, change=change,
-        unsubscribe_url=unsubscribe_url(0, court.id) if kind == NoticeKind.REMINDER else "",
+        unsubscribe_url=unsubscribe_url(0, court.pk or 0) if kind == NoticeKind.REMINDER else "",
         today=court.local_today(now), status_url=f"{settings.SITE_URL}/me/sample-personal-link/",
     )
     return compile_source(source).render(context)
+
+
+def notice_template_check(court: Court | None, kind: str, source: TemplateSource) -> list[str]:
+    """Problems that stop a template being saved: it must compile and render within the sandbox's
+    limits for every readiness state, with sample data ([] = fine)."""
+    from accounts.readiness import Readiness
+    from django.template import TemplateSyntaxError
+
+    from rollout.notices.rendering import TemplateLimitError
+
+    try:
+        compile_source(source)
+    except TemplateSyntaxError as exc:
+        return [f"Template error: {exc}"]
+    problems = []
+    for readiness in Readiness.values:
+        try:
+            notice_template_render_sample(court, kind, source, readiness=readiness)
+        except (TemplateLimitError, Exception) as exc:  # anything it raises would fail real messages
+            problems.append(f"Does not render for a filer in state {readiness!r}: {exc}")
+    return problems
 
 
 def notice_template_send_test(court: Court, kind: str, source: TemplateSource, user, *, readiness: str = "ready") -> str:

@@ -6,7 +6,7 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from rollout.notices.sending import TransientSendError, deliveries_send
+from rollout.notices.sending import deliveries_send
 
 
 @shared_task(name="rollout.notices.tasks.dispatch", ignore_result=True, time_limit=900, soft_time_limit=840)
@@ -30,7 +30,7 @@ def publish(created: int = 0) -> int:
 
 @shared_task(name="rollout.notices.tasks.sweep", ignore_result=True, time_limit=600, soft_time_limit=540)
 def sweep() -> int:
-    """Beat: take back rows left in `sending` by a dead worker and republish lost chunks."""
+    """Beat: take back rows of dead senders, republish lost chunks, publish due retries."""
     from rollout.notices.dispatch import deliveries_reclaim_stale
 
     return len(deliveries_reclaim_stale())
@@ -41,20 +41,19 @@ def sweep() -> int:
     time_limit=settings.NOTICES_SEND_TIME_LIMIT, soft_time_limit=max(5, settings.NOTICES_SEND_TIME_LIMIT - 30),
 )
 def send_deliveries(self, ids: list[int]) -> int:
-    """Send one chunk of deliveries. A 4xx/connection failure retries with exponential backoff.
+    """Send one chunk of deliveries (`sending.deliveries_send`). Never retried through the broker:
+    rows a 4xx reply stopped wait in the database with `next_attempt_at`, and the sweeper publishes
+    them when that time comes."""
+    claimed_by = f"{self.request.hostname or 'local'}/{self.request.id or uuid.uuid4()}"
+    return deliveries_send(ids, claimed_by=claimed_by).sent
 
-    The retry is a short countdown (≤ NOTICES_RETRY_BACKOFF_MAX, well under Redis' visibility
-    timeout); the rows themselves wait in the database as pending, not in the broker.
-    """
-    retries = self.request.retries or 0
-    max_retries = settings.NOTICES_MAX_RETRIES
-    claimed_by = f"{self.request.hostname or 'local'}/{self.request.id or uuid.uuid4()}/{retries}"
-    try:
-        result = deliveries_send(ids, claimed_by=claimed_by, final_attempt=retries >= max_retries)
-    except TransientSendError as exc:
-        countdown = min(settings.NOTICES_RETRY_BACKOFF_MAX, settings.NOTICES_RETRY_BACKOFF * (2**retries))
-        raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries)
-    return result.sent
+
+@shared_task(name="rollout.notices.tasks.process_bounces", ignore_result=True, time_limit=900, soft_time_limit=840)
+def process_bounces() -> int:
+    """Beat: read the bounce mailbox (see `rollout.notices.bounces`)."""
+    from rollout.notices.bounces import bounces_process
+
+    return bounces_process().recorded
 
 
 @shared_task(name="rollout.notices.tasks.weekly_digest", ignore_result=True, time_limit=900, soft_time_limit=840)

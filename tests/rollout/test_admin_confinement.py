@@ -27,7 +27,7 @@ from accounts.self_service import help_request_create
 from accounts.services import cmecf_account_set_name_review
 from courts.models import Court, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.services import golive_schedule
-from rollout.notices.models import NoticeDelivery, NoticeKind, NoticeTemplate
+from rollout.notices.models import BouncedAddress, NoticeDelivery, NoticeKind, NoticeTemplate
 from tests.factories import (
     CmecfAccountFactory, FilerFactory, GoLiveFactory, PacerAccountFactory, court_admin_user, montana_court,
 )
@@ -58,8 +58,10 @@ def b_world():
     help_request_create(filer, account.pk, HelpReason.OTHER, "zzutah needs help")
     NoticeTemplate.objects.create(court=court, kind=NoticeKind.REMINDER, subject="Zzutah reminder",
                                   text_body="zzutah text", html_body="<p>zzutah</p>")
-    NoticeDelivery.objects.create(filer=filer, court=court, golive=golive, kind=NoticeKind.GOLIVE,
-                                  notice="golive-zzutah", last_error="zzutah error")
+    delivery = NoticeDelivery.objects.create(filer=filer, court=court, golive=golive, kind=NoticeKind.GOLIVE,
+                                             notice="golive-zzutah", last_error="zzutah error")
+    BouncedAddress.objects.create(email=filer.email, soft_bounces=1, last_bounce_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc),
+                                  last_delivery=delivery, diagnostic="zzutah mailbox full")
     court_counts_refresh([court.pk])
     return court
 

@@ -20,8 +20,10 @@ SIZES = {"small": (1, 1, 2), "large": (12, 6, 25)}
 # user's time zone (read, then kept in the session: its save runs in a transaction); +2 on the
 # overview and a live court's page for the peers' curves.
 MAX_QUERIES = {
-    "overview": 17, "overview_filtered": 17, "overview_csv": 15, "overview_xlsx": 15, "upcoming": 9,
-    "court": 19, "court_filtered": 19, "court_search": 19, "court_csv": 10, "court_xlsx": 10,
+    # Notices: + 2 on the overview (stalled notices, unreachable filers per court), + 3 on the court
+    # page (the same two and template failures).
+    "overview": 19, "overview_filtered": 19, "overview_csv": 17, "overview_xlsx": 17, "upcoming": 9,
+    "court": 22, "court_filtered": 22, "court_search": 22, "court_csv": 10, "court_xlsx": 10,
 }
 
 
@@ -94,6 +96,9 @@ def test_overview_reads_the_accounts_table_only_for_the_peer_curves(client):
     client.force_login(superuser())
     with CaptureQueriesContext(connection) as captured:
         assert client.get(_url("overview")).status_code == 200
-    reads = [q["sql"] for q in captured.captured_queries if "accounts_cmecfaccount" in q["sql"]]
+    # The peers' curves are the one read of the accounts (one grouped query); the unreachable filers
+    # read the accounts of the few undeliverable addresses only (the bounce table drives that join).
+    reads = [q["sql"] for q in captured.captured_queries
+             if "accounts_cmecfaccount" in q["sql"] and "rollout_bouncedaddress" not in q["sql"]]
     assert len(reads) == 1
     assert "linked_at\" IS NOT NULL" in reads[0] and "GROUP BY" in reads[0]

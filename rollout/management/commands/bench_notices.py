@@ -352,8 +352,8 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             # The deleted rows stay in the tables and their indexes until vacuumed (autovacuum may be
             # off or late): without this each run would start with the last run's dead rows.
-            from rollout.notices.models import NoticeDelivery, NoticeSent
+            from rollout.notices.models import NoticeDelivery
 
-            tables = [m._meta.db_table for m in (NoticeDelivery, NoticeSent, CmecfAccount, Filer, PacerAccount)]
+            tables = [m._meta.db_table for m in (NoticeDelivery, CmecfAccount, Filer, PacerAccount)]
             with connection.cursor() as cursor:
                 cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")

@@ -1,0 +1,259 @@
+"""Bounces: a signed envelope sender per delivery (VERP), and reading the bounce mailbox.
+
+Each notice goes out with the envelope sender `<local>+<delivery id>-<signature>@<domain>` built from
+NOTICES_BOUNCE_ADDRESS (default: the address of DEFAULT_FROM_EMAIL). A mail server that cannot
+deliver the message sends its delivery status notification (DSN) to that address, so the bounce
+names the delivery it is about; the signature (HMAC with SECRET_KEY) means nobody can make the
+tracker mark another delivery or address as bounced by writing to a made-up address.
+
+`bounces_process` reads the bounce mailbox (a Maildir, NOTICES_BOUNCE_MAILDIR, or IMAP,
+NOTICES_BOUNCE_IMAP_URL), classifies each message with flufl.bounce (GNU Mailman's detectors:
+RFC 3464 DSNs, Postfix, Exim, Exchange, qmail, …) and records it:
+- permanent failure: the delivery becomes `bounced` and the filer's address undeliverable at once;
+- temporary failure (a delay or a 4.x.x DSN): counted once per delivery; NOTICES_SOFT_BOUNCE_LIMIT
+  of them in a row (no gap of more than NOTICES_SOFT_BOUNCE_RESET_DAYS) make the address
+  undeliverable.
+An undeliverable address gets no more notices (`recipients_for`, and a skip reason at send time);
+the filer gets them again once their address is changed. Processed messages are deleted from the
+mailbox; messages not addressed to a valid signed bounce address are left where they are.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import imaplib
+import logging
+import mailbox
+import os
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from flufl.bounce import all_failures
+
+from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery
+
+log = logging.getLogger(__name__)
+
+_SALT = "rollout.notices.bounce"
+
+
+def _bounce_parts() -> tuple[str, str]:
+    address = parseaddr(settings.NOTICES_BOUNCE_ADDRESS or settings.DEFAULT_FROM_EMAIL)[1]
+    local, _, domain = address.rpartition("@")
+    return local or "bounces", domain or "localhost"
+
+
+def _signature(delivery_id: int) -> str:
+    return salted_hmac(_SALT, str(delivery_id), algorithm="sha256").hexdigest()[:16]
+
+
+def verp_address(delivery_id: int) -> str:
+    """The envelope sender of one delivery's message: bounces come back to it."""
+    local, domain = _bounce_parts()
+    return f"{local}+{delivery_id}-{_signature(delivery_id)}@{domain}"
+
+
+def verp_delivery_id(address: str) -> int | None:
+    """The delivery id a bounce address names, or None when it is not one of ours or the signature
+    does not match."""
+    local, domain = _bounce_parts()
+    match = re.fullmatch(rf"{re.escape(local)}\+(\d{{1,18}})-([0-9a-f]{{16}})@{re.escape(domain)}",
+                         parseaddr(address)[1].strip(), flags=re.IGNORECASE)
+    if not match or not constant_time_compare(match.group(2).lower(), _signature(int(match.group(1)))):
+        return None
+    return int(match.group(1))
+
+
+def addresses_undeliverable(emails) -> set[str]:
+    """Those of `emails` that get no more notices."""
+    return set(BouncedAddress.objects.filter(email__in=list(emails), undeliverable_at__isnull=False)
+               .values_list("email", flat=True))
+
+
+def undeliverable_emails():
+    """A subquery of every undeliverable address (for anti-joins)."""
+    return BouncedAddress.objects.filter(undeliverable_at__isnull=False).values("email")
+
+
+# --- Reading one bounce ------------------------------------------------------------------------------
+
+@dataclass
+class Bounce:
+    delivery_id: int
+    permanent: bool
+    addresses: set[str]
+    diagnostic: str
+
+
+def bounce_read(message: email.message.Message) -> Bounce | None | bool:
+    """Classify one message of the bounce mailbox.
+
+    Returns a Bounce; None when it is not addressed to one of our signed bounce addresses (leave it
+    alone); False when it is addressed to us but is not a bounce (an auto-reply: drop it).
+    """
+    delivery_id = None
+    for header in ("X-Original-To", "Delivered-To", "To", "Envelope-To"):
+        for value in message.get_all(header) or []:
+            delivery_id = verp_delivery_id(str(value))
+            if delivery_id is not None:
+                break
+        if delivery_id is not None:
+            break
+    if delivery_id is None:
+        return None
+    temporary, permanent = all_failures(message)
+    if not temporary and not permanent:
+        return False
+    found = permanent or temporary
+    addresses = {a.decode("utf-8", "replace").strip().lower() if isinstance(a, bytes) else str(a).lower()
+                 for a in found}
+    return Bounce(delivery_id, bool(permanent), addresses, _diagnostic(message))
+
+
+def _diagnostic(message: email.message.Message) -> str:
+    """Status and Diagnostic-Code of a DSN (RFC 3464), else the first lines of the text part."""
+    for part in message.walk():
+        if part.get_content_type() == "message/delivery-status":
+            for block in part.get_payload() or []:
+                code = block.get("Diagnostic-Code") or ""
+                status = block.get("Status") or ""
+                if code or status:
+                    return " ".join(f"{status} {code}".split())[:500]
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+            # The line with the remote server's reply ("550 No such user here"), else the start.
+            reply = re.search(r"^.*\b[45]\d\d\b.*$", text, flags=re.MULTILINE)
+            return " ".join((reply.group(0) if reply else text).split())[:500]
+    return ""
+
+
+# --- Recording it --------------------------------------------------------------------------------
+
+@transaction.atomic
+def delivery_bounce_record(bounce: Bounce, now: dt.datetime | None = None) -> str:
+    """Record one bounce; returns what it did ("permanent", "soft", "soft, now undeliverable",
+    "counted before", "unknown delivery", "old address").
+
+    Steps: lock the delivery; a permanent bounce marks it bounced; the filer's current address
+    (only if the bounce names it, or names no address) is marked undeliverable, or its soft count
+    goes up once per delivery (reset after NOTICES_SOFT_BOUNCE_RESET_DAYS without a bounce), and
+    reaching NOTICES_SOFT_BOUNCE_LIMIT makes it undeliverable.
+    """
+    now = now or timezone.now()
+    delivery = (NoticeDelivery.objects.select_for_update().select_related("filer")
+                .filter(id=bounce.delivery_id).first())
+    if delivery is None:
+        return "unknown delivery"
+    first_time = delivery.bounced_at is None
+    values = {"bounced_at": now, "last_error": f"{'Bounced' if bounce.permanent else 'Soft bounce'}: "
+                                                f"{bounce.diagnostic}"[:2000]}
+    if bounce.permanent:
+        values["state"] = DeliveryState.BOUNCED
+    NoticeDelivery.objects.filter(id=delivery.id).update(**values)
+    address = delivery.filer.email
+    if bounce.addresses and address not in bounce.addresses:
+        log.info("bounce for delivery %s names %s, not the filer's address now: address left as it is",
+                 delivery.id, ", ".join(sorted(bounce.addresses)))
+        return "old address"
+    row, _ = BouncedAddress.objects.select_for_update().get_or_create(
+        email=address, defaults={"last_bounce_at": now})
+    if bounce.permanent:
+        row.undeliverable_at = row.undeliverable_at or now
+        outcome = "permanent"
+    elif not first_time:
+        return "counted before"
+    else:
+        if row.soft_bounces and row.last_bounce_at < now - dt.timedelta(days=settings.NOTICES_SOFT_BOUNCE_RESET_DAYS):
+            row.soft_bounces = 0
+        row.soft_bounces += 1
+        outcome = "soft"
+        if row.soft_bounces >= settings.NOTICES_SOFT_BOUNCE_LIMIT and row.undeliverable_at is None:
+            row.undeliverable_at = now
+            outcome = "soft, now undeliverable"
+    row.last_bounce_at, row.last_delivery_id, row.diagnostic = now, delivery.id, bounce.diagnostic
+    row.save()
+    return outcome
+
+
+# --- The mailbox ---------------------------------------------------------------------------------
+
+@dataclass
+class BounceRun:
+    read: int = 0
+    recorded: int = 0
+    not_bounces: int = 0
+    ignored: int = 0
+
+
+def _handle(raw: bytes, run: BounceRun) -> bool:
+    """Process one raw message; True when it is done with and may be deleted."""
+    run.read += 1
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    bounce = bounce_read(message)
+    if bounce is None:
+        run.ignored += 1
+        return False
+    if bounce is False:
+        run.not_bounces += 1
+        return True
+    outcome = delivery_bounce_record(bounce)
+    log.info("bounce for delivery %s: %s", bounce.delivery_id, outcome)
+    run.recorded += 1
+    return True
+
+
+def bounces_process_maildir(path: str, run: BounceRun) -> None:
+    if not all(os.path.isdir(os.path.join(path, sub)) for sub in ("new", "cur", "tmp")):
+        raise ValueError(f"The bounce mailbox {path!r} is not a Maildir (no new/, cur/ and tmp/ folders).")
+    box = mailbox.Maildir(path, factory=None, create=False)
+    for key in list(box.iterkeys()):
+        try:
+            with box.get_file(key) as handle:
+                raw = handle.read()
+        except (FileNotFoundError, KeyError):  # taken by another reader meanwhile
+            continue
+        if _handle(raw, run):
+            try:
+                box.remove(key)
+            except (FileNotFoundError, KeyError):
+                pass
+
+
+def bounces_process_imap(url: str, run: BounceRun) -> None:
+    """imap://user:password@host[:port]/Mailbox or imaps://… (default mailbox INBOX)."""
+    parts = urlsplit(url)
+    cls = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
+    client = cls(parts.hostname, parts.port or (993 if parts.scheme == "imaps" else 143))
+    try:
+        client.login(unquote(parts.username or ""), unquote(parts.password or ""))
+        client.select(unquote(parts.path.lstrip("/")) or "INBOX")
+        _, data = client.uid("SEARCH", None, "ALL")
+        for uid in (data[0] or b"").split():
+            _, fetched = client.uid("FETCH", uid, "(RFC822)")
+            raw = next((item[1] for item in fetched if isinstance(item, tuple)), b"")
+            if raw and _handle(raw, run):
+                client.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
+        client.expunge()
+    finally:
+        try:
+            client.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+
+
+def bounces_process() -> BounceRun:
+    """Read every configured bounce mailbox once (NOTICES_BOUNCE_MAILDIR, NOTICES_BOUNCE_IMAP_URL)."""
+    run = BounceRun()
+    if settings.NOTICES_BOUNCE_MAILDIR:
+        bounces_process_maildir(settings.NOTICES_BOUNCE_MAILDIR, run)
+    if settings.NOTICES_BOUNCE_IMAP_URL:
+        bounces_process_imap(settings.NOTICES_BOUNCE_IMAP_URL, run)
+    return run

@@ -1,0 +1,211 @@
+"""Bounces: signed envelope sender per delivery; DSNs read from a Maildir (stored samples of Postfix,
+Exim, Exchange and Gmail; and real DSNs from Postfix when it runs here) mark deliveries bounced and
+addresses undeliverable; undeliverable addresses get no more notices until the filer's changes."""
+import email
+import mailbox
+import os
+import re
+import secrets
+import smtplib
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from courts.selectors import court_ids_live
+from rollout.notices.bounces import verp_address, verp_delivery_id
+from rollout.notices.dispatch import deliveries_create, notices_dispatch
+from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery
+from rollout.notices.sending import deliveries_send
+from tests.conftest import wait_for
+from tests.rollout.test_notices_delivery import live_court_with_filers, on_go_live_day
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = Path(__file__).with_name("bounce_samples")
+PERMANENT = sorted(p.name for p in SAMPLES.glob("*_permanent.eml"))
+
+
+@pytest.fixture(autouse=True)
+def _bounce_address(settings):
+    settings.NOTICES_BOUNCE_ADDRESS = "bounces@tracker.example"
+
+
+@pytest.fixture
+def maildir(tmp_path):
+    return tmp_path / "bounces"
+
+
+def sent_deliveries(n: int):
+    court, golive, accounts = live_court_with_filers(n)
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    NoticeDelivery.objects.update(state=DeliveryState.SENT, sent_at=timezone.now())
+    return court, golive, list(NoticeDelivery.objects.select_related("filer").order_by("id"))
+
+
+def drop(maildir: Path, sample: str, delivery: NoticeDelivery, *, verp: str | None = None) -> None:
+    raw = (SAMPLES / sample).read_text()
+    raw = raw.replace("VERP_ADDRESS", verp or verp_address(delivery.id)).replace("RCPT_ADDRESS", delivery.filer.email)
+    mailbox.Maildir(str(maildir), create=True).add(email.message_from_string(raw))
+
+
+def process(maildir: Path) -> None:
+    call_command("process_bounces", maildir=str(maildir))
+
+
+def test_the_envelope_sender_names_the_delivery_and_is_signed(settings):
+    address = verp_address(42)
+    assert address.startswith("bounces+42-") and address.endswith("@tracker.example")
+    assert verp_delivery_id(address) == 42
+    assert verp_delivery_id(address.replace("+42-", "+43-")) is None  # forged id
+    settings.NOTICES_BOUNCE_ADDRESS = "bounces@elsewhere.example"
+    assert verp_delivery_id(address) is None  # not our bounce address
+
+
+@pytest.mark.parametrize("sample", PERMANENT)
+def test_a_permanent_bounce_marks_the_delivery_bounced_and_the_address_undeliverable(sample, maildir):
+    court, golive, rows = sent_deliveries(2)
+    drop(maildir, sample, rows[0])
+    process(maildir)
+    bounced = NoticeDelivery.objects.get(id=rows[0].id)
+    assert bounced.state == DeliveryState.BOUNCED and bounced.bounced_at
+    assert re.search(r"\b5\d\d\b|\b5\.\d\.\d", bounced.last_error)  # the server's reason
+    assert BouncedAddress.objects.get(email=rows[0].filer.email).undeliverable_at is not None
+    assert NoticeDelivery.objects.get(id=rows[1].id).state == DeliveryState.SENT
+    assert not BouncedAddress.objects.filter(email=rows[1].filer.email).exists()
+    assert not list(mailbox.Maildir(str(maildir)).iterkeys())  # processed: removed
+
+
+def test_soft_bounces_are_counted_once_per_delivery_and_several_in_a_row_make_the_address_undeliverable(
+    maildir, settings
+):
+    settings.NOTICES_SOFT_BOUNCE_LIMIT = 3
+    court, golive, rows = sent_deliveries(1)
+    filer = rows[0].filer
+    later = [NoticeDelivery.objects.create(filer=filer, court=court, golive=golive, kind="reminder",
+                                           notice=f"reminder_{d}", state=DeliveryState.SENT) for d in (7, 14)]
+    drop(maildir, "postfix_delayed.eml", rows[0])
+    drop(maildir, "postfix_delayed.eml", rows[0])  # the same delivery delayed again: counted once
+    process(maildir)
+    address = BouncedAddress.objects.get(email=filer.email)
+    assert address.soft_bounces == 1 and address.undeliverable_at is None
+    assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.SENT  # still on its way
+    drop(maildir, "postfix_delayed.eml", later[0])
+    process(maildir)
+    assert BouncedAddress.objects.get(email=filer.email).undeliverable_at is None
+    drop(maildir, "postfix_delayed.eml", later[1])
+    process(maildir)
+    address.refresh_from_db()
+    assert address.soft_bounces == 3 and address.undeliverable_at is not None
+
+
+def test_a_bounce_to_a_forged_or_foreign_address_is_left_alone(maildir):
+    court, golive, rows = sent_deliveries(1)
+    forged = verp_address(rows[0].id).replace("-", "-0", 1)
+    drop(maildir, "postfix_permanent.eml", rows[0], verp=forged)
+    drop(maildir, "gmail_permanent.eml", rows[0], verp="someone-else@tracker.example")
+    process(maildir)
+    assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.SENT
+    assert not BouncedAddress.objects.exists()
+    assert len(list(mailbox.Maildir(str(maildir)).iterkeys())) == 2  # not ours: not deleted
+
+
+def test_an_auto_reply_is_not_a_bounce(maildir):
+    court, golive, rows = sent_deliveries(1)
+    drop(maildir, "vacation_autoreply.eml", rows[0])
+    process(maildir)
+    assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.SENT
+    assert not BouncedAddress.objects.exists()
+    assert not list(mailbox.Maildir(str(maildir)).iterkeys())
+
+
+def test_a_bounce_for_an_address_the_filer_no_longer_has_marks_only_the_delivery(maildir):
+    court, golive, rows = sent_deliveries(1)
+    drop(maildir, "exim_permanent.eml", rows[0])
+    filer = rows[0].filer
+    filer.email = "new.address@lawfirm.example"
+    filer.save()
+    process(maildir)
+    assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.BOUNCED
+    assert not BouncedAddress.objects.exists()
+
+
+def test_an_undeliverable_address_gets_no_more_notices_until_the_filer_address_changes(maildir, settings):
+    court, golive, rows = sent_deliveries(2)
+    dead, alive = rows[0].filer, rows[1].filer
+    drop(maildir, "gmail_permanent.eml", rows[0])
+    process(maildir)
+    reminder_day = on_go_live_day(court) + __import__("datetime").timedelta(days=7)
+    notices_dispatch(reminder_day)
+    assert set(NoticeDelivery.objects.filter(notice="reminder_7").values_list("filer_id", flat=True)) == {alive.id}
+    # A row created before the bounce is skipped with the reason when its turn comes.
+    early = NoticeDelivery.objects.create(filer=dead, court=court, golive=golive, kind="reminder", notice="reminder_x")
+    deliveries_send([early.id], claimed_by="test", now=reminder_day)
+    early.refresh_from_db()
+    assert early.state == DeliveryState.SKIPPED and "undeliverable" in early.skip_reason
+    dead.email = "fixed.address@lawfirm.example"
+    dead.save()
+    notices_dispatch(reminder_day)
+    assert NoticeDelivery.objects.filter(notice="reminder_7", filer=dead).exists()
+
+
+# --- Real Postfix DSNs ------------------------------------------------------------------------------
+
+def postfix_or_skip():
+    smtp = os.environ.get("ROLLOUT_POSTFIX_SMTP")
+    maildir = os.environ.get("ROLLOUT_POSTFIX_MAILDIR")
+    if not smtp or not maildir:
+        pytest.skip("ROLLOUT_POSTFIX_SMTP / ROLLOUT_POSTFIX_MAILDIR not set (CI sets them)")
+    host, _, port = smtp.rpartition(":")
+    try:
+        smtplib.SMTP(host, int(port), timeout=5).quit()
+    except OSError as exc:
+        if os.environ.get("ROLLOUT_REQUIRE_POSTFIX") == "1":
+            pytest.fail(f"Postfix is not reachable at {smtp}: {exc}")
+        pytest.skip(f"Postfix is not reachable at {smtp}")
+    return host, int(port), maildir
+
+
+def test_real_postfix_dsns_mark_the_dead_address_and_only_it(settings):
+    """Notices go through the real Postfix; `dead.*` recipients bounce, and Postfix writes its own
+    DSN back to each delivery's envelope sender, into the shared Maildir. Only this test's messages
+    (a random domain) are read or removed there."""
+    host, port, maildir = postfix_or_skip()
+    token = secrets.token_hex(6)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = host, port, False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.NOTICES_BOUNCE_ADDRESS = f"bounces@{token}.test"
+    settings.NOTICES_BOUNCE_MAILDIR = maildir
+    court, golive, accounts = live_court_with_filers(3)
+    emails = [f"dead.one@{token}.example", f"alive.two@{token}.example", f"dead.three@{token}.example"]
+    for account, address in zip(accounts, emails):
+        account.filer.email = address
+        account.filer.save()
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(on_go_live_day(court)))
+    ids = list(NoticeDelivery.objects.values_list("id", flat=True))
+    try:
+        result = deliveries_send(ids, claimed_by="postfix-test", now=on_go_live_day(court))
+        assert result.sent == 3  # Postfix accepts all; the dead ones bounce afterwards
+
+        def bounced():
+            call_command("process_bounces")
+            return NoticeDelivery.objects.filter(state=DeliveryState.BOUNCED).count() == 2
+
+        wait_for(bounced, timeout=60, what="Postfix's DSNs for the two dead addresses")
+        states = dict(NoticeDelivery.objects.values_list("filer__email", "state"))
+        assert states == {emails[0]: "bounced", emails[1]: "sent", emails[2]: "bounced"}
+        assert set(BouncedAddress.objects.filter(undeliverable_at__isnull=False).values_list("email", flat=True)) \
+            == {emails[0], emails[2]}
+        assert "5.1.1" in NoticeDelivery.objects.get(filer__email=emails[0]).last_error
+    finally:
+        box = mailbox.Maildir(maildir, create=False)
+        for key in list(box.iterkeys()):  # only this test's messages: the domain token is in them
+            try:
+                with box.get_file(key) as handle:
+                    if token.encode() in handle.read():
+                        box.remove(key)
+            except (FileNotFoundError, KeyError):
+                pass

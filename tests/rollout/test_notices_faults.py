@@ -1,0 +1,294 @@
+"""Recovery after a single crash, with the default recovery settings: real worker processes, a real
+SMTP server, real brokers (a private redis-server for the broker restart).
+
+Time after the fault is beat time: the sweeper runs as beat runs it, every
+NOTICES_SWEEP_INTERVAL_SECONDS after the fault ended, given that moment as `now`; the test checks
+that every notice is sent by the sweep at the recovery bound (5 minutes) and that at most one
+message per crash arrived twice, on the delivery flagged as the possible duplicate.
+"""
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from rollout.notices.dispatch import deliveries_reclaim_stale, notices_dispatch
+from rollout.notices.models import DeliveryState, NoticeDelivery
+from tests.conftest import wait_for
+from tests.rollout.test_notices_delivery import all_final, live_court_with_filers, on_go_live_day
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
+
+RECOVERY_BOUND = dt.timedelta(minutes=5)
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(settings, tmp_path, broker_url: str | None = None) -> dict:
+    env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(settings.EMAIL_PORT),
+           "ROLLOUT_VAR_DIR": str(tmp_path / "worker-var"), "LOG_LEVEL": "WARNING"}
+    db = connections["default"].settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if broker_url:
+        env["CELERY_BROKER_URL"] = broker_url
+    return env
+
+
+def use_broker(app, tmp_path, broker_url: str | None = None) -> None:
+    """Publish where the subprocess worker reads: its filesystem queue, or `broker_url`."""
+    from tests.conftest import _celery_app_use_broker_options
+
+    if broker_url:
+        app.conf.broker_url = app.conf.broker_write_url = app.conf.broker_read_url = broker_url
+        _celery_app_use_broker_options(app, {"visibility_timeout": 3600})
+    elif str(app.conf.broker_url).startswith("filesystem://"):
+        folder = tmp_path / "worker-var" / "celery"
+        (folder / "queue").mkdir(parents=True, exist_ok=True)
+        (folder / "processed").mkdir(exist_ok=True)
+        _celery_app_use_broker_options(app, {"data_folder_in": str(folder / "queue"),
+                                             "data_folder_out": str(folder / "queue"),
+                                             "processed_folder": str(folder / "processed"),
+                                             "store_processed": False})
+    else:
+        app.control.purge()
+
+
+def start_worker_process(env: dict, pool: str = "solo") -> subprocess.Popen:
+    celery = Path(sys.executable).with_name("celery")
+    return subprocess.Popen(
+        [str(celery), "-A", "rollout", "worker", "-P", pool, "-c", "1", "--without-mingle", "--without-gossip",
+         "--without-heartbeat", "--loglevel", "WARNING"],
+        env=env, cwd=str(PROJECT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait(30)
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def sweep_as_beat_until_all_sent(fault_end: dt.datetime, n: int) -> dt.timedelta:
+    """Run the sweeper at fault_end + 1, 2, … sweep intervals (beat time); return the beat time
+    after the fault at which every row was sent (asserting it is within the recovery bound)."""
+    from django.conf import settings
+
+    step = dt.timedelta(seconds=settings.NOTICES_SWEEP_INTERVAL_SECONDS)
+    elapsed = dt.timedelta(0)
+    while elapsed <= RECOVERY_BOUND:
+        elapsed += step
+        deliveries_reclaim_stale(fault_end + elapsed)
+        try:
+            wait_for(lambda: all_final() and NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == n,
+                     timeout=30, what="every row sent")
+            return elapsed
+        except AssertionError:
+            continue
+    raise AssertionError(f"not every notice was sent within {RECOVERY_BOUND} of the fault: "
+                         f"{NoticeDelivery.objects.exclude(state=DeliveryState.SENT).count()} left")
+
+
+def assert_at_most_one_duplicate(smtp_sink, n: int) -> None:
+    per_recipient = smtp_sink.per_recipient()
+    assert len(per_recipient) == n
+    duplicates = [address for address, count in per_recipient.items() if count > 1]
+    assert len(duplicates) <= 1 and max(per_recipient.values()) <= 2
+    for address in duplicates:
+        first, second = smtp_sink.to(address)
+        assert first.message_id == second.message_id
+        assert NoticeDelivery.objects.get(filer__email=address).possible_duplicate
+    assert NoticeDelivery.objects.filter(possible_duplicate=True).count() <= 1
+
+
+def test_a_killed_worker_child_is_recovered_within_minutes(smtp_sink, settings, tmp_path):
+    """SIGKILL to the prefork child sending a chunk; Celery starts a new child (the task itself is
+    redelivered and finds its rows taken); the sweeper takes the rows back once the claim is stale."""
+    from rollout.celery import app
+
+    smtp_sink.delay = 0.1
+    court, golive, accounts = live_court_with_filers(15)
+    use_broker(app, tmp_path)
+    worker = start_worker_process(worker_env(settings, tmp_path), pool="prefork")
+    try:
+        notices_dispatch(on_go_live_day(court))
+        wait_for(lambda: len(smtp_sink.messages) >= 3, timeout=120, what="the child to be mid-chunk")
+        child = children(worker.pid)
+        assert len(child) == 1
+        os.kill(child[0], signal.SIGKILL)
+        fault_end = timezone.now()
+        smtp_sink.delay = 0
+        assert NoticeDelivery.objects.filter(state=DeliveryState.SENDING).exists()
+        sweep_as_beat_until_all_sent(fault_end, 15)
+    finally:
+        stop(worker)
+    assert_at_most_one_duplicate(smtp_sink, 15)
+
+
+def test_a_worker_killed_while_deliveries_wait_for_a_retry_is_recovered_within_minutes(
+    smtp_sink, settings, tmp_path
+):
+    """The server answers 451 (the fault); the rows wait in the database with a retry time; the
+    whole worker is killed; the server recovers and a new worker starts: the retries go out."""
+    from rollout.celery import app
+
+    smtp_sink.fail_4xx = 10_000
+    court, golive, accounts = live_court_with_filers(12)
+    use_broker(app, tmp_path)
+    worker = start_worker_process(worker_env(settings, tmp_path))
+    try:
+        notices_dispatch(on_go_live_day(court))
+        wait_for(lambda: NoticeDelivery.objects.filter(state=DeliveryState.PENDING,
+                                                       next_attempt_at__isnull=False).count() == 12,
+                 timeout=120, what="every row waiting for its retry")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+    finally:
+        stop(worker)
+    smtp_sink.fail_4xx = 0
+    fault_end = timezone.now()
+    worker = start_worker_process(worker_env(settings, tmp_path))
+    try:
+        sweep_as_beat_until_all_sent(fault_end, 12)
+    finally:
+        stop(worker)
+    assert_at_most_one_duplicate(smtp_sink, 12)
+    assert not NoticeDelivery.objects.filter(possible_duplicate=True).exists()  # nothing was in flight
+
+
+def _redis_up(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def start_private_redis(port: int, folder: Path) -> subprocess.Popen:
+    """Our own redis-server, never the shared one: no persistence, so a restart loses the queue."""
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: _redis_up(port), timeout=20, what=f"redis-server on {port}")
+    return process
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_a_broker_restarted_without_persistence_is_recovered_within_minutes(smtp_sink, settings, tmp_path):
+    """Chunks wait in Redis; Redis is killed and started again empty (the queued chunks are lost);
+    the sweeper sees published rows that nobody claims and publishes them again."""
+    from rollout.celery import app
+
+    port = 8201
+    if _redis_up(port):
+        pytest.fail(f"port {port} is taken: the test needs its own redis-server there")
+    broker = f"redis://127.0.0.1:{port}/0"
+    settings.NOTICES_CHUNK_SIZE = 4
+    smtp_sink.delay = 0.1
+    court, golive, accounts = live_court_with_filers(24)
+    old_urls = (app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url)
+    redis = start_private_redis(port, tmp_path)
+    worker = None
+    try:
+        use_broker(app, tmp_path, broker)
+        worker = start_worker_process(worker_env(settings, tmp_path, broker))
+        notices_dispatch(on_go_live_day(court))  # 6 chunks
+        wait_for(lambda: len(smtp_sink.messages) >= 2, timeout=120, what="the first chunk to be sending")
+        redis.kill()
+        redis.wait(30)
+        redis = start_private_redis(port, tmp_path)
+        fault_end = timezone.now()
+        smtp_sink.delay = 0
+        wait_for(lambda: not NoticeDelivery.objects.filter(state=DeliveryState.SENDING).exists(), timeout=60,
+                 what="the chunk in progress to finish")
+        assert NoticeDelivery.objects.filter(state=DeliveryState.PENDING).exists()  # lost with the queue
+        sweep_as_beat_until_all_sent(fault_end, 24)
+    finally:
+        if worker is not None:
+            stop(worker)
+        stop(redis)
+        import kombu.pools
+
+        from tests.conftest import _celery_app_use_broker_options
+
+        app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url = old_urls
+        _celery_app_use_broker_options(app, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+        kombu.pools.reset()  # no pooled producer or connection of the private server is left behind
+    assert_at_most_one_duplicate(smtp_sink, 24)
+
+
+def test_a_sender_whose_database_connection_is_killed_leaves_one_possible_duplicate(smtp_sink, settings):
+    """PostgreSQL terminates the sender's connection right after the server accepted its 3rd message:
+    that message cannot be marked sent. The sweeper takes the chunk's unsent rows back, flags only
+    that one, and it is the only message that arrives twice."""
+    import psycopg
+    from django.db import connection
+
+    from rollout.notices.sending import deliveries_send
+
+    if connection.vendor != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend")
+    court, golive, accounts = live_court_with_filers(8)
+    now = on_go_live_day(court)
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    connection.ensure_connection()
+    sender_pid = connection.connection.info.backend_pid
+    db = connection.settings_dict
+    conninfo = f"host={db['HOST']} port={db['PORT']} user={db['USER']} dbname={db['NAME']}"
+    accept = smtp_sink.handle_DATA
+
+    async def accept_then_cut(server, session, envelope):
+        reply = await accept(server, session, envelope)
+        if len(smtp_sink.messages) == 3:
+            with psycopg.connect(conninfo, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [sender_pid])
+        return reply
+
+    smtp_sink.handle_DATA = accept_then_cut
+    with pytest.raises(Exception):
+        deliveries_send(ids, claimed_by="cut-off", now=now)
+    connection.close()
+    smtp_sink.handle_DATA = accept
+    assert NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 2
+    sweep_as_beat_until_all_sent_inline(timezone.now(), ids)
+    per_recipient = smtp_sink.per_recipient()
+    assert sorted(per_recipient.values()) == [1] * 7 + [2]
+    (flagged,) = NoticeDelivery.objects.filter(possible_duplicate=True)
+    assert flagged.id == ids[2] and per_recipient[flagged.filer.email] == 2
+
+
+def sweep_as_beat_until_all_sent_inline(fault_end: dt.datetime, ids: list[int]) -> None:
+    """As `sweep_as_beat_until_all_sent`, with the sends done here instead of by a worker."""
+    from django.conf import settings
+
+    from rollout.notices.sending import deliveries_send
+
+    step = dt.timedelta(seconds=settings.NOTICES_SWEEP_INTERVAL_SECONDS)
+    elapsed = dt.timedelta(0)
+    while elapsed <= RECOVERY_BOUND:
+        elapsed += step
+        reclaimed = deliveries_reclaim_stale(fault_end + elapsed)
+        if reclaimed:
+            deliveries_send(reclaimed, claimed_by="recovered", now=fault_end + elapsed)
+        if NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENT).count() == len(ids):
+            return
+    raise AssertionError(f"not every notice was sent within {RECOVERY_BOUND} of the fault")
