@@ -221,7 +221,7 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
             return name, problem
     if len(court.cmecf_code) > 16:
         return "login_url", f"the CM/ECF code {_shown(court.cmecf_code)} in the address is longer than 16 characters"
-    texts = [("name", court.name), ("title", court.title), ("circuit", court.circuit),
+    texts = [("name", court.name), ("court_name", court.feed_name), ("title", court.title), ("circuit", court.circuit),
              ("software_version", court.software_version), ("go_live_date", court.cmecf_start_text),
              *(("help_desk", phone) for phone in court.help_desk_phones),
              *((f"locations.{key}", value) for location in court.locations for key, value in location.items())]
