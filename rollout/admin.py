@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.readiness import Readiness
-from accounts.admin.scope import CourtScopedAdmin, request_court_ids
+from accounts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
 from accounts.selectors import courts_for_user, user_administers
 from courts.models import GoLive
 from courts.selectors import rollout_current
@@ -178,7 +178,7 @@ class StalledFilter(admin.SimpleListFilter):
 
 
 @admin.register(NoticeDelivery)
-class NoticeDeliveryAdmin(CourtScopedAdmin):
+class NoticeDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("id", "filer_email", "court_code", "notice_label", "variant_label", "state", "attempts",
                     "sent_at_local", "possible_duplicate", "skip_reason", "error")
     list_filter = ("state", "kind", StalledFilter, "possible_duplicate")
@@ -218,15 +218,6 @@ class NoticeDeliveryAdmin(CourtScopedAdmin):
     @admin.display(description="Last error")
     def error(self, obj):
         return obj.last_error[:120]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description="Resend the selected failed deliveries")
     def resend_failed(self, request, queryset):
@@ -285,7 +276,7 @@ def _filer_emails(court_ids):
 
 
 @admin.register(BouncedAddress)
-class BouncedAddressAdmin(CourtScopedAdmin):
+class BouncedAddressAdmin(ReadOnlyAdmin):
     """Unreachable filers: addresses that bounced, seen by administrators of the courts their filers
     file at."""
 
@@ -297,15 +288,6 @@ class BouncedAddressAdmin(CourtScopedAdmin):
 
     def scope_q(self, ids):
         return Q(email__in=_filer_emails(ids))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description="Export the selected addresses with their filers (CSV)")
     def export_csv(self, request, queryset):

@@ -163,7 +163,7 @@ class SharedFactsAdmin(CourtScopedAdmin):
 
 
 class ReadOnlyAdmin(CourtScopedAdmin):
-    """A history list: nobody adds, changes or deletes its rows in the admin."""
+    """A record list nobody adds to, changes or deletes from in the admin (histories, deliveries, bounces)."""
 
     def has_add_permission(self, request, obj=None):
         return False
