@@ -1,25 +1,10 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from courts.input_checks import COURT_ID
+from rollout import converters  # noqa: F401  (registers <court_id:…>)
 from rollout.dashboard import views
 
 app_name = "dashboard"
 
-
-class CourtIdConverter:
-    """A PACER court id in a URL (any case): letters and digits, at most 16. Anything else
-    (`MTDC%00UTDC`, a quote, a slash) matches no URL, so it is a 404 before any query runs."""
-
-    regex = COURT_ID.pattern.removesuffix(r"\Z")
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(CourtIdConverter, "court_id")
 
 urlpatterns = [
     path("", views.overview, name="overview"),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from rollout import converters  # noqa: F401  (registers <court_id:…> and <circuit:…>)
 from rollout.status import views
 
 app_name = "status"
@@ -8,7 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("nextgen.ics", views.ics, name="ics"),
     path("nextgen.json", views.feed_json, name="json"),
-    path("circuits/<str:circuit>/nextgen.ics", views.ics, name="circuit_ics"),
-    path("<str:court_id>/", views.court, name="court"),
-    path("<str:court_id>/nextgen.ics", views.ics, name="court_ics"),
+    path("circuits/<circuit:circuit>/nextgen.ics", views.ics, name="circuit_ics"),
+    path("<court_id:court_id>/", views.court, name="court"),
+    path("<court_id:court_id>/nextgen.ics", views.ics, name="court_ics"),
 ]

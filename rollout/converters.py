@@ -1,0 +1,27 @@
+"""Path converters for ids in URLs: anything not of the id's shape matches no URL, so it is a 404
+before any query runs (`MTDC%00UTDC`, a quote, a slash — and PostgreSQL refuses NUL in text)."""
+from django.urls import register_converter
+
+from courts.input_checks import COURT_ID
+
+
+class CourtIdConverter:
+    """A PACER court id (any case): letters and digits, at most 16."""
+
+    regex = COURT_ID.pattern.removesuffix(r"\Z")
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class CircuitConverter(CourtIdConverter):
+    """A circuit as the PACER feed writes it ("09", "DC", "FED"): letters and digits, at most 8."""
+
+    regex = "[0-9A-Za-z]{1,8}"
+
+
+register_converter(CourtIdConverter, "court_id")
+register_converter(CircuitConverter, "circuit")
