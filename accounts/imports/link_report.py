@@ -23,7 +23,9 @@ from django.utils import timezone
 from accounts.audit import audit_value, audit_who
 from accounts.counts import court_counts_touch
 from accounts.imports.common import import_begin, import_source
-from accounts.imports.reading import CellError, ImportReport, ProgressFn, csv_rows, parse_date, parse_login
+from accounts.imports.reading import (
+    ROWS_LISTED, CellError, ImportReport, ProgressFn, RowChange, csv_rows, parse_date, parse_login,
+)
 from accounts.imports.staging import Stage, db_now, execute, fetch
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
@@ -107,7 +109,11 @@ def _link_checks(stage: Stage, court: Court, report: ImportReport) -> None:
         .order_by().values_list("line", "login", "readiness").iterator(chunk_size=2000)
     ):
         report.add_error(line, f"{login!r} cannot have been linked: {Readiness.label_of(readiness)}", "cmecf_login")
-    report.updated = annotated.filter(readiness=Readiness.READY).count()
+    ready = annotated.filter(readiness=Readiness.READY)
+    report.updated = ready.count()
+    # The first rows that would be linked, in file order (one LIMIT query: the report stays small).
+    for line, login, linked_on in ready.order_by("line").values_list("line", "login", "linked_on")[:ROWS_LISTED]:
+        report.updated_rows.append(RowChange(line, login, f"linked to PACER on {linked_on}"))
     for line, login, linked_at, linked_on in (
         annotated.filter(readiness=Readiness.LINKED).order_by()
         .values_list("line", "login", "linked_at", "linked_on").iterator(chunk_size=2000)

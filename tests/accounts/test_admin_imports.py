@@ -81,7 +81,7 @@ def test_dry_run_runs_as_a_task_and_changes_nothing(clerk, celery_worker):
     job_id = upload(clerk)
     response = finished(clerk, job_id)
     report = response.context["report"]
-    assert (report["rows"], report["created"], report["applied"]) == (2, 2, False)
+    assert (report.rows, report.created, report.applied) == (2, 2, False)
     assert response.context["token"]
     assert not CmecfAccount.objects.filter(login__in=["aable", "bbaker"]).exists()
     assert len(stored_files()) == 1  # kept for the Apply
@@ -100,7 +100,7 @@ def test_apply_imports_exactly_the_checked_file_and_removes_it(clerk, celery_wor
     applied = clerk.post(reverse(URL), {"token": response.context["token"]})
     assert applied.status_code == 302
     done = finished(clerk, applied["Location"].split("job=")[1])
-    assert done.context["report"]["applied"] is True
+    assert done.context["report"].applied is True
     assert "Applied: 2 rows" in done.content.decode()
     assert set(CmecfAccount.objects.filter(court=montana_court()).values_list("login", flat=True)) == {"aable", "bbaker"}
     assert stored_files() == []
@@ -109,7 +109,7 @@ def test_apply_imports_exactly_the_checked_file_and_removes_it(clerk, celery_wor
 def test_bad_rows_are_listed_with_their_line_and_no_apply_is_offered(clerk, celery_worker):
     response = finished(clerk, upload(clerk, BAD_ROSTER))
     report = response.context["report"]
-    assert report["error_count"] == 1 and report["errors"][0]["line"] == 4
+    assert report.error_count == 1 and report.errors[0].line == 4
     assert "token" not in response.context
     assert stored_files() == []
 
