@@ -55,6 +55,9 @@ def _job_page(request, job_id: str, context: dict):
     if job is None or job["user_id"] != request.user.pk:
         raise Http404("No such import (it may have expired): upload the file again.")
     report = import_job_report(job)
+    # "Upload another file" starts with this job's kind and court (a corrected file, usually).
+    court = Court.objects.filter(court_id=job["court_id"]).first()
+    context["form"] = ImportForm(initial={"kind": job["kind"], "court": court}, court_ids=request_court_ids(request))
     context.update(job=job, job_id=job_id, running=job["state"] in ("queued", "running"), report=report)
     if job["state"] == "done" and report and report.ok and not job["apply"]:
         context["token"] = signing.dumps(
