@@ -105,6 +105,7 @@ def test_phone_court_chart_opens_with_today_in_view(demo_world, live_server, chr
 EDITOR_PAGES = {
     "notice-templates": "/admin/rollout/noticetemplate/",
     "notice-template-add": "/admin/rollout/noticetemplate/add/?kind=reminder",
+    "notice-default-preview": "/admin/rollout/noticetemplate/defaults/reminder/preview/",
 }
 
 
@@ -159,4 +160,16 @@ def test_choosing_a_kind_loads_its_default_in_the_template_editor(demo_world, li
     page.select_option("#id_kind", "reminder")
     assert page.input_value("#id_subject") == default_source("reminder").subject
     assert page.input_value("#id_text_body") == default_source("reminder").text_body
+    context.close()
+
+
+def test_choosing_a_readiness_in_a_default_preview_shows_it(demo_world, live_server, chromium):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live_server.url, "admin")
+    page.goto(live_server.url + "/admin/rollout/noticetemplate/defaults/reminder/preview/")
+    with page.expect_navigation():
+        page.select_option("#preview-readiness", "legacy")
+    assert page.url.endswith("readiness=legacy")
+    assert "legacy account" in page.frame_locator("iframe.notice-preview-html").locator("body").inner_text()
     context.close()
