@@ -117,3 +117,15 @@ def test_admin_import_court_chooser_is_ordered_by_name_and_shows_the_court_id(cl
     body = client.get(reverse("admin:accounts_cmecfaccount_import")).content.decode()
     first, second = "Bankruptcy Court for the District of Utah (UTDC)", "District of Montana (MTDC)"
     assert first in body and second in body and body.index(first) < body.index(second)
+
+
+def test_admin_link_report_dry_run_lists_the_accounts_it_would_mark_linked(client, tmp_path, eager_imports):
+    court = live(montana_court(), day=dt.date(2021, 9, 27))
+    bulk_ready_accounts(court, 1, "mt")
+    client.force_login(court_admin_user("mt-importer", court))
+    path = tmp_path / "links.csv"
+    path.write_text("cmecf_login,linked_on\nmt0,2021-10-04\n")
+    with open(path, "rb") as upload:
+        page = admin_import_post(client, {"kind": "link_report", "court": court.pk, "file": upload})
+    body = page.content.decode()
+    assert "Would be marked linked (1)" in body and "linked to PACER on 2021-10-04" in body
