@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from accounts.imports import reading, roster
+from accounts.imports import reading, roster_classify
 from accounts.imports.link_report import link_report_import
 from accounts.imports.roster import roster_import
 from tests.accounts.admin_helpers import bulk_ready_accounts, live
@@ -50,7 +50,7 @@ def test_roster_dry_run_does_not_list_unchanged_rows(tmp_path):
 
 
 def test_roster_lists_at_most_rows_listed_and_counts_the_rest(tmp_path, monkeypatch):
-    monkeypatch.setattr(roster, "ROWS_LISTED", 3)
+    monkeypatch.setattr(roster_classify, "ROWS_LISTED", 3)
     body = "".join(f"Filer {i},f{i}@example.com,login{i},,,no,no\n" for i in range(7))
     report = roster_import(montana_court(), roster_file(tmp_path, body), today=TODAY)
     assert [r.line for r in report.created_rows] == [2, 3, 4]
