@@ -70,7 +70,7 @@ def link_report_import(
                     if progress and report.rows % chunk_size == 0:
                         progress("read", report.rows)
             stage.index("line", "login")
-            _link_checks(stage, court, report)
+            _link_checks(stage, court, report, list_rows=not apply)
             report.errors.sort(key=lambda e: e.line)
             if apply and report.ok and report.updated:
                 _link_write(stage, court, by=by, source=import_source(report.file_name))
@@ -85,7 +85,7 @@ def link_report_import(
     return report
 
 
-def _link_checks(stage: Stage, court: Court, report: ImportReport) -> None:
+def _link_checks(stage: Stage, court: Court, report: ImportReport, *, list_rows: bool) -> None:
     s = stage.name
     for line, first, login in fetch(
         f"SELECT s.line, d.first, s.login FROM {s} s JOIN (SELECT login, MIN(line) AS first FROM {s} "
@@ -111,9 +111,11 @@ def _link_checks(stage: Stage, court: Court, report: ImportReport) -> None:
         report.add_error(line, f"{login!r} cannot have been linked: {Readiness.label_of(readiness)}", "cmecf_login")
     ready = annotated.filter(readiness=Readiness.READY)
     report.updated = ready.count()
-    # The first rows that would be linked, in file order (one LIMIT query: the report stays small).
-    for line, login, linked_on in ready.order_by("line").values_list("line", "login", "linked_on")[:ROWS_LISTED]:
-        report.updated_rows.append(RowChange(line, login, f"linked to PACER on {linked_on}"))
+    # The first rows that would be linked, in file order (one LIMIT query: the report stays small);
+    # a dry run's, as an apply was seen dry first.
+    if list_rows:
+        for line, login, linked_on in ready.order_by("line").values_list("line", "login", "linked_on")[:ROWS_LISTED]:
+            report.updated_rows.append(RowChange(line, login, f"linked to PACER on {linked_on}"))
     for line, login, linked_at, linked_on in (
         annotated.filter(readiness=Readiness.LINKED).order_by()
         .values_list("line", "login", "linked_at", "linked_on").iterator(chunk_size=2000)

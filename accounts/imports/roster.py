@@ -139,7 +139,8 @@ def roster_import(
             report.errors.sort(key=lambda e: e.line)
             roster_shared_facts(stage, report, None if allowed_court_ids is None else list(allowed_court_ids))
             report.created, report.updated = roster_classify(stage, court)
-            roster_list_rows(stage, court, report)
+            if not apply:  # the dry run shows the rows; an apply (already seen dry) keeps its speed
+                roster_list_rows(stage, court, report)
             report.unchanged = staged - report.created - report.updated
             if apply and report.ok:
                 if progress:

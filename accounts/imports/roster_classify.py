@@ -4,7 +4,7 @@ are already as the file says.
 
 Steps: `roster_classify` counts the rows that would be created and changed in one joined query;
 `roster_list_rows` fetches the first ROWS_LISTED of each, by line, with a LIMIT, and says for each
-what would change in plain words. Rows whose shared facts stay as they are (`keep_filer`,
+what would change in plain words (a dry run only: an apply was seen dry first and keeps its speed). Rows whose shared facts stay as they are (`keep_filer`,
 `keep_pacer`, see `shared_facts`) count only for what the importer may change.
 """
 from __future__ import annotations

@@ -129,3 +129,8 @@ def test_admin_link_report_dry_run_lists_the_accounts_it_would_mark_linked(clien
         page = admin_import_post(client, {"kind": "link_report", "court": court.pk, "file": upload})
     body = page.content.decode()
     assert "Would be marked linked (1)" in body and "linked to PACER on 2021-10-04" in body
+
+
+def test_an_apply_counts_without_listing_the_rows(tmp_path):
+    report = roster_import(montana_court(), roster_file(tmp_path, NEW_ROW), today=TODAY, apply=True)
+    assert report.applied and report.created == 1 and report.created_rows == []
