@@ -109,27 +109,31 @@ EDITOR_PAGES = {
 }
 
 
-def _demo_roster(path: Path) -> Path:
-    """A roster for MTDC as staff would upload it: three new filers, three renamed CM/ECF accounts,
-    two rows the import refuses."""
+def _demo_roster(path: Path) -> tuple[Path, int]:
+    """A roster for MTDC as staff would upload it: three new filers, up to three renamed CM/ECF
+    accounts of the demo (returned: how many), two rows the import refuses."""
+    import csv
+
     from accounts.models import CmecfAccount
 
-    lines = ["name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account,cmecf_name"]
-    for i in range(3):
-        lines.append(f"New Filer {i},new.filer{i}@example.com,newfiler{i},,,no,no,")
-    for account in CmecfAccount.objects.filter(court__court_id="MTDC").select_related("filer").order_by("login")[:3]:
-        lines.append(f"{account.filer.name},{account.filer.email},{account.login},,,no,no,{account.cmecf_name} Jr.")
-    lines.append("Bad Email,not-an-address,badmail,,,no,no,")
-    lines.append("Spaced Login,spaced@example.com,spaced login,,,maybe,no,")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    rows = [["name", "email", "cmecf_login", "pacer_username", "pacer_created_on", "upgraded", "shared_account",
+             "cmecf_name"]]
+    rows += [[f"New Filer {i}", f"new.filer{i}@example.com", f"newfiler{i}", "", "", "no", "no", ""] for i in range(3)]
+    existing = list(CmecfAccount.objects.filter(court__court_id="MTDC").select_related("filer").order_by("login")[:3])
+    rows += [[a.filer.name, a.filer.email, a.login, "", "", "no", "no", f"{a.cmecf_name} Jr."] for a in existing]
+    rows += [["Bad Email", "not-an-address", "badmail", "", "", "no", "no", ""],
+             ["Spaced Login", "spaced@example.com", "spaced login", "", "", "maybe", "no", ""]]
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path, len(existing)
 
 
 def test_import_dry_run_and_template_editor_at_desktop_and_phone_width(  # noqa: F811
         demo_world, live_server, chromium, shots, tmp_path, eager_imports):
     from courts.models import Court
 
-    roster = _demo_roster(tmp_path / "mtdc-roster.csv")
+    roster, changed = _demo_roster(tmp_path / "mtdc-roster.csv")
+    assert changed
     montana = str(Court.objects.get(court_id="MTDC"))
     for width, height in ((1280, 900), (390, 844)):
         context = chromium.new_context(viewport={"width": width, "height": height})
@@ -142,7 +146,7 @@ def test_import_dry_run_and_template_editor_at_desktop_and_phone_width(  # noqa:
         page.wait_for_selector("#refused-rows")
         page.screenshot(path=str(shots / f"daily-import-dry-run-{width}.png"), full_page=True)
         text = page.inner_text("#content")
-        assert "Would be created (3)" in text and "Would change (3)" in text and "Refused rows (2)" in text
+        assert "Would be created (3)" in text and f"Would change ({changed})" in text and "Refused rows (2)" in text
         for name, url in EDITOR_PAGES.items():
             page.goto(live_server.url + url)
             page.screenshot(path=str(shots / f"daily-{name}-{width}.png"), full_page=True)
