@@ -135,6 +135,7 @@ def test_import_dry_run_and_template_editor_at_desktop_and_phone_width(  # noqa:
     roster, changed = _demo_roster(tmp_path / "mtdc-roster.csv")
     assert changed
     montana = str(Court.objects.get(court_id="MTDC"))
+    connections.close_all()  # (as demo_world: a connection opened here would outlive the test)
     for width, height in ((1280, 900), (390, 844)):
         context = chromium.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
