@@ -8,12 +8,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from csp.decorators import csp_replace
 
 from accounts.readiness import Readiness
 from accounts.admin.scope import CourtScopedAdmin, request_court_ids
@@ -172,6 +174,8 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
             subject, text, html = notice_template_render_sample(court, kind, source, readiness=readiness)
         except Exception as exc:  # a template saved before the sandbox's checks: say why, no 500
             subject, text, html = "", f"This template does not render: {exc}", ""
+        if request.GET.get("part") == "html":
+            return _email_html_response(request, html)
         context = {
             **self.admin_site.each_context(request),
             "title": title, "opts": self.model._meta, "court": court,
@@ -179,6 +183,20 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
             "readiness_choices": Readiness.choices,
         }
         return TemplateResponse(request, "notices/admin_preview.html", context)
+
+
+# The HTML part as its own document for the preview's sandboxed iframe: emails style themselves
+# inline, which the site's policy forbids, so this response alone allows inline style (and nothing
+# else: no script, no request elsewhere) and may be framed by the site's own pages.
+_EMAIL_PREVIEW_CSP = {"default-src": ["'none'"], "style-src": ["'unsafe-inline'"], "img-src": ["data:"],
+                      "frame-ancestors": ["'self'"], "script-src": ["'none'"], "font-src": ["'none'"],
+                      "connect-src": ["'none'"], "base-uri": ["'none'"], "form-action": ["'none'"]}
+
+
+@xframe_options_sameorigin
+@csp_replace(_EMAIL_PREVIEW_CSP)
+def _email_html_response(request, html: str) -> HttpResponse:
+    return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 
 class SendNowForm(forms.Form):
