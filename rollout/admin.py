@@ -2,16 +2,20 @@
 send a notice now). Every list and action is scoped to the courts the user administers."""
 from __future__ import annotations
 
+import dataclasses
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from csp.decorators import csp_replace
 
 from accounts.readiness import Readiness
 from accounts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
@@ -106,45 +110,93 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
-    def render_change_form(self, request, context, *args, **kwargs):
-        context["subtitle"] = "Variables: " + "; ".join(f"{k} — {v}" for k, v in CONTEXT_HELP.items())
-        return super().render_change_form(request, context, *args, **kwargs)
+    class Media:
+        # Switching the kind of a new template loads that kind's default (a static file: the CSP
+        # allows no inline script; without script the kind links on the page do the same).
+        js = ["rollout/notice_template.js"]
+
+    def render_change_form(self, request, context, add=False, **kwargs):
+        """The variable help as a table; on the add page, a link per kind that starts from its default
+        (?kind=) and the defaults as JSON data for notice_template.js."""
+        context["variables"] = CONTEXT_HELP.items()
+        if add:
+            context["kind_links"] = [(label, f"{request.path}?kind={k}") for k, label in NoticeKind.choices]
+            context["kind_defaults"] = {k: dataclasses.asdict(default_source(k)) for k in NoticeKind.values}
+        return super().render_change_form(request, context, add=add, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, and under it the shipped defaults (used where a court has no template of its own),
+        each with a preview and a link to start a court template from it."""
+        add_url = reverse("admin:rollout_noticetemplate_add")
+        defaults = [(label, reverse("admin:rollout_noticetemplate_default_preview", args=[kind]),
+                     f"{add_url}?kind={kind}") for kind, label in NoticeKind.choices]
+        extra_context = {**(extra_context or {}), "shipped_defaults": defaults}
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         urls = [
             path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="rollout_noticetemplate_preview"),
+            path("defaults/<str:kind>/preview/", self.admin_site.admin_view(self.default_preview_view),
+                 name="rollout_noticetemplate_default_preview"),
         ]
         return urls + super().get_urls()
 
     def preview_view(self, request, pk: int):
-        """Preview a template as a filer in a chosen readiness state sees it; POST sends it to me."""
+        """Preview a saved template (of the user's courts, or a default row)."""
         template = get_object_or_404(self.get_queryset(request), pk=pk)
+        source = TemplateSource(template.subject, template.text_body, template.html_body)
+        return self._preview(request, template.kind, source, template.court, f"Preview: {template}")
+
+    def default_preview_view(self, request, kind: str):
+        """Preview the shipped default of a kind (the files under templates/notices/), nothing copied."""
+        if kind not in NoticeKind.values or not self.has_view_permission(request):
+            raise PermissionDenied
+        return self._preview(request, kind, default_source(kind), None,
+                             f"Preview: shipped default — {NoticeKind(kind).label}")
+
+    def _preview(self, request, kind: str, source: TemplateSource, template_court, title: str):
+        """A template as a filer in a chosen readiness state sees it; POST sends it to me."""
         courts = courts_for_user(request.user)
-        court = template.court or courts.filter(golives__isnull=False).first() or courts.first()
+        court = template_court or courts.filter(golives__isnull=False).first() or courts.first()
         if court is None:
             raise PermissionDenied
         readiness = request.POST.get("readiness") or request.GET.get("readiness") or Readiness.READY
         if readiness not in Readiness.values:
             readiness = Readiness.READY
-        source = TemplateSource(template.subject, template.text_body, template.html_body)
         if request.method == "POST":
             try:
-                address = notice_template_send_test(court, template.kind, source, request.user, readiness=readiness)
+                address = notice_template_send_test(court, kind, source, request.user, readiness=readiness)
                 self.message_user(request, f"Test sent to {address}.", messages.SUCCESS)
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
             return HttpResponseRedirect(f"{request.path}?readiness={readiness}")
         try:
-            subject, text, html = notice_template_render_sample(court, template.kind, source, readiness=readiness)
+            subject, text, html = notice_template_render_sample(court, kind, source, readiness=readiness)
         except Exception as exc:  # a template saved before the sandbox's checks: say why, no 500
             subject, text, html = "", f"This template does not render: {exc}", ""
+        if request.GET.get("part") == "html":
+            return _email_html_response(request, html)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Preview: {template}", "opts": self.model._meta, "template_obj": template, "court": court,
+            "title": title, "opts": self.model._meta, "court": court,
             "subject": subject, "text": text, "html": html, "readiness": readiness,
             "readiness_choices": Readiness.choices,
         }
         return TemplateResponse(request, "notices/admin_preview.html", context)
+
+
+# The HTML part as its own document for the preview's sandboxed iframe: emails style themselves
+# inline, which the site's policy forbids, so this response alone allows inline style (and nothing
+# else: no script, no request elsewhere) and may be framed by the site's own pages.
+_EMAIL_PREVIEW_CSP = {"default-src": ["'none'"], "style-src": ["'unsafe-inline'"], "img-src": ["data:"],
+                      "frame-ancestors": ["'self'"], "script-src": ["'none'"], "font-src": ["'none'"],
+                      "connect-src": ["'none'"], "base-uri": ["'none'"], "form-action": ["'none'"]}
+
+
+@xframe_options_sameorigin
+@csp_replace(_EMAIL_PREVIEW_CSP)
+def _email_html_response(request, html: str) -> HttpResponse:
+    return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 
 class SendNowForm(forms.Form):

@@ -32,12 +32,13 @@ TOKEN_MAX_AGE = 3600
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=[("roster", "Roster of registered filers"), ("link_report", "Link report")])
     court = forms.ModelChoiceField(queryset=Court.objects.none())
-    file = forms.FileField(help_text="CSV, UTF-8 (with or without BOM) or Windows-1252.")
+    file = forms.FileField(help_text="A CSV file saved as UTF-8 or Windows-1252 (Excel's “CSV UTF-8” or plain “CSV”).")
 
     def __init__(self, *args, court_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
         courts = Court.objects.all() if court_ids is None else Court.objects.filter(pk__in=court_ids)
-        self.fields["court"].queryset = courts.order_by("court_id")
+        # By display name, shown as "name (court id)" (Court.__str__): staff look for their court's name.
+        self.fields["court"].queryset = courts.order_by("name", "court_id")
         self.fields["file"].help_text += f" At most {megabytes(settings.IMPORT_MAX_UPLOAD_BYTES)}."
 
     def clean_file(self):
@@ -54,6 +55,9 @@ def _job_page(request, job_id: str, context: dict):
     if job is None or job["user_id"] != request.user.pk:
         raise Http404("No such import (it may have expired): upload the file again.")
     report = import_job_report(job)
+    # "Upload another file" starts with this job's kind and court (a corrected file, usually).
+    court = Court.objects.filter(court_id=job["court_id"]).first()
+    context["form"] = ImportForm(initial={"kind": job["kind"], "court": court}, court_ids=request_court_ids(request))
     context.update(job=job, job_id=job_id, running=job["state"] in ("queued", "running"), report=report)
     if job["state"] == "done" and report and report.ok and not job["apply"]:
         context["token"] = signing.dumps(

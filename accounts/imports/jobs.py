@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.imports.link_report import link_report_import
-from accounts.imports.reading import ImportError_, ImportReport, RowError
+from accounts.imports.reading import ImportError_, ImportReport, RowChange, RowError
 from accounts.imports.roster import roster_import
 
 KINDS = {"roster": roster_import, "link_report": link_report_import}
@@ -61,10 +61,10 @@ def import_job_report(job: dict) -> ImportReport | None:
     data = job.get("report")
     if not data:
         return None
+    lists = {"errors": RowError, "conflicts": RowError, "created_rows": RowChange, "updated_rows": RowChange}
     names = {f.name for f in dataclasses.fields(ImportReport)}
-    values = {k: v for k, v in data.items() if k in names and k not in ("errors", "conflicts")}
-    return ImportReport(**values, errors=[RowError(**e) for e in data.get("errors", [])],
-                        conflicts=[RowError(**c) for c in data.get("conflicts", [])])
+    values = {k: v for k, v in data.items() if k in names and k not in lists}
+    return ImportReport(**values, **{k: [cls(**item) for item in data.get(k, [])] for k, cls in lists.items()})
 
 
 def _job_update(job_id: str, **changes) -> dict:

@@ -23,7 +23,9 @@ from django.utils import timezone
 from accounts.audit import audit_value, audit_who
 from accounts.counts import court_counts_touch
 from accounts.imports.common import import_begin, import_source
-from accounts.imports.reading import CellError, ImportReport, ProgressFn, csv_rows, parse_date, parse_login
+from accounts.imports.reading import (
+    ROWS_LISTED, CellError, ImportReport, ProgressFn, RowChange, csv_rows, parse_date, parse_login,
+)
 from accounts.imports.staging import Stage, db_now, execute, fetch
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
@@ -68,7 +70,7 @@ def link_report_import(
                     if progress and report.rows % chunk_size == 0:
                         progress("read", report.rows)
             stage.index("line", "login")
-            _link_checks(stage, court, report)
+            _link_checks(stage, court, report, list_rows=not apply)
             report.errors.sort(key=lambda e: e.line)
             if apply and report.ok and report.updated:
                 _link_write(stage, court, by=by, source=import_source(report.file_name))
@@ -83,7 +85,7 @@ def link_report_import(
     return report
 
 
-def _link_checks(stage: Stage, court: Court, report: ImportReport) -> None:
+def _link_checks(stage: Stage, court: Court, report: ImportReport, *, list_rows: bool) -> None:
     s = stage.name
     for line, first, login in fetch(
         f"SELECT s.line, d.first, s.login FROM {s} s JOIN (SELECT login, MIN(line) AS first FROM {s} "
@@ -107,7 +109,13 @@ def _link_checks(stage: Stage, court: Court, report: ImportReport) -> None:
         .order_by().values_list("line", "login", "readiness").iterator(chunk_size=2000)
     ):
         report.add_error(line, f"{login!r} cannot have been linked: {Readiness.label_of(readiness)}", "cmecf_login")
-    report.updated = annotated.filter(readiness=Readiness.READY).count()
+    ready = annotated.filter(readiness=Readiness.READY)
+    report.updated = ready.count()
+    # The first rows that would be linked, in file order (one LIMIT query: the report stays small);
+    # a dry run's, as an apply was seen dry first.
+    if list_rows:
+        for line, login, linked_on in ready.order_by("line").values_list("line", "login", "linked_on")[:ROWS_LISTED]:
+            report.updated_rows.append(RowChange(line, login, f"linked to PACER on {linked_on}"))
     for line, login, linked_at, linked_on in (
         annotated.filter(readiness=Readiness.LINKED).order_by()
         .values_list("line", "login", "linked_at", "linked_on").iterator(chunk_size=2000)

@@ -16,6 +16,7 @@ from django.core.validators import EmailValidator, validate_email
 from courts.input_checks import BAD_CHARACTERS, InputProblem, bad_character, line_ends, utf8_or_cp1252
 
 MAX_ERRORS_KEPT = 1000  # every bad row is counted; the first thousand are listed
+ROWS_LISTED = 200  # the dry run lists this many rows it would create, change or refuse; the rest are counted
 TRUE = {"yes", "y", "true", "t", "1", "x"}
 FALSE = {"no", "n", "false", "f", "0", ""}
 _BOOLS = {**{v: True for v in TRUE}, **{v: False for v in FALSE}}  # the usual spellings, looked up as they are
@@ -37,6 +38,15 @@ class RowError:
 
 
 @dataclass
+class RowChange:
+    """One row an import would create or change, said in plain words (`change`)."""
+
+    line: int
+    login: str
+    change: str
+
+
+@dataclass
 class ImportReport:
     """What an import did (or, in a dry run, would do)."""
 
@@ -53,10 +63,35 @@ class ImportReport:
     applied: bool = False
     # Rows applied only in part: their shared facts belong to courts the user does not administer.
     conflicts: list[RowError] = field(default_factory=list)
+    # The first ROWS_LISTED rows (by line) that would be created / changed; filled by one LIMIT query
+    # on the stage, so the report's size does not grow with the file.
+    created_rows: list[RowChange] = field(default_factory=list)
+    updated_rows: list[RowChange] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    @property
+    def errors_listed(self) -> list[RowError]:
+        return self.errors[:ROWS_LISTED]
+
+    @property
+    def errors_not_listed(self) -> int:
+        return self.error_count - len(self.errors_listed)
+
+    @property
+    def created_not_listed(self) -> int:
+        return self.created - len(self.created_rows)
+
+    @property
+    def updated_not_listed(self) -> int:
+        return self.updated - len(self.updated_rows)
+
+    @property
+    def encoding_label(self) -> str:
+        """The encoding in plain words ("UTF-8", "Windows-1252"), not Python's codec name."""
+        return ENCODING_LABELS.get(self.encoding, self.encoding)
 
     def add_error(self, line: int, reason: str, field_name: str = "") -> None:
         self.error_count += 1
@@ -78,6 +113,9 @@ class ImportReport:
         if self.conflicts:
             text += f"; {len(self.conflicts):,} rows with shared facts left as they are"
         return text
+
+
+ENCODING_LABELS = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
 
 
 def detect_encoding(path: Path) -> str:

@@ -46,6 +46,7 @@ from accounts.imports.reading import (
     CellError, ImportReport, ProgressFn, csv_values, parse_bool, parse_date, parse_email, parse_login,
     parse_required,
 )
+from accounts.imports.roster_classify import roster_classify, roster_list_rows
 from accounts.imports.shared_facts import roster_shared_facts
 from accounts.imports.staging import Stage, db_now, execute, fetch
 from accounts.models import CmecfAccount, PacerAccountType, normalize_name
@@ -137,7 +138,9 @@ def roster_import(
             staged -= _roster_conflicts(stage, report, repeated)
             report.errors.sort(key=lambda e: e.line)
             roster_shared_facts(stage, report, None if allowed_court_ids is None else list(allowed_court_ids))
-            report.created, report.updated = _roster_classify(stage, court)
+            report.created, report.updated = roster_classify(stage, court)
+            if not apply:  # the dry run shows the rows; an apply (already seen dry) keeps its speed
+                roster_list_rows(stage, court, report)
             report.unchanged = staged - report.created - report.updated
             if apply and report.ok:
                 if progress:
@@ -224,33 +227,6 @@ def _roster_conflicts(stage: Stage, report: ImportReport, repeated: set[str]) ->
         chunk = lines[start:start + 500]
         execute(f"DELETE FROM {s} WHERE line IN ({', '.join(['%s'] * len(chunk))})", chunk)
     return len(lines)
-
-
-def _roster_classify(stage: Stage, court: Court) -> tuple[int, int]:
-    """(created, updated) for the staged rows, in one joined query."""
-    s = stage.name
-    row = fetch(
-        f"""
-        SELECT
-          COALESCE(SUM(CASE WHEN c.id IS NULL THEN 1 ELSE 0 END), 0),
-          COALESCE(SUM(CASE WHEN c.id IS NOT NULL AND (
-                f.id IS NULL OR c.filer_id <> f.id OR c.cmecf_name <> s.cmecf_name
-                OR (NOT s.keep_filer AND f.name <> s.name)
-                OR (s.pacer_username IS NOT NULL AND NOT s.keep_filer AND (
-                    p.id IS NULL OR f.pacer_account_id IS DISTINCT FROM p.id))
-                OR (s.pacer_username IS NOT NULL AND NOT s.keep_filer AND NOT s.keep_pacer AND (
-                    p.account_type <> s.pacer_type
-                    OR p.created_on IS DISTINCT FROM s.pacer_created_on OR p.upgraded <> s.upgraded
-                    OR (s.pacer_type = 'individual' AND p.holder_name <> s.holder_name)))
-              ) THEN 1 ELSE 0 END), 0)
-        FROM {s} s
-        LEFT JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login
-        LEFT JOIN {FILER} f ON f.email = s.email
-        LEFT JOIN {PACER} p ON p.username = s.pacer_username
-        """,
-        [court.pk],
-    )[0]
-    return int(row[0]), int(row[1])
 
 
 def _first_per(stage: Stage, column: str, repeated: set[str], keep: str) -> str:

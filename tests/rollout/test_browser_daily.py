@@ -100,3 +100,81 @@ def test_phone_court_chart_opens_with_today_in_view(demo_world, live_server, chr
     assert box and 0 <= box["x"] and box["x"] + box["width"] <= 390
     assert page.get_by_text("scroll sideways for the whole chart").is_visible()
     context.close()
+
+
+EDITOR_PAGES = {
+    "notice-templates": "/admin/rollout/noticetemplate/",
+    "notice-template-add": "/admin/rollout/noticetemplate/add/?kind=reminder",
+    "notice-default-preview": "/admin/rollout/noticetemplate/defaults/reminder/preview/",
+}
+
+
+def _demo_roster(path: Path) -> tuple[Path, int]:
+    """A roster for MTDC as staff would upload it: three new filers, up to three renamed CM/ECF
+    accounts of the demo (returned: how many), two rows the import refuses."""
+    import csv
+
+    from accounts.models import CmecfAccount
+
+    rows = [["name", "email", "cmecf_login", "pacer_username", "pacer_created_on", "upgraded", "shared_account",
+             "cmecf_name"]]
+    rows += [[f"New Filer {i}", f"new.filer{i}@example.com", f"newfiler{i}", "", "", "no", "no", ""] for i in range(3)]
+    existing = list(CmecfAccount.objects.filter(court__court_id="MTDC").select_related("filer").order_by("login")[:3])
+    rows += [[a.filer.name, a.filer.email, a.login, "", "", "no", "no", f"{a.cmecf_name} Jr."] for a in existing]
+    rows += [["Bad Email", "not-an-address", "badmail", "", "", "no", "no", ""],
+             ["Spaced Login", "spaced@example.com", "spaced login", "", "", "maybe", "no", ""]]
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path, len(existing)
+
+
+def test_import_dry_run_and_template_editor_at_desktop_and_phone_width(  # noqa: F811
+        demo_world, live_server, chromium, shots, tmp_path, eager_imports):
+    from courts.models import Court
+
+    roster, changed = _demo_roster(tmp_path / "mtdc-roster.csv")
+    assert changed
+    montana = str(Court.objects.get(court_id="MTDC"))
+    connections.close_all()  # (as demo_world: a connection opened here would outlive the test)
+    for width, height in ((1280, 900), (390, 844)):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        _login(page, live_server.url, "admin")
+        page.goto(live_server.url + "/admin/accounts/cmecfaccount/import/")
+        page.select_option("#id_court", label=montana)
+        page.set_input_files("#id_file", str(roster))
+        page.get_by_role("button", name="Dry run").click()
+        page.wait_for_selector("#refused-rows")
+        page.screenshot(path=str(shots / f"daily-import-dry-run-{width}.png"), full_page=True)
+        text = page.inner_text("#content")
+        assert "Would be created (3)" in text and f"Would change ({changed})" in text and "Refused rows (2)" in text
+        for name, url in EDITOR_PAGES.items():
+            page.goto(live_server.url + url)
+            page.screenshot(path=str(shots / f"daily-{name}-{width}.png"), full_page=True)
+        context.close()
+
+
+def test_choosing_a_kind_loads_its_default_in_the_template_editor(demo_world, live_server, chromium):  # noqa: F811
+    from rollout.notices.rendering import default_source
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live_server.url, "admin")
+    page.goto(live_server.url + "/admin/rollout/noticetemplate/add/?kind=prepare")
+    assert page.input_value("#id_subject") == default_source("prepare").subject
+    page.select_option("#id_kind", "reminder")
+    assert page.input_value("#id_subject") == default_source("reminder").subject
+    assert page.input_value("#id_text_body") == default_source("reminder").text_body
+    context.close()
+
+
+def test_choosing_a_readiness_in_a_default_preview_shows_it(demo_world, live_server, chromium):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live_server.url, "admin")
+    page.goto(live_server.url + "/admin/rollout/noticetemplate/defaults/reminder/preview/")
+    with page.expect_navigation():
+        page.select_option("#preview-readiness", "legacy")
+    assert page.url.endswith("readiness=legacy")
+    assert "legacy account" in page.frame_locator("iframe.notice-preview-html").locator("body").inner_text()
+    context.close()

@@ -12,7 +12,8 @@ from tests.rollout.test_browser import chromium, montana_world  # noqa: F401  (f
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/courts/mtdc/", "/upcoming/", "/admin/", "/admin/accounts/cmecfaccount/", "/admin/courts/golive/",
-         "/admin/accounts/cmecfaccount/import/", "/admin/courts/court/"]
+         "/admin/accounts/cmecfaccount/import/", "/admin/courts/court/", "/admin/rollout/noticetemplate/",
+         "/admin/rollout/noticetemplate/add/", "/admin/rollout/noticetemplate/defaults/reminder/preview/"]
 
 
 def test_pages_render_under_the_policy_without_violations(montana_world, live_server, chromium, django_user_model):  # noqa: F811

@@ -94,12 +94,12 @@ def test_a_template_failing_at_send_time_fails_only_its_own_messages_and_shows_o
     assert "Template error" in page and "loops more than" in page
 
 
-class _Srcdoc(HTMLParser):
-    srcdoc = None
+class _Src(HTMLParser):
+    attrs: dict = {}
 
     def handle_starttag(self, tag, attrs):
         if tag == "iframe":
-            self.srcdoc = dict(attrs).get("srcdoc")
+            self.attrs = dict(attrs)
 
 
 def test_the_admin_preview_shows_the_rendered_email_in_the_iframe():
@@ -108,11 +108,17 @@ def test_the_admin_preview_shows_the_rendered_email_in_the_iframe():
     source = default_source("golive")
     template = NoticeTemplate.objects.create(court=court, kind="golive", subject=source.subject,
                                              text_body=source.text_body, html_body=source.html_body)
-    response = logged_in(montana_administrator()).get(f"/admin/rollout/noticetemplate/{template.pk}/preview/")
-    parser = _Srcdoc()
-    parser.feed(response.content.decode())
-    # The whole document arrives in the attribute (a quote inside it would have cut it short) …
-    assert parser.srcdoc is not None and parser.srcdoc.rstrip().endswith("</html>")
-    assert "How to link" in parser.srcdoc
-    # … with what filers typed still escaped inside it.
-    assert "Jane Q. &lt;Sample&gt; Lawyer" in parser.srcdoc
+    client = logged_in(montana_administrator())
+    url = f"/admin/rollout/noticetemplate/{template.pk}/preview/"
+    parser = _Src()
+    parser.feed(client.get(url, {"readiness": "legacy"}).content.decode())
+    # A sandboxed frame showing the HTML part for the readiness chosen …
+    assert parser.attrs["sandbox"] == "" and parser.attrs["src"] == "?readiness=legacy&part=html"
+    document = client.get(url, {"readiness": "legacy", "part": "html"})
+    html = document.content.decode()
+    assert html.rstrip().endswith("</html>") and "How to link" in html and "legacy account" in html
+    # … with what filers typed still escaped, and a policy that lets only the email's inline style in.
+    assert "Jane Q. &lt;Sample&gt; Lawyer" in html
+    policy = document["Content-Security-Policy"]
+    assert "style-src 'unsafe-inline'" in policy and "script-src 'none'" in policy and "frame-ancestors 'self'" in policy
+    assert document["X-Frame-Options"] == "SAMEORIGIN"

@@ -14,3 +14,11 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A choice that shows another view (e.g. the readiness of a notice preview) applies on change; the
+// form's own button does the same without script (no inline handlers: the CSP forbids them).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+});
