@@ -202,9 +202,10 @@ def test_a_broker_restarted_without_persistence_is_recovered_within_minutes(smtp
     the sweeper sees published rows that nobody claims and publishes them again."""
     from rollout.celery import app
 
-    port = 8201
-    if _redis_up(port):
-        pytest.fail(f"port {port} is taken: the test needs its own redis-server there")
+    from tests.conftest import free_loopback_port
+
+    port = free_loopback_port()  # its own redis-server, restarted on the same port
+
     broker = f"redis://127.0.0.1:{port}/0"
     settings.NOTICES_CHUNK_SIZE = 4
     smtp_sink.delay = 0.1
