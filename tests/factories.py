@@ -137,8 +137,6 @@ def court_administrators_group():
 
 def court_admin_user(username: str, *courts: Court, email: str | None = None):
     """A staff user in the "Court administrators" group who administers `courts` (for the admin)."""
-    from django.contrib.auth.models import Group
-
     user = UserFactory(username=username, email=email or f"{username}@courts.example.gov")
     user.groups.add(court_administrators_group())
     for court in courts:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, request_court_ids
+from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
 from accounts.audit import audit_entries_for
 from accounts.models import HelpReason, HelpRequest
 from accounts.self_service import SelfServiceRefused, help_request_update
@@ -61,15 +59,6 @@ class HelpRequestAdmin(CourtScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assigned_to":
-            ids = request_court_ids(request)
-            users = get_user_model().objects.filter(is_active=True, is_staff=True)
-            if ids is not None:
-                users = users.filter(Q(court_assignments__court_id__in=ids) | Q(is_superuser=True)).distinct()
-            kwargs["queryset"] = users.order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="CM/ECF login", ordering="account__login")
     def login(self, obj):

@@ -38,7 +38,7 @@ def request_courts(request) -> QuerySet[Court]:
 def scoped_choices(admin_site, request, model) -> QuerySet | None:
     """The rows of `model` a form field may offer the user, or None for "no court limit".
 
-    Courts: the user's. Users: staff who administer one of the user's courts. A model registered with
+    Courts: the user's. Users: the user and active staff who administer one of the user's courts. A model registered with
     a scoped admin: what that admin shows the user. Anything else (rollouts, content types) is not
     court data.
     """
@@ -48,7 +48,8 @@ def scoped_choices(admin_site, request, model) -> QuerySet | None:
     if model is Court:
         return Court.objects.filter(pk__in=ids)
     if model is get_user_model():
-        return model._default_manager.filter(Q(pk=request.user.pk) | Q(court_assignments__court_id__in=ids)).distinct()
+        colleagues = Q(court_assignments__court_id__in=ids, is_active=True, is_staff=True)
+        return model._default_manager.filter(Q(pk=request.user.pk) | colleagues).distinct().order_by("username")
     if admin_site.is_registered(model):
         model_admin = admin_site.get_model_admin(model)
         if isinstance(model_admin, CourtScope):

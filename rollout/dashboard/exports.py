@@ -11,7 +11,6 @@ import tempfile
 from typing import Iterable, Iterator
 
 from django.http import FileResponse
-from django.utils import timezone
 from openpyxl import Workbook
 
 from accounts.readiness import Readiness

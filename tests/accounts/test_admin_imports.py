@@ -2,7 +2,6 @@
 file kept in Django's storage, and show progress then the report; Apply carries a signed token."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 
@@ -14,6 +13,7 @@ from django.urls import reverse
 
 from accounts.imports.jobs import import_job_get, imports_remove_stale
 from accounts.models import CmecfAccount
+from tests.factories import court_administrators_group
 from tests.accounts.admin_helpers import live, montana_clerk, montana_court, utah_court
 from tests.conftest import wait_for
 
@@ -29,20 +29,6 @@ URL = "admin:accounts_cmecfaccount_import"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def court_administrators_group():
-    """The group migration 0004 makes (a transactional test's flush removed it), with its permissions."""
-    import importlib
-
-    from django.contrib.auth.models import Group, Permission
-
-    spec = importlib.import_module("accounts.migrations.0004_court_administrators_group")
-    group, _ = Group.objects.get_or_create(name=spec.GROUP)
-    for app_label, models in spec.PERMISSIONS.items():
-        for model, actions in models.items():
-            group.permissions.add(*Permission.objects.filter(
-                content_type__app_label=app_label, codename__in=[f"{a}_{model}" for a in actions]))
 
 
 @pytest.fixture
