@@ -1,5 +1,5 @@
 """The "Court administrators" group: the Django model permissions a court's staff hold in the admin,
-which the admin confines to their own courts (`accounts.admin.scope`). Nothing here lets them delete
+which the admin confines to their own courts (`courts.admin.scope`). Nothing here lets them delete
 records or assign courts.
 
 Each app names the permissions its models give the group, and the group is brought up to date after

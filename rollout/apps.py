@@ -16,5 +16,7 @@ class RolloutConfig(AppConfig):
         from rollout.notices import signals  # noqa: F401
         # The beat heartbeat and per-task log lines (Celery signals; issue 11).
         from rollout.health import signals as health_signals  # noqa: F401
+        # The notices' admin pages live with the notices (admin.autodiscover only looks for rollout.admin).
+        from rollout.notices import admin as notices_admin  # noqa: F401
 
         grant_after_migrate(self, NOTICE_PERMISSIONS)

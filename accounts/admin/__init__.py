@@ -1,2 +1,2 @@
-"""The Django admin, scoped to each user's courts (see `scope.py`); registers the courts app's models too."""
-from accounts.admin import audit, cmecf, courts, help, people  # noqa: F401  (registration)
+"""The admin of filers and accounts, confined to each user's courts by `courts.admin.scope`."""
+from accounts.admin import audit, cmecf, help, people  # noqa: F401  (registration)

@@ -5,8 +5,8 @@ from django.contrib import admin
 
 from django.utils import timezone
 
-from accounts.admin.zones import court_time
-from accounts.admin.scope import CourtScopedFilter, ReadOnlyAdmin
+from courts.admin.zones import court_time
+from courts.admin.scope import CourtScopedFilter, ReadOnlyAdmin
 from accounts.models import AuditEntry
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin.saving import ServiceSavesAdmin
-from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
-from accounts.admin.zones import CourtZoneFormAdmin, court_time
+from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter
+from courts.admin.zones import CourtZoneFormAdmin, court_time
 from accounts.audit import audit_entries_for
 from accounts.models import CmecfAccount, NameReview
 from accounts.readiness import Readiness, readiness_q

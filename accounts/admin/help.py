@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
+from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter
 from accounts.audit import audit_entries_for
 from accounts.models import HelpReason, HelpRequest
 from accounts.self_service import SelfServiceRefused, help_request_update

@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from accounts.admin.scope import request_court_ids
+from courts.admin.scope import request_court_ids
 from accounts.imports.jobs import KINDS, import_job_get, import_job_report, import_job_start, import_upload_store
 from courts.input_checks import megabytes, size_problem
 from courts.models import Court

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, SharedFactsAdmin
+from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, SharedFactsAdmin
 from accounts.admin.saving import ServiceSavesAdmin
 from accounts.models import CmecfAccount, CourtAdministrator, CourtReadinessCount, Filer, PacerAccount
 from accounts.services import (

@@ -1,7 +1,7 @@
 """The "Court administrators" group: the Django model permissions a court's staff need in the admin.
 
 What they may see and change is further limited to their own courts by the admin itself
-(`accounts.admin.scope`). Nothing here lets them delete records: nothing is lost.
+(`courts.admin.scope`). Nothing here lets them delete records: nothing is lost.
 Also: on PostgreSQL, prefix-search indexes for the admin's CM/ECF login, email and PACER username searches.
 """
 from django.contrib.auth.management import create_permissions

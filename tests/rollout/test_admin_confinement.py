@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
-from accounts.admin.scope import CourtScope
+from courts.admin.scope import CourtScope
 from accounts.counts import court_counts_refresh
 from accounts.models import CourtAdministrator, NameReview
 from accounts.help_models import HelpReason

@@ -17,8 +17,8 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.template.response import TemplateResponse
 
-from accounts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
-from accounts.admin.zones import CourtZoneFormAdmin, court_time
+from courts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
+from courts.admin.zones import CourtZoneFormAdmin, court_time
 from accounts.models import CmecfAccount
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.selectors import rollout_current

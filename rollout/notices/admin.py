@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from csp.decorators import csp_replace
 
 from accounts.readiness import Readiness
-from accounts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
+from courts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
 from accounts.selectors import courts_for_user, user_administers
 from courts.models import GoLive
 from courts.selectors import rollout_current
