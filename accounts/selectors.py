@@ -9,37 +9,12 @@ from django.db.models import Count, QuerySet
 
 from accounts.models import CmecfAccount, CourtAdministrator
 from accounts.readiness import ORDER as READINESS_ORDER, readiness_expression
-from courts.models import Court
-
-
-def courts_for_user(user) -> QuerySet[Court]:
-    """The courts a user administers: every court for a superuser, none for anyone not staff."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Court.objects.none()
-    if user.is_superuser:
-        return Court.objects.all()
-    if not user.is_staff:
-        return Court.objects.none()
-    return Court.objects.filter(administrators__user=user)
-
-
-def court_ids_for_user(user) -> list[int] | None:
-    """The administered court ids, or None for "every court" (a superuser)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return None
-    return list(courts_for_user(user).values_list("id", flat=True))
 
 
 def court_assignments_current() -> QuerySet[CourtAdministrator]:
     """Assignments that still confer a court: the user is active and staff (a user who lost staff
     status keeps the row, but no longer administers the court — no pages, no digest)."""
     return CourtAdministrator.objects.filter(user__is_active=True, user__is_staff=True)
-
-
-def user_administers(user, court: Court) -> bool:
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    return bool(user.is_staff and CourtAdministrator.objects.filter(user=user, court=court).exists())
 
 
 def court_codes_outside(accounts: QuerySet[CmecfAccount], court_ids: list[int]) -> list[str]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from courts.models import GoLive, GoLiveStatus, Rollout
+from courts.models import Court, GoLive, GoLiveStatus, Rollout
 
 
 def rollout_current() -> Rollout:
@@ -33,3 +33,30 @@ def court_ids_live(now: dt.datetime | None = None, rollout: Rollout | None = Non
     return list(
         GoLive.objects.filter(golive_live_q(now), rollout=rollout).order_by().values_list("court_id", flat=True)
     )
+
+
+# Who administers a court: the CourtAdministrator rows (accounts) reached through their reverse relation
+# `administrators`, so every app's admin can confine itself without courts importing accounts.
+
+def courts_for_user(user) -> QuerySet[Court]:
+    """The courts a user administers: every court for a superuser, none for anyone not staff."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Court.objects.none()
+    if user.is_superuser:
+        return Court.objects.all()
+    if not user.is_staff:
+        return Court.objects.none()
+    return Court.objects.filter(administrators__user=user)
+
+
+def court_ids_for_user(user) -> list[int] | None:
+    """The administered court ids, or None for "every court" (a superuser)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return None
+    return list(courts_for_user(user).values_list("id", flat=True))
+
+
+def user_administers(user, court: Court) -> bool:
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(user.is_staff and court.administrators.filter(user=user).exists())

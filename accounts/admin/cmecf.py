@@ -23,7 +23,6 @@ from accounts.services import (
     BulkResult, cmecf_account_create, cmecf_account_delete, cmecf_account_update, cmecf_accounts_mark_linked,
     cmecf_accounts_set_name_review,
 )
-from accounts.signals import reminders_requested
 from accounts.spreadsheets import csv_response
 from courts.models import Court
 from courts.selectors import court_ids_live
@@ -113,7 +112,7 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
     readonly_fields = ("linked_at_local", "link_reported_at", "readiness_label", "recent_changes")
     fields = ("court", "login", "filer", "cmecf_name", "name_review", "linked_at_local", "link_reported_at", "readiness_label",
               "recent_changes")
-    actions = ("mark_linked", "flag_name_mismatch", "clear_name_flag", "send_reminder_now", "export_csv")
+    actions = ("mark_linked", "flag_name_mismatch", "clear_name_flag", "export_csv")
     change_list_template = "admin/accounts/cmecfaccount/change_list.html"
 
     def get_queryset(self, request):
@@ -219,15 +218,6 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
             queryset, NameReview.AUTOMATIC, by=request.user, only_from=NameReview.FLAGGED
         )
         bulk_message(self, request, "Cleared the flag on", result)
-
-    @admin.action(description="Send a reminder now", permissions=["change"])
-    def send_reminder_now(self, request, queryset):
-        responses = reminders_requested.send(sender=CmecfAccount, queryset=queryset, by=request.user)
-        if not responses:
-            self.message_user(request, "The notices pipeline is not installed yet: no reminder was sent.", messages.WARNING)
-            return
-        queued = sum(int(r or 0) for _, r in responses)
-        self.message_user(request, f"Queued {queued:,} reminders.", messages.SUCCESS)
 
     @admin.action(description="Export the selection as CSV", permissions=["view"])
     def export_csv(self, request, queryset):

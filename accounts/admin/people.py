@@ -8,7 +8,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, SharedFactsAdmin
+from accounts.admin.shared_facts import SharedFactsAdmin
+from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin
 from accounts.admin.saving import ServiceSavesAdmin
 from accounts.models import CmecfAccount, CourtAdministrator, CourtReadinessCount, Filer, PacerAccount
 from accounts.services import (

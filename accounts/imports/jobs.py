@@ -3,7 +3,7 @@
 Steps: `import_job_start` saves nothing itself — the upload is already in Django's storage under
 `imports/` (MEDIA_ROOT by default, any backend by setting) — it records the job (who, which court,
 kind, stored file, dry run or apply, the courts the user may import into) in the shared cache and
-publishes `accounts.tasks.import_run` once the request's transaction commits. The task
+publishes its task `import_run` once the request's transaction commits. The task
 (`import_job_run`) copies the stored file to a local temporary file (the importers stream a path),
 runs the importer with a progress callback that writes phase and rows read to the job, and stores
 the report, or the reason nothing was imported. An applied file is deleted; a file that was only
@@ -23,6 +23,7 @@ import uuid
 from datetime import timedelta
 from typing import Iterable
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -86,8 +87,6 @@ def import_job_start(
                 apply=apply, allowed_court_ids=None if allowed_court_ids is None else list(allowed_court_ids),
                 state="queued", phase="waiting for a worker", rows=0, report=None, error="",
                 started=timezone.now().isoformat())
-    from accounts.tasks import import_run
-
     transaction.on_commit(lambda: import_run.delay(job_id))
     return job_id
 
@@ -143,3 +142,10 @@ def imports_remove_stale(now=None) -> int:
             default_storage.delete(path)
             removed += 1
     return removed
+
+
+@shared_task(name="accounts.tasks.import_run", ignore_result=True, acks_late=True, time_limit=3 * 3600,
+             soft_time_limit=3 * 3600 - 60)
+def import_run(job_id: str) -> str:
+    """The Celery task of an import job (defined beside the job it runs; `accounts.tasks` lists it)."""
+    return import_job_run(job_id).get("state", "")

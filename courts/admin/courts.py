@@ -1,8 +1,9 @@
 """The courts app's admin: courts, go-lives (dates and status editable in the list, bulk actions with a
 confirmation page), go-live history, software version changes, rollouts.
 
-It lives in accounts because scoping needs the court administrators (accounts), and courts never
-imports accounts. Every go-live change goes through `courts.services`, so GoLiveChange records who,
+Confined to the user's courts by `courts.admin.scope`; the filers a date change reaches are counted
+through the courts' reverse relation to their CM/ECF accounts, so courts imports nothing above it.
+Every go-live change goes through `courts.services`, so GoLiveChange records who,
 when, old and new.
 """
 from __future__ import annotations
@@ -19,7 +20,6 @@ from django.template.response import TemplateResponse
 
 from courts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
 from courts.admin.zones import CourtZoneFormAdmin, court_time
-from accounts.models import CmecfAccount
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.selectors import rollout_current
 from courts.services import (
@@ -47,11 +47,12 @@ def golive_set(golive: GoLive, new_date: dt.date | None, new_status: str, *, by,
 
 def filers_to_tell(court_ids: list[int]) -> dict[int, int]:
     """{court id: distinct filers with an unlinked account there} — who hears of a date change. One query."""
+    unlinked = Q(cmecf_accounts__linked_at__isnull=True)
     rows = (
-        CmecfAccount.objects.filter(court_id__in=court_ids, linked_at__isnull=True)
-        .order_by().values("court_id").annotate(n=Count("filer_id", distinct=True))
+        Court.objects.filter(pk__in=court_ids).order_by()
+        .annotate(n=Count("cmecf_accounts__filer_id", filter=unlinked, distinct=True)).values_list("pk", "n")
     )
-    return {row["court_id"]: row["n"] for row in rows}
+    return {pk: n for pk, n in rows if n}
 
 
 class GoLiveStatusFilter(admin.SimpleListFilter):

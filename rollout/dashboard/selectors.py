@@ -20,10 +20,10 @@ from django.utils import timezone
 from accounts.counts import stored_readiness_counts
 from accounts.models import CmecfAccount
 from accounts.readiness import NEEDS_ACTION, ORDER as READINESS_ORDER, Readiness
-from accounts.selectors import cmecf_accounts_with_readiness, courts_for_user
+from accounts.selectors import cmecf_accounts_with_readiness
 from courts.input_checks import is_court_id
 from courts.models import Court, GoLive, GoLiveStatus, Rollout
-from courts.selectors import golive_live_q, rollout_current
+from courts.selectors import courts_for_user, golive_live_q, rollout_current
 
 # How many days of links the projected completion date extrapolates from.
 PACE_WINDOW_DAYS = 30

@@ -16,7 +16,8 @@ from django_tables2.paginators import LazyPaginator
 
 from accounts.counts import stored_readiness_counts, stored_self_reports
 from accounts.readiness import NEEDS_ACTION
-from accounts.selectors import courts_for_user, help_summary
+from accounts.selectors import help_summary
+from courts.selectors import courts_for_user
 from accounts.spreadsheets import csv_response
 from rollout.dashboard import exports, selectors
 from rollout.dashboard.charts import burnup_svg

@@ -17,11 +17,12 @@ from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from csp.decorators import csp_replace
 
+from accounts.admin.cmecf import CmecfAccountAdmin
+from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
 from courts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
-from accounts.selectors import courts_for_user, user_administers
 from courts.models import GoLive
-from courts.selectors import rollout_current
+from courts.selectors import courts_for_user, rollout_current, user_administers
 from courts.timezones import format_in_zone
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
 from rollout.notices.rendering import CONTEXT_HELP, TemplateSource, compile_source, default_source
@@ -30,6 +31,7 @@ from rollout.notices.services import (
     notice_send_now,
     notice_template_check,
     notice_template_render_sample,
+    notice_send_reminder_now,
     notice_template_send_test,
 )
 
@@ -343,7 +345,6 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Export the selected addresses with their filers (CSV)")
     def export_csv(self, request, queryset):
-        from accounts.models import CmecfAccount
         from accounts.spreadsheets import csv_response
 
         ids = request_court_ids(request)
@@ -357,3 +358,19 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
                  bounces[a.filer.email].diagnostic) for a in accounts.order_by("court__court_id", "filer__name").iterator())
         return csv_response("unreachable-filers.csv", ["name", "email", "court", "cmecf_login", "state", "soft_bounces",
                                                        "last_bounce_at", "diagnostic"], rows)
+
+
+class CmecfAccountWithRemindersAdmin(CmecfAccountAdmin):
+    """The CM/ECF accounts admin (accounts) with the notices' own action: remind the chosen filers now.
+    The action belongs to the notices, so it is added here, above accounts, instead of accounts calling up."""
+
+    actions = (*CmecfAccountAdmin.actions[:-1], "send_reminder_now", CmecfAccountAdmin.actions[-1])
+
+    @admin.action(description="Send a reminder now", permissions=["change"])
+    def send_reminder_now(self, request, queryset):
+        queued = notice_send_reminder_now(queryset, request.user)
+        self.message_user(request, f"Queued {queued:,} reminders.", messages.SUCCESS)
+
+
+admin.site.unregister(CmecfAccount)
+admin.site.register(CmecfAccount, CmecfAccountWithRemindersAdmin)

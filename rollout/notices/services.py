@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import CmecfAccount, Filer
-from accounts.selectors import court_ids_for_user, user_administers
+from courts.selectors import court_ids_for_user, user_administers
 from courts.models import Court, GoLive, GoLiveChange
 from courts.selectors import court_ids_live, rollout_current
 from rollout.notices.dispatch import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from accounts.signals import reminders_requested
 from courts.models import GoLiveChange, GoLiveStatus
 from courts.signals import golive_date_changed
 
@@ -25,10 +24,3 @@ def on_golive_postponed(sender, instance: GoLiveChange, created: bool, **kwargs)
 
         deliveries_create_for_change(instance.golive, instance)
 
-
-@receiver(reminders_requested, dispatch_uid="notices_reminders_requested")
-def on_reminders_requested(sender, queryset, by, **kwargs) -> int:
-    """The CM/ECF accounts admin's "Send a reminder now": queue reminders through the pipeline."""
-    from rollout.notices.services import notice_send_reminder_now
-
-    return notice_send_reminder_now(queryset, by)

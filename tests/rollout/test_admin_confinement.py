@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from courts.admin.scope import CourtScope
 from accounts.counts import court_counts_refresh
 from accounts.models import CourtAdministrator, NameReview
-from accounts.help_models import HelpReason
+from accounts.models import HelpReason
 from accounts.self_service import help_request_create
 from accounts.services import cmecf_account_set_name_review
 from courts.models import Court, GoLiveStatus, Rollout, SoftwareVersionChange
