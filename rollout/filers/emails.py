@@ -8,7 +8,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from rollout.filers.tokens import email_change_token, status_url
+from rollout.signed_links import email_change_token, status_url
 
 log = logging.getLogger(__name__)
 

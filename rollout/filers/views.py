@@ -26,7 +26,7 @@ from rollout.filers.forms import AccountForm, EmailForm, HelpForm
 from rollout.filers.ratelimit import rate_allow
 from rollout.filers.selectors import filer_status_rows
 from rollout.filers.tasks import send_status_link
-from rollout.filers.tokens import TokenRefused, email_change_token_read, email_tag, status_token_read
+from rollout.signed_links import TokenRefused, email_change_token_read, email_tag, status_token_read
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
-from rollout.filers.tokens import status_url as filer_status_url
+from rollout.signed_links import status_url as filer_status_url
 from rollout.notices.bounces import addresses_undeliverable, verp_address
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.rendering import TemplateCache, notice_context

@@ -12,7 +12,7 @@ from accounts.models import CmecfAccount, Filer, HelpRequest
 from accounts.readiness import Readiness
 from courts.models import GoLiveStatus
 from rollout.filers.selectors import PLAIN_STATE
-from rollout.filers.tokens import email_change_token, status_token
+from rollout.signed_links import email_change_token, status_token
 from rollout.notices.tokens import unsubscribe_token
 from tests.factories import CmecfAccountFactory, CourtFactory, GoLiveFactory, filer_at, montana_court, utah_court
 

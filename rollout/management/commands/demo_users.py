@@ -19,7 +19,7 @@ class Command(BaseCommand):
         from django.db.models import Count
 
         from accounts.models import Filer
-        from rollout.filers.tokens import status_url
+        from rollout.signed_links import status_url
 
         filer = Filer.objects.annotate(n=Count("cmecf_accounts")).order_by("-n", "id").first()
         if filer is not None:
