@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "accounts",
     "rollout",
 ]
+if not PRODUCTION:
+    INSTALLED_APPS += ["bench"]  # the bench_* commands (docs/performance.md); never in production
 
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",  # request id for every log line (issue 11)
