@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test install setup migrate browsers clean
+.PHONY: run test test-fast lint-imports install setup migrate browsers clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -42,6 +42,7 @@ run: setup
 # Tests run in development mode whatever the shell says (the deployment test starts its own
 # production processes).
 test: install $(NODE_STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	ROLLOUT_MODE=development $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
