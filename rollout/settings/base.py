@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from rollout.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time_zone
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ROLLOUT_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
