@@ -255,7 +255,7 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
         "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
         "ROLLOUT_VAR_DIR": str(tmp_path / "var"), "MEDIA_ROOT": str(tmp_path / "media"),
         "STATIC_ROOT": str(tmp_path / "static"),
-        "NOTICES_DISPATCH_INTERVAL_SECONDS": "10", "HEALTHZ_BEAT_MAX_AGE_SECONDS": "60",
+        "NOTICES_DISPATCH_INTERVAL_SECONDS": "10",
         "GUNICORN_BIND": f"127.0.0.1:{web_port}", "WEB_CONCURRENCY": "2",
         "DJANGO_SUPERUSER_PASSWORD": "deploy-test-Pa55word", "PYTHONUNBUFFERED": "1",
     })

@@ -1,27 +1,50 @@
+"""Settings read the environment once and stop a process at start-up on a bad value, naming the variable.
+Each case starts a real Python process in development mode with one variable changed."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
-from rollout.env import env_bool, env_int, env_time_zone
-
-
-def test_bad_boolean_fails_loudly_naming_the_variable(monkeypatch):
-    monkeypatch.setenv("DEBUG", "maybe")
-    with pytest.raises(ImproperlyConfigured, match="DEBUG='maybe'"):
-        env_bool("DEBUG", True)
+ROOT = Path(__file__).resolve().parents[2]
+SETUP = ["-c", "import django; django.setup(); from django.conf import settings as s; "
+               "print('DEBUG', s.DEBUG, 'TZ', s.TIME_ZONE, 'BROKER', s.CELERY_BROKER_URL)"]
 
 
-def test_bad_number_fails_loudly(monkeypatch):
-    monkeypatch.setenv("EMAIL_PORT", "twenty-five")
-    with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
-        env_int("EMAIL_PORT", 25)
+def start(tmp_path, **changes) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items()
+           if key in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR")}
+    env.update({"ROLLOUT_MODE": "development", "DJANGO_SETTINGS_MODULE": "rollout.settings",
+                "ROLLOUT_VAR_DIR": str(tmp_path / "var"), **changes})
+    return subprocess.run([sys.executable, *SETUP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_unknown_time_zone_fails_loudly(monkeypatch):
-    monkeypatch.setenv("TIME_ZONE", "Mars/Olympus")
-    with pytest.raises(ImproperlyConfigured, match="IANA"):
-        env_time_zone("TIME_ZONE", "UTC")
+@pytest.mark.parametrize(("name", "value"), [
+    ("DEBUG", "maybe"),
+    ("EMAIL_PORT", "twenty-five"),
+    ("EMAIL_PORT", "0"),
+    ("TIME_ZONE", "Mars/Olympus"),
+    ("ROLLOUT_MODE", "staging"),
+    ("LOG_FORMAT", "xml"),
+])
+def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
+    result = start(tmp_path, **{name: value})
+    assert result.returncode != 0
+    assert f'Environment variable "{name}" invalid' in result.stderr
 
 
-def test_defaults_need_no_server(monkeypatch):
-    monkeypatch.delenv("DEBUG", raising=False)
-    assert env_bool("DEBUG", True) is True
+def test_defaults_need_no_server(tmp_path):
+    result = start(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG True" in result.stdout and "BROKER filesystem://" in result.stdout
+
+
+def test_start_up_prints_no_banner(tmp_path):
+    """Nothing on stdout but what the command prints (no django-axes banner on every command)."""
+    result = start(tmp_path, TIME_ZONE="America/Denver")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "DEBUG True TZ America/Denver BROKER filesystem://"
+    assert "AXES" not in result.stderr

@@ -1,0 +1,12 @@
+"""Development and tests: every server optional (SQLite, filesystem broker, mail as files under var/),
+DEBUG on unless DEBUG=0, and the benchmarks app."""
+from rollout.settings.base import *  # noqa: F401,F403
+from rollout.settings.base import INSTALLED_APPS, SECRET_KEY, env
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEBUG = env.bool("DEBUG", True)
+if not DEBUG and SECRET_KEY.startswith("dev-only"):
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # the bench_* commands (docs/performance.md); never in production

@@ -1,0 +1,45 @@
+"""Production (ROLLOUT_MODE=production): no fallbacks. Every variable that names a server must be set, or
+start-up stops naming it (no silent SQLite, mail files or filesystem broker); HTTPS everywhere; static
+files compressed with hashed names. `manage.py check --deploy` is clean with the defaults."""
+from rollout.settings.base import *  # noqa: F401,F403
+from rollout.settings.base import CELERY_BROKER_URL, env
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _required(name: str) -> str:
+    value = env.str(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set in production mode (ROLLOUT_MODE=production; see docs/deploy.md). "
+            f"For a local run set ROLLOUT_MODE=development."
+        )
+    return value
+
+
+if env.bool("DEBUG", False):
+    raise ImproperlyConfigured("DEBUG must be off in production mode (ROLLOUT_MODE=production): unset DEBUG.")
+DEBUG = False
+for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_HOST"):
+    _required(_name)
+if not (env.str("CELERY_BROKER_URL", "") or env.str("REDIS_URL", "")):
+    _required("CELERY_BROKER_URL")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    raise ImproperlyConfigured("CELERY_BROKER_URL must name a broker server in production mode (e.g. redis://…), "
+                               "not the filesystem broker.")
+
+STORAGES = {
+    "default": {"BACKEND": env.str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
+
+# HTTPS everywhere. SECURE_SSL_REDIRECT=0 when the proxy in front already redirects.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = 31_536_000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
