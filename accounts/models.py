@@ -242,7 +242,7 @@ class AuditEntry(models.Model):
 
     Built for bulk appends (an admin action writes 100,000 entries in one statement):
     - its foreign keys have no database constraint: each would cost a deferred check per row at
-      commit (≈1.5 s per 100,000 entries), and every value written comes from rows that already
+      commit, and every value written comes from rows that already
       satisfy them. Django still applies `on_delete` (SET_NULL, PROTECT) when a user, court or
       content type is deleted through the ORM, and a history row naming a court id that no longer
       exists is still a true record;

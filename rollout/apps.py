@@ -14,7 +14,7 @@ class RolloutConfig(AppConfig):
 
         # Notices react to go-live changes (courts.signals) without courts importing rollout.
         from rollout.notices import signals  # noqa: F401
-        # The beat heartbeat and per-task log lines (Celery signals; issue 11).
+        # The beat heartbeat and per-task log lines (Celery signals).
         from rollout.health import signals as health_signals  # noqa: F401
         # The notices' admin pages live with the notices (admin.autodiscover only looks for rollout.admin).
         from rollout.notices import admin as notices_admin  # noqa: F401

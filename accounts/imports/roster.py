@@ -14,19 +14,9 @@ no bad row, record changed CM/ECF names in the audit trail, write PACER accounts
 accounts (`_roster_upsert`: three MERGE statements on PostgreSQL, INSERT … ON CONFLICT when a
 concurrent writer gets in their way and on SQLite), and recount the touched courts.
 
-Speed (bench_import, 1,000,000 new rows, PostgreSQL on a shared 2-core machine, three runs):
-45–50 s, against 32–37 s for a plain COPY of the same rows, pre-rendered, into the same tables with
-the deferred foreign-key checks its commit runs (1.27–1.38x; the COPY statements alone take 20–22 s).
-Where it goes: reading and checking in Python 5–6 s (the stage's COPY runs alongside); the
-conflict checks and counts in SQL ~3.5 s (hash aggregates and joins, no stage indexes: building
-them cost ~4 s and saved less); the three MERGEs 22–23 s, about what the COPY statements take, as
-both are mostly the upkeep of the 12 indexes each row writes; the deferred foreign-key checks at commit
-12–14 s (the COPY needs as long for its own); the recount 2.5–3.5 s. MERGE inserts the rows it finds
-no match for as plain inserts, ~30% cheaper per row than ON CONFLICT's speculative insertion
-(measured: 43 s against 60 s for the three tables); ON CONFLICT stays as the fallback for safety.
-What is left beyond the COPY's work is the reading, the checks and the recount; the next step would
-be to read the file while the server writes (it idles for the first ~6 s), which needs the writes
-per chunk.
+MERGE rather than INSERT … ON CONFLICT: MERGE inserts the rows it finds no match for as plain inserts,
+cheaper per row than ON CONFLICT's speculative insertion; ON CONFLICT stays as the fallback for safety.
+Where the time goes, against a plain COPY of the same rows: docs/performance.md (`bench_import`).
 """
 from __future__ import annotations
 
@@ -128,7 +118,7 @@ def roster_import(
                 progress("checking", report.rows)
             if postgres:
                 # PostgreSQL answers every query below with one hash (aggregate or join) per pass over
-                # the stage: indexes on it would cost more to build (~4 s at a million rows) than they save.
+                # the stage: indexes on it would cost more to build than they save.
                 stage.analyze()
             else:
                 stage.index("line", "login", "email", "pacer_username")

@@ -1,4 +1,4 @@
-"""Court addresses are http(s) only (issue 10): the fields take no other scheme from now on, and an
+"""Court addresses are http(s) only: the fields take no other scheme from now on, and an
 address an earlier feed import stored with another scheme (`javascript:`, `data:` …) is cleared, so it
 is no longer a link on the court page or in emails; the next feed import fills it again if the feed
 has a good one."""

@@ -266,7 +266,7 @@ PEER_CURVES_CACHE_SECONDS = 600
 
 def peer_curves(rollout: Rollout, *, now: dt.datetime | None = None) -> dict:
     """Every live court's weekly % linked curve since go-live (`rollout.dashboard.peers`): two queries,
-    the second reading every live court's linked accounts (≈0.3 s at 1,000,000 accounts). The answer
+    the second reading every live court's linked accounts. The answer
     moves by a few links a day and is the same for every user, so it is kept in Django's cache for
     PEER_CURVES_CACHE_SECONDS (per process with the default local-memory cache)."""
     from django.core.cache import cache

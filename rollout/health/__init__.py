@@ -1,4 +1,4 @@
-"""Health and observability (issue 11): /healthz, the beat heartbeat, task log lines.
+"""Health and observability: /healthz, the beat heartbeat, task log lines.
 
 `/healthz` (no login, no data) answers 200 or 503 with a small JSON body: the database, the broker,
 whether beat's notice dispatch ran recently (a heartbeat kept in the shared cache by a Celery

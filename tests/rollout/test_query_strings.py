@@ -141,7 +141,7 @@ def test_no_page_answers_500_to_junk_in_its_query_string(world, persona, setting
     assert not failures, f"{len(failures)} of {tried} requests answered 500:\n" + "\n".join(failures[:20])
 
 
-# --- The reproductions of issue 10, by name ---------------------------------------------------------
+# --- Reported reproductions, by name ---------------------------------------------------------------
 
 @pytest.fixture
 def montana_client(world, client):
