@@ -21,6 +21,16 @@ access_log_format = '{"time": "%(t)s", "request": "%(r)s", "status": %(s)s, "byt
 reload = os.environ.get("ROLLOUT_MODE") == "development"
 if reload:
     preload_app = False
+    # Development: gunicorn's lines in the app's text format (UTC, ISO 8601), like the worker's and beat's.
+    _line = {"()": "rollout.logs.UtcFormatter", "format": "%(asctime)s %(levelname)s %(name)s [-] %(message)s"}
+    _stdout = {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stdout"}
+    access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus request_id=%({x-request-id}o)s'
+    logconfig_dict = {
+        "formatters": {"line": _line},
+        "handlers": {"console": _stdout, "error_console": _stdout},
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+                    "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+    }
 # No control socket: several deployments (or tests) on one machine would share its default path.
 control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
