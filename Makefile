@@ -41,9 +41,18 @@ run: setup
 
 # Tests run in development mode whatever the shell says (the deployment test starts its own
 # production processes).
-test: install $(NODE_STAMP)
-	$(VENV)/bin/lint-imports --no-cache
+test: install $(NODE_STAMP) lint-imports
 	ROLLOUT_MODE=development $(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: SQLite and the filesystem broker whatever the shell says, no browser, no Celery worker,
+# no deployment.
+test-fast: install
+	$(VENV)/bin/lint-imports --no-cache
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL ROLLOUT_MODE=development \
+		$(PY) -m pytest -q -m "not browser and not celery_worker and not deployment" $(PYTEST_ARGS)
+
+lint-imports: install
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -1,15 +1,14 @@
 """gunicorn settings for the web process (`gunicorn --config gunicorn.conf.py rollout.wsgi`).
 
-Every value can be changed by a variable: GUNICORN_BIND (default 127.0.0.1:$PORT, PORT 8000),
-WEB_CONCURRENCY (worker processes, default 2), GUNICORN_TIMEOUT (30 s: no request should take
-longer; imports run as Celery tasks). Access lines go to stdout; the app's own JSON lines (with the
-request id) also go to stdout.
+Variables (docs/deploy.md): GUNICORN_BIND (default 127.0.0.1:$PORT, PORT 8000), WEB_CONCURRENCY (worker
+processes, default 2), FORWARDED_ALLOW_IPS. No request should take longer than `timeout`: imports run as
+Celery tasks. Access lines go to stdout; the app's own lines (with the request id) also go to stdout.
 """
 import os
 
 bind = [os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = 30
 graceful_timeout = 30
 keepalive = 5
 # Load the app before forking: a broken configuration stops the master at once with its message.
