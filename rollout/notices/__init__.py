@@ -55,8 +55,8 @@ Recovery (`deliveries_reclaim_stale`, beat every NOTICES_SWEEP_INTERVAL_SECONDS)
 - Lost broker messages (a broker restarted without persistence): pending rows published more than
   NOTICES_REQUEUE_AFTER_SECONDS ago while no row at all was claimed in that time are published
   again. While senders are claiming, a long queue is only long, so nothing is published twice.
-With the defaults every message is sent within about 4 minutes of a single crash (README,
-"Recovery settings"); `tests/rollout/test_notices_faults.py` checks it for each crash.
+With the defaults every message is sent within about 4 minutes of a single crash (docs/development.md,
+"Notices"); `tests/rollout/test_notices_faults.py` checks it for each crash.
 
 Stalls (`selectors.py`): a court whose notices are due longer than NOTICES_STALL_AFTER_SECONDS is
 flagged on the overview and its page; the admin lists those rows (filter "stalled");
@@ -71,7 +71,7 @@ Templates (`rendering.py`): a sandboxed engine (allow-listed tags and filters, a
 output cap); the admin refuses a template unless it renders for every readiness state.
 
 Date changes (`signals.py`): filers already sent a prepare or go-live notice get a
-"date_changed_<change id>" row. Admin (`rollout/admin.py`): templates with preview and "send a test
+"date_changed_<change id>" row. Admin (`admin.py`): templates with preview and "send a test
 to me", deliveries (resend failed, send a notice now, stalled, possible duplicates), bounced
 addresses (filter by court, export). Reminders carry RFC 8058 one-click unsubscribe (`tokens.py`).
 """

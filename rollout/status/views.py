@@ -115,7 +115,7 @@ def ics(request: HttpRequest, court_id: str | None = None, circuit: str | None =
 @require_safe
 @condition(etag_func=_etag, last_modified_func=_last_modified)
 def feed_json(request: HttpRequest) -> HttpResponse:
-    """Every court and its go-live; the format is documented in README ("Public go-live status")."""
+    """Every court and its go-live; the format is documented in docs/development.md ("Public status feeds")."""
     rollout, _, _ = _scope(request)
     golives = {g.court_id: g for g in selectors.calendar_golives(rollout)}
     courts = []

@@ -263,7 +263,7 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
     logs.mkdir()
     deployment = Deployment(env, logs)
     try:
-        # Deploy steps (README "Running in production").
+        # Deploy steps (docs/deploy.md).
         deployment.manage("migrate", "--noinput")
         deployment.manage("collectstatic", "--noinput")
         deployment.manage("load_court_catalog")
