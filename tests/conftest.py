@@ -114,17 +114,18 @@ def _celery_app_use_broker_options(app, options) -> None:
     app.amqp._producer_pool = None
 
 
-@pytest.fixture(autouse=True)
-def _celery_broker_per_test(tmp_path):
-    """With the filesystem broker, each test gets its own queue folders (nothing leaks between tests
-    or into var/celery). With Redis (REDIS_URL) the worker fixture purges the queue instead."""
+@pytest.fixture(autouse=True, scope="module")
+def _celery_broker_per_module(tmp_path_factory):
+    """With the filesystem broker, each test module gets its own queue folders (nothing leaks into
+    var/celery, and the module's worker reads the folders its tests publish to); the worker fixture
+    purges the queue before each test. With Redis (REDIS_URL) that purge is all."""
     from rollout.celery import app
 
     if not str(app.conf.broker_url).startswith("filesystem://"):
         yield
         return
     old = app.conf.broker_transport_options
-    folder = tmp_path / "celery"
+    folder = tmp_path_factory.mktemp("celery")
     (folder / "queue").mkdir(parents=True)
     (folder / "processed").mkdir()
     _celery_app_use_broker_options(app, {
@@ -136,21 +137,39 @@ def _celery_broker_per_test(tmp_path):
     _celery_app_use_broker_options(app, old)
 
 
-@pytest.fixture
-def celery_worker(settings):
-    """A real Celery worker (celery.contrib.testing) in a thread, on the configured broker.
-
-    Use with `@pytest.mark.django_db(transaction=True)`: the worker thread has its own database
-    connection and sees only committed data.
-    """
+@pytest.fixture(scope="module")
+def _celery_worker_per_module(_celery_broker_per_module):
+    """One real Celery worker (celery.contrib.testing, in a thread) for all the tests of a module."""
     from celery.contrib.testing.worker import start_worker
 
     from rollout.celery import app
 
-    app.control.purge()
     with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
                       shutdown_timeout=60) as worker:
         yield worker
+
+
+def _celery_worker_idle() -> bool:
+    from celery.worker import state
+
+    return not state.active_requests and not state.reserved_requests
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_per_module, settings):
+    """The module's real Celery worker, on the configured broker, with an empty queue for this test.
+
+    Use with `@pytest.mark.django_db(transaction=True)`: the worker thread has its own database
+    connection and sees only committed data. After the test, waits until the worker has finished
+    what the test gave it, so nothing runs on into the next test.
+    """
+    from rollout.celery import app
+
+    app.control.purge()
+    wait_for(_celery_worker_idle, timeout=120, what="the worker to be idle")
+    yield _celery_worker_per_module
+    wait_for(_celery_worker_idle, timeout=120, what="the worker to finish the test's tasks")
+    app.control.purge()
 
 
 def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition"):
