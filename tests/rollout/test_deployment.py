@@ -16,6 +16,7 @@ from __future__ import annotations
 import email
 import email.policy
 import http.client
+import json
 import os
 import re
 import shutil
@@ -34,6 +35,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ROWS = 6
+DISPATCH_INTERVAL = 10  # seconds: beat dispatches often, so the walk is short
 pytestmark = pytest.mark.deployment
 
 
@@ -255,7 +257,7 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
         "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
         "ROLLOUT_VAR_DIR": str(tmp_path / "var"), "MEDIA_ROOT": str(tmp_path / "media"),
         "STATIC_ROOT": str(tmp_path / "static"),
-        "NOTICES_DISPATCH_INTERVAL_SECONDS": "10",
+        "NOTICES_DISPATCH_INTERVAL_SECONDS": str(DISPATCH_INTERVAL),
         "GUNICORN_BIND": f"127.0.0.1:{web_port}", "WEB_CONCURRENCY": "2",
         "DJANGO_SUPERUSER_PASSWORD": "deploy-test-Pa55word", "PYTHONUNBUFFERED": "1",
     })
@@ -332,8 +334,18 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
                                          "source='deployment test')")
         wait(lambda: delivery_states(postgres_url).get("sent") == ROWS, "every go-live notice sent", timeout=180)
         wait(lambda: len(mailbox.read(recipients)) >= ROWS, "the messages in the mailbox", timeout=120)
-        # Let anything sent twice arrive too before counting (beat keeps dispatching meanwhile).
-        time.sleep(12)
+        all_arrived = time.monotonic()
+
+        def beat_dispatched_again():
+            # Anything sent twice would come from a dispatch after the first sends: wait until beat's
+            # dispatch has finished twice more (its age, on /healthz, is younger than the wait so far
+            # minus one interval), and nothing is left to send.
+            _response, body = browser.get("/healthz")
+            age = json.loads(body).get("beat_last_dispatch_age_seconds")
+            return (age is not None and age < time.monotonic() - all_arrived - DISPATCH_INTERVAL
+                    and delivery_states(postgres_url) == {"sent": ROWS})
+
+        wait(beat_dispatched_again, "two more runs of beat's dispatch", timeout=120)
         received = mailbox.read(recipients)
         per_recipient = {r: 0 for r in recipients}
         for rcpt, _message in received:
