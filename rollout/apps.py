@@ -17,4 +17,7 @@ class RolloutConfig(AppConfig):
         # The beat heartbeat and per-task log lines (Celery signals; issue 11).
         from rollout.health import signals as health_signals  # noqa: F401
 
+        # The sign-in log (Django's and django-allauth's signals).
+        from rollout.signin import signals as signin_signals  # noqa: F401
+
         grant_after_migrate(self, NOTICE_PERMISSIONS)
