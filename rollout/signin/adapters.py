@@ -44,6 +44,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_auto_signup_allowed(self, request, sociallogin) -> bool:
         return False
 
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None) -> None:
+        """A token that fails its checks (signature, issuer, audience, expiry), a cancelled or failed
+        sign-in: logged, then allauth's error page."""
+        cause = getattr(exception, "__cause__", None)  # e.g. the token library's "signature has expired"
+        sign_in_event_record(SignInEvent.Kind.SSO_REFUSED, request=request, method="sso",
+                             detail=f"{error or 'error'}: {exception or ''}{f' ({cause})' if cause else ''}"[:300])
+
     def pre_social_login(self, request, sociallogin) -> None:
         """Let in a linked staff account; link a first sign-in to the one staff user with its verified email.
 
