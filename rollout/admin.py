@@ -18,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from csp.decorators import csp_replace
 
 from accounts.readiness import Readiness
+from accounts.admin.reauthentication import recent_authentication_required
 from accounts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
 from accounts.selectors import courts_for_user, user_administers
 from courts.models import GoLive
@@ -287,6 +288,7 @@ class NoticeDeliveryAdmin(ReadOnlyAdmin):
                                                  reverse("admin:rollout_noticedelivery_send_now"))}
         return super().changelist_view(request, extra_context)
 
+    @recent_authentication_required
     def send_now_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -357,3 +359,6 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
                  bounces[a.filer.email].diagnostic) for a in accounts.order_by("court__court_id", "filer__name").iterator())
         return csv_response("unreachable-filers.csv", ["name", "email", "court", "cmecf_login", "state", "soft_bounces",
                                                        "last_bounce_at", "diagnostic"], rows)
+
+# The sign-in log (superusers only).
+from rollout.signin import admin as signin_admin  # noqa: E402,F401

@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accounts.admin.reauthentication import recent_authentication_required
 from accounts.admin.saving import ServiceSavesAdmin
 from accounts.admin.scope import CourtScopedAdmin, CourtScopedFilter
 from accounts.admin.zones import CourtZoneFormAdmin, court_time
@@ -221,6 +222,7 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
         bulk_message(self, request, "Cleared the flag on", result)
 
     @admin.action(description="Send a reminder now", permissions=["change"])
+    @recent_authentication_required
     def send_reminder_now(self, request, queryset):
         responses = reminders_requested.send(sender=CmecfAccount, queryset=queryset, by=request.user)
         if not responses:

@@ -1,4 +1,4 @@
-"""`recent_authentication_required`: the actions that reach many filers at once ask for a fresh
+"""`recent_authentication_required`: the admin's actions that reach many filers at once ask for a fresh
 password or second factor (django-allauth's re-authentication) when the last one is older than
 ACCOUNT_REAUTHENTICATION_TIMEOUT.
 
