@@ -10,6 +10,7 @@ from django.db import connections
 
 from rollout.signin.models import SignInEvent
 from tests.rollout.test_browser import chromium  # noqa: F401  (fixture)
+from tests.rollout.test_filers_browser import axe  # noqa: F401  (fixture)
 from tests.factories import montana_administrator
 
 pytestmark = pytest.mark.browser
@@ -74,4 +75,26 @@ def test_enrol_a_security_key_then_sign_in_with_it(montana_user, live_server, ch
     assert violations == []
     kinds = set(SignInEvent.objects.filter(user=montana_user).values_list("kind", flat=True))
     assert {SignInEvent.Kind.MFA_ADDED, SignInEvent.Kind.MFA_USED, SignInEvent.Kind.SIGNED_IN} <= kinds
+    context.close()
+
+
+SIGN_IN_PAGES = ["/accounts/login/", "/accounts/2fa/", "/accounts/2fa/webauthn/add/", "/accounts/2fa/totp/activate/",
+                 "/accounts/reauthenticate/", "/accounts/sessions/", "/preferences/"]
+
+
+def test_the_sign_in_pages_are_accessible(montana_user, live_server, chromium, axe):  # noqa: F811
+    # bypass_csp: axe is a script of the test's own, which the site's policy rightly refuses otherwise.
+    context = chromium.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    axe(page, "the log-in page")
+    sign_in_with_password(page, live_server.url)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    for path in SIGN_IN_PAGES[1:]:
+        page.goto(f"{live_server.url}{path}")
+        if "/reauthenticate/" in page.url and path != "/accounts/reauthenticate/":
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Confirm").click()
+            page.wait_for_url(f"**{path}**")
+        axe(page, path)
     context.close()
