@@ -21,6 +21,7 @@ PASSWORD = "correct horse battery staple"
 def montana_user(transactional_db, settings):
     settings.STAFF_MFA_REQUIRED = True
     user = montana_administrator()
+    # (see tests/rollout/test_browser.py: a connection opened here would outlive the test)
     connections.close_all()
     return user
 
@@ -76,6 +77,7 @@ def test_enrol_a_security_key_then_sign_in_with_it(montana_user, live_server, ch
     kinds = set(SignInEvent.objects.filter(user=montana_user).values_list("kind", flat=True))
     assert {SignInEvent.Kind.MFA_ADDED, SignInEvent.Kind.MFA_USED, SignInEvent.Kind.SIGNED_IN} <= kinds
     context.close()
+    connections.close_all()  # the reads above ran in Playwright's context: close them there
 
 
 SIGN_IN_PAGES = ["/accounts/login/", "/accounts/2fa/", "/accounts/2fa/webauthn/add/", "/accounts/2fa/totp/activate/",
