@@ -20,12 +20,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 
+from accounts.admin.reauthentication import SESSION_SIGNIN_METHOD as METHOD
 from rollout.signin.models import SignInEvent
 from rollout.signin.services import sign_in_event_record
 
 STARTED = "signin_started"
 LAST_SEEN = "signin_last_seen"
-METHOD = "signin_method"
 SECOND_FACTORS = (Authenticator.Type.WEBAUTHN, Authenticator.Type.TOTP)
 # Paths a staff user without a second factor may still open: signing in and out, enrolling.
 ENROLMENT_OPEN = ("/accounts/", "/static/", "/healthz")

@@ -8,6 +8,7 @@ from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
+from accounts.admin.reauthentication import SESSION_SSO_AT
 from rollout.signin.middleware import LAST_SEEN, METHOD, STARTED
 from rollout.signin.models import SignInEvent
 from rollout.signin.services import sign_in_event_record
@@ -25,6 +26,8 @@ def on_logged_in_session_clock(sender, request, user, **kwargs):
 def on_logged_in(sender, request, user, sociallogin=None, **kwargs):
     method = "sso" if sociallogin is not None else "password"
     request.session[METHOD] = method
+    if sociallogin is not None:
+        request.session[SESSION_SSO_AT] = time.time()  # the provider authenticated the user just now
     detail = f"provider {sociallogin.account.provider}" if sociallogin is not None else ""
     sign_in_event_record(SignInEvent.Kind.SIGNED_IN, request=request, user=user, method=method, detail=detail)
 

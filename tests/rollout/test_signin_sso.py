@@ -93,9 +93,9 @@ def sso(identity_provider, settings, db):
     return identity_provider
 
 
-def sso_sign_in(client: Client, username: str):
+def sso_sign_in(client: Client, username: str, start_url: str = "/accounts/oidc/sso/login/"):
     """The browser's part of the authorization code flow; returns the tracker's answer to the callback."""
-    start = client.post("/accounts/oidc/sso/login/", {"process": "login"})
+    start = client.post(start_url, {"process": "login"})
     assert start.status_code == 302, start.content[:500]
     browser = requests.Session()
     answer = browser.get(start["Location"], allow_redirects=False)  # the provider asks who this is
@@ -183,3 +183,30 @@ def test_with_sso_only_staff_cannot_use_a_password_but_a_superuser_can(sso, sett
     breakglass = Client()
     breakglass.post("/accounts/login/", {"login": "coordinator", "password": "correct horse battery staple"})
     assert signed_in_as(breakglass) == "coordinator"
+
+
+def test_a_mass_action_sends_a_single_sign_on_session_back_to_the_provider(sso, settings):
+    from courts.models import GoLive, GoLiveStatus
+    from tests.factories import GoLiveFactory, montana_court
+
+    settings.STAFF_REAUTHENTICATION_REQUIRED = True
+    montana_administrator()
+    golive = GoLiveFactory(court=montana_court(), status=GoLiveStatus.SCHEDULED)
+    client = Client()
+    sso_sign_in(client, "montana-sso")
+    action = {"action": "mark_live", "_selected_action": [golive.pk]}
+    # Just signed in at the provider: within the window, the action goes through.
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+    client.post("/admin/courts/golive/", {"action": "postpone", "_selected_action": [golive.pk]})
+    assert GoLive.objects.get(pk=golive.pk).status == GoLiveStatus.POSTPONED
+    # Once the window has passed: back to the provider with prompt=login, and nothing done meanwhile.
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 0
+    asked = client.post("/admin/courts/golive/", action)
+    assert asked.status_code == 302 and asked["Location"].startswith("/accounts/oidc/sso/login/?")
+    assert "prompt%3Dlogin" in asked["Location"]
+    assert GoLive.objects.get(pk=golive.pk).status == GoLiveStatus.POSTPONED
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+    back = sso_sign_in(client, "montana-sso", start_url=asked["Location"])
+    assert back.status_code == 302 and back["Location"] == "/admin/courts/golive/"
+    client.post("/admin/courts/golive/", action)
+    assert GoLive.objects.get(pk=golive.pk).status == GoLiveStatus.LIVE
