@@ -18,5 +18,10 @@ class RolloutConfig(AppConfig):
         from rollout.health import signals as health_signals  # noqa: F401
         # The notices' admin pages live with the notices (admin.autodiscover only looks for rollout.admin).
         from rollout.notices import admin as notices_admin  # noqa: F401
+        # The sign-in log (superusers only).
+        from rollout.signin import admin as signin_admin  # noqa: F401
+
+        # The sign-in log (Django's and django-allauth's signals).
+        from rollout.signin import signals as signin_signals  # noqa: F401
 
         grant_after_migrate(self, NOTICE_PERMISSIONS)

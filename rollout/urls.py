@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
+from allauth.account import views as allauth_views
 from django.urls import include, path
 
 from rollout import views
 from rollout.health.views import healthz
+from rollout.signin import views as signin_views
 
 admin.site.site_header = "NextGen CM/ECF rollout tracker"
 admin.site.site_title = "Rollout tracker admin"
@@ -14,8 +15,12 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Every log-in is django-allauth's (password through axes, then the second factor), the admin's too.
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
+    path("accounts/sign-out-everywhere/", signin_views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/login/", allauth_views.login),
     path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("", include("rollout.dashboard.urls")),

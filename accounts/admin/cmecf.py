@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from courts.admin.reauthentication import recent_authentication_required
 from accounts.admin.saving import ServiceSavesAdmin
 from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter
 from courts.admin.zones import CourtZoneFormAdmin, court_time

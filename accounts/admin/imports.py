@@ -20,6 +20,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import request_court_ids
 from accounts.imports.jobs import KINDS, import_job_get, import_job_report, import_job_start, import_upload_store
 from courts.input_checks import megabytes, size_problem
@@ -69,6 +70,7 @@ def _job_page(request, job_id: str, context: dict):
 
 
 def import_view(model_admin):
+    @recent_authentication_required(when=lambda request: "token" in request.POST)  # applying, not the dry run
     def view(request):
         if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
             raise PermissionDenied

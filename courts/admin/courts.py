@@ -18,6 +18,7 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.template.response import TemplateResponse
 
+from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
 from courts.admin.zones import CourtZoneFormAdmin, court_time
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
@@ -138,6 +139,7 @@ class GoLiveActions:
         return list(queryset.select_related("court", "rollout"))
 
     @admin.action(description="Set the go-live date…", permissions=["golive"])
+    @recent_authentication_required
     def set_golive_date(self, request, queryset):
         golives = self.selected_golives(queryset)
         form = SetGoLiveDateForm(request.POST if "apply" in request.POST else None)
@@ -169,11 +171,13 @@ class GoLiveActions:
         })
 
     @admin.action(description="Mark live now", permissions=["golive"])
+    @recent_authentication_required
     def mark_live(self, request, queryset):
         changed = sum(1 for g in self.selected_golives(queryset) if golive_mark_live(g, by=request.user))
         self.message_user(request, f"Marked {changed} court{'s' if changed != 1 else ''} live.", messages.SUCCESS)
 
     @admin.action(description="Postpone (keep the date until a new one is known)", permissions=["golive"])
+    @recent_authentication_required
     def postpone(self, request, queryset):
         changed = sum(1 for g in self.selected_golives(queryset) if golive_postpone(g, by=request.user))
         self.message_user(request, f"Postponed {changed} court{'s' if changed != 1 else ''}.", messages.SUCCESS)
@@ -269,6 +273,14 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     @admin.display(description="goes live at (court time)", ordering="live_at")
     def live_at_local(self, obj):
         return court_time(obj.live_at, obj.court) if obj.live_at else "—"
+
+    @recent_authentication_required  # a go-live's form moves its date: notices to all its filers
+    def changeform_view(self, request, *args, **kwargs):
+        return super().changeform_view(request, *args, **kwargs)
+
+    @recent_authentication_required(when=lambda request: "_save" in request.POST)  # the list's editable dates
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         """Date and status go through the services (history with who and when); the rest saves as usual."""

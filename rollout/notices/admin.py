@@ -20,6 +20,7 @@ from csp.decorators import csp_replace
 from accounts.admin.cmecf import CmecfAccountAdmin
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
+from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
 from courts.models import GoLive
 from courts.selectors import courts_for_user, rollout_current, user_administers
@@ -289,6 +290,7 @@ class NoticeDeliveryAdmin(ReadOnlyAdmin):
                                                  reverse("admin:rollout_noticedelivery_send_now"))}
         return super().changelist_view(request, extra_context)
 
+    @recent_authentication_required
     def send_now_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -367,6 +369,7 @@ class CmecfAccountWithRemindersAdmin(CmecfAccountAdmin):
     actions = (*CmecfAccountAdmin.actions[:-1], "send_reminder_now", CmecfAccountAdmin.actions[-1])
 
     @admin.action(description="Send a reminder now", permissions=["change"])
+    @recent_authentication_required
     def send_reminder_now(self, request, queryset):
         queued = notice_send_reminder_now(queryset, request.user)
         self.message_user(request, f"Queued {queued:,} reminders.", messages.SUCCESS)

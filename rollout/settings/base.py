@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dj_database_url
 from environs import Env
 from marshmallow import ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from marshmallow.validate import OneOf, Range
 
 env = Env()
@@ -386,3 +387,70 @@ LOGGING = {
         "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
     },
 }
+
+
+# --- Staff sign-in: MFA, single sign-on, sessions that end (django-allauth) ----------------------
+# Every log-in (the site's form and /admin/login/) is allauth's: password (through axes, which sees
+# each authenticate()), then the second factor when the account has one: WebAuthn security keys
+# and passkeys, TOTP apps, recovery codes (allauth.mfa). Single sign-on is allauth's OpenID Connect
+# provider. Nobody signs up: accounts are made by a rollout coordinator. See docs/deploy.md.
+INSTALLED_APPS += ["allauth", "allauth.account", "allauth.mfa", "allauth.usersessions", "allauth.socialaccount",
+                   "allauth.socialaccount.providers.openid_connect"]
+AUTHENTICATION_BACKENDS += ["allauth.account.auth_backends.AuthenticationBackend"]
+# allauth's account middleware (re-authentication redirects, request context), then ours: sessions
+# that end and mandatory MFA. Both before axes, which stays last.
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "allauth.account.middleware.AccountMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "rollout.signin.middleware.StaffSignInMiddleware")
+ACCOUNT_ADAPTER = "rollout.signin.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "rollout.signin.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "rollout.signin.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False  # no "remember me": the session limits below always apply
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+# django-axes throttles failed log-ins (above); allauth's own login counters would answer first
+# with a page of their own, so they are off. Its other limits (re-authentication) stay.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", "NextGen CM/ECF rollout tracker")
+# WebAuthn needs HTTPS, except on http://localhost / 127.0.0.1 in development and tests.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# STAFF_MFA_REQUIRED: a staff user (court administrator, coordinator) without a security key or
+# authenticator app is sent to add one before any other page answers. On in production by default;
+# off in development so the demo users sign in with their password alone.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", PRODUCTION)
+# Sessions end after STAFF_SESSION_IDLE_MINUTES without a request, and STAFF_SESSION_MAX_HOURS after
+# signing in whatever happens; the cookie expires with the maximum age.
+STAFF_SESSION_IDLE_SECONDS = 60 * env.int("STAFF_SESSION_IDLE_MINUTES", 30, validate=Range(min=1))
+STAFF_SESSION_MAX_AGE_SECONDS = 3600 * env.int("STAFF_SESSION_MAX_HOURS", 12, validate=Range(min=1))
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_AGE_SECONDS
+# Mass actions (send a notice now or a reminder, apply an import, set a go-live date, mark live,
+# postpone) ask for the password or second factor again when the last re-authentication is older
+# than STAFF_REAUTHENTICATION_MINUTES. On in production by default.
+STAFF_REAUTHENTICATION_REQUIRED = env.bool("STAFF_REAUTHENTICATION_REQUIRED", PRODUCTION)
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * env.int("STAFF_REAUTHENTICATION_MINUTES", 10, validate=Range(min=1))
+# Single sign-on (OpenID Connect). SSO_ISSUER set turns it on: the provider's issuer URL (its
+# /.well-known/openid-configuration is read), the client id and secret it gave the tracker, and the
+# email domains whose verified addresses may match a staff account (empty: any domain).
+SSO_ISSUER = env.str("SSO_ISSUER", "").strip().rstrip("/")
+SSO_CLIENT_ID = env.str("SSO_CLIENT_ID", "")
+SSO_CLIENT_SECRET = env.str("SSO_CLIENT_SECRET", "")
+SSO_PROVIDER_NAME = env.str("SSO_PROVIDER_NAME", "your court's sign-in")
+SSO_ALLOWED_EMAIL_DOMAINS = env_hosts("SSO_ALLOWED_EMAIL_DOMAINS", [])
+if SSO_ISSUER and not (SSO_CLIENT_ID and SSO_CLIENT_SECRET):
+    raise ImproperlyConfigured("SSO_ISSUER is set: SSO_CLIENT_ID and SSO_CLIENT_SECRET must be set too.")
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {
+    "OAUTH_PKCE_ENABLED": True,
+    "APPS": [{"provider_id": "sso", "name": SSO_PROVIDER_NAME, "client_id": SSO_CLIENT_ID,
+              "secret": SSO_CLIENT_SECRET, "settings": {"server_url": SSO_ISSUER, "token_auth_method": "client_secret_post"}}]
+    if SSO_ISSUER else [],
+}}
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in button posts (no sign-in started by a link)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching is ours: verified email, staff only (adapters.py)
+SOCIALACCOUNT_STORE_TOKENS = False
+# SSO_ONLY: with single sign-on on, staff may not sign in with a password; superusers still may
+# (the break-glass path, with their second factor; see docs/deploy.md).
+SSO_ONLY = env.bool("SSO_ONLY", False)
+if SSO_ONLY and not SSO_ISSUER:
+    raise ImproperlyConfigured("SSO_ONLY is on but SSO_ISSUER is not set: nobody but superusers could sign in.")

@@ -260,6 +260,9 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
         "NOTICES_DISPATCH_INTERVAL_SECONDS": str(DISPATCH_INTERVAL),
         "GUNICORN_BIND": f"127.0.0.1:{web_port}", "WEB_CONCURRENCY": "2",
         "DJANGO_SUPERUSER_PASSWORD": "deploy-test-Pa55word", "PYTHONUNBUFFERED": "1",
+        # This walk is about the processes; the second factor and re-authentication, on by default in
+        # production, have their own tests (tests/rollout/test_signin_*).
+        "STAFF_MFA_REQUIRED": "0", "STAFF_REAUTHENTICATION_REQUIRED": "0",
     })
     logs = tmp_path / "logs"
     logs.mkdir()

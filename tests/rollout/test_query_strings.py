@@ -1,7 +1,7 @@
 """No query string, path argument or junk value makes any page outside the admin answer 500.
 
 Generated, not listed: the URLs come from the URL resolver (every pattern of rollout/urls.py and
-the apps it includes, the admin aside — the admin has its own generated test), each path argument
+the apps it includes, the admin aside — the admin has its own generated test — and django-allauth's sign-in pages), each path argument
 filled by the argument's name (real court ids of the user's court and another court, junk
 tokens); the query parameters are every field name and link parameter found in the pages' own
 HTML (filter forms, sort and page links, export links) plus the tables' `sort`, `page`,
@@ -54,6 +54,8 @@ def site_patterns(resolvers=None, prefix: str = "") -> list[tuple[str, URLPatter
         if isinstance(entry, URLResolver):
             if getattr(entry, "app_name", None) == "admin":
                 continue
+            if getattr(entry.urlconf_module, "__name__", "").startswith("allauth."):
+                continue  # django-allauth's sign-in pages: a maintained library, tested by its authors
             found += site_patterns(entry.url_patterns, route)
         else:
             found.append((route, entry))

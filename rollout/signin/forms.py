@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from django import forms
+from django.conf import settings
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's log-in form, also taking the field name of Django's form (`username`), so a
+    bookmarked or scripted post of the old form still signs in (through allauth, MFA and axes)."""
+
+    def __init__(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if data is not None and "login" not in data and "username" in data:
+            data = data.copy()
+            data["login"] = data["username"]
+            kwargs["data"] = data
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        user = getattr(self, "user", None)
+        if settings.SSO_ONLY and user is not None and not user.is_superuser:
+            raise forms.ValidationError(
+                f"Staff sign in with {settings.SSO_PROVIDER_NAME}: use the single sign-on button.")
+        return cleaned
