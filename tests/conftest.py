@@ -137,16 +137,15 @@ def _celery_broker_per_module(tmp_path_factory):
     _celery_app_use_broker_options(app, old)
 
 
-@pytest.fixture(scope="module")
-def _celery_worker_per_module(_celery_broker_per_module):
-    """One real Celery worker (celery.contrib.testing, in a thread) for all the tests of a module."""
-    from celery.contrib.testing.worker import start_worker
-
+@pytest.fixture(autouse=True)
+def _celery_broker_restored(_celery_broker_per_module):
+    """A test that points the app at another queue (a worker subprocess's) is undone after it."""
     from rollout.celery import app
 
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=60) as worker:
-        yield worker
+    options = app.conf.broker_transport_options
+    yield
+    if app.conf.broker_transport_options != options:
+        _celery_app_use_broker_options(app, options)
 
 
 def _celery_worker_idle() -> bool:
@@ -155,19 +154,49 @@ def _celery_worker_idle() -> bool:
     return not state.active_requests and not state.reserved_requests
 
 
+def _celery_worker_stop(holder: dict) -> None:
+    if holder.get("running") is not None:
+        wait_for(_celery_worker_idle, timeout=120, what="the worker to finish its tasks")
+        holder.pop("running").__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def _celery_worker_holder(_celery_broker_per_module):
+    """One real Celery worker (celery.contrib.testing, in a thread) shared by the tests of a module that
+    ask for it: started by the first, stopped at the module's end or before a test that does not ask
+    for it (which may run a worker of its own on the same queue)."""
+    holder: dict = {}
+    yield holder
+    _celery_worker_stop(holder)
+
+
+@pytest.fixture(autouse=True)
+def _celery_worker_only_when_asked(request, _celery_worker_holder):
+    if "celery_worker" not in request.fixturenames:
+        _celery_worker_stop(_celery_worker_holder)
+
+
 @pytest.fixture
-def celery_worker(_celery_worker_per_module, settings):
+def celery_worker(_celery_worker_holder, settings):
     """The module's real Celery worker, on the configured broker, with an empty queue for this test.
 
     Use with `@pytest.mark.django_db(transaction=True)`: the worker thread has its own database
     connection and sees only committed data. After the test, waits until the worker has finished
     what the test gave it, so nothing runs on into the next test.
     """
+    from celery.contrib.testing.worker import start_worker
+
     from rollout.celery import app
 
+    holder = _celery_worker_holder
+    if holder.get("running") is None:
+        running = start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+                               shutdown_timeout=60)
+        holder["worker"] = running.__enter__()
+        holder["running"] = running
     app.control.purge()
     wait_for(_celery_worker_idle, timeout=120, what="the worker to be idle")
-    yield _celery_worker_per_module
+    yield holder["worker"]
     wait_for(_celery_worker_idle, timeout=120, what="the worker to finish the test's tasks")
     app.control.purge()
 
