@@ -1,8 +1,38 @@
-"""Writes about courts: the PACER feed import, time zones, and go-live scheduling.
+"""Writes about courts: the PACER feed import, time zones, and the go-live lifecycle.
 
-Every change of a go-live's date or status goes through `_golive_apply`, which records a
-GoLiveChange (who or what, when, old and new) and keeps `live_at` in step with the date and the
-court's time zone.
+The go-live lifecycle
+---------------------
+States: not scheduled → scheduled (moved: scheduled again, on a new date) → postponed → scheduled …
+→ live; a live court's date can still be corrected. Every writer — the admin's forms and actions,
+the demo seed, the beat task that flips due courts (`golives_mark_live_due`) — goes through
+`golive_change` (by way of golive_schedule / _postpone / _mark_live / _unschedule / _set_blackout /
+golive_set), which plans the change (`golive_plan`), checks every rule below, saves, records a
+GoLiveChange (who or what, when, old and new, the reason) when the date or status changed, keeps
+`live_at` in step with the date and the court's zone, and announces a date change. A broken rule is
+a ValidationError naming the field, and nothing is written.
+
+Rules (days are calendar days in the court's own time zone; "today" is today there):
+1. A scheduled or live go-live has a date; one not scheduled has none. [constraint]
+2. A blackout has a start and an end after it [constraint], lasts at most BLACKOUT_MAX_DAYS, and ends
+   on the go-live day or within BLACKOUT_DAYS_AROUND days of it. Only a scheduled or live go-live
+   has one [constraint]: postponing or unscheduling clears it (it was for a day that no longer holds).
+3. Moving the date moves the blackout by the same number of days, at the same wall-clock times in the
+   court's zone: 17:00 the Friday before stays 17:00 the Friday before the new day, also across a
+   daylight-saving change (the window is then an hour longer or shorter in absolute time). A time the
+   new day does not have (in the spring-forward gap) becomes the same instant read after the change
+   (02:30 → 03:30). Staff see the moved window before they confirm (the admin's previews).
+4. A live court's date is never after today. "Mark live now" on a court whose date is still to come
+   (or none, or a date a postponement voided) makes today the date and records the change with the
+   reason ("Marked live on …, before its scheduled date …"); a blackout not yet over is cleared then,
+   since it will not happen as announced. A correction of a live date may be any day up to today.
+5. A date moved (or a court scheduled again) to a day before today is refused: it would make the
+   court live at once, with no prepare notices. Today is allowed (the beat flips it live). To record
+   a go-live that already happened, mark the court live with its day (`golive_mark_live(day=…)`).
+6. A postponed go-live keeps the date it had, only as the date that no longer holds: every surface
+   shows it as "postponed (was …)", never as a firm date, with no blackout. Postponing takes no new
+   date; a new date is a move (rule 3 does not apply: there is no blackout left to move).
+7. A court's zone changing keeps the go-live date and moves `live_at` to the new zone's midnight.
+Rules 2 (in part), 4 and 5 need the court's zone and today, so they live here and not in the database.
 """
 from __future__ import annotations
 
@@ -187,7 +217,7 @@ def golive_problems(golive: GoLive, *, old_date: dt.date | None, old_status: str
         problems["go_live_date"] = (
             f"{format_day(day)} is before today ({format_day(today)} in {court.time_zone}). To record a go-live "
             "that already happened, mark the court live and correct its date.")
-    if status == GoLiveStatus.POSTPONED and old_status == GoLiveStatus.POSTPONED and day != old_date:
+    if status == GoLiveStatus.POSTPONED and day != old_date:
         problems["go_live_date"] = "A postponed go-live has no new date: to set one, choose Scheduled."
     start, end = golive.blackout_start, golive.blackout_end
     if (start is None) != (end is None):

@@ -24,18 +24,22 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _index(request: HttpRequest, chosen: dict[str, str]) -> HttpResponse:
-    rollout = rollout_current()
+    return render(request, "status/index.html", index_context(rollout_current(), chosen))
+
+
+def index_context(rollout, chosen: dict[str, str], now: dt.datetime | None = None) -> dict:
+    """The public list of courts, filtered by circuit, state and NextGen state, as of `now`."""
     circuits, states = selectors.filter_choices()
-    facts = selectors.court_rows(rollout, circuit=chosen["circuit"] if chosen["circuit"] in circuits else None,
+    facts = selectors.court_rows(rollout, now=now, circuit=chosen["circuit"] if chosen["circuit"] in circuits else None,
                                  state=chosen["state"] if chosen["state"] in states else None)
     if chosen["nextgen"] in selectors.NEXTGEN_STATES:
         facts = [f for f in facts if f.status == chosen["nextgen"]]
     rows = [{"court": f.court, "status": f.status, "status_text": f.status_text, "facts": f} for f in facts]
-    return render(request, "status/index.html", {
+    return {
         "rollout": rollout, "rows": rows, "circuits": circuits, "states": states, "chosen": chosen,
         "nextgen_states": selectors.NEXTGEN_STATES.items(),
         "circuit_feed": chosen["circuit"] if chosen["circuit"] in circuits else "",
-    })
+    }
 
 
 @require_safe
@@ -102,14 +106,20 @@ def _cacheable(response: HttpResponse) -> HttpResponse:
 @condition(etag_func=_etag_for("ics"), last_modified_func=_last_modified)
 def ics(request: HttpRequest, court_id: str | None = None, circuit: str | None = None) -> HttpResponse:
     rollout, ids, circuit = _scope(request, court_id=court_id, circuit=circuit)
-    facts = sorted(selectors.golives_facts(rollout, court_ids=ids, circuit=circuit).values(),
-                   key=lambda f: (f.calendar_date or dt.date.max, f.court.name))
-    name = f"{rollout.name} go-lives" + (f" — circuit {circuit}" if circuit else "") + \
-        (f" — {facts[0].court.name}" if ids and facts else "")
-    calendar = calendar_for(facts, name=name, rollout_slug=rollout.slug, page_url=court_page_url)
+    calendar = feed_calendar(rollout, court_ids=ids, circuit=circuit)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="nextgen.ics"'
     return _cacheable(response)
+
+
+def feed_calendar(rollout, *, court_ids: list[int] | None = None, circuit: str | None = None,
+                  now: dt.datetime | None = None):
+    """The go-live calendar of all courts, some courts or one circuit, as of `now`."""
+    facts = sorted(selectors.golives_facts(rollout, court_ids=court_ids, circuit=circuit, now=now).values(),
+                   key=lambda f: (f.calendar_date or dt.date.max, f.court.name))
+    name = f"{rollout.name} go-lives" + (f" — circuit {circuit}" if circuit else "") + \
+        (f" — {facts[0].court.name}" if court_ids and facts else "")
+    return calendar_for(facts, name=name, rollout_slug=rollout.slug, page_url=court_page_url)
 
 
 def _local_iso(value, tz) -> str | None:
@@ -122,8 +132,13 @@ def _local_iso(value, tz) -> str | None:
 def feed_json(request: HttpRequest) -> HttpResponse:
     """Every court and its go-live; the format is documented in docs/development.md ("Public feeds")."""
     rollout, _, _ = _scope(request)
+    return _cacheable(JsonResponse(feed_body(rollout, _last_modified(request)), json_dumps_params={"indent": 1}))
+
+
+def feed_body(rollout, last_modified, now: dt.datetime | None = None) -> dict:
+    """The JSON feed's content as of `now`: every court with its go-live facts."""
     courts = []
-    for f in selectors.court_rows(rollout):
+    for f in selectors.court_rows(rollout, now=now):
         c = f.court
         courts.append({
             "court_id": c.court_id, "name": c.name, "court_type": c.court_type, "circuit": c.circuit,
@@ -137,8 +152,6 @@ def feed_json(request: HttpRequest) -> HttpResponse:
             "cmecf_url": c.login_url or None, "help_desk_phones": c.help_desk_phones or [],
             "page_url": court_page_url(c),
         })
-    last_modified = _last_modified(request)
-    body = {"rollout": {"slug": rollout.slug, "name": rollout.name},
+    return {"rollout": {"slug": rollout.slug, "name": rollout.name},
             "last_modified": last_modified.isoformat(timespec="seconds") if last_modified else None,
             "courts": courts}
-    return _cacheable(JsonResponse(body, json_dumps_params={"indent": 1}))
