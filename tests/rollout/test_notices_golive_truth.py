@@ -130,3 +130,18 @@ def test_a_courts_preview_without_a_date_uses_the_sample_date():
     GoLiveFactory(court=court, go_live_date=None, status=GoLiveStatus.NOT_SCHEDULED)
     subject, text, html = notice_template_render_sample(court, "golive", default_source("golive"), now=NOW)
     assert "since ," not in text and "(since Monday, February 15, 2027)" in text
+
+
+def test_marking_live_early_sends_no_date_changed_notice_and_the_go_live_notice_says_today(utah_in_april):
+    from courts.services import golive_mark_live
+    from rollout.notices.dispatch import notices_dispatch
+
+    account = told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_mark_live(golive, now=NOW)
+    assert not NoticeDelivery.objects.filter(filer=account.filer, kind=NoticeKind.DATE_CHANGED).exists()
+    notices_dispatch(NOW)
+    row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(
+        filer=account.filer, kind=NoticeKind.GOLIVE)
+    text = build_message(row, "ready", TemplateCache(), NOW).body
+    assert "is now live on NextGen CM/ECF (since Monday, March 1, 2027)" in text
