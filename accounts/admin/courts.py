@@ -319,7 +319,7 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     @admin.display(description="filers are told")
     def filers_are_told(self, obj):
         """What the public page, the feeds and the notices say now (courts.selectors.golive_facts)."""
-        facts = golive_facts(obj)
+        facts = golive_facts(obj, sequence=0)
         blackout = f"; filing pauses {facts.blackout_text}" if facts.has_blackout else "; no filing blackout"
         return facts.status_text + blackout
 

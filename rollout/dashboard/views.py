@@ -117,7 +117,7 @@ def court_detail(request, court_id: str):
         peer_curve = peer_median_curve(curves, exclude=court.id, weeks=max(weeks, 1))
     return render(request, "dashboard/court.html", {
         "court": court, "rollout": rollout, "golive": golive, "live": live,
-        "facts": golive_facts(golive, court=court, now=now, rollout_name=rollout.name),
+        "facts": golive_facts(golive, court=court, now=now, rollout_name=rollout.name, sequence=0),
         "history": selectors.golive_history(golive),
         "software_changes": list(court.software_version_changes.all()[:5]),
         "funnel": funnel, "needs_action": sum(n for s, _, n in funnel.by_state if s in NEEDS_ACTION),

@@ -224,17 +224,22 @@ def notice_template_render_sample(
 
 
 def _sample_digest_context(court: Court, golive: GoLive) -> dict:
+    """The digest as an administrator of `court` would get it (sample counts, the court's go-live)."""
+    from django.urls import reverse
+
     from courts.formatting import format_day
-    from rollout.links import court_page_url
+    from rollout.notices.digest import digest_period
 
     facts = golive_facts(golive, court=court, sequence=0)
-    row = {"court_name": court.name, "court_code": court.court_id, "court_url": court_page_url(court),
+    row = {"court_name": court.name, "court_code": court.court_id,
+           "court_url": f"{settings.SITE_URL}{reverse('dashboard:court', args=[court.court_id.lower()])}",
            "status": facts.status_text, "go_live_date": facts.date_text, "go_live_day": facts.go_live_date,
            "scheduled": True, "linked_now": 120, "linked_delta_text": "+14", "total": 400, "needs_action": 35,
            "help_open": 2, "help_oldest_days": 3}
-    today = court.local_today()
-    return {"name": "Pat Sample", "period": f"{format_day(today - dt.timedelta(days=7))} to {format_day(today)}",
-            "week": format_day(today - dt.timedelta(days=7)), "since": format_day(today - dt.timedelta(days=7)),
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=7)
+    return {"name": "Pat Sample", "period": digest_period(start, today), "week": format_day(start),
+            "since": format_day(start),
             "rows": [row], "upcoming": [row]}
 
 
