@@ -283,8 +283,8 @@ class GoLiveForm(forms.ModelForm):
                 self.data = self.data.copy()
                 self.data["blackout_move"] = window
                 raise ValidationError(
-                    f"The new go-live date moves the filing blackout to {window} (court time). "
-                    "Check it and save again to confirm, or change the blackout yourself.")
+                    f"Not saved yet: the new go-live date moves the filing blackout with it, to run {window} "
+                    "(court time). Check it and save again to confirm, or change the blackout yourself.")
         return data
 
 

@@ -91,7 +91,7 @@ def test_moving_the_date_in_the_change_form_shows_the_moved_blackout_before_savi
     first = client.post(url, change_form(golive, go_live_date="2027-03-22"))
     assert first.status_code == 200
     page = first.content.decode()
-    assert "moves the filing blackout to from Friday, March 19, 2027 at 5:00 PM MDT until Monday, March 22, 2027 at 8:00 AM MDT" in page
+    assert "moves the filing blackout with it, to run from Friday, March 19, 2027 at 5:00 PM MDT until Monday, March 22, 2027 at 8:00 AM MDT" in page
     golive.refresh_from_db()
     assert golive.go_live_date == dt.date(2027, 3, 1)  # nothing saved yet
     window = first.context["adminform"].form.data["blackout_move"]
