@@ -183,6 +183,12 @@ def emergency_instructions_problem(text: str) -> str:
     return ""
 
 
+# Statuses with a firm date (and so possibly a blackout); the lifecycle's rules are in courts/services.py.
+FIRM = (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE)
+BLACKOUT_DAYS_AROUND = 3  # a blackout ends on the go-live day or at most this many days before or after it
+BLACKOUT_MAX_DAYS = 7
+
+
 class GoLive(models.Model):
     """One court's go-live on one rollout: its date, status, blackout and notice cadence."""
 
@@ -216,7 +222,26 @@ class GoLive(models.Model):
 
     class Meta:
         ordering = ["go_live_date", "court__name"]
-        constraints = [models.UniqueConstraint(fields=["court", "rollout"], name="one_golive_per_court_and_rollout")]
+        constraints = [
+            models.UniqueConstraint(fields=["court", "rollout"], name="one_golive_per_court_and_rollout"),
+            # The lifecycle's rules a row can express alone (the rest need the court's zone and today).
+            models.CheckConstraint(
+                condition=~models.Q(status__in=FIRM) | models.Q(go_live_date__isnull=False),
+                name="golive_firm_has_date",
+                violation_error_message="A scheduled or live court needs a go-live date.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blackout_start__isnull=True, blackout_end__isnull=True)
+                | models.Q(blackout_start__isnull=False, blackout_end__gt=models.F("blackout_start")),
+                name="golive_blackout_whole",
+                violation_error_message="A blackout has a start and an end after it.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blackout_start__isnull=True) | models.Q(status__in=FIRM),
+                name="golive_blackout_only_when_firm",
+                violation_error_message="A postponed or unscheduled court has no filing blackout.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.court.court_id} {self.rollout.slug} {self.go_live_date or 'unscheduled'}"
@@ -228,6 +253,8 @@ class GoLive(models.Model):
             raise ValidationError({"blackout_end": "The blackout must end after it starts."})
         if (self.blackout_start or self.blackout_end) and not (self.blackout_start and self.blackout_end):
             raise ValidationError({"blackout_end": "Give both the start and the end of the blackout."})
+        if self.blackout_start and self.status not in FIRM:
+            raise ValidationError({"blackout_start": "A postponed or unscheduled court has no filing blackout."})
         problem = emergency_instructions_problem(self.emergency_filing_instructions)
         if problem:
             raise ValidationError({"emergency_filing_instructions": problem})

@@ -1,12 +1,20 @@
-"""Reads about courts and their go-lives."""
+"""Reads about courts and their go-lives.
+
+`golive_facts` / `golives_facts` / `courts_facts` are the one source of what filers are told about a
+go-live (status as of now, the firm date, the blackout, the calendar SEQUENCE, the texts): the public
+pages and feeds, the filer's page, the dashboard, the notices, the digest and the admin all read them.
+"""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from courts.models import Court, GoLive, GoLiveStatus, Rollout
+from courts.formatting import format_day, format_instant
+from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout
 
 
 def rollout_current() -> Rollout:
@@ -60,3 +68,196 @@ def user_administers(user, court: Court) -> bool:
     if getattr(user, "is_superuser", False) and user.is_active:
         return True
     return bool(user.is_staff and court.administrators.filter(user=user).exists())
+
+
+# --- The go-live facts every surface reads ------------------------------------------------------
+
+def golive_revision_q(prefix: str = "changes__") -> Q:
+    """A GoLiveChange that touches the go-live's calendar event: a date set, moved or removed, or a
+    postponement made or ended while the go-live had a date (over a relation via `prefix`)."""
+    p = prefix
+    dated = Q(**{f"{p}old_date__isnull": False}) | Q(**{f"{p}new_date__isnull": False})
+    date_moved = (
+        Q(**{f"{p}old_date__isnull": True}) | Q(**{f"{p}new_date__isnull": True})
+        | Q(**{f"{p}old_date__lt": F(f"{p}new_date")}) | Q(**{f"{p}old_date__gt": F(f"{p}new_date")})
+    )
+    postponed = Q(**{f"{p}new_status": GoLiveStatus.POSTPONED}) & ~Q(**{f"{p}old_status": GoLiveStatus.POSTPONED})
+    resumed = Q(**{f"{p}old_status": GoLiveStatus.POSTPONED}) & ~Q(**{f"{p}new_status": GoLiveStatus.POSTPONED})
+    return dated & (date_moved | postponed | resumed)
+
+
+def golives_with_revisions(golives: QuerySet[GoLive]) -> QuerySet[GoLive]:
+    """Annotate `revised` (touches with a date before) and `datings` (a date set where there was none):
+    the event's revisions (its RFC 5545 SEQUENCE) are revised + datings − 1, the first date ever set
+    (or a row dated before history was kept) not being one."""
+    return golives.annotate(
+        revised=Count("changes", filter=golive_revision_q() & Q(changes__old_date__isnull=False)),
+        datings=Count("changes", filter=Q(changes__old_date__isnull=True, changes__new_date__isnull=False)),
+    )
+
+
+def _sequence(revised: int, datings: int) -> int:
+    return revised + max(datings - 1, 0)
+
+
+def golive_revisions(golive: GoLive) -> int:
+    """How often the go-live's calendar event was revised since its date was first set (0: never). One query."""
+    if golive.pk is None:
+        return 0
+    row = golives_with_revisions(GoLive.objects.filter(pk=golive.pk)).values("revised", "datings").first()
+    return _sequence(row["revised"], row["datings"]) if row else 0
+
+
+@dataclass(frozen=True)
+class GoLiveFacts:
+    """What filers are told about one court's go-live, as of one moment.
+
+    `status` is what a filer sees: live once the go-live day has begun in the court's zone (before the
+    beat records it). Only a scheduled or live go-live has a firm `go_live_date`; a postponed one keeps
+    the date that no longer holds as `was_date`. The blackout shows on a scheduled court, and on a live
+    court until it ends; never on a postponed or unscheduled one.
+    """
+
+    court: Court
+    rollout_name: str
+    status: str
+    go_live_date: dt.date | None
+    was_date: dt.date | None
+    blackout_start: dt.datetime | None
+    blackout_end: dt.datetime | None
+    emergency_instructions: str
+    sequence: int
+    updated_at: dt.datetime | None
+
+    @property
+    def tz(self):
+        return self.court.tzinfo
+
+    @property
+    def live(self) -> bool:
+        return self.status == GoLiveStatus.LIVE
+
+    @property
+    def postponed(self) -> bool:
+        return self.status == GoLiveStatus.POSTPONED
+
+    @property
+    def has_blackout(self) -> bool:
+        return self.blackout_start is not None
+
+    @property
+    def calendar_date(self) -> dt.date | None:
+        """The day of the calendar event: the firm date, or the cancelled one of a postponed go-live."""
+        return self.go_live_date or self.was_date
+
+    @property
+    def date_text(self) -> str:
+        return format_day(self.go_live_date)
+
+    @property
+    def was_text(self) -> str:
+        return format_day(self.was_date)
+
+    @property
+    def status_label(self) -> str:
+        return GoLiveStatus(self.status).label
+
+    @property
+    def status_text(self) -> str:
+        """ "Live since Monday, September 27, 2021", "Scheduled for …", "Postponed (was …)", "Not scheduled"."""
+        if self.status == GoLiveStatus.LIVE:
+            return f"Live since {self.date_text}"
+        if self.status == GoLiveStatus.SCHEDULED:
+            return f"Scheduled for {self.date_text}"
+        if self.status == GoLiveStatus.POSTPONED:
+            return "Postponed" + (f" (was {self.was_text})" if self.was_date else "")
+        return "Not scheduled"
+
+    @property
+    def when_text(self) -> str:
+        """The go-live in full, saying which zone the day starts in."""
+        zone = self.court.time_zone
+        if self.status == GoLiveStatus.LIVE:
+            return f"Live since {self.date_text} (in the court's time zone, {zone})"
+        if self.status == GoLiveStatus.POSTPONED:
+            return "Postponed; a new date will be announced" + (f" (was {self.was_text})" if self.was_date else "")
+        if self.status == GoLiveStatus.SCHEDULED:
+            return f"{self.date_text}, from midnight {zone} time (the court's time zone)"
+        return "Not scheduled yet"
+
+    @property
+    def blackout_start_text(self) -> str:
+        return format_instant(self.blackout_start, self.tz)
+
+    @property
+    def blackout_end_text(self) -> str:
+        return format_instant(self.blackout_end, self.tz)
+
+    @property
+    def blackout_text(self) -> str:
+        """ "from Friday, May 7, 2027 at 5:00 PM MDT until Monday, May 10, 2027 at 8:00 AM MDT" or ""."""
+        if not self.has_blackout:
+            return ""
+        return f"from {self.blackout_start_text} until {self.blackout_end_text}"
+
+
+def golive_facts(
+    golive: GoLive | None, *, court: Court | None = None, now: dt.datetime | None = None,
+    sequence: int | None = None, rollout_name: str = "",
+) -> GoLiveFacts:
+    """The facts of one go-live (or of a court without one). `sequence` is read (one query) unless
+    given or annotated (`touches`)."""
+    now = now or timezone.now()
+    court = court or golive.court
+    if golive is None:
+        return GoLiveFacts(court, rollout_name, GoLiveStatus.NOT_SCHEDULED, None, None, None, None, "", 0, None)
+    if sequence is None:
+        revised = getattr(golive, "revised", None)
+        sequence = _sequence(revised, golive.datings) if revised is not None else golive_revisions(golive)
+    status = golive.status
+    if status == GoLiveStatus.SCHEDULED and golive.live_at is not None and now >= golive.live_at:
+        status = GoLiveStatus.LIVE
+    firm = status in (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE)
+    start, end = golive.blackout_start, golive.blackout_end
+    show_blackout = firm and start is not None and end is not None and not (status == GoLiveStatus.LIVE and end <= now)
+    if golive.rollout_id and not rollout_name:
+        rollout_name = golive.rollout.name
+    return GoLiveFacts(
+        court=court, rollout_name=rollout_name, status=status,
+        go_live_date=golive.go_live_date if firm else None,
+        was_date=golive.go_live_date if status == GoLiveStatus.POSTPONED else None,
+        blackout_start=start if show_blackout else None, blackout_end=end if show_blackout else None,
+        emergency_instructions=(golive.emergency_filing_instructions or "") if show_blackout else "",
+        sequence=sequence, updated_at=golive.updated_at,
+    )
+
+
+def golives_facts(
+    rollout: Rollout, *, court_ids: list[int] | None = None, circuit: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[int, GoLiveFacts]:
+    """{court pk: facts} of the courts with a go-live on `rollout` (optionally some courts or one
+    circuit). One query whatever the number of courts."""
+    now = now or timezone.now()
+    golives = GoLive.objects.filter(rollout=rollout)
+    if court_ids is not None:
+        golives = golives.filter(court_id__in=court_ids)
+    if circuit is not None:
+        golives = golives.filter(court__circuit=circuit)
+    golives = golives_with_revisions(golives.select_related("court", "rollout")).order_by()
+    return {g.court_id: golive_facts(g, now=now, rollout_name=rollout.name) for g in golives}
+
+
+def courts_facts(rollout: Rollout, *, now: dt.datetime | None = None, courts: QuerySet[Court] | None = None
+                 ) -> list[GoLiveFacts]:
+    """The facts of every court (or of `courts`), in name order; a court without a go-live is not
+    scheduled. Two queries."""
+    courts = list((courts if courts is not None else Court.objects.all()).order_by("name", "court_id"))
+    facts = golives_facts(rollout, court_ids=[c.pk for c in courts], now=now)
+    result = []
+    for court in courts:
+        found = facts.get(court.pk)
+        if found is not None:
+            found = dataclasses.replace(found, court=court)
+        result.append(found or golive_facts(None, court=court, rollout_name=rollout.name))
+    return result

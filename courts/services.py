@@ -1,18 +1,53 @@
-"""Writes about courts: the PACER feed import, time zones, and go-live scheduling.
+"""Writes about courts: the PACER feed import, time zones, and the go-live lifecycle.
 
-Every change of a go-live's date or status goes through `_golive_apply`, which records a
-GoLiveChange (who or what, when, old and new) and keeps `live_at` in step with the date and the
-court's time zone.
+The go-live lifecycle
+---------------------
+States: not scheduled → scheduled (moved: scheduled again, on a new date) → postponed → scheduled …
+→ live; a live court's date can still be corrected. Every writer — the admin's forms and actions,
+the demo seed, the beat task that flips due courts (`golives_mark_live_due`) — goes through
+`golive_change` (by way of golive_schedule / _postpone / _mark_live / _unschedule / _set_blackout /
+golive_set), which plans the change (`golive_plan`), checks every rule below, saves, records a
+GoLiveChange (who or what, when, old and new, the reason) when the date or status changed, keeps
+`live_at` in step with the date and the court's zone, and announces a date change. A broken rule is
+a ValidationError naming the field, and nothing is written.
+
+Rules (days are calendar days in the court's own time zone; "today" is today there):
+1. A scheduled or live go-live has a date; one not scheduled has none. [constraint]
+2. A blackout has a start and an end after it [constraint], lasts at most BLACKOUT_MAX_DAYS, and ends
+   on the go-live day or within BLACKOUT_DAYS_AROUND days of it. Only a scheduled or live go-live
+   has one [constraint]: postponing or unscheduling clears it (it was for a day that no longer holds).
+3. Moving the date moves the blackout by the same number of days, at the same wall-clock times in the
+   court's zone: 17:00 the Friday before stays 17:00 the Friday before the new day, also across a
+   daylight-saving change (the window is then an hour longer or shorter in absolute time). A time the
+   new day does not have (in the spring-forward gap) becomes the same instant read after the change
+   (02:30 → 03:30). Staff see the moved window before they confirm (the admin's previews).
+4. A live court's date is never after today. "Mark live now" on a court whose date is still to come
+   (or none, or a date a postponement voided) makes today the date and records the change with the
+   reason ("Marked live on …, before its scheduled date …"); a blackout not yet over is cleared then,
+   since it will not happen as announced. A correction of a live date may be any day up to today.
+5. A date moved (or a court scheduled again) to a day before today is refused: it would make the
+   court live at once, with no prepare notices. Today is allowed (the beat flips it live). To record
+   a go-live that already happened, mark the court live with its day (`golive_mark_live(day=…)`).
+6. A postponed go-live keeps the date it had, only as the date that no longer holds: every surface
+   shows it as "postponed (was …)", never as a firm date, with no blackout. Postponing takes no new
+   date; a new date is a move (rule 3 does not apply: there is no blackout left to move).
+7. A court's zone changing keeps the go-live date and moves `live_at` to the new zone's midnight.
+Rules 2 (in part), 4 and 5 need the court's zone and today, so they live here and not in the database.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, SoftwareVersionChange
+from courts.formatting import format_day, format_instant
+from courts.models import (
+    BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, Court, GoLive, GoLiveChange, GoLiveStatus, SoftwareVersionChange,
+)
 from courts.pacer_feed import FeedCourt, FeedSkip
 from courts.models import Rollout
 from courts.selectors import golive_live_q, rollout_current
@@ -134,83 +169,214 @@ def golives_recompute_live_at(court: Court) -> None:
             golive.save(update_fields=["live_at", "updated_at"])
 
 
-def _golive_apply(
+_KEEP = object()  # "leave the blackout to the rules" (moved with the date, or cleared)
+
+
+def _same_day_in_zone(value: dt.datetime, days: int, tz) -> dt.datetime:
+    """`value` moved by `days` calendar days keeping its wall-clock time in `tz` (rule 3)."""
+    local = value.astimezone(tz)
+    moved = dt.datetime.combine(local.date() + dt.timedelta(days=days), local.time().replace(tzinfo=None), tzinfo=tz)
+    return moved.astimezone(dt.timezone.utc).astimezone(tz)  # a time in a spring-forward gap → the valid one after
+
+
+def golive_blackout_moved(golive: GoLive, new_date: dt.date | None, new_status: str, *, now: dt.datetime | None = None
+                          ) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The blackout the go-live would have at (new_date, new_status) when staff give no new one (rules 3–5)."""
+    start, end = golive.blackout_start, golive.blackout_end
+    if start is None or end is None or new_date is None or new_status not in FIRM:
+        return None, None
+    old_date = golive.go_live_date
+    if old_date is None or old_date == new_date:
+        return start, end
+    days = (new_date - old_date).days
+    tz = golive.court.tzinfo
+    start, end = _same_day_in_zone(start, days, tz), _same_day_in_zone(end, days, tz)
+    if new_status == GoLiveStatus.LIVE and golive.status != GoLiveStatus.LIVE and end > (now or timezone.now()):
+        return None, None  # marked live before the planned blackout: it will not happen as announced
+    return start, end
+
+
+def golive_problems(golive: GoLive, *, old_date: dt.date | None, old_status: str, now: dt.datetime | None = None
+                    ) -> dict[str, str]:
+    """{field: what is wrong} for a go-live about to be written ({} = it may be written)."""
+    now = now or timezone.now()
+    court = golive.court
+    today = court.local_today(now)
+    problems: dict[str, str] = {}
+    day, status = golive.go_live_date, golive.status
+    if status in FIRM and day is None:
+        problems["go_live_date"] = "A scheduled or live court needs a go-live date."
+    if status == GoLiveStatus.NOT_SCHEDULED and day is not None:
+        problems["go_live_date"] = "A court that is not scheduled has no go-live date; choose Scheduled to set one."
+    if status == GoLiveStatus.LIVE and day and day > today:
+        problems["go_live_date"] = (
+            f"A live court's go-live date cannot be after today ({format_day(today)} in {court.time_zone}); "
+            f"{format_day(day)} is still to come.")
+    moved = day != old_date or (status == GoLiveStatus.SCHEDULED and old_status != GoLiveStatus.SCHEDULED)
+    if status == GoLiveStatus.SCHEDULED and day and moved and day < today:
+        problems["go_live_date"] = (
+            f"{format_day(day)} is before today ({format_day(today)} in {court.time_zone}). To record a go-live "
+            "that already happened, mark the court live and correct its date.")
+    if status == GoLiveStatus.POSTPONED and day != old_date:
+        problems["go_live_date"] = "A postponed go-live has no new date: to set one, choose Scheduled."
+    start, end = golive.blackout_start, golive.blackout_end
+    if (start is None) != (end is None):
+        problems["blackout_end" if end is None else "blackout_start"] = "Give both the start and the end of the blackout."
+    elif start is not None:
+        if status not in FIRM:
+            problems["blackout_start"] = ("A postponed or unscheduled court has no filing blackout: clear it, "
+                                          "or schedule a date first.")
+        elif end <= start:
+            problems["blackout_end"] = "The blackout must end after it starts."
+        elif end - start > dt.timedelta(days=BLACKOUT_MAX_DAYS):
+            problems["blackout_start"] = f"A blackout lasts at most {BLACKOUT_MAX_DAYS} days."
+        elif day and abs((end.astimezone(court.tzinfo).date() - day).days) > BLACKOUT_DAYS_AROUND:
+            problems["blackout_end"] = (
+                f"The blackout must end on the go-live day ({format_day(day)}) or within {BLACKOUT_DAYS_AROUND} days "
+                f"of it; it ends {format_instant(end, court.tzinfo)}.")
+    return problems
+
+
+def golive_plan(
+    golive: GoLive, *, new_date: dt.date | None, new_status: str, blackout=_KEEP, now: dt.datetime | None = None,
+) -> GoLive:
+    """The go-live as it would be after a change, unsaved (`golive` itself is not touched).
+
+    Steps: a live court's date in the future becomes today (mark live now); the blackout is the one
+    given, else moved with the date or cleared (rules 3–5); then every rule is checked and a
+    ValidationError names each field at fault.
+    """
+    now = now or timezone.now()
+    if new_status == GoLiveStatus.LIVE and golive.status != GoLiveStatus.LIVE:
+        # Mark live now: with no date, a date still to come or one a postponement voided, it is today.
+        today = golive.court.local_today(now)
+        unchanged = new_date == golive.go_live_date
+        if new_date is None or (unchanged and (new_date > today or golive.status == GoLiveStatus.POSTPONED)):
+            new_date = today
+    start, end = golive_blackout_moved(golive, new_date, new_status, now=now) if blackout is _KEEP else blackout
+    plan = copy.copy(golive)
+    plan.go_live_date, plan.status = new_date, new_status
+    plan.blackout_start, plan.blackout_end = start, end
+    plan.live_at = plan.compute_live_at()
+    problems = golive_problems(plan, old_date=golive.go_live_date, old_status=golive.status, now=now)
+    if problems:
+        raise ValidationError(problems)
+    return plan
+
+
+def golive_change(
     golive: GoLive,
     *,
     new_date: dt.date | None,
     new_status: str,
+    blackout=_KEEP,
     by=None,
     source: str = "",
     reason: str = "",
-    at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> GoLiveChange | None:
-    """Write a go-live's new date and status, record the change, and announce a date change.
+    """The one write of a go-live's date, status and blackout: plan and check (`golive_plan`), save,
+    record a GoLiveChange when the date or status changed, and announce a date change.
 
-    Returns None (and writes nothing) when neither the date nor the status changes.
+    Returns None when the date and status stay (a blackout-only change is saved, not recorded as a
+    change of date). Raises ValidationError naming the field, writing nothing, when a rule is broken.
     """
-    old_date, old_status = golive.go_live_date, golive.status
-    if old_date == new_date and old_status == new_status:
-        return None
-    golive.go_live_date = new_date
-    golive.status = new_status
-    golive.live_at = golive.compute_live_at()
-    golive.full_clean(exclude=["court", "rollout"], validate_unique=False)
-    golive.save()
-    change = GoLiveChange.objects.create(
-        golive=golive,
-        old_date=old_date,
-        new_date=new_date,
-        old_status=old_status,
-        new_status=new_status,
-        changed_by=by if getattr(by, "pk", None) else None,
-        source=source[:120],
-        reason=reason[:255],
-        changed_at=at or timezone.now(),
-    )
-    if old_date != new_date:
-        golive_date_changed.send(sender=GoLive, golive=golive, change=change)
-    return change
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan = golive_plan(golive, new_date=new_date, new_status=new_status, blackout=blackout, now=now)
+        old_date, old_status = golive.go_live_date, golive.status
+        fields = ("go_live_date", "status", "blackout_start", "blackout_end", "live_at")
+        if all(getattr(plan, f) == getattr(golive, f) for f in fields):
+            return None
+        if plan.status == GoLiveStatus.LIVE and old_status != GoLiveStatus.LIVE and old_date and plan.go_live_date < old_date:
+            early = (f"Marked live on {format_day(plan.go_live_date)}, before its scheduled date "
+                     f"{format_day(old_date)}")
+            reason = f"{early}: {reason}" if reason else early
+        for name in fields:
+            setattr(golive, name, getattr(plan, name))
+        golive.save()
+        if (old_date, old_status) == (golive.go_live_date, golive.status):
+            return None
+        change = GoLiveChange.objects.create(
+            golive=golive,
+            old_date=old_date,
+            new_date=golive.go_live_date,
+            old_status=old_status,
+            new_status=golive.status,
+            changed_by=by if getattr(by, "pk", None) else None,
+            source=source[:120],
+            reason=reason[:255],
+            changed_at=now,
+        )
+        if old_date != golive.go_live_date:
+            golive_date_changed.send(sender=GoLive, golive=golive, change=change)
+        return change
 
 
-@transaction.atomic
 def golive_schedule(
-    golive: GoLive, go_live_date: dt.date, *, by=None, source: str = "", reason: str = ""
+    golive: GoLive, go_live_date: dt.date, *, by=None, source: str = "", reason: str = "",
+    now: dt.datetime | None = None,
 ) -> GoLiveChange | None:
-    """Set (or move) a court's go-live date; the court becomes scheduled.
+    """Set or move a court's go-live date; the court becomes scheduled (the blackout moves with the date).
 
-    A court already live keeps its status: the date is then a correction of the record.
+    A court already live keeps its status: the date is then a correction of the record (never after today).
     """
     status = GoLiveStatus.LIVE if golive.status == GoLiveStatus.LIVE else GoLiveStatus.SCHEDULED
-    return _golive_apply(golive, new_date=go_live_date, new_status=status, by=by, source=source, reason=reason)
+    return golive_change(golive, new_date=go_live_date, new_status=status, by=by, source=source, reason=reason, now=now)
 
 
 # The name the rest of the code and the admin use for moving an existing date.
 golive_reschedule = golive_schedule
 
 
-@transaction.atomic
 def golive_postpone(
-    golive: GoLive, *, new_date: dt.date | None = None, by=None, source: str = "", reason: str = ""
+    golive: GoLive, *, by=None, source: str = "", reason: str = "", now: dt.datetime | None = None,
 ) -> GoLiveChange | None:
-    """Postpone a go-live, to a new date when one is known (the old one is kept until then)."""
-    return _golive_apply(
-        golive, new_date=new_date or golive.go_live_date, new_status=GoLiveStatus.POSTPONED, by=by, source=source,
-        reason=reason,
-    )
+    """Postpone a go-live: its date no longer holds (kept as the date it was) and its blackout is cleared.
+    A new date, once known, is set with `golive_schedule`."""
+    return golive_change(golive, new_date=golive.go_live_date, new_status=GoLiveStatus.POSTPONED, by=by,
+                         source=source, reason=reason, now=now)
 
 
-@transaction.atomic
 def golive_mark_live(
-    golive: GoLive, *, by=None, source: str = "", reason: str = "", now: dt.datetime | None = None
+    golive: GoLive, *, day: dt.date | None = None, by=None, source: str = "", reason: str = "",
+    now: dt.datetime | None = None,
 ) -> GoLiveChange | None:
-    """Mark a court live now; with no date yet, the go-live date becomes today in the court's zone."""
-    day = golive.go_live_date or golive.court.local_today(now)
-    return _golive_apply(golive, new_date=day, new_status=GoLiveStatus.LIVE, by=by, source=source, reason=reason)
+    """Mark a court live now. Its go-live date becomes today in the court's zone when it had none or
+    one still to come (recorded with the reason); `day` records a go-live that happened earlier."""
+    return golive_change(golive, new_date=day or golive.go_live_date, new_status=GoLiveStatus.LIVE, by=by,
+                         source=source, reason=reason, now=now)
 
 
-@transaction.atomic
-def golive_unschedule(golive: GoLive, *, by=None, source: str = "", reason: str = "") -> GoLiveChange | None:
-    return _golive_apply(golive, new_date=None, new_status=GoLiveStatus.NOT_SCHEDULED, by=by, source=source, reason=reason)
+def golive_unschedule(
+    golive: GoLive, *, by=None, source: str = "", reason: str = "", now: dt.datetime | None = None,
+) -> GoLiveChange | None:
+    """No date any more (and so no blackout)."""
+    return golive_change(golive, new_date=None, new_status=GoLiveStatus.NOT_SCHEDULED, by=by, source=source,
+                         reason=reason, now=now)
+
+
+def golive_set_blackout(
+    golive: GoLive, start: dt.datetime | None, end: dt.datetime | None, *, now: dt.datetime | None = None,
+) -> GoLive:
+    """Set (or clear, with None, None) the filing blackout of a scheduled or live go-live."""
+    golive_change(golive, new_date=golive.go_live_date, new_status=golive.status, blackout=(start, end), now=now)
+    return golive
+
+
+def golive_set(
+    golive: GoLive, new_date: dt.date | None, new_status: str, *, blackout=_KEEP, by=None, source: str = "",
+    reason: str = "", now: dt.datetime | None = None,
+) -> GoLiveChange | None:
+    """Bring a go-live to (new_date, new_status) as an administrator chose it in a form.
+
+    Live with an unchanged date still to come is "mark live now" (today); a postponement keeps the
+    date it had; not scheduled has no date.
+    """
+    if new_status == GoLiveStatus.NOT_SCHEDULED:
+        new_date = None
+    return golive_change(golive, new_date=new_date, new_status=new_status, blackout=blackout, by=by, source=source,
+                         reason=reason, now=now)
 
 
 def golives_mark_live_due(now: dt.datetime | None = None) -> int:
@@ -221,10 +387,10 @@ def golives_mark_live_due(now: dt.datetime | None = None) -> int:
     due = GoLive.objects.filter(golive_live_q(now), rollout=rollout, status=GoLiveStatus.SCHEDULED)
     for golive in due.select_related("court"):
         with transaction.atomic():
-            locked = GoLive.objects.select_for_update().select_related("court").get(pk=golive.pk)
+            locked = GoLive.objects.select_for_update().select_related("court", "rollout").get(pk=golive.pk)
             if locked.status != GoLiveStatus.SCHEDULED:
                 continue  # another run got there first
-            if _golive_apply(locked, new_date=locked.go_live_date, new_status=GoLiveStatus.LIVE, source="schedule"):
+            if golive_mark_live(locked, source="schedule", now=now):
                 count += 1
     return count
 

@@ -23,8 +23,9 @@ from django.contrib.auth import get_user_model
 from django.db import reset_queries, transaction
 
 from accounts.models import LEGACY_CUTOFF, CmecfAccount, CourtAdministrator, Filer, PacerAccount, PacerAccountType, normalize_name
-from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus
+from courts.models import Court, GoLive, GoLiveStatus
 from courts.selectors import rollout_current
+from courts.services import golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout
 
 FIRST = (
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan Joseph "
@@ -124,40 +125,36 @@ def demo_schedule_golives(today: dt.date, seed: int) -> int:
     """Give every court a go-live on the current rollout, with its history, from the seed."""
     rng = random.Random(f"golives-{seed}")
     rollout = rollout_current()
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.timezone.utc)
     count = 0
     for court in Court.objects.order_by("court_id"):
         status, day, postponed_from = _golive_plan(court, rng, today)
         golive, _ = GoLive.objects.get_or_create(court=court, rollout=rollout)
         golive.court = court
-        golive.status = status
-        golive.go_live_date = day
-        golive.live_at = golive.compute_live_at()
+        # A fresh start for this go-live, then its story through the services (their rules hold).
+        golive.changes.all().delete()
+        golive.status, golive.go_live_date, golive.live_at = GoLiveStatus.NOT_SCHEDULED, None, None
+        golive.blackout_start = golive.blackout_end = None
         golive.prepare_days_before = 30
         golive.reminder_days_after = [7, 14, 30]
+        golive.save()
+        if postponed_from:  # scheduled two months before the old date, postponed since
+            golive_schedule(golive, postponed_from, source="seed_demo", now=now - dt.timedelta(days=60))
+            golive_postpone(golive, source="seed_demo", reason="Postponed by the court", now=now)
+        elif status == GoLiveStatus.LIVE:
+            golive_mark_live(golive, day=day, source="seed_demo", now=now)
+        elif day:
+            golive_schedule(golive, day, source="seed_demo", now=now)
         if status in (GoLiveStatus.LIVE, GoLiveStatus.SCHEDULED) and rng.random() < 0.5 and day:
             # From 17:00 on the business day before (never a holiday) to 8:00 on the go-live day.
-            golive.blackout_start = golive.court.local_midnight(business_day_before(day)).replace(hour=17)
-            golive.blackout_end = golive.court.local_midnight(day).replace(hour=8)
             golive.emergency_filing_instructions = (
                 "During the blackout, email emergency filings as PDF attachments to "
                 f"emergency-filings@{court.cmecf_code or 'court'}.uscourts.gov"
                 + (f" and call the help desk at {court.help_desk_phone}." if court.help_desk_phone else ".")
             )
-        golive.save()
-        golive.changes.all().delete()
-        history: list[GoLiveChange] = []
-        if postponed_from:
-            history.append(GoLiveChange(golive=golive, old_status=GoLiveStatus.NOT_SCHEDULED, new_status=GoLiveStatus.SCHEDULED,
-                                        new_date=postponed_from, source="seed_demo"))
-            history.append(GoLiveChange(golive=golive, old_date=postponed_from, new_date=day, old_status=GoLiveStatus.SCHEDULED,
-                                        new_status=GoLiveStatus.POSTPONED, source="seed_demo", reason="Postponed by the court"))
-        elif day:
-            history.append(GoLiveChange(golive=golive, old_status=GoLiveStatus.NOT_SCHEDULED, new_status=GoLiveStatus.SCHEDULED,
-                                        new_date=day, source="seed_demo"))
-            if status == GoLiveStatus.LIVE:
-                history.append(GoLiveChange(golive=golive, old_date=day, new_date=day, old_status=GoLiveStatus.SCHEDULED,
-                                            new_status=GoLiveStatus.LIVE, source="seed_demo"))
-        GoLiveChange.objects.bulk_create(history)
+            golive.save(update_fields=["emergency_filing_instructions"])
+            golive_set_blackout(golive, golive.court.local_midnight(business_day_before(day)).replace(hour=17),
+                                golive.court.local_midnight(day).replace(hour=8), now=now)
         count += 1
     return count
 

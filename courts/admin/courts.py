@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.template.response import TemplateResponse
@@ -23,27 +24,10 @@ from courts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScoped
 from courts.admin.zones import CourtZoneFormAdmin, court_time
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.selectors import rollout_current
+from courts.selectors import golive_facts
 from courts.services import (
-    court_set_name, court_set_time_zone, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_unschedule,
+    court_set_name, court_set_time_zone, golive_get_or_create, golive_mark_live, golive_plan, golive_postpone, golive_set,
 )
-
-
-def golive_set(golive: GoLive, new_date: dt.date | None, new_status: str, *, by, reason: str = "") -> None:
-    """Bring a go-live to (new_date, new_status) through the services, so history records each step."""
-    if golive.go_live_date == new_date and golive.status == new_status:
-        return
-    if new_status == GoLiveStatus.NOT_SCHEDULED:
-        golive_unschedule(golive, by=by, reason=reason)
-    elif new_status == GoLiveStatus.POSTPONED:
-        golive_postpone(golive, new_date=new_date, by=by, reason=reason)
-    elif new_status == GoLiveStatus.SCHEDULED:
-        if golive.status == GoLiveStatus.LIVE:  # back from live: the record was wrong
-            golive_unschedule(golive, by=by, reason=reason)
-        golive_schedule(golive, new_date, by=by, reason=reason)
-    elif new_status == GoLiveStatus.LIVE:
-        if new_date and new_date != golive.go_live_date:
-            golive_schedule(golive, new_date, by=by, reason=reason)
-        golive_mark_live(golive, by=by, reason=reason)
 
 
 def filers_to_tell(court_ids: list[int]) -> dict[int, int]:
@@ -141,28 +125,38 @@ class GoLiveActions:
     @admin.action(description="Set the go-live date…", permissions=["golive"])
     @recent_authentication_required
     def set_golive_date(self, request, queryset):
+        """Two steps: the date (and reason), then each court's new date and blackout window to check,
+        then apply. Each court goes through the services; one refused names why and the rest apply."""
         golives = self.selected_golives(queryset)
-        form = SetGoLiveDateForm(request.POST if "apply" in request.POST else None)
+        posted = "apply" in request.POST or "preview" in request.POST
+        form = SetGoLiveDateForm(request.POST if posted else None)
         if "apply" in request.POST and form.is_valid():
-            changed = 0
+            changed, refused = 0, []
             for golive in golives:
-                before = (golive.go_live_date, golive.status)
-                golive_set(golive, form.cleaned_data["go_live_date"],
-                           GoLiveStatus.LIVE if golive.status == GoLiveStatus.LIVE else GoLiveStatus.SCHEDULED,
-                           by=request.user, reason=form.cleaned_data["reason"])
-                changed += before != (golive.go_live_date, golive.status)
+                status = GoLiveStatus.LIVE if golive.status == GoLiveStatus.LIVE else GoLiveStatus.SCHEDULED
+                try:
+                    changed += bool(golive_set(golive, form.cleaned_data["go_live_date"], status, by=request.user,
+                                               reason=form.cleaned_data["reason"]))
+                except ValidationError as exc:
+                    refused.append(f"{golive.court.court_id}: {_first_message(exc)}")
             self.message_user(request, f"Go-live date set to {form.cleaned_data['go_live_date']} for {changed} "
-                                       f"court{'s' if changed != 1 else ''} ({len(golives) - changed} unchanged).",
-                              messages.SUCCESS)
+                                       f"court{'s' if changed != 1 else ''} ({len(golives) - changed - len(refused)} "
+                                       "unchanged).", messages.SUCCESS)
+            for line in refused:
+                self.message_user(request, f"Not changed: {line}", messages.ERROR)
             return None
         tell = filers_to_tell([g.court_id for g in golives])
         rows = [(g, tell.get(g.court_id, 0)) for g in golives]
+        previews = None
+        if "preview" in request.POST and form.is_valid():
+            previews = [golive_preview(g, form.cleaned_data["go_live_date"]) for g in golives]
         return TemplateResponse(request, "admin/courts/golive_set_date.html", {
             **self.admin_site.each_context(request),
             "title": "Set the go-live date",
             "opts": self.model._meta,
             "form": form,
             "rows": rows,
+            "previews": previews,
             "total_filers": sum(n for _, n in rows),
             "action": "set_golive_date",
             "select_across": request.POST.get("select_across", "0"),
@@ -173,14 +167,40 @@ class GoLiveActions:
     @admin.action(description="Mark live now", permissions=["golive"])
     @recent_authentication_required
     def mark_live(self, request, queryset):
-        changed = sum(1 for g in self.selected_golives(queryset) if golive_mark_live(g, by=request.user))
-        self.message_user(request, f"Marked {changed} court{'s' if changed != 1 else ''} live.", messages.SUCCESS)
+        """Live from today (court zone) when the date is still to come; the change records why."""
+        self._each(request, queryset, lambda g: golive_mark_live(g, by=request.user), "Marked {n} court{s} live.")
 
-    @admin.action(description="Postpone (keep the date until a new one is known)", permissions=["golive"])
+    @admin.action(description="Postpone (no date and no blackout until a new date is set)", permissions=["golive"])
     @recent_authentication_required
     def postpone(self, request, queryset):
-        changed = sum(1 for g in self.selected_golives(queryset) if golive_postpone(g, by=request.user))
-        self.message_user(request, f"Postponed {changed} court{'s' if changed != 1 else ''}.", messages.SUCCESS)
+        self._each(request, queryset, lambda g: golive_postpone(g, by=request.user), "Postponed {n} court{s}.")
+
+    def _each(self, request, queryset, write, done: str) -> None:
+        changed = 0
+        for golive in self.selected_golives(queryset):
+            try:
+                changed += bool(write(golive))
+            except ValidationError as exc:
+                self.message_user(request, f"Not changed: {golive.court.court_id}: {_first_message(exc)}", messages.ERROR)
+        self.message_user(request, done.format(n=changed, s="s" if changed != 1 else ""), messages.SUCCESS)
+
+
+def _first_message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{field.replace('_', ' ')}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def golive_preview(golive: GoLive, new_date: dt.date) -> dict:
+    """What setting `new_date` would do to one go-live: its date and blackout before and after, in the
+    court's zone, or why the services would refuse it."""
+    before = golive_facts(golive, sequence=0)
+    status = GoLiveStatus.LIVE if golive.status == GoLiveStatus.LIVE else GoLiveStatus.SCHEDULED
+    try:
+        after = golive_facts(golive_plan(golive, new_date=new_date, new_status=status), sequence=0)
+    except ValidationError as exc:
+        return {"golive": golive, "before": before, "after": None, "refused": _first_message(exc)}
+    return {"golive": golive, "before": before, "after": after, "refused": ""}
 
 
 class GoLiveChangeInline(admin.TabularInline):
@@ -228,13 +248,49 @@ class CourtAdmin(GoLiveActions, CourtScopedAdmin):
 
 
 class GoLiveForm(forms.ModelForm):
+    """Date, status and blackout are checked as the services will write them (`golive_plan`): a moved
+    date moves the blackout, shown for confirmation before it is saved; a postponement clears it."""
+
+    blackout_move = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = GoLive
         fields = "__all__"
         help_texts = {
             "blackout_start": "Electronic filing stops at (the court's time zone).",
-            "blackout_end": "Electronic filing resumes at (the court's time zone).",
+            "blackout_end": "Electronic filing resumes at (the court's time zone). Moving the go-live date "
+                            "moves the blackout by the same number of days.",
         }
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        current = self.instance if self.instance.pk else GoLive(court=data.get("court"), status=GoLiveStatus.NOT_SCHEDULED)
+        if current.court_id is None:
+            return data
+        given = ("blackout_start" in self.changed_data or "blackout_end" in self.changed_data)
+        blackout = (data.get("blackout_start"), data.get("blackout_end")) if given else None
+        try:
+            kwargs = {"blackout": blackout} if given else {}
+            plan = golive_plan(current, new_date=data.get("go_live_date"), new_status=data.get("status"), **kwargs)
+        except ValidationError as exc:
+            for field, messages_ in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages_)
+            return data
+        if plan.go_live_date != data.get("go_live_date"):
+            data["go_live_date"] = plan.go_live_date  # "live" on a day still to come: today
+        moved = (plan.blackout_start, plan.blackout_end) != (data.get("blackout_start"), data.get("blackout_end"))
+        data["blackout_start"], data["blackout_end"] = plan.blackout_start, plan.blackout_end
+        if moved and plan.blackout_start:
+            window = golive_facts(plan, sequence=0).blackout_text or ""
+            if data.get("blackout_move") != window:
+                self.data = self.data.copy()
+                self.data["blackout_move"] = window
+                raise ValidationError(
+                    f"Not saved yet: the new go-live date moves the filing blackout with it, to run {window} "
+                    "(court time). Check it and save again to confirm, or change the blackout yourself.")
+        return data
 
 
 @admin.register(GoLive)
@@ -246,13 +302,12 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     form = GoLiveForm
     list_display = ("court_label", "go_live_date", "status", "live_at_local")
     list_display_links = ("court_label",)
-    list_editable = ("go_live_date", "status")
     list_filter = (CourtCircuitFilter, "court__court_type", GoLiveStatusFilter,
                    GoLiveRangeFilter, "rollout")
     list_select_related = ("court", "rollout")
     search_fields = ("court__name", "court__court_id", "court__cmecf_code")
     actions = ("set_golive_date", "mark_live", "postpone")
-    readonly_fields = ("live_at_local",)
+    readonly_fields = ("live_at_local", "filers_are_told")
     inlines = (GoLiveChangeInline,)
 
     def get_ordering(self, request):
@@ -264,7 +319,14 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
                 Case(When(~upcoming, then=F("go_live_date"))).desc(nulls_last=True), "court__name")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("live_at_local", "court", "rollout") if obj else ("live_at_local",)
+        return ("live_at_local", "filers_are_told", "court", "rollout") if obj else ("live_at_local",)
+
+    @admin.display(description="filers are told")
+    def filers_are_told(self, obj):
+        """What the public page, the feeds and the notices say now (courts.selectors.golive_facts)."""
+        facts = golive_facts(obj, sequence=0)
+        blackout = f"; filing pauses {facts.blackout_text}" if facts.has_blackout else "; no filing blackout"
+        return facts.status_text + blackout
 
     @admin.display(description="court", ordering="court__name")
     def court_label(self, obj):
@@ -283,15 +345,18 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
-        """Date and status go through the services (history with who and when); the rest saves as usual."""
-        new_date, new_status = obj.go_live_date, obj.status
+        """Date, status and blackout go through the services (history with who and when, the rules
+        checked); the rest saves as usual."""
+        new_date, new_status, blackout = obj.go_live_date, obj.status, (obj.blackout_start, obj.blackout_end)
         if change:
             old = GoLive.objects.get(pk=obj.pk)
             obj.go_live_date, obj.status, obj.live_at = old.go_live_date, old.status, old.live_at
+            obj.blackout_start, obj.blackout_end = old.blackout_start, old.blackout_end
         else:
             obj.go_live_date, obj.status, obj.live_at = None, GoLiveStatus.NOT_SCHEDULED, None
+            obj.blackout_start = obj.blackout_end = None
         super().save_model(request, obj, form, change)
-        golive_set(obj, new_date, new_status, by=request.user, reason="admin")
+        golive_set(obj, new_date, new_status, blackout=blackout, by=request.user, reason="admin")
 
 
 @admin.register(GoLiveChange)

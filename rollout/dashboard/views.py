@@ -19,6 +19,7 @@ from accounts.readiness import NEEDS_ACTION
 from accounts.selectors import help_summary
 from courts.selectors import courts_for_user
 from accounts.spreadsheets import csv_response
+from courts.selectors import golive_facts
 from rollout.dashboard import exports, selectors
 from rollout.dashboard.charts import burnup_svg
 from rollout.dashboard.filters import AccountFilter, CourtFilter
@@ -117,6 +118,7 @@ def court_detail(request, court_id: str):
         peer_curve = peer_median_curve(curves, exclude=court.id, weeks=max(weeks, 1))
     return render(request, "dashboard/court.html", {
         "court": court, "rollout": rollout, "golive": golive, "live": live,
+        "facts": golive_facts(golive, court=court, now=now, rollout_name=rollout.name, sequence=0),
         "history": selectors.golive_history(golive),
         "software_changes": list(court.software_version_changes.all()[:5]),
         "funnel": funnel, "needs_action": sum(n for s, _, n in funnel.by_state if s in NEEDS_ACTION),

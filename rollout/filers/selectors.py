@@ -1,23 +1,22 @@
 """What the filer's status page shows, read in a fixed number of queries whatever the number of logins.
 
 Queries: the filer (1); the current rollout (1) and the courts live on it (1), for the one readiness
-expression; the filer's logins with their court, PACER account, readiness and go-live (1); their
-open help requests (1).
+expression; the filer's logins with their court, PACER account and readiness (1); the go-live facts of
+their courts (1, courts.selectors.golives_facts); their open help requests (1).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 from accounts.models import CmecfAccount, Filer, HelpRequest, HelpStatus
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
-from courts.selectors import court_ids_live, rollout_current
-from rollout.notices.rendering import REGISTER_URL, UPGRADE_URL, format_day
+from courts.selectors import GoLiveFacts, court_ids_live, golive_facts, golives_facts, rollout_current
+from rollout.links import REGISTER_URL, UPGRADE_URL
 
 # The readiness states in a filer's words, and the one next step for each.
 PLAIN_STATE = {
@@ -66,18 +65,7 @@ class LoginRow:
         return self.live and self.readiness != Readiness.LINKED and self.account.link_reported_at is None
 
 
-def go_live_text(court, day: dt.date | None, status: str, *, live: bool = False) -> str:
-    """The go-live date in the court's own calendar, saying which zone the day starts in."""
-    if live and day:
-        return f"Live since {format_day(day)} (in the court's time zone, {court.time_zone})"
-    if status == GoLiveStatus.POSTPONED:
-        return "Postponed; a new date will be announced" + (f" (was {format_day(day)})" if day else "")
-    if not day:
-        return "Not scheduled yet"
-    return f"{format_day(day)}, from midnight {court.time_zone} time (the court's time zone)"
-
-
-def next_step(readiness: str, court, day: dt.date | None, status: str) -> NextStep:
+def next_step(readiness: str, court, facts: GoLiveFacts) -> NextStep:
     phone = court.help_desk_phone
     desk = f"the {court.name} CM/ECF help desk" + (f" at {phone}" if phone else "")
     if readiness == Readiness.NO_PACER:
@@ -91,7 +79,7 @@ def next_step(readiness: str, court, day: dt.date | None, status: str) -> NextSt
     if readiness == Readiness.NAME_MISMATCH:
         return NextStep(f"Call {desk} about the names: they must match before you can link.")
     if readiness == Readiness.WAITING:
-        when = go_live_text(court, day, status) if day and status != GoLiveStatus.POSTPONED else \
+        when = facts.when_text if facts.status == GoLiveStatus.SCHEDULED else \
             "the court's go-live (not scheduled yet)"
         return NextStep(f"Nothing to do yet. Wait until {when}; then link this login at the court's CM/ECF site.")
     if readiness == Readiness.READY:
@@ -109,23 +97,21 @@ def filer_status_rows(filer: Filer, *, now: dt.datetime | None = None) -> list[L
     accounts = list(
         cmecf_accounts_with_readiness(CmecfAccount.objects.filter(filer=filer), live_court_ids=live)
         .select_related("court")
-        .annotate(cur=FilteredRelation("court__golives", condition=Q(court__golives__rollout=rollout)))
-        .annotate(golive_date=F("cur__go_live_date"), golive_status=F("cur__status"))
         .order_by("court__name", "login")
     )
+    facts = golives_facts(rollout, court_ids=sorted({a.court_id for a in accounts}), now=now)
     helps: dict[int, list] = {}
     for help_request in HelpRequest.objects.filter(account__in=[a.pk for a in accounts]).exclude(
             status=HelpStatus.RESOLVED).order_by("created_at"):
         helps.setdefault(help_request.account_id, []).append(help_request)
     rows = []
     for account in accounts:
-        status = account.golive_status or GoLiveStatus.NOT_SCHEDULED
+        f = facts.get(account.court_id) or golive_facts(None, court=account.court, rollout_name=rollout.name)
         rows.append(LoginRow(
             account=account, readiness=account.readiness, state_text=PLAIN_STATE[account.readiness],
             state_class=STATE_CLASS[account.readiness],
-            next_step=next_step(account.readiness, account.court, account.golive_date, status),
-            go_live_text=go_live_text(account.court, account.golive_date, status, live=account.court_id in live),
-            go_live_status=status, live=account.court_id in live,
+            next_step=next_step(account.readiness, account.court, f),
+            go_live_text=f.when_text, go_live_status=f.status, live=account.court_id in live,
             help_requests=helps.get(account.pk, []),
         ))
     return rows

@@ -14,10 +14,13 @@ from accounts.counts import stored_readiness_counts
 from accounts.models import CmecfAccount, HelpRequest, HelpStatus
 from accounts.selectors import court_assignments_current
 from accounts.readiness import NEEDS_ACTION, Readiness
-from courts.models import GoLive, GoLiveStatus
-from courts.selectors import court_ids_live, rollout_current
+from django.urls import reverse
+
+from courts.formatting import format_day
+from courts.models import Court, GoLiveStatus
+from courts.selectors import court_ids_live, golives_facts, golive_facts, rollout_current
 from rollout.notices.models import AdminDigest, DeliveryState
-from rollout.notices.rendering import TemplateCache, format_day
+from rollout.notices.rendering import TemplateCache
 from rollout.notices.sending import message_id_domain
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,12 @@ def digest_week(now: dt.datetime) -> dt.date | None:
     return monday
 
 
+def digest_period(start: dt.date, end: dt.date) -> str:
+    """ "November 27 to December 4, 2026" (the year once when both days share it)."""
+    first = f"{start:%B} {start.day}" + ("" if start.year == end.year else f", {start.year}")
+    return f"{first} to {end:%B} {end.day}, {end.year}"
+
+
 def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
     """Per court: counts now (stored, 2 queries), linked a week ago (1 grouped query), go-live (1)."""
     since = now - dt.timedelta(days=7)
@@ -41,9 +50,9 @@ def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
         CmecfAccount.objects.filter(court_id__in=court_ids, linked_at__lte=since)
         .order_by().values("court_id").annotate(n=Count("id")).values_list("court_id", "n")
     )
-    golives = {
-        g.court_id: g for g in GoLive.objects.filter(court_id__in=court_ids, rollout=rollout_current()).select_related("court")
-    }
+    rollout = rollout_current()
+    facts = golives_facts(rollout, court_ids=court_ids, now=now)
+    courts = {c.pk: c for c in Court.objects.filter(pk__in=court_ids)} if len(facts) < len(court_ids) else {}
     # Filers' unresolved help requests per court, and the oldest (1 grouped query).
     help_open = {
         row["court_id"]: row for row in HelpRequest.objects.filter(court_id__in=court_ids)
@@ -53,16 +62,17 @@ def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
     rows = {}
     for court_id in court_ids:
         c = counts.get(court_id, {})
-        golive = golives.get(court_id)
+        f = facts.get(court_id) or golive_facts(None, court=courts[court_id], rollout_name=rollout.name)
         linked_now = c.get(Readiness.LINKED, 0)
         delta = linked_now - week_ago.get(court_id, 0)
         rows[court_id] = {
-            "court_name": golive.court.name if golive else str(court_id),
-            "court_code": golive.court.court_id if golive else "",
-            "status": golive.get_status_display() if golive else "Not scheduled",
-            "go_live_date": format_day(golive.go_live_date) if golive else "",
-            "go_live_day": golive.go_live_date if golive else None,
-            "scheduled": bool(golive and golive.status == GoLiveStatus.SCHEDULED),
+            "court_name": f.court.name,
+            "court_code": f.court.court_id,
+            "court_url": f"{settings.SITE_URL}{reverse('dashboard:court', args=[f.court.court_id.lower()])}",
+            "status": f.status_text,
+            "go_live_date": f.date_text,
+            "go_live_day": f.go_live_date,
+            "scheduled": f.status == GoLiveStatus.SCHEDULED,
             "linked_now": linked_now,
             "linked_delta_text": f"+{delta}" if delta >= 0 else str(delta),
             "total": sum(c.values()),
@@ -95,6 +105,10 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
     AdminDigest.objects.bulk_create([AdminDigest(user_id=u, week=week) for u in by_user], ignore_conflicts=True)
     rows = digest_rows(sorted({c for _, courts in by_user.values() for c in courts}), now)
     template = TemplateCache().get(None, "digest", court_ids=set())
+    # The one period the digest reports on, in subject and body: the seven days up to now.
+    local_now = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    start = (local_now - dt.timedelta(days=7)).date()
+    period = digest_period(start, local_now.date())
     sent = 0
     connection = get_connection()
     try:
@@ -109,8 +123,8 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
             upcoming = [r for r in court_rows if r["scheduled"] and r["go_live_day"]
                         and today <= r["go_live_day"] <= today + dt.timedelta(days=30)]
             subject, text, html = template.render({
-                "name": user.get_full_name() or user.username, "week": format_day(week),
-                "since": format_day((now - dt.timedelta(days=7)).date()), "rows": court_rows, "upcoming": upcoming,
+                "name": user.get_full_name(), "period": period, "week": format_day(start), "since": format_day(start),
+                "rows": court_rows, "upcoming": upcoming,
             })
             message_id = f"<digest-{user_id}-{week.isoformat()}@{message_id_domain()}>"
             message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email],

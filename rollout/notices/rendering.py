@@ -28,10 +28,11 @@ from django.conf import settings
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import VariableNode
 from django.template.defaulttags import ForNode
-from django.utils.html import escape
-
 from accounts.readiness import Readiness
-from courts.models import emergency_instructions_problem
+from courts.formatting import format_day
+from courts.models import FIRM, emergency_instructions_problem
+from courts.selectors import golive_facts
+from rollout.links import REGISTER_URL, UPGRADE_URL, court_page_url, golive_ics
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notices"
 KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "digest")
@@ -116,8 +117,6 @@ CONTEXT_HELP = {
     "status_url": "The filer's personal \"My NextGen status\" page (signed link, no password)",
     "court_status_url": "The court's public NextGen page: go-live date, blackout, linking steps",
 }
-REGISTER_URL = "https://pacer.uscourts.gov/register-account/attorney-filers-cmecf"
-UPGRADE_URL = "https://pacer.uscourts.gov/file-case/get-ready-nextgen-cmecf"
 
 
 @dataclass(frozen=True)
@@ -180,8 +179,7 @@ class TemplateCache:
     def __init__(self) -> None:
         self._compiled: dict[tuple[int | None, str], CompiledTemplate] = {}
         self._rows: dict[tuple[int | None, str], TemplateSource] | None = None
-        # Per variant: the rendering with placeholders (None: the template must be rendered in full).
-        self._variants: dict[tuple, tuple[str, str, str] | None] = {}
+        self._calendars: dict[tuple, bytes] = {}
 
     def _load_rows(self, court_ids: set[int]) -> None:
         from django.db.models import Q
@@ -197,43 +195,16 @@ class TemplateCache:
         self, compiled: CompiledTemplate, variant_key: tuple, make_context, filer_name: str, unsubscribe_url: str,
         status_url: str = "",
     ) -> tuple[str, str, str]:
-        """Render a message whose only per-recipient values are the filer's name, unsubscribe link and
-        status-page link (`make_context(name, unsubscribe, status)`).
-
-        Steps: the first time a variant (court, kind, go-live, change, readiness, day, …) is seen,
-        render it twice with two different placeholder values and check that swapping the
-        placeholders in the first gives exactly the second (escaped in the HTML part), i.e. the
-        template only prints those values and never tests or filters them; if so keep the first
-        rendering and, per recipient, put the real values in its place (escaped for HTML, as
-        autoescape would). A template that does more with them, or a value that rendering could
-        change (line breaks, runs of spaces, a subject over 250 characters), is rendered in full.
-        """
-        if variant_key not in self._variants:
-            first = compiled.render(make_context(_NAME_A, _UNSUB_A, _STATUS_A))
-            second = compiled.render(make_context(_NAME_B, _UNSUB_B, _STATUS_B))
-            swapped = (_swap(first[0], False), _swap(first[1], False), _swap(first[2], True))
-            self._variants[variant_key] = first if swapped == second else None
-        cached = self._variants[variant_key]
-        full = (filer_name, unsubscribe_url, status_url)
-        if cached is None or not all(_substitutable(v) for v in full):
-            return compiled.render(make_context(*full))
-        subject = cached[0].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url).replace(_STATUS_A, status_url)
-        if len(subject) > 250:
-            return compiled.render(make_context(*full))
-        text = cached[1].replace(_NAME_A, filer_name).replace(_UNSUB_A, unsubscribe_url).replace(_STATUS_A, status_url)
-        html = (cached[2].replace(_NAME_A_HTML, escape(filer_name)).replace(_UNSUB_A_HTML, escape(unsubscribe_url))
-                .replace(_STATUS_A_HTML, escape(status_url)))
-        return subject, text, html
+        """Render one recipient's message (`make_context(name, unsubscribe, status)`). Rendered in
+        full for each recipient: the template engine is not where sending spends its time."""
+        return compiled.render(make_context(filer_name, unsubscribe_url, status_url))
 
     def calendar(self, golive) -> bytes:
         """The go-live's "add to calendar" .ics (same UID and SEQUENCE as the public feed), once per chunk."""
-        from rollout.status.calendar import golive_ics
-        from rollout.status.selectors import golive_sequence
-
         key = ("ics", golive.pk)
-        if key not in self._variants:
-            self._variants[key] = golive_ics(golive, golive_sequence(golive))
-        return self._variants[key]
+        if key not in self._calendars:
+            self._calendars[key] = golive_ics(golive_facts(golive), golive.rollout.slug)
+        return self._calendars[key]
 
     def get(self, court_id: int | None, kind: str, *, court_ids: set[int] | None = None) -> CompiledTemplate:
         if self._rows is None:
@@ -245,66 +216,33 @@ class TemplateCache:
         return self._compiled[key]
 
 
-# Placeholders for the per-recipient values: private-use characters no real value contains, and
-# characters escaping changes, so a template that filters or escapes them differently is noticed.
-_NAME_A, _NAME_B = "\ue000name<&\"'a\ue001", "\ue000name<&\"'bb\ue001"
-_UNSUB_A, _UNSUB_B = "\ue000unsub<&\"'a\ue001", "\ue000unsub<&\"'bb\ue001"
-_NAME_A_HTML, _NAME_B_HTML = escape(_NAME_A), escape(_NAME_B)
-_UNSUB_A_HTML, _UNSUB_B_HTML = escape(_UNSUB_A), escape(_UNSUB_B)
-_STATUS_A, _STATUS_B = "\ue000status<&\"'a\ue001", "\ue000status<&\"'bb\ue001"
-_STATUS_A_HTML, _STATUS_B_HTML = escape(_STATUS_A), escape(_STATUS_B)
-
-
-def _swap(rendered: str, html: bool) -> str:
-    if html:
-        return (rendered.replace(_NAME_A_HTML, _NAME_B_HTML).replace(_UNSUB_A_HTML, _UNSUB_B_HTML)
-                .replace(_STATUS_A_HTML, _STATUS_B_HTML))
-    return rendered.replace(_NAME_A, _NAME_B).replace(_UNSUB_A, _UNSUB_B).replace(_STATUS_A, _STATUS_B)
-
-
-def _substitutable(value: str) -> bool:
-    """Rendering would print it unchanged: one line, single spaces, no placeholder characters."""
-    return value == " ".join(value.split()) and "\ue000" not in value and "\ue001" not in value
-
-
-def format_day(day: dt.date | None) -> str:
-    return f"{day:%A, %B} {day.day}, {day.year}" if day else ""
-
-
-def format_instant(value: dt.datetime | None, tz) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(tz)
-    hour = local.strftime("%I:%M %p").lstrip("0")
-    return f"{format_day(local.date())} at {hour} {local.tzname()}"
-
-
 def notice_context(
     *, filer_name: str, court, golive, readiness: str, change=None, unsubscribe_url: str = "",
-    today: dt.date | None = None, status_url: str = "",
+    today: dt.date | None = None, status_url: str = "", now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The whole context a notice template sees: plain strings and flags only."""
-    tz = court.tzinfo
-    blackout = ""
-    if golive.blackout_start and golive.blackout_end:
-        blackout = f"from {format_instant(golive.blackout_start, tz)} until {format_instant(golive.blackout_end, tz)}"
-    days_since = (today - golive.go_live_date).days if (today and golive.go_live_date) else None
+    """The whole context a notice template sees: plain strings and flags only, the go-live's from its
+    facts (courts.selectors.golive_facts), so a notice says what the public page says."""
+    facts = golive_facts(golive, court=court, now=now, sequence=0)
+    new_date = change.new_date if change and change.new_status in FIRM else None
+    # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.
+    blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""
+    day = facts.go_live_date
+    days_since = (today - day).days if (today and day and facts.live) else None
     # Never a sentence pointing at an address or number the notice does not give: instructions
     # saved before the check are replaced by the help desk's number, or left out.
-    emergency = golive.emergency_filing_instructions or ""
+    emergency = facts.emergency_instructions if blackout else ""
     if emergency_instructions_problem(emergency):
         emergency = ""
     if blackout and not emergency and court.help_desk_phone:
-        emergency = f"call the CM/ECF help desk at {court.help_desk_phone}."
+        emergency = f"call the {court.help_desk_name} at {court.help_desk_phone}."
     return {
         "filer_name": filer_name,
         "court_name": court.name,
         "court_code": court.court_id,
-        "go_live_date": format_day(golive.go_live_date),
+        "go_live_date": facts.date_text,
         "old_date": format_day(change.old_date) if change else "",
-        # A postponement that kept the old date announces no new one.
-        "new_date": format_day(change.new_date) if change and not (
-            change.new_status == "postponed" and not change.date_changed) else "",
+        # A postponement announces no new date.
+        "new_date": format_day(new_date),
         "time_zone": court.time_zone,
         "login_url": court.login_url or "",
         "help_desk_phone": court.help_desk_phone,
@@ -321,11 +259,7 @@ def notice_context(
         "register_url": REGISTER_URL,
         "upgrade_url": UPGRADE_URL,
         "status_url": status_url,
-        "court_status_url": court_status_url(court),
+        "court_status_url": court_page_url(court),
     }
 
 
-def court_status_url(court) -> str:
-    from django.urls import reverse
-
-    return f"{settings.SITE_URL}{reverse('status:court', args=[court.court_id.lower()])}"

@@ -149,7 +149,7 @@ def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache,
         return notice_context(filer_name=filer_name, court=court, golive=golive, readiness=readiness,
                               change=row.change, unsubscribe_url=unsubscribe_url, today=today, status_url=status_url)
 
-    # Everything but the name, the unsubscribe and status-page links is the same for a whole chunk: rendered once.
+    # What the message depends on besides the recipient (each recipient's message is rendered in full).
     variant = (court.id, row.kind, golive.id, row.change_id, readiness, today, bool(unsubscribe))
     subject, text, html = templates.render_personal(
         templates.get(court.id, row.kind), variant, make_context, row.filer.name, unsubscribe,

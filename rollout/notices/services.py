@@ -12,9 +12,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import CmecfAccount, Filer
-from courts.selectors import court_ids_for_user, user_administers
-from courts.models import Court, GoLive, GoLiveChange
-from courts.selectors import court_ids_live, rollout_current
+from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus
+from courts.selectors import court_ids_for_user, court_ids_live, golive_facts, rollout_current, user_administers
 from rollout.notices.dispatch import (
     deliveries_analyze, deliveries_create, deliveries_insert_select, deliveries_publish,
 )
@@ -130,11 +129,16 @@ def filer_unsubscribe(filer_id: int, court_id: int) -> bool:
 
 def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     """A go-live date moved (or was postponed): tell everyone already told the old date.
+    A change that leaves the court live is not announced here (the go-live notice does it).
 
     Recipients: filers with a sent prepare or go-live notice for this court. Keyed by the change, so
     each change is announced once per filer. Published after the surrounding transaction commits.
     """
     if golive.rollout_id != rollout_current().id:
+        return 0
+    if change.new_status == GoLiveStatus.LIVE:
+        # Marked live early, or a live date corrected: the go-live notice (due from the go-live day)
+        # tells filers to link now; a "new date" notice telling them to wait would be wrong.
         return 0
     told = (
         NoticeDelivery.objects.filter(
@@ -166,35 +170,76 @@ SAMPLE_FILER = "Jane Q. <Sample> Lawyer"
 
 def _sample_court() -> Court:
     """A court with every fact a notice can print, for checking a default template (no court)."""
-    return Court(court_id="SMPL", name="District of Sample", time_zone="America/Denver",
+    return Court(court_id="SMPLDC", name="U.S. District Court for the District of Sample", time_zone="America/Denver",
                  login_url="https://ecf.smpl.uscourts.gov/", help_desk_phones=["(406) 555-0100"])
+
+
+def _sample_golive(court: Court, kind: str, now: dt.datetime) -> GoLive:
+    """A go-live as a court plans one: the Monday four weeks or more ahead (or, for the go-live and
+    reminder notices, the Monday two weeks ago), filing paused from 17:00 the Friday before to 08:00
+    on the day, in the court's zone."""
+    today = court.local_today(now)
+    if kind in (NoticeKind.GOLIVE, NoticeKind.REMINDER):
+        day = today - dt.timedelta(days=today.weekday() + 14)
+        status = GoLiveStatus.LIVE
+    else:
+        day = today + dt.timedelta(days=28 + (7 - today.weekday()) % 7)
+        status = GoLiveStatus.SCHEDULED
+    friday = court.local_midnight(day - dt.timedelta(days=3))
+    return GoLive(
+        court=court, go_live_date=day, status=status, live_at=court.local_midnight(day),
+        blackout_start=dt.datetime.combine(friday.date(), dt.time(17), tzinfo=court.tzinfo),
+        blackout_end=dt.datetime.combine(day, dt.time(8), tzinfo=court.tzinfo),
+        emergency_filing_instructions="Email emergency filings to intake@smpl.uscourts.gov.",
+    )
 
 
 def notice_template_render_sample(
     court: Court | None, kind: str, source: TemplateSource, *, readiness: str = "ready", now: dt.datetime | None = None
 ) -> tuple[str, str, str]:
-    """Render a template as a filer of `court` would see it (sample name, the court's real facts;
-    a sample court with a blackout when `court` is None)."""
+    """Render a template as a filer of `court` would see it: a sample name; the court's real go-live
+    when it has a date that fits the notice, else a realistic sample one (a date and a blackout)."""
     from rollout.notices.tokens import unsubscribe_url
 
     now = now or timezone.now()
     court = court or _sample_court()
-    golive = (GoLive.objects.filter(court=court, rollout=rollout_current()).first() if court.pk else None) or GoLive(
-        court=court, go_live_date=court.local_today(now) + dt.timedelta(days=30),
-        blackout_start=now + dt.timedelta(days=28), blackout_end=now + dt.timedelta(days=30),
-        emergency_filing_instructions="Email emergency filings to intake@smpl.uscourts.gov.",
-    )
+    golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first() if court.pk else None
+    wanted = (GoLiveStatus.LIVE,) if kind in (NoticeKind.GOLIVE, NoticeKind.REMINDER) else (GoLiveStatus.SCHEDULED,)
+    if golive is None or not golive.go_live_date or golive_facts(golive, now=now, sequence=0).status not in wanted:
+        golive = _sample_golive(court, kind, now)
     golive.court = court
     change = None
     if kind == NoticeKind.DATE_CHANGED:
-        change = GoLiveChange(old_date=(golive.go_live_date or court.local_today(now)) - dt.timedelta(days=14),
-                              new_date=golive.go_live_date)
+        change = GoLiveChange(old_date=golive.go_live_date - dt.timedelta(days=14), new_date=golive.go_live_date,
+                              old_status=GoLiveStatus.SCHEDULED, new_status=GoLiveStatus.SCHEDULED)
     context = notice_context(
         filer_name=SAMPLE_FILER, court=court, golive=golive, readiness=readiness, change=change,
         unsubscribe_url=unsubscribe_url(0, court.pk or 0) if kind == NoticeKind.REMINDER else "",
-        today=court.local_today(now), status_url=f"{settings.SITE_URL}/me/sample-personal-link/",
+        today=court.local_today(now), status_url=f"{settings.SITE_URL}/me/sample-personal-link/", now=now,
     )
+    if kind == "digest":
+        context = _sample_digest_context(court, golive)
     return compile_source(source).render(context)
+
+
+def _sample_digest_context(court: Court, golive: GoLive) -> dict:
+    """The digest as an administrator of `court` would get it (sample counts, the court's go-live)."""
+    from django.urls import reverse
+
+    from courts.formatting import format_day
+    from rollout.notices.digest import digest_period
+
+    facts = golive_facts(golive, court=court, sequence=0)
+    row = {"court_name": court.name, "court_code": court.court_id,
+           "court_url": f"{settings.SITE_URL}{reverse('dashboard:court', args=[court.court_id.lower()])}",
+           "status": facts.status_text, "go_live_date": facts.date_text, "go_live_day": facts.go_live_date,
+           "scheduled": True, "linked_now": 120, "linked_delta_text": "+14", "total": 400, "needs_action": 35,
+           "help_open": 2, "help_oldest_days": 3}
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=7)
+    return {"name": "Pat Sample", "period": digest_period(start, today), "week": format_day(start),
+            "since": format_day(start),
+            "rows": [row], "upcoming": [row]}
 
 
 def notice_template_check(court: Court | None, kind: str, source: TemplateSource) -> list[str]:

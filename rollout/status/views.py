@@ -1,74 +1,71 @@
-"""Public pages and feeds: no login, nothing about filers, no counts. Thin views over `selectors`."""
+"""Public pages and feeds: no login, nothing about filers, no counts. Thin views over `selectors`;
+every date, status and blackout they show comes from the go-live facts (courts.selectors)."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import condition, require_safe
 
-from courts.models import Court, GoLive, GoLiveStatus
+from courts.calendar import calendar_for
+from courts.models import Court
 from courts.selectors import rollout_current
-from rollout.notices.rendering import format_day, format_instant
+from rollout.links import court_page_url
 from rollout.status import selectors
-from rollout.status.calendar import calendar_for, court_page_url
 
 FEED_MAX_AGE = 300  # seconds a feed reader may keep a copy before asking again (with its ETag)
 
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    rollout = rollout_current()
-    courts = selectors.courts_with_status(rollout)
+    return _index(request, {k: request.GET.get(k, "") for k in ("circuit", "state", "nextgen")})
+
+
+def _index(request: HttpRequest, chosen: dict[str, str]) -> HttpResponse:
+    return render(request, "status/index.html", index_context(rollout_current(), chosen))
+
+
+def index_context(rollout, chosen: dict[str, str], now: dt.datetime | None = None) -> dict:
+    """The public list of courts, filtered by circuit, state and NextGen state, as of `now`."""
     circuits, states = selectors.filter_choices()
-    chosen = {k: request.GET.get(k, "") for k in ("circuit", "state", "nextgen")}
-    if chosen["circuit"] in circuits:
-        courts = courts.filter(circuit=chosen["circuit"])
-    if chosen["state"] in states:
-        courts = courts.filter(state=chosen["state"])
+    facts = selectors.court_rows(rollout, now=now, circuit=chosen["circuit"] if chosen["circuit"] in circuits else None,
+                                 state=chosen["state"] if chosen["state"] in states else None)
     if chosen["nextgen"] in selectors.NEXTGEN_STATES:
-        courts = courts.filter(nextgen_status=chosen["nextgen"])
-    rows = [{"court": c, "status": c.nextgen_status, "status_text": _status_text(c)} for c in courts]
-    return render(request, "status/index.html", {
+        facts = [f for f in facts if f.status == chosen["nextgen"]]
+    rows = [{"court": f.court, "status": f.status, "status_text": f.status_text, "facts": f} for f in facts]
+    return {
         "rollout": rollout, "rows": rows, "circuits": circuits, "states": states, "chosen": chosen,
         "nextgen_states": selectors.NEXTGEN_STATES.items(),
         "circuit_feed": chosen["circuit"] if chosen["circuit"] in circuits else "",
-    })
+    }
 
 
-def _status_text(court) -> str:
-    day = format_day(court.golive_date)
-    return {
-        GoLiveStatus.LIVE: f"Live since {day}",
-        GoLiveStatus.SCHEDULED: f"Scheduled for {day}",
-        GoLiveStatus.POSTPONED: "Postponed" + (f" (was {day})" if day else ""),
-    }.get(court.nextgen_status, "Not scheduled")
-
-
-def _court_or_404(rollout, court_id: str) -> Court:
-    court = selectors.courts_with_status(rollout).filter(court_id__iexact=court_id).first()
-    if court is None:
-        raise Http404("No court has this id.")
-    return court
+@require_safe
+def circuit(request: HttpRequest, circuit: str) -> HttpResponse:
+    """One circuit's courts: the index filtered by it; a circuit no court is in is a 404."""
+    circuits, _ = selectors.filter_choices()
+    if circuit not in circuits:
+        raise Http404("No court is in this circuit.")
+    return _index(request, {"circuit": circuit, "state": request.GET.get("state", ""),
+                            "nextgen": request.GET.get("nextgen", "")})
 
 
 @require_safe
 def court(request: HttpRequest, court_id: str) -> HttpResponse:
     rollout = rollout_current()
-    court = _court_or_404(rollout, court_id)
-    tz = court.tzinfo
-    return render(request, "status/court.html", {
-        "rollout": rollout, "court": court, "status_text": _status_text(court),
-        "go_live_day": format_day(court.golive_date),
-        "blackout": (format_instant(court.blackout_start, tz), format_instant(court.blackout_end, tz))
-        if court.blackout_start and court.blackout_end else None,
-    })
+    facts = selectors.court_facts(rollout, court_id)
+    if facts is None:
+        raise Http404("No court has this id.")
+    return render(request, "status/court.html", {"rollout": rollout, "court": facts.court, "facts": facts})
 
 
 # --- Feeds ----------------------------------------------------------------------------------------
 
 def _scope(request: HttpRequest, court_id: str | None = None, circuit: str | None = None):
-    """(rollout, court ids or None, circuit or None) of a feed, read once per request."""
+    """(rollout, court ids or None, circuit or None) of a feed, read once per request; an unknown
+    court or circuit is a 404."""
     if not hasattr(request, "_status_scope"):
         rollout = rollout_current()
         ids = None
@@ -76,6 +73,8 @@ def _scope(request: HttpRequest, court_id: str | None = None, circuit: str | Non
             ids = list(Court.objects.filter(court_id__iexact=court_id).values_list("pk", flat=True))
             if not ids:
                 raise Http404("No court has this id.")
+        if circuit is not None and not Court.objects.filter(circuit=circuit).exists():
+            raise Http404("No court is in this circuit.")
         request._status_scope = (rollout, ids, circuit)
     return request._status_scope
 
@@ -87,8 +86,11 @@ def _version(request: HttpRequest, **kwargs):
     return request._status_version
 
 
-def _etag(request, **kwargs) -> str:
-    return hashlib.sha256(_version(request, **kwargs)[1].encode()).hexdigest()[:32]
+def _etag_for(representation: str):
+    """ETag of one representation: the .ics and the .json of the same data are different bytes."""
+    def etag(request, **kwargs) -> str:
+        return hashlib.sha256(f"{representation}:{_version(request, **kwargs)[1]}".encode()).hexdigest()[:32]
+    return etag
 
 
 def _last_modified(request, **kwargs):
@@ -101,38 +103,55 @@ def _cacheable(response: HttpResponse) -> HttpResponse:
 
 
 @require_safe
-@condition(etag_func=_etag, last_modified_func=_last_modified)
+@condition(etag_func=_etag_for("ics"), last_modified_func=_last_modified)
 def ics(request: HttpRequest, court_id: str | None = None, circuit: str | None = None) -> HttpResponse:
     rollout, ids, circuit = _scope(request, court_id=court_id, circuit=circuit)
-    golives = selectors.calendar_golives(rollout, court_ids=ids, circuit=circuit)
-    name = f"{rollout.name} go-lives" + (f" — circuit {circuit}" if circuit else "") + \
-        (f" — {golives[0].court.name}" if ids and golives else "")
-    response = HttpResponse(calendar_for(golives, name=name).to_ical(), content_type="text/calendar; charset=utf-8")
+    calendar = feed_calendar(rollout, court_ids=ids, circuit=circuit)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="nextgen.ics"'
     return _cacheable(response)
 
 
+def feed_calendar(rollout, *, court_ids: list[int] | None = None, circuit: str | None = None,
+                  now: dt.datetime | None = None):
+    """The go-live calendar of all courts, some courts or one circuit, as of `now`."""
+    facts = sorted(selectors.golives_facts(rollout, court_ids=court_ids, circuit=circuit, now=now).values(),
+                   key=lambda f: (f.calendar_date or dt.date.max, f.court.name))
+    name = f"{rollout.name} go-lives" + (f" — circuit {circuit}" if circuit else "") + \
+        (f" — {facts[0].court.name}" if court_ids and facts else "")
+    return calendar_for(facts, name=name, rollout_slug=rollout.slug, page_url=court_page_url)
+
+
+def _local_iso(value, tz) -> str | None:
+    """ISO 8601 with the court's UTC offset, e.g. 2027-05-07T17:00:00-06:00."""
+    return value.astimezone(tz).isoformat() if value else None
+
+
 @require_safe
-@condition(etag_func=_etag, last_modified_func=_last_modified)
+@condition(etag_func=_etag_for("json"), last_modified_func=_last_modified)
 def feed_json(request: HttpRequest) -> HttpResponse:
-    """Every court and its go-live; the format is documented in docs/development.md ("Public status feeds")."""
+    """Every court and its go-live; the format is documented in docs/development.md ("Public feeds")."""
     rollout, _, _ = _scope(request)
-    golives = {g.court_id: g for g in selectors.calendar_golives(rollout)}
+    return _cacheable(JsonResponse(feed_body(rollout, _last_modified(request)), json_dumps_params={"indent": 1}))
+
+
+def feed_body(rollout, last_modified, now: dt.datetime | None = None) -> dict:
+    """The JSON feed's content as of `now`: every court with its go-live facts."""
     courts = []
-    for c in selectors.courts_with_status(rollout):
-        golive: GoLive | None = golives.get(c.pk)
+    for f in selectors.court_rows(rollout, now=now):
+        c = f.court
         courts.append({
             "court_id": c.court_id, "name": c.name, "court_type": c.court_type, "circuit": c.circuit,
-            "state": c.state, "time_zone": c.time_zone, "nextgen_status": c.nextgen_status,
-            "go_live_date": c.golive_date.isoformat() if c.golive_date else None,
-            "sequence": golive.sequence if golive else 0,
-            "blackout_start": c.blackout_start.isoformat() if c.blackout_start else None,
-            "blackout_end": c.blackout_end.isoformat() if c.blackout_end else None,
+            "state": c.state, "time_zone": c.time_zone, "nextgen_status": f.status,
+            "go_live_date": f.go_live_date.isoformat() if f.go_live_date else None,
+            "postponed_from": f.was_date.isoformat() if f.was_date else None,
+            "status_text": f.status_text,
+            "sequence": f.sequence,
+            "blackout_start": _local_iso(f.blackout_start, f.tz),
+            "blackout_end": _local_iso(f.blackout_end, f.tz),
             "cmecf_url": c.login_url or None, "help_desk_phones": c.help_desk_phones or [],
             "page_url": court_page_url(c),
         })
-    last_modified = _last_modified(request)
-    body = {"rollout": {"slug": rollout.slug, "name": rollout.name},
+    return {"rollout": {"slug": rollout.slug, "name": rollout.name},
             "last_modified": last_modified.isoformat(timespec="seconds") if last_modified else None,
             "courts": courts}
-    return _cacheable(JsonResponse(body, json_dumps_params={"indent": 1}))

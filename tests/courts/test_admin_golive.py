@@ -61,18 +61,95 @@ def test_mark_live_and_postpone_record_history(client, golive):
     assert statuses == [(GoLiveStatus.POSTPONED, user.pk), (GoLiveStatus.LIVE, user.pk)]
 
 
-def test_list_editable_date_saves_through_the_services(client, golive):
+def with_blackout(golive):
+    """The usual blackout: 17:00 the Friday before to 08:00 on the (Monday) go-live day, court time."""
+    tz = golive.court.tzinfo
+    golive.blackout_start = dt.datetime.combine(golive.go_live_date - dt.timedelta(days=3), dt.time(17), tzinfo=tz)
+    golive.blackout_end = dt.datetime.combine(golive.go_live_date, dt.time(8), tzinfo=tz)
+    golive.save()
+    return golive
+
+
+def change_form(golive, **values):
+    data = {"go_live_date": golive.go_live_date.isoformat() if golive.go_live_date else "", "status": golive.status,
+            "blackout_start_0": "", "blackout_start_1": "", "blackout_end_0": "", "blackout_end_1": "",
+            "emergency_filing_instructions": "", "prepare_days_before": "30", "reminder_days_after": "[7, 14, 30]",
+            "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0", "_save": "Save"}
+    tz = golive.court.tzinfo
+    for name in ("blackout_start", "blackout_end"):
+        value = getattr(golive, name)
+        if value:
+            local = value.astimezone(tz)
+            data[f"{name}_0"], data[f"{name}_1"] = local.date().isoformat(), local.strftime("%H:%M:%S")
+    return {**data, **values}
+
+
+def test_moving_the_date_in_the_change_form_shows_the_moved_blackout_before_saving_it(client, golive):
+    with_blackout(golive)
+    client.force_login(superuser())
+    url = reverse("admin:courts_golive_change", args=[golive.pk])
+    first = client.post(url, change_form(golive, go_live_date="2027-03-22"))
+    assert first.status_code == 200
+    page = first.content.decode()
+    assert "moves the filing blackout with it, to run from Friday, March 19, 2027 at 5:00 PM MDT until Monday, March 22, 2027 at 8:00 AM MDT" in page
+    golive.refresh_from_db()
+    assert golive.go_live_date == dt.date(2027, 3, 1)  # nothing saved yet
+    window = first.context["adminform"].form.data["blackout_move"]
+    second = client.post(url, change_form(golive, go_live_date="2027-03-22", blackout_move=window))
+    assert second.status_code == 302
+    golive.refresh_from_db()
+    tz = golive.court.tzinfo
+    assert golive.go_live_date == dt.date(2027, 3, 22)
+    # Across the change to daylight saving time (March 14): the same wall-clock times, court time.
+    assert golive.blackout_start.astimezone(tz).replace(tzinfo=None) == dt.datetime(2027, 3, 19, 17)
+    assert golive.blackout_end.astimezone(tz).replace(tzinfo=None) == dt.datetime(2027, 3, 22, 8)
+    change = GoLiveChange.objects.get(golive=golive)
+    assert (change.old_date, change.new_date) == (dt.date(2027, 3, 1), dt.date(2027, 3, 22))
+
+
+def test_a_blackout_far_from_the_go_live_day_is_refused_naming_the_field(client, golive):
+    client.force_login(superuser())
+    url = reverse("admin:courts_golive_change", args=[golive.pk])
+    response = client.post(url, change_form(golive, blackout_start_0="2027-04-16", blackout_start_1="17:00:00",
+                                            blackout_end_0="2027-04-19", blackout_end_1="08:00:00"))
+    assert response.status_code == 200
+    assert "blackout_end" in response.context["adminform"].form.errors
+    golive.refresh_from_db()
+    assert golive.blackout_start is None
+
+
+def test_set_date_preview_shows_each_courts_new_blackout_window(client, golive):
+    with_blackout(golive)
+    client.force_login(superuser())
+    response = client.post(reverse("admin:courts_golive_changelist"),
+                           action("set_golive_date", [golive], preview="1", go_live_date="2027-03-08"))
+    assert response.status_code == 200
+    (preview,) = response.context["previews"]
+    assert preview["after"].blackout_text == (
+        "from Friday, March 5, 2027 at 5:00 PM MST until Monday, March 8, 2027 at 8:00 AM MST")
+    golive.refresh_from_db()
+    assert golive.go_live_date == dt.date(2027, 3, 1)
+
+
+def test_mark_live_now_on_a_future_date_makes_today_the_date_with_the_reason(client, golive):
     user = superuser()
     client.force_login(user)
-    response = client.post(reverse("admin:courts_golive_changelist"), {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": golive.pk,
-        "form-0-go_live_date": "2027-06-07", "form-0-status": "scheduled", "_save": "Save"})
-    assert response.status_code == 302
+    client.post(reverse("admin:courts_golive_changelist"), action("mark_live", [golive]))
     golive.refresh_from_db()
-    assert golive.go_live_date == dt.date(2027, 6, 7)
-    assert golive.live_at == montana_court().local_midnight(dt.date(2027, 6, 7))
+    today = golive.court.local_today()
+    assert (golive.status, golive.go_live_date) == (GoLiveStatus.LIVE, today)
     change = GoLiveChange.objects.get(golive=golive)
-    assert (change.changed_by, change.old_date, change.new_date) == (user, dt.date(2027, 3, 1), dt.date(2027, 6, 7))
+    assert (change.old_date, change.new_date, change.changed_by) == (dt.date(2027, 3, 1), today, user)
+    assert "before its scheduled date Monday, March 1, 2027" in change.reason
+
+
+def test_postponing_clears_the_blackout(client, golive):
+    with_blackout(golive)
+    client.force_login(superuser())
+    client.post(reverse("admin:courts_golive_changelist"), action("postpone", [golive]))
+    golive.refresh_from_db()
+    assert golive.status == GoLiveStatus.POSTPONED
+    assert (golive.blackout_start, golive.blackout_end) == (None, None)
 
 
 def test_courts_filter_by_go_live_range_and_status(client, golive):

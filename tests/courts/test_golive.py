@@ -8,6 +8,7 @@ from courts.signals import golive_date_changed
 from tests.factories import GoLiveFactory, UserFactory, guam_court, montana_court
 
 UTC = dt.timezone.utc
+BEFORE_2021 = dt.datetime(2021, 1, 4, 18, tzinfo=UTC)
 
 
 @pytest.mark.django_db
@@ -34,8 +35,8 @@ def test_guam_is_live_while_a_utc_court_on_the_same_date_is_not():
 def test_rescheduling_keeps_old_date_new_date_who_and_when():
     user = UserFactory(username="coordinator")
     golive = GoLiveFactory(court=montana_court(), go_live_date=None, status=GoLiveStatus.NOT_SCHEDULED)
-    golive_schedule(golive, dt.date(2021, 9, 13), by=user)
-    golive_schedule(golive, dt.date(2021, 9, 27), by=user, reason="vendor delay")
+    golive_schedule(golive, dt.date(2021, 9, 13), by=user, now=BEFORE_2021)
+    golive_schedule(golive, dt.date(2021, 9, 27), by=user, reason="vendor delay", now=BEFORE_2021)
     last = golive.changes.first()
     assert (last.old_date, last.new_date, last.changed_by, last.reason) == (
         dt.date(2021, 9, 13), dt.date(2021, 9, 27), user, "vendor delay")
@@ -46,7 +47,7 @@ def test_rescheduling_keeps_old_date_new_date_who_and_when():
 @pytest.mark.django_db
 def test_same_date_again_records_nothing():
     golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2021, 9, 27))
-    assert golive_schedule(golive, dt.date(2021, 9, 27)) is None
+    assert golive_schedule(golive, dt.date(2021, 9, 27), now=BEFORE_2021) is None
     assert GoLiveChange.objects.count() == 0
 
 
@@ -60,24 +61,24 @@ def test_date_change_is_announced_for_filers_told_the_old_date():
     golive_date_changed.connect(listener)
     try:
         golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2021, 9, 13))
-        golive_postpone(golive, new_date=dt.date(2021, 9, 27))
+        golive_schedule(golive, dt.date(2021, 9, 27), now=BEFORE_2021)
     finally:
         golive_date_changed.disconnect(listener)
     assert received == [(dt.date(2021, 9, 13), dt.date(2021, 9, 27))]
-    assert golive.status == GoLiveStatus.POSTPONED
+    assert golive.status == GoLiveStatus.SCHEDULED
 
 
 @pytest.mark.django_db
 def test_postponed_court_is_not_live_even_after_its_old_date():
     golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2021, 9, 27))
-    golive_postpone(golive)
+    golive_postpone(golive, now=BEFORE_2021)
     assert not golive.is_live(dt.datetime(2022, 1, 1, tzinfo=UTC))
 
 
 @pytest.mark.django_db
 def test_moving_the_date_moves_the_live_instant():
     golive = GoLiveFactory(court=guam_court(), go_live_date=dt.date(2026, 3, 1))
-    golive_schedule(golive, dt.date(2026, 4, 1))
+    golive_schedule(golive, dt.date(2026, 4, 1), now=BEFORE_2021)
     golive.refresh_from_db()
     assert golive.live_at == dt.datetime(2026, 3, 31, 14, 0, tzinfo=UTC)
 

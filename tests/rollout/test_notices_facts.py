@@ -110,4 +110,4 @@ def test_the_blackout_paragraph_never_refers_to_what_it_does_not_give():
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(id=row.id)
     message = build_message(row, "ready", TemplateCache(), timezone.now())
     assert "intake address" not in message.body
-    assert f"call the CM/ECF help desk at {PHONE}" in message.body
+    assert f"call the {court.help_desk_name} at {PHONE}" in message.body

@@ -65,7 +65,7 @@ def test_weekly_digest_reports_linked_now_versus_a_week_ago_once_per_week(smtp_s
     (received,) = smtp_sink.messages
     text = received.message.get_body(("plain",)).get_content()
     assert received.rcpt_tos == ["clerk@mtd.example.gov"]
-    assert "District of Montana (MTDC)" in text and "linked 3 of 4 (+2 this week)" in text
+    assert "District of Montana (MTDC)" in text and "linked 3 of 4 (+2 in these seven days)" in text
     assert AdminDigest.objects.get(user=user).state == DeliveryState.SENT
 
 
