@@ -1,26 +1,6 @@
-"""gunicorn settings for the web process (`gunicorn --config gunicorn.conf.py rollout.wsgi`).
+"""gunicorn settings in a checkout: `gunicorn --config gunicorn.conf.py rollout.wsgi`.
 
-Every value can be changed by a variable: GUNICORN_BIND (default 127.0.0.1:$PORT, PORT 8000),
-WEB_CONCURRENCY (worker processes, default 2), GUNICORN_TIMEOUT (30 s: no request should take
-longer; imports run as Celery tasks). Access lines go to stdout; the app's own JSON lines (with the
-request id) also go to stdout.
+The settings themselves travel in the package (`rollout/gunicorn_conf.py`), so an installed release
+uses the same ones with `gunicorn --config python:rollout.gunicorn_conf rollout.wsgi`.
 """
-import os
-
-bind = [os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"]
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = 30
-keepalive = 5
-# Load the app before forking: a broken configuration stops the master at once with its message.
-preload_app = True
-accesslog = "-"
-errorlog = "-"
-access_log_format = '{"time": "%(t)s", "request": "%(r)s", "status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s, "request_id": "%({x-request-id}o)s"}'
-# Restarted workers pick up code changes while developing.
-reload = os.environ.get("ROLLOUT_MODE") == "development"
-if reload:
-    preload_app = False
-# No control socket: several deployments (or tests) on one machine would share its default path.
-control_socket_disable = True
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+from rollout.gunicorn_conf import *  # noqa: F401,F403

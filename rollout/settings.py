@@ -15,10 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from rollout.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("ROLLOUT_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-# --- Mode (issue 11) ----------------------------------------------------------------------------
+# --- Mode ----------------------------------------------------------------------------
 # ROLLOUT_MODE=production|development, one variable for the whole process. The WSGI entry point
 # (gunicorn) and the Celery app default to production; manage.py, `make run` and the tests to
 # development. Production has no fallbacks: every variable below that names a server must be set,
@@ -36,6 +34,22 @@ def _required(name: str) -> str:
             f"README.md). For a local run set ROLLOUT_MODE=development."
         )
     return value
+
+
+# ROLLOUT_VAR_DIR: the files this installation writes (SQLite and mail files in development, the
+# beat schedule, STATIC_ROOT and MEDIA_ROOT unless set). Default: var/ beside manage.py in a checkout.
+# An installed release has no checkout (its code sits in site-packages, which is no place for
+# data): production then requires the variable, development uses var/ in the working directory.
+_IN_CHECKOUT = (BASE_DIR / "manage.py").is_file()
+if env_str("ROLLOUT_VAR_DIR", "").strip():
+    VAR_DIR = Path(env_str("ROLLOUT_VAR_DIR", "")).expanduser().resolve()
+elif _IN_CHECKOUT:
+    VAR_DIR = BASE_DIR / "var"
+elif PRODUCTION:
+    VAR_DIR = Path(_required("ROLLOUT_VAR_DIR"))
+else:
+    VAR_DIR = Path.cwd() / "var"
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 # --- Core ---------------------------------------------------------------------------------------
@@ -71,7 +85,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django_guid.middleware.guid_middleware",  # request id for every log line (issue 11)
+    "django_guid.middleware.guid_middleware",  # request id for every log line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files in every mode, before anything else
     "csp.middleware.CSPMiddleware",
@@ -89,7 +103,7 @@ WSGI_APPLICATION = "rollout.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [Path(__file__).resolve().parent / "templates"],  # before the apps': overrides admin templates
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -139,7 +153,6 @@ USE_THOUSAND_SEPARATOR = True
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "rollout" / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 # whitenoise serves them: in production from STATIC_ROOT (`collectstatic`), compressed, with hashed
 # names cached for a year; in development straight from the apps (no collectstatic needed).
@@ -226,7 +239,7 @@ NOTICES_MAX_PER_SECOND = env_float("NOTICES_MAX_PER_SECOND", 0.0, minimum=0.0)  
 # due until go-live whatever this says.
 NOTICES_CATCH_UP_DAYS = env_int("NOTICES_CATCH_UP_DAYS", 14, minimum=0)
 NOTICES_SEND_TIME_LIMIT = env_int("NOTICES_SEND_TIME_LIMIT", 600, minimum=10)
-# Recovery (issue 13; trade-offs in README "Recovery settings"). The sweeper runs this often: it takes
+# Recovery (trade-offs in README "Recovery settings"). The sweeper runs this often: it takes
 # back dead senders' rows, republishes lost chunks and publishes rows whose retry time has come.
 NOTICES_SWEEP_INTERVAL_SECONDS = env_float("NOTICES_SWEEP_INTERVAL_SECONDS", 60.0, minimum=5.0)
 # A row still "sending" whose claim was not renewed for this long belongs to a dead sender (a live
@@ -242,7 +255,7 @@ NOTICES_RETRY_BACKOFF = env_float("NOTICES_RETRY_BACKOFF", 30.0, minimum=0.0)
 NOTICES_RETRY_BACKOFF_MAX = env_float("NOTICES_RETRY_BACKOFF_MAX", 180, minimum=1)
 # Court page / overview flag a court whose due notices wait longer than this.
 NOTICES_STALL_AFTER_SECONDS = env_int("NOTICES_STALL_AFTER_SECONDS", 900, minimum=60)
-# Bounces (issue 13): envelope sender <local>+<id>-<signature>@<domain> of this address (empty: the
+# Bounces: envelope sender <local>+<id>-<signature>@<domain> of this address (empty: the
 # address of DEFAULT_FROM_EMAIL); the mailbox it is delivered to, as a Maildir path or an IMAP URL
 # (imaps://user:password@host/INBOX); both empty = bounces are not read.
 NOTICES_BOUNCE_ADDRESS = env_str("NOTICES_BOUNCE_ADDRESS", "")
@@ -251,7 +264,7 @@ NOTICES_BOUNCE_IMAP_URL = env_str("NOTICES_BOUNCE_IMAP_URL", "")
 NOTICES_BOUNCE_INTERVAL_SECONDS = env_float("NOTICES_BOUNCE_INTERVAL_SECONDS", 300.0, minimum=10.0)
 NOTICES_SOFT_BOUNCE_LIMIT = env_int("NOTICES_SOFT_BOUNCE_LIMIT", 3, minimum=1)
 NOTICES_SOFT_BOUNCE_RESET_DAYS = env_int("NOTICES_SOFT_BOUNCE_RESET_DAYS", 30, minimum=1)
-# Notice templates (issue 10): the most a rendered part may be, and the most loop iterations.
+# Notice templates: the most a rendered part may be, and the most loop iterations.
 NOTICES_TEMPLATE_MAX_OUTPUT = env_int("NOTICES_TEMPLATE_MAX_OUTPUT", 100_000, minimum=1000)
 NOTICES_TEMPLATE_MAX_LOOP = env_int("NOTICES_TEMPLATE_MAX_LOOP", 1000, minimum=1)
 NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS", 180, minimum=1)
@@ -265,7 +278,7 @@ CELERY_BEAT_SCHEDULE.update({
 NOTICES_DIGEST_WEEKDAY = env_int("NOTICES_DIGEST_WEEKDAY", 0, minimum=0)  # 0 = Monday, in TIME_ZONE
 NOTICES_DIGEST_HOUR = env_int("NOTICES_DIGEST_HOUR", 7, minimum=0)
 
-# --- Filers' self-service and the public status pages (issue 12) ---------------------------------
+# --- Filers' self-service and the public status pages ---------------------------------
 # The personal "My NextGen status" link in every notice is valid this many days.
 FILERS_LINK_MAX_AGE_DAYS = env_int("FILERS_LINK_MAX_AGE_DAYS", 30, minimum=1)
 # After a filer reports "I have linked this login", reminders for that login pause this many days
@@ -293,7 +306,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}
 
-# --- Production security (issue 11) -------------------------------------------------------------
+# --- Production security -------------------------------------------------------------
 # HTTPS everywhere in production; each knob is a variable for the proxy in front. `check --deploy`
 # is clean with the defaults.
 if PRODUCTION:
@@ -338,7 +351,7 @@ if SENTRY_DSN:
     sentry_sdk.init(dsn=SENTRY_DSN, environment=ROLLOUT_MODE, send_default_pii=False,
                     traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0))
 
-# --- Health (issue 11) --------------------------------------------------------------------------
+# --- Health --------------------------------------------------------------------------
 # /healthz answers 503 when beat's dispatch has not run for this long, or a due notice or a
 # `sending` delivery is older than these.
 HEALTHZ_BEAT_MAX_AGE_SECONDS = env_int("HEALTHZ_BEAT_MAX_AGE_SECONDS", int(3 * NOTICES_DISPATCH_INTERVAL_SECONDS) + 60,
@@ -347,19 +360,19 @@ HEALTHZ_DUE_MAX_AGE_SECONDS = env_int("HEALTHZ_DUE_MAX_AGE_SECONDS", 6 * 3600, m
 HEALTHZ_SENDING_MAX_AGE_SECONDS = env_int("HEALTHZ_SENDING_MAX_AGE_SECONDS", 2 * NOTICES_CLAIM_TIMEOUT_SECONDS,
                                           minimum=60)
 
-# --- Admin imports off the request (issue 11) ---------------------------------------------------
+# --- Admin imports off the request ---------------------------------------------------
 # Uploads wait in storage under imports/ until applied; unapplied ones are removed after this long.
 IMPORTS_KEEP_UNAPPLIED_SECONDS = env_int("IMPORTS_KEEP_UNAPPLIED_SECONDS", 24 * 3600, minimum=60)
 CELERY_BEAT_SCHEDULE["imports-remove-stale-uploads"] = {
     "task": "accounts.tasks.imports_remove_stale", "schedule": 3600.0,
 }
 
-# --- Imports: hostile input (issue 10) -----------------------------------------------------------
+# --- Imports: hostile input -----------------------------------------------------------
 # Largest file an import takes, uploaded in the admin or given to a command (roster, link report,
 # PACER feed, catalog). 50 MB holds a roster of about half a million rows; raise it for a bigger one.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
 
-# --- Login throttling: django-axes (issue 10) ----------------------------------------------------
+# --- Login throttling: django-axes ----------------------------------------------------
 # Failed log-ins (the site's form and the admin's) are counted per username and per client address
 # (REMOTE_ADDR); at LOGIN_FAILURE_LIMIT failures either is locked out for LOGIN_COOLOFF_MINUTES,
 # and every further failure meanwhile starts the cool-off again. A superuser unlocks sooner in the
@@ -386,7 +399,13 @@ AXES_LOCKOUT_CALLABLE = "rollout.views.login_locked_out"  # a page that says wha
 LOG_FORMAT = env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
 from django_guid.integrations import CeleryIntegration  # noqa: E402
 
+from rollout.logs import JSON_FORMATTER  # noqa: E402
+
+# A proxy's X-Request-ID is kept when it is a sane token, not only a UUID (rollout.logs drops any
+# other value before django-guid reads the header, and django-guid then makes a new id).
+MIDDLEWARE.insert(MIDDLEWARE.index("django_guid.middleware.guid_middleware"), "rollout.logs.request_id_sanitize")
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True,
+               "VALIDATE_GUID": False,
                "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)]}
 LOGGING = {
     "version": 1,
@@ -399,9 +418,7 @@ LOGGING = {
                         "callback": lambda record: getattr(getattr(record, "request", None), "path", "") != "/healthz"},
     },
     "formatters": {
-        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": "time",  # UTC, ISO 8601
-                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
-                 "rename_fields": {"levelname": "level", "name": "logger"}},
+        "json": JSON_FORMATTER,  # time (UTC, ISO 8601), level, logger, message, request_id, process, extras
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -420,4 +437,21 @@ LOGGING = {
         "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
     },
 }
+# The Celery worker and beat write through this configuration in JSON mode (Celery's own takes over
+# the root logger with its plain-text format otherwise); start them with --quiet, no banner.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
+# --- Release: plain-HTTP trial, metrics, message ids --------------------------------------------
+# LOCAL_HTTP_TRIAL=1: production mode over plain HTTP on this machine, before the proxy and its
+# certificate exist (no https redirect, no HSTS, cookies not Secure). Refused unless ALLOWED_HOSTS
+# names only loopback hosts; gunicorn refuses a non-loopback bind (rollout/local_trial.py).
+LOCAL_HTTP_TRIAL = env_bool("LOCAL_HTTP_TRIAL", False)
+if LOCAL_HTTP_TRIAL:
+    from rollout.local_trial import allowed_hosts_problem
+
+    if _trial_problem := allowed_hosts_problem(ALLOWED_HOSTS):
+        raise ImproperlyConfigured(_trial_problem)
+    SECURE_SSL_REDIRECT = False
+    SECURE_HSTS_SECONDS = 0
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
