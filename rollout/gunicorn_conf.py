@@ -3,7 +3,7 @@
 
 Every value can be changed by a variable: GUNICORN_BIND (default 127.0.0.1:$PORT, PORT 8000),
 WEB_CONCURRENCY (worker processes, default 2), GUNICORN_TIMEOUT (30 s: no request should take
-longer; imports run as Celery tasks). Every line goes to stdout: in production (LOG_FORMAT=json,
+longer; imports run as Celery tasks). Every line goes to standard error: in production (LOG_FORMAT=json,
 the default there) gunicorn's own lines and the access lines are JSON objects like the app's
 (rollout/logs.py), in development plain text.
 

@@ -13,6 +13,8 @@ anything else is dropped before django-guid reads it, so django-guid makes a new
 """
 from __future__ import annotations
 
+import logging
+import logging.config
 import re
 
 from pythonjsonlogger.json import JsonEncoder, JsonFormatter
@@ -52,6 +54,13 @@ JSON_FORMATTER = {
     "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
     "rename_fields": {"levelname": "level", "name": "logger"},
 }
+
+
+def configure(config: dict) -> None:
+    """LOGGING_CONFIG: Django's LOGGING, and Python warnings routed to logging (`py.warnings`) so
+    they come out in the same format instead of as bare lines."""
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)
 
 
 def request_id_sanitize(get_response):
@@ -101,20 +110,20 @@ class GunicornAccessFields:
 
 def gunicorn_logconfig(level: str = "INFO") -> dict:
     """gunicorn's own loggers (the master's start and stop lines, worker boots, access lines) as
-    JSON lines on stdout, not propagated (Django's root handler would print them twice)."""
+    JSON lines on standard error, not propagated (Django's root handler would print them twice)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"access_fields": {"()": "rollout.logs.GunicornAccessFields"}},
         "formatters": {"json": JSON_FORMATTER},
         "handlers": {
-            "json_stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
-            "access_stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json",
+            "json_stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "json"},
+            "access_stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "json",
                               "filters": ["access_fields"]},
         },
-        "root": {"level": level, "handlers": ["json_stdout"]},
+        "root": {"level": level, "handlers": ["json_stderr"]},
         "loggers": {
-            "gunicorn.error": {"level": level, "handlers": ["json_stdout"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["access_stdout"], "propagate": False},
+            "gunicorn.error": {"level": level, "handlers": ["json_stderr"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access_stderr"], "propagate": False},
         },
     }

@@ -393,7 +393,8 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "rollout.views.login_locked_out"  # a page that says what happened and what to do
 
 # --- Logging ------------------------------------------------------------------------------------
-# JSON lines on stdout in production (LOG_FORMAT=json|text; text by default in development), each
+# Log lines on standard error, JSON in production (LOG_FORMAT=json|text; text by default in
+# development; standard output stays a command's own report), each
 # with the request id (django-guid; carried into the Celery tasks a request starts). Server errors
 # are also mailed to ADMINS.
 LOG_FORMAT = env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
@@ -407,6 +408,7 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django_guid.middleware.guid_middleware"), "r
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True,
                "VALIDATE_GUID": False,
                "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)]}
+LOGGING_CONFIG = "rollout.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -422,7 +424,7 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT,
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": LOG_FORMAT,
                     "filters": ["request_id"]},
         "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
                         "filters": ["require_debug_false", "not_healthz"]},
@@ -431,6 +433,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_guid": {"level": "WARNING"},  # not a line per request about the generated id
+        # Python warnings (captured by rollout.logs.configure) in the same format as everything else.
+        "py.warnings": {"handlers": [], "propagate": True},
         # Replaces Django's default "django" logger (its own console and unfiltered mail_admins):
         # errors of requests and commands are mailed once, by ours; lines go to the root's console.
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},

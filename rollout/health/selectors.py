@@ -41,3 +41,11 @@ def deliveries_oldest_sending_age_seconds() -> float | None:
     claimed = (NoticeDelivery.objects.filter(state=DeliveryState.SENDING).order_by("claimed_at")
                .values_list("claimed_at", flat=True).first())
     return _age(claimed)
+
+
+def deliveries_court_codes(delivery_ids) -> list[str]:
+    """The court ids (codes such as MTDC) of these deliveries, sorted: one query, for log lines."""
+    if not delivery_ids:
+        return []
+    return sorted(NoticeDelivery.objects.filter(id__in=list(delivery_ids)).order_by()
+                  .values_list("court__court_id", flat=True).distinct())

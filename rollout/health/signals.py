@@ -1,7 +1,7 @@
 """Celery signal handlers: the beat heartbeat and one structured log line per task.
 
 The notices code stays untouched: the heartbeat is written when the dispatch task succeeds, and the
-send task's delivery ids (its argument) go into the task's start and end log lines, so every
+send task's delivery ids (its argument) and their courts' codes go into the task's start and end log lines, so every
 delivery can be traced to the task run (and request id, through django-guid) that sent it.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 
 from celery.signals import task_failure, task_postrun, task_prerun
 
-from rollout.health.selectors import heartbeat_record
+from rollout.health.selectors import deliveries_court_codes, heartbeat_record
 
 DISPATCH = "rollout.notices.tasks.dispatch"
 SEND = "rollout.notices.tasks.send_deliveries"
@@ -22,6 +22,7 @@ def _fields(task, args, kwargs) -> dict:
     if task.name == SEND:
         ids = (args[0] if args else kwargs.get("ids")) or []
         fields["delivery_ids"] = list(ids)
+        fields["court_ids"] = deliveries_court_codes(fields["delivery_ids"])
     return fields
 
 
