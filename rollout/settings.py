@@ -7,7 +7,9 @@ a filesystem Celery broker under `var/`, and emails written as files to `var/mai
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -268,7 +270,7 @@ NOTICES_SOFT_BOUNCE_RESET_DAYS = env_int("NOTICES_SOFT_BOUNCE_RESET_DAYS", 30, m
 NOTICES_TEMPLATE_MAX_OUTPUT = env_int("NOTICES_TEMPLATE_MAX_OUTPUT", 100_000, minimum=1000)
 NOTICES_TEMPLATE_MAX_LOOP = env_int("NOTICES_TEMPLATE_MAX_LOOP", 1000, minimum=1)
 NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS = env_int("NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS", 180, minimum=1)
-NOTICES_MESSAGE_ID_DOMAIN = env_str("NOTICES_MESSAGE_ID_DOMAIN", "")  # empty: the domain of DEFAULT_FROM_EMAIL
+NOTICES_MESSAGE_ID_DOMAIN = env_str("NOTICES_MESSAGE_ID_DOMAIN", "")  # empty: the host of SITE_URL (see the end)
 CELERY_BEAT_SCHEDULE.update({
     "notices-dispatch": {"task": "rollout.notices.tasks.dispatch", "schedule": NOTICES_DISPATCH_INTERVAL_SECONDS},
     "notices-sweep": {"task": "rollout.notices.tasks.sweep", "schedule": NOTICES_SWEEP_INTERVAL_SECONDS},
@@ -459,3 +461,21 @@ if LOCAL_HTTP_TRIAL:
     SECURE_HSTS_SECONDS = 0
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
+
+# Prometheus metrics at /metrics (rollout/metrics.py): readable with `Authorization: Bearer
+# $METRICS_TOKEN`, or from METRICS_ALLOWED_ADDRESSES (addresses or networks, comma-separated).
+# Neither set: /metrics answers 404. Behind a proxy on the same machine every request comes from
+# 127.0.0.1: use the token, or do not route /metrics through the proxy.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "").strip()
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", [])
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_ADDRESSES]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {exc}.") from None
+MIDDLEWARE.insert(MIDDLEWARE.index("django_guid.middleware.guid_middleware") + 1, "rollout.metrics.request_metrics")
+if PRODUCTION:
+    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]  # scraped on the internal port
+
+# Message-IDs of notices end in the site's host name (SITE_URL) unless NOTICES_MESSAGE_ID_DOMAIN
+# names another; DEFAULT_FROM_EMAIL's domain when SITE_URL has no host.
+NOTICES_MESSAGE_ID_DOMAIN = NOTICES_MESSAGE_ID_DOMAIN or (urlsplit(SITE_URL).hostname or "")

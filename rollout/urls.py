@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from rollout import views
 from rollout.health.views import healthz
+from rollout.metrics import metrics
 
 admin.site.site_header = "NextGen CM/ECF rollout tracker"
 admin.site.site_title = "Rollout tracker admin"
@@ -14,6 +15,7 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", views.preferences, name="preferences"),
