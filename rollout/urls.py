@@ -18,6 +18,10 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The link a new court administrator gets to set a password (Django's reset token and pages).
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("", include("rollout.dashboard.urls")),
