@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
@@ -429,5 +430,7 @@ def court_administrator_send_invitation(user) -> str:
         f"Then log in at {settings.SITE_URL}{reverse('login')} with your user name: {user.get_username()}\n\n"
         "If you did not expect this message, you can ignore it: nothing changes until the link is used.\n"
     )
-    send_mail("Your NextGen CM/ECF rollout tracker account", body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message = EmailMessage("Your NextGen CM/ECF rollout tracker account", body, settings.DEFAULT_FROM_EMAIL, [user.email],
+                           headers={"Message-ID": make_msgid(domain=settings.NOTICES_MESSAGE_ID_DOMAIN or None)})
+    message.send()
     return user.email

@@ -13,6 +13,7 @@ start unless the variable names one, emptied at start, a dead worker's files mar
 """
 import os
 import shutil
+import sys
 import tempfile
 
 bind = [os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"]
@@ -47,15 +48,18 @@ if (os.environ.get("LOCAL_HTTP_TRIAL") or "").strip().lower() in ("1", "true", "
         if problem := loopback_bind_problem(_address):
             raise SystemExit(problem)
 
-# prometheus-client reads the directory when it is first imported: set it before the app loads.
-_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+# prometheus-client reads the directory when it is first imported: set it before the app loads
+# (only when gunicorn itself reads this file, not when something merely imports it).
+_own_metrics_dir = "gunicorn.arbiter" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _own_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rollout-metrics-")
 
 
 def on_starting(server):
     """Start from empty counters: files left by a previous run would be added in."""
-    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):
         if name.endswith(".db"):
@@ -63,6 +67,8 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -35,7 +35,8 @@ def set_password_and_log_in(client, link: str, username: str):
                                             "csrfmiddlewaretoken": token, "next": "/"})
 
 
-def test_the_command_creates_an_administrator_who_sets_a_password_and_logs_in(client):
+def test_the_command_creates_an_administrator_who_sets_a_password_and_logs_in(client, settings):
+    settings.NOTICES_MESSAGE_ID_DOMAIN = "rollout.court.example"
     montana_court(), utah_court()
     call_command("create_court_administrator", "--email", "Clerk@MTD.example.gov", "--name", "Pat Clerk",
                  "--court", "MTDC")
@@ -45,6 +46,7 @@ def test_the_command_creates_an_administrator_who_sets_a_password_and_logs_in(cl
     assert list(CourtAdministrator.objects.filter(user=user).values_list("court__court_id", flat=True)) == ["MTDC"]
     (message,) = mail.outbox
     assert message.to == ["clerk@mtd.example.gov"] and "District of Montana" in message.body
+    assert message.message()["Message-ID"].endswith("@rollout.court.example>")
 
     response = set_password_and_log_in(client, link_in(message), "clerk@mtd.example.gov")
     assert response.status_code == 302 and response["Location"] == "/"

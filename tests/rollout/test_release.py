@@ -103,6 +103,14 @@ def test_gunicorn_accepts_a_loopback_bind_during_the_trial(tmp_path, bind):
     assert result.returncode == 0, result.stderr
 
 
+def test_message_ids_end_in_the_site_host_unless_set(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.NOTICES_MESSAGE_ID_DOMAIN)"
+    site = base_env(tmp_path, SITE_URL="https://rollout.court.example")
+    assert run_python(code, site).stdout.splitlines()[-1] == "rollout.court.example"
+    chosen = run_python(code, {**site, "NOTICES_MESSAGE_ID_DOMAIN": "mail.court.example"})
+    assert chosen.stdout.splitlines()[-1] == "mail.court.example"
+
+
 # --- the wheel ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -180,6 +188,11 @@ def test_the_installed_wheel_runs_outside_the_checkout(installed, tmp_path, data
     where = subprocess.run([str(installed / "python"), "-c", "import rollout, courts; print(rollout.__file__)"],
                            cwd=site, env=env, capture_output=True, text=True, timeout=60)
     assert where.stdout.startswith(str(installed.parent)), where.stdout + where.stderr
+
+    # Outside a checkout, production has no default place to write: the command says which variable.
+    refused = subprocess.run([str(installed / "rollout-tracker"), "check"], cwd=site, capture_output=True, text=True,
+                             env={k: v for k, v in env.items() if k != "ROLLOUT_VAR_DIR"}, timeout=120)
+    assert refused.returncode != 0 and "ROLLOUT_VAR_DIR must be set" in refused.stderr
 
     # The deploy steps of docs/deploy.md, with the default mode of the command (production).
     checked = command("check", "--deploy", "--fail-level", "WARNING", SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto")
