@@ -177,12 +177,13 @@ def test_every_process_prints_json_lines(tmp_path, smtp_server, broker):
         assert replaced != "x" * 200 and re.fullmatch(r"[0-9a-f]{32}", replaced)
         wait(lambda: b"/no-such-page/" in (logs / "web.log").read_bytes(), "the access lines")
     finally:
+        # TERM to each main process only, as systemd's KillMode=mixed does; KILL to all if it hangs.
         for process in processes.values():
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                process.send_signal(signal.SIGTERM)
         for process in processes.values():
             try:
-                process.wait(30)
+                process.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         for name in processes:
