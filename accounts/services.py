@@ -9,13 +9,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.audit import audit_record, audit_record_queryset, audit_update_queryset
 from accounts.counts import court_counts_touch
-from accounts.models import CmecfAccount, Filer, NameReview, PacerAccount
+from accounts.models import CmecfAccount, CourtAdministrator, Filer, NameReview, PacerAccount
+from accounts.permissions import court_administrators_grant
 from accounts.readiness import Readiness, readiness_expression, ready_to_link_q
 from accounts.selectors import cmecf_account_readiness, filer_court_ids, pacer_account_court_ids
 
@@ -334,3 +345,92 @@ def user_preference_set_time_zone(user, time_zone: str):
     preference.full_clean(exclude=["user"])
     preference.save(update_fields=["time_zone"])
     return preference
+
+
+# --- Court administrators ------------------------------------------------------------------------
+# Court administrators: creating or updating one, and the email that lets them set a password.
+#
+# A court administrator is an active staff user in the "Court administrators" group
+# (accounts.permissions) with one CourtAdministrator row per court they administer; the admin and
+# every page confine them to those courts. No password is chosen for them: they get a link to set
+# their own (Django's password-reset token: signed, single-use, valid PASSWORD_RESET_TIMEOUT).
+#
+# Steps of `court_administrator_save`:
+# 1. Check the email and name, and that every court id names a court (nothing changes otherwise).
+# 2. Find the user by email (case-insensitive; username = the email) or create one with no usable
+#    password; set the name, staff, active; add the group.
+# 3. Add a CourtAdministrator row for each court not already assigned (assignments to other courts
+#    are kept: removing one is done in the admin).
+
+@dataclass
+class AdministratorSaved:
+    user: object
+    created: bool
+    courts_added: list[str]
+
+
+@transaction.atomic
+def court_administrator_save(*, email: str, name: str, court_ids: list[str]) -> AdministratorSaved:
+    from courts.models import Court
+
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(f"{email!r} is not an email address.") from None
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError("A name is required.")
+    wanted = [court_id.strip().upper() for court_id in court_ids if court_id.strip()]
+    if not wanted:
+        raise ValidationError("Name at least one court (its court id, e.g. MTDC).")
+    courts = {court.court_id: court for court in Court.objects.filter(court_id__in=wanted)}
+    unknown = [court_id for court_id in wanted if court_id not in courts]
+    if unknown:
+        raise ValidationError(f"No court with the id {', '.join(unknown)}.")
+
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).order_by("pk").first() or \
+        User.objects.filter(username__iexact=email).first()
+    created = user is None
+    if created:
+        user = User(username=email, email=email)
+        user.set_unusable_password()
+    first, _, last = name.partition(" ")
+    user.first_name, user.last_name = first[:150], last[:150]
+    user.email = email
+    user.is_staff = True
+    user.is_active = True
+    user.save()
+    user.groups.add(court_administrators_grant({}))  # the group (its permissions come with migrate)
+    assigned = set(CourtAdministrator.objects.filter(user=user).values_list("court__court_id", flat=True))
+    added = [court_id for court_id in wanted if court_id not in assigned]
+    CourtAdministrator.objects.bulk_create([CourtAdministrator(user=user, court=courts[c]) for c in added])
+    return AdministratorSaved(user=user, created=created, courts_added=added)
+
+
+def user_set_password_url(user) -> str:
+    """The link to Django's password-reset confirmation page for `user`, on SITE_URL."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+def court_administrator_send_invitation(user) -> str:
+    """Email `user` the set-password link; returns the address. Refused when the user has no email."""
+    if not user.email:
+        raise ValidationError("This user has no email address.")
+    courts = ", ".join(sorted(CourtAdministrator.objects.filter(user=user).values_list("court__name", flat=True)))
+    days = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 86400))
+    body = (
+        f"Hello {user.get_full_name() or user.email},\n\n"
+        f"You are a court administrator in the NextGen CM/ECF rollout tracker for: {courts or 'no court yet'}.\n\n"
+        f"Set your password here (the link works once, for {days} day{'s' if days != 1 else ''}):\n"
+        f"{user_set_password_url(user)}\n\n"
+        f"Then log in at {settings.SITE_URL}{reverse('login')} with your user name: {user.get_username()}\n\n"
+        "If you did not expect this message, you can ignore it: nothing changes until the link is used.\n"
+    )
+    message = EmailMessage("Your NextGen CM/ECF rollout tracker account", body, settings.DEFAULT_FROM_EMAIL, [user.email],
+                           headers={"Message-ID": make_msgid(domain=settings.NOTICES_MESSAGE_ID_DOMAIN or None)})
+    message.send()
+    return user.email

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from allauth.account import views as allauth_views
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rollout import views
 from rollout.health.views import healthz
 from rollout.signin import views as signin_views
+from rollout.health.metrics import metrics
 
 admin.site.site_header = "NextGen CM/ECF rollout tracker"
 admin.site.site_title = "Rollout tracker admin"
@@ -21,6 +23,11 @@ urlpatterns = [
     path("accounts/sign-out-everywhere/", signin_views.sign_out_everywhere, name="sign_out_everywhere"),
     path("accounts/", include("allauth.urls")),
     path("admin/login/", allauth_views.login),
+    path("metrics", metrics, name="metrics"),
+    # The link a new court administrator gets to set a password (Django's reset token and pages).
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("", include("rollout.dashboard.urls")),

@@ -6,7 +6,7 @@ every save goes through `accounts.services`, so the stored counts and the audit 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.admin.shared_facts import SharedFactsAdmin
 from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin
@@ -145,12 +145,77 @@ class PacerAccountAdmin(ServiceSavesAdmin, SharedFactsAdmin):
         return request.user.is_superuser and super().has_add_permission(request)
 
 
+class CourtAdministratorForm(forms.Form):
+    """"Add court administrator": the same as the `create_court_administrator` command."""
+
+    email = forms.EmailField(help_text="Also their user name. An existing user with this email is updated.")
+    name = forms.CharField(max_length=300, help_text="Their full name.")
+    courts = forms.ModelMultipleChoiceField(queryset=None, help_text="The courts they administer (added to any "
+                                                                      "they already have).")
+    send_link = forms.BooleanField(required=False, initial=True, label="Email them a link to set their password")
+
+    def __init__(self, *args, **kwargs):
+        from courts.models import Court
+
+        super().__init__(*args, **kwargs)
+        self.fields["courts"].queryset = Court.objects.order_by("name")
+
+
 @admin.register(CourtAdministrator)
 class CourtAdministratorAdmin(CourtScopedAdmin):
     list_display = ("user", "court", "created_at")
     list_filter = (CourtScopedFilter,)
     search_fields = ("user__username", "court__court_id", "court__name")
     list_select_related = ("user", "court")
+    actions = ["send_set_password_link"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A superuser's "Add": a person and their courts, saved by the service, not a bare row."""
+        from django.core.exceptions import PermissionDenied, ValidationError
+        from django.http import HttpResponseRedirect
+        from django.template.response import TemplateResponse
+        from django.urls import reverse
+
+        from accounts.services import court_administrator_save, court_administrator_send_invitation
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CourtAdministratorForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                saved = court_administrator_save(email=form.cleaned_data["email"], name=form.cleaned_data["name"],
+                                                 court_ids=[c.court_id for c in form.cleaned_data["courts"]])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, f"{'Created' if saved.created else 'Updated'} "
+                                           f"{saved.user.get_username()}.", messages.SUCCESS)
+                if form.cleaned_data["send_link"]:
+                    self._send_link(request, saved.user, court_administrator_send_invitation)
+                return HttpResponseRedirect(reverse("admin:accounts_courtadministrator_changelist"))
+        context = {**self.admin_site.each_context(request), "title": "Add court administrator", "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "admin/accounts/courtadministrator/add.html", context)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def _send_link(self, request, user, send) -> None:
+        try:
+            address = send(user)
+        except Exception as exc:  # a refused or unreachable mail server: say so, no 500
+            self.message_user(request, f"The set-password email to {user.email or user.get_username()} was not "
+                                       f"sent: {exc}", messages.ERROR)
+        else:
+            self.message_user(request, f"Set-password link sent to {address}.", messages.SUCCESS)
+
+    @admin.action(description="Email a link to set their password", permissions=["add"])
+    def send_set_password_link(self, request, queryset):
+        from accounts.services import court_administrator_send_invitation
+
+        users = {row.user_id: row.user for row in queryset.select_related("user")}
+        for user in users.values():
+            self._send_link(request, user, court_administrator_send_invitation)
 
 
 @admin.register(CourtReadinessCount)

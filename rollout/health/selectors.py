@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
+from django.db.models import Count
 from django.utils import timezone
 
 from rollout.notices.models import DeliveryState, NoticeDelivery
@@ -41,3 +42,17 @@ def deliveries_oldest_sending_age_seconds() -> float | None:
     claimed = (NoticeDelivery.objects.filter(state=DeliveryState.SENDING).order_by("claimed_at")
                .values_list("claimed_at", flat=True).first())
     return _age(claimed)
+
+
+def deliveries_court_codes(delivery_ids) -> list[str]:
+    """The court ids (codes such as MTDC) of these deliveries, sorted: one query, for log lines."""
+    if not delivery_ids:
+        return []
+    return sorted(NoticeDelivery.objects.filter(id__in=list(delivery_ids)).order_by()
+                  .values_list("court__court_id", flat=True).distinct())
+
+
+def notices_by_state_and_kind() -> list[tuple[str, str, int]]:
+    """(state, kind, count) of every notice delivery: one grouped query, for the metrics scrape."""
+    rows = NoticeDelivery.objects.order_by().values_list("state", "kind").annotate(n=Count("id"))
+    return [(state, kind, n) for state, kind, n in rows]

@@ -1,16 +1,17 @@
 """Celery signal handlers: the beat heartbeat and one structured log line per task.
 
 The notices code stays untouched: the heartbeat is written when the dispatch task succeeds, and the
-send task's delivery ids (its argument) go into the task's start and end log lines, so every
+send task's delivery ids (its argument) and their courts' codes go into the task's start and end log lines, so every
 delivery can be traced to the task run (and request id, through django-guid) that sent it.
 """
 from __future__ import annotations
 
 import logging
 
-from celery.signals import task_failure, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun
 
-from rollout.health.selectors import heartbeat_record
+from rollout.health.selectors import deliveries_court_codes, heartbeat_record
+from rollout.health.metrics import IMPORT_TASK, import_job_event_count
 
 DISPATCH = "rollout.notices.tasks.dispatch"
 SEND = "rollout.notices.tasks.send_deliveries"
@@ -22,12 +23,15 @@ def _fields(task, args, kwargs) -> dict:
     if task.name == SEND:
         ids = (args[0] if args else kwargs.get("ids")) or []
         fields["delivery_ids"] = list(ids)
+        fields["court_ids"] = deliveries_court_codes(fields["delivery_ids"])
     return fields
 
 
 @task_prerun.connect
 def task_started(sender=None, task_id=None, task=None, args=(), kwargs=None, **_):
     logger.info("task started", extra=_fields(task, args, kwargs or {}))
+    if task.name == IMPORT_TASK:
+        import_job_event_count("started")
 
 
 @task_postrun.connect
@@ -36,6 +40,16 @@ def task_finished(sender=None, task_id=None, task=None, args=(), kwargs=None, re
                                         "result": retval if isinstance(retval, (int, str)) else None})
     if task.name == DISPATCH and state == "SUCCESS":
         heartbeat_record()
+    if task.name == IMPORT_TASK:
+        job_state = retval.get("state") if isinstance(retval, dict) else None
+        import_job_event_count("done" if state == "SUCCESS" and job_state == "done" else "failed")
+
+
+@before_task_publish.connect
+def task_published(sender=None, **_):
+    """An import job waits for a worker from here (metrics: jobs queued)."""
+    if sender == IMPORT_TASK:
+        import_job_event_count("published")
 
 
 @task_failure.connect

@@ -151,7 +151,7 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
         return self._preview(request, template.kind, source, template.court, f"Preview: {template}")
 
     def default_preview_view(self, request, kind: str):
-        """Preview the shipped default of a kind (the files under templates/notices/), nothing copied."""
+        """Preview the shipped default of a kind (the files under rollout/templates/notices/), nothing copied."""
         if kind not in NoticeKind.values or not self.has_view_permission(request):
             raise PermissionDenied
         return self._preview(request, kind, default_source(kind), None,

@@ -137,7 +137,7 @@ class NoticeTemplate(models.Model):
 
     Bodies are Django template source rendered with a small, fixed context of plain values (see
     `rollout.notices.rendering.CONTEXT_HELP`); HTML is autoescaped. With no row, the files under
-    `templates/notices/` are used.
+    `rollout/templates/notices/` are used.
     """
 
     court = models.ForeignKey(

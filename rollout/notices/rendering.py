@@ -1,7 +1,7 @@
 """Rendering a notice: subject, text and HTML parts from Django templates with a fixed context.
 
 Templates come from the court's own NoticeTemplate, else the default NoticeTemplate, else the files
-under `templates/notices/<kind>/`. They are compiled by a sandboxed engine and rendered with plain
+under `rollout/templates/notices/<kind>/`. They are compiled by a sandboxed engine and rendered with plain
 values only (no model objects, so a template cannot walk relations). The HTML part is autoescaped,
 so names and texts filers or staff typed cannot inject markup; the text part and subject are plain.
 
@@ -34,7 +34,7 @@ from courts.models import FIRM, emergency_instructions_problem
 from courts.selectors import golive_facts
 from rollout.links import REGISTER_URL, UPGRADE_URL, court_page_url, golive_ics
 
-TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notices"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notices"
 KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "digest")
 
 ALLOWED_TAGS = ("if", "for", "comment", "firstof", "spaceless", "verbatim", "templatetag", "cycle")

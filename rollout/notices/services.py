@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -272,5 +273,20 @@ def notice_template_send_test(court: Court, kind: str, source: TemplateSource, u
     subject, text, html = notice_template_render_sample(court, kind, source, readiness=readiness)
     message = EmailMultiAlternatives(f"[TEST] {subject}", text, settings.DEFAULT_FROM_EMAIL, [user.email])
     message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:  # refused or unreachable: said on the page, not a 500
+        raise ValidationError(f"The mail server did not accept the test for {user.email}: {smtp_error_text(exc)}") from None
     return user.email
+
+
+def smtp_error_text(exc: BaseException) -> str:
+    """A mail server's refusal in words: its code and reply, or the connection error."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = [f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+                   for code, reply in exc.recipients.values()]
+        return "; ".join(replies) or str(exc)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        return f"{exc.smtp_code} {error}"
+    return str(exc) or exc.__class__.__name__

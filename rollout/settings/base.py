@@ -10,7 +10,9 @@ constants: change them here, in code review.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
@@ -35,13 +37,28 @@ def env_hosts(name: str, default: list[str]) -> list[str]:
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(env.str("ROLLOUT_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # rollout/: its templates and static files travel in the wheel
 
-# One variable for the whole process: the WSGI entry point (gunicorn) and the Procfile default to
-# production; manage.py, `make run` and the tests to development.
+# One variable for the whole process: the WSGI entry point (gunicorn), the Procfile and the installed
+# `rollout-tracker` command default to production; manage.py, `make run` and the tests to development.
 ROLLOUT_MODE = env.str("ROLLOUT_MODE", "development", validate=OneOf(["production", "development"]))
 PRODUCTION = ROLLOUT_MODE == "production"
+
+# ROLLOUT_VAR_DIR: the files this installation writes (SQLite and mail files in development, the
+# beat schedule, STATIC_ROOT and MEDIA_ROOT unless set). Default: var/ beside manage.py in a checkout.
+# An installed release has no checkout (its code sits in site-packages, which is no place for
+# data): production then requires the variable, development uses var/ in the working directory.
+_IN_CHECKOUT = (BASE_DIR / "manage.py").is_file()
+if env.str("ROLLOUT_VAR_DIR", "").strip():
+    VAR_DIR = Path(env.str("ROLLOUT_VAR_DIR")).expanduser().resolve()
+elif _IN_CHECKOUT:
+    VAR_DIR = BASE_DIR / "var"
+elif PRODUCTION:
+    raise ImproperlyConfigured("ROLLOUT_VAR_DIR must be set in production mode for an installed release "
+                               "(the directory this installation writes to; see docs/deploy.md).")
+else:
+    VAR_DIR = Path.cwd() / "var"
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Core ---------------------------------------------------------------------------------------
 DEBUG = False
@@ -91,7 +108,7 @@ WSGI_APPLICATION = "rollout.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],  # before the apps': overrides admin templates
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -151,7 +168,6 @@ USE_THOUSAND_SEPARATOR = True
 
 # --- Static and uploaded files ------------------------------------------------------------------
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "rollout" / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
 # whitenoise serves them (production.py: compressed, hashed names cached for a year).
 STORAGES = {
@@ -266,7 +282,8 @@ NOTICES_SOFT_BOUNCE_RESET_DAYS = 30
 NOTICES_TEMPLATE_MAX_OUTPUT = 100_000
 NOTICES_TEMPLATE_MAX_LOOP = 1000
 NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS = 180
-NOTICES_MESSAGE_ID_DOMAIN = ""  # empty: the domain of DEFAULT_FROM_EMAIL
+# Message-IDs of notices end in the site's host name (SITE_URL); DEFAULT_FROM_EMAIL's domain when it has none.
+NOTICES_MESSAGE_ID_DOMAIN = urlsplit(SITE_URL).hostname or ""
 NOTICES_DIGEST_WEEKDAY = 0  # Monday, in TIME_ZONE
 NOTICES_DIGEST_HOUR = 7
 
@@ -346,14 +363,21 @@ if SENTRY_DSN:
     sentry_sdk.init(dsn=SENTRY_DSN, environment=ROLLOUT_MODE, send_default_pii=False, traces_sample_rate=0.0)
 
 # --- Logging ------------------------------------------------------------------------------------
-# One line per event on stdout, each with the request id (django-guid; carried into the Celery tasks a
+# One line per event on standard error (standard output stays a command's own report), each with the request id (django-guid; carried into the Celery tasks a
 # request starts), times in UTC ISO 8601: JSON lines in production, text in development
 # (LOG_FORMAT=json|text). Server errors are also mailed to ADMINS.
 LOG_FORMAT = env.str("LOG_FORMAT", "json" if PRODUCTION else "text", validate=OneOf(["json", "text"]))
 from django_guid.integrations import CeleryIntegration  # noqa: E402
 
+from rollout.logs import JSON_FORMATTER  # noqa: E402
+
+# A proxy's X-Request-ID is kept when it is a sane token, not only a UUID (rollout.logs drops any
+# other value before django-guid reads the header, and django-guid then makes a new id).
+MIDDLEWARE.insert(MIDDLEWARE.index("django_guid.middleware.guid_middleware"), "rollout.logs.request_id_sanitize")
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True,
+               "VALIDATE_GUID": False,
                "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)]}
+LOGGING_CONFIG = "rollout.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -365,14 +389,12 @@ LOGGING = {
                         "callback": lambda record: getattr(getattr(record, "request", None), "path", "") != "/healthz"},
     },
     "formatters": {
-        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": "time",  # UTC, ISO 8601
-                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
-                 "rename_fields": {"levelname": "level", "name": "logger"}},
+        "json": JSON_FORMATTER,  # time (UTC, ISO 8601), level, logger, message, request_id, process, extras
         "text": {"()": "rollout.logs.UtcFormatter",
                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT,
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": LOG_FORMAT,
                     "filters": ["request_id"]},
         "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
                         "filters": ["require_debug_false", "not_healthz"]},
@@ -381,12 +403,30 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_guid": {"level": "WARNING"},  # not a line per request about the generated id
+        # Python warnings (captured by rollout.logs.configure) in the same format as everything else.
+        "py.warnings": {"handlers": [], "propagate": True},
         # Replaces Django's default "django" logger (its own console and unfiltered mail_admins):
         # errors of requests and commands are mailed once, by ours; lines go to the root's console.
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
     },
 }
+# The Celery worker and beat write through this configuration in JSON mode (Celery's own takes over
+# the root logger with its plain-text format otherwise); start them with --quiet, no banner.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# --- Metrics --------------------------------------------------------------------------------------
+# Prometheus metrics at /metrics (rollout/health/metrics.py): readable with `Authorization: Bearer
+# $METRICS_TOKEN`, or from METRICS_ALLOWED_ADDRESSES (addresses or networks, comma-separated).
+# Neither set: /metrics answers 404. Behind a proxy on the same machine every request comes from
+# 127.0.0.1: use the token, or do not route /metrics through the proxy.
+METRICS_TOKEN = env.str("METRICS_TOKEN", "").strip()
+METRICS_ALLOWED_ADDRESSES = env_hosts("METRICS_ALLOWED_ADDRESSES", [])
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_ADDRESSES]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {exc}.") from None
+MIDDLEWARE.insert(MIDDLEWARE.index("django_guid.middleware.guid_middleware") + 1, "rollout.health.metrics.request_metrics")
 
 
 # --- Staff sign-in: MFA, single sign-on, sessions that end (django-allauth) ----------------------

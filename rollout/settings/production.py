@@ -2,7 +2,7 @@
 start-up stops naming it (no silent SQLite, mail files or filesystem broker); HTTPS everywhere; static
 files compressed with hashed names. `manage.py check --deploy` is clean with the defaults."""
 from rollout.settings.base import *  # noqa: F401,F403
-from rollout.settings.base import CELERY_BROKER_URL, env
+from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, env
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,3 +43,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# LOCAL_HTTP_TRIAL=1: production mode over plain HTTP on this machine, before the proxy and its
+# certificate exist (no https redirect, no HSTS, cookies not Secure). Refused unless ALLOWED_HOSTS
+# names only loopback hosts; gunicorn refuses a non-loopback bind (rollout/local_trial.py).
+LOCAL_HTTP_TRIAL = env.bool("LOCAL_HTTP_TRIAL", False)
+if LOCAL_HTTP_TRIAL:
+    from rollout.local_trial import allowed_hosts_problem
+
+    if _trial_problem := allowed_hosts_problem(ALLOWED_HOSTS):
+        raise ImproperlyConfigured(_trial_problem)
+    SECURE_SSL_REDIRECT = False
+    SECURE_HSTS_SECONDS = 0
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]  # scraped on the internal port

@@ -52,6 +52,20 @@ def test_send_a_test_to_me_mails_the_rendered_sample_to_the_administrator(smtp_s
     assert received.message["Subject"] == "[TEST] Link now, Jane Q. <Sample> Lawyer"
 
 
+def test_a_refused_test_email_is_reported_on_the_page(smtp_sink):
+    user = montana_administrator()
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27))
+    template = NoticeTemplate.objects.create(court=court, kind="golive", subject="x", text_body="x", html_body="x")
+    smtp_sink.refuse_5xx.add("clerk@mtd.example.gov")
+    client = logged_in(user)
+    response = client.post(f"/admin/rollout/noticetemplate/{template.pk}/preview/", {"readiness": "ready"}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The mail server did not accept the test for clerk@mtd.example.gov: 550 5.1.1 No such mailbox" in page
+    assert smtp_sink.messages == []
+
+
 def test_a_court_administrator_cannot_preview_another_courts_template():
     user = montana_administrator()
     other = NoticeTemplate.objects.create(court=utah_court(), kind="golive", subject="x", text_body="x", html_body="x")
