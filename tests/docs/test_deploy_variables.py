@@ -10,7 +10,7 @@ DEPLOY = (ROOT / "docs" / "deploy.md").read_text()
 
 def variables_read() -> set[str]:
     names = set()
-    for path in [*(ROOT / "rollout" / "settings").glob("*.py"), ROOT / "gunicorn.conf.py"]:
+    for path in [*(ROOT / "rollout" / "settings").glob("*.py"), ROOT / "rollout" / "gunicorn_conf.py"]:
         text = path.read_text()
         names |= set(re.findall(r"""env(?:\.\w+|_hosts)\(\s*["']([A-Z][A-Z0-9_]*)["']""", text))
         names |= set(re.findall(r"""os\.environ\.get\(\s*["']([A-Z][A-Z0-9_]*)["']""", text))

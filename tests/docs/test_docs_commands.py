@@ -13,7 +13,8 @@ from django.core.management import get_commands, load_command_class
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-NOT_RUN_HERE = ("pip", "export")  # installing a release and setting variables: deploy steps, not commands
+# Installing a release, system accounts and directories, setting variables: deploy steps, not commands.
+NOT_RUN_HERE = ("pip", "export", "python3.11", "useradd", "install", "systemctl", "systemd-analyze", "gunicorn", "ssh")
 
 
 def shown_commands() -> list[tuple[str, str]]:
@@ -21,7 +22,11 @@ def shown_commands() -> list[tuple[str, str]]:
     for doc in DOCS:
         for block in re.findall(r"```sh\n(.*?)```", doc.read_text(), flags=re.S):
             for line in block.splitlines():
-                line = re.sub(r"\s+#.*$", "", line).strip()
+                line = re.sub(r"(^|\s+)#.*$", "", line).strip().rstrip("\\").strip()
+                line = re.sub(r"^([A-Z_]+=\S+(\s+|$))+", "", line)  # VAR=value before a command
+                line = re.sub(r"^\S*/bin/(\w)", r"\1", line)  # a virtualenv's pip or gunicorn
+                if line.startswith("rollout-tracker "):  # the installed release's manage.py
+                    line = "python manage.py " + line[len("rollout-tracker "):]
                 if line:
                     found.append((doc.name, line))
     return found

@@ -197,7 +197,7 @@ def test_every_process_prints_json_lines(tmp_path, smtp_server, broker):
 
     records = [record for name, text in outputs.items() for record in parse(name, text)]
     by_process = {name: [r for r in records if r["_process"] == name] for name in outputs}
-    assert all(by_process[name] for name in ("web", "worker", "beat", "migrate")), {k: len(v) for k, v in by_process.items()}
+    assert all(by_process[name] for name in ("web", "worker", "beat")), {k: len(v) for k, v in by_process.items()}
 
     # gunicorn's own lines and its access lines; the proxy's id kept, a silly one replaced.
     assert any(r["logger"] == "gunicorn.error" and "Listening at" in r["message"] for r in by_process["web"])
