@@ -293,6 +293,30 @@ class GoLiveForm(forms.ModelForm):
         return data
 
 
+class GoLiveListForm(forms.ModelForm):
+    """A row of the go-live list (date and status): checked as the services will write it. A date change
+    that would move a filing blackout is sent to the change page or the "Set the go-live date…" action,
+    which show the moved window before saving."""
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not {"go_live_date", "status"} & set(self.changed_data):
+            return data
+        golive = self.instance
+        try:
+            plan = golive_plan(golive, new_date=data.get("go_live_date"), new_status=data.get("status"))
+        except ValidationError as exc:
+            raise ValidationError(_first_message(exc)) from None
+        if plan.blackout_start and (plan.blackout_start, plan.blackout_end) != (golive.blackout_start, golive.blackout_end):
+            raise ValidationError(
+                f"Not saved: {golive.court.court_id} has a filing blackout, which would move to "
+                f"{golive_facts(plan, sequence=0).blackout_text}. Use \"Set the go-live date…\" or the go-live's "
+                "page to see it and confirm.")
+        data["go_live_date"] = plan.go_live_date
+        self.instance.blackout_start, self.instance.blackout_end = plan.blackout_start, plan.blackout_end
+        return data
+
+
 @admin.register(GoLive)
 class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     """The go-live list: court, the editable date and status, and when the court goes live in its own zone,
@@ -302,6 +326,7 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     form = GoLiveForm
     list_display = ("court_label", "go_live_date", "status", "live_at_local")
     list_display_links = ("court_label",)
+    list_editable = ("go_live_date", "status")
     list_filter = (CourtCircuitFilter, "court__court_type", GoLiveStatusFilter,
                    GoLiveRangeFilter, "rollout")
     list_select_related = ("court", "rollout")
@@ -309,6 +334,9 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     actions = ("set_golive_date", "mark_live", "postpone")
     readonly_fields = ("live_at_local", "filers_are_told")
     inlines = (GoLiveChangeInline,)
+
+    def get_changelist_form(self, request, **kwargs):
+        return GoLiveListForm
 
     def get_ordering(self, request):
         """Upcoming first (soonest first), then past go-lives (most recent first), then courts with no date."""

@@ -61,6 +61,52 @@ def test_mark_live_and_postpone_record_history(client, golive):
     assert statuses == [(GoLiveStatus.POSTPONED, user.pk), (GoLiveStatus.LIVE, user.pk)]
 
 
+def list_edit(golive, **values):
+    return {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": golive.pk,
+            "form-0-go_live_date": golive.go_live_date.isoformat(), "form-0-status": golive.status, "_save": "Save",
+            **{f"form-0-{k}": v for k, v in values.items()}}
+
+
+def test_list_editable_date_saves_through_the_services(client, golive):
+    user = superuser()
+    client.force_login(user)
+    response = client.post(reverse("admin:courts_golive_changelist"), list_edit(golive, go_live_date="2027-06-07"))
+    assert response.status_code == 302
+    golive.refresh_from_db()
+    assert golive.go_live_date == dt.date(2027, 6, 7)
+    assert golive.live_at == montana_court().local_midnight(dt.date(2027, 6, 7))
+    change = GoLiveChange.objects.get(golive=golive)
+    assert (change.changed_by, change.old_date, change.new_date) == (user, dt.date(2027, 3, 1), dt.date(2027, 6, 7))
+
+
+def test_list_editable_date_change_that_would_move_a_blackout_is_sent_to_the_preview(client, golive):
+    with_blackout(golive)
+    client.force_login(superuser())
+    response = client.post(reverse("admin:courts_golive_changelist"), list_edit(golive, go_live_date="2027-06-07"))
+    assert response.status_code == 200
+    assert "would move to from Friday, June 4, 2027 at 5:00 PM MDT" in response.content.decode()
+    golive.refresh_from_db()
+    assert golive.go_live_date == dt.date(2027, 3, 1)
+
+
+def test_list_editable_postpone_clears_the_blackout(client, golive):
+    with_blackout(golive)
+    client.force_login(superuser())
+    response = client.post(reverse("admin:courts_golive_changelist"), list_edit(golive, status="postponed"))
+    assert response.status_code == 302
+    golive.refresh_from_db()
+    assert (golive.status, golive.blackout_start) == (GoLiveStatus.POSTPONED, None)
+
+
+def test_list_editable_date_in_the_past_is_refused_not_a_500(client, golive):
+    client.force_login(superuser())
+    response = client.post(reverse("admin:courts_golive_changelist"), list_edit(golive, go_live_date="2020-01-06"))
+    assert response.status_code == 200
+    assert "is before today" in response.content.decode()
+    golive.refresh_from_db()
+    assert golive.go_live_date == dt.date(2027, 3, 1)
+
+
 def with_blackout(golive):
     """The usual blackout: 17:00 the Friday before to 08:00 on the (Monday) go-live day, court time."""
     tz = golive.court.tzinfo
