@@ -360,8 +360,8 @@ CELERY_BEAT_SCHEDULE["imports-remove-stale-uploads"] = {
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
 
 # --- Login throttling: django-axes (issue 10) ----------------------------------------------------
-# Failed log-ins (the site's form and the admin's) are counted per username and per client address
-# (REMOTE_ADDR); at LOGIN_FAILURE_LIMIT failures either is locked out for LOGIN_COOLOFF_MINUTES,
+# Failed log-ins (the site's form and the admin's) are counted per username and client address
+# (`rollout.client_address`); at LOGIN_FAILURE_LIMIT failures the pair is locked out for LOGIN_COOLOFF_MINUTES,
 # and every further failure meanwhile starts the cool-off again. A superuser unlocks sooner in the
 # admin (Axes → Access attempts: delete) or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDR`.
 # Axes needs `request` passed to authenticate(): Django's login forms do; tests log in with
@@ -373,7 +373,9 @@ MIDDLEWARE += ["accounts.middleware.UserTimeZoneMiddleware"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per user and per address
+# Locked per (username, address) pair: one client guessing cannot lock a user out from elsewhere,
+# nor lock every user of one address (a proxy, a court's network) out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Failures stay counted after a successful log-in until the cool-off: resetting on success would let
 # anyone with an account clear their address's count (and a victim's tries from it) between guesses.
 AXES_RESET_ON_SUCCESS = False
@@ -421,3 +423,9 @@ LOGGING = {
     },
 }
 
+# --- Client address behind proxies ---
+# TRUSTED_PROXY_COUNT: how many reverse proxies stand in front of the site, each appending to
+# X-Forwarded-For (0 = none: the header is never believed). Every limit reads the address through
+# `rollout.client_address.client_address`, django-axes included.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "rollout.client_address.client_address"

@@ -21,6 +21,7 @@ from accounts.self_service import (
     SelfServiceRefused, cmecf_account_report_linked, filer_change_email, help_request_create,
     pacer_account_report_upgraded,
 )
+from rollout.client_address import client_address
 from rollout.filers import emails
 from rollout.filers.forms import AccountForm, EmailForm, HelpForm
 from rollout.filers.ratelimit import rate_allow
@@ -166,7 +167,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 @never_cache

@@ -230,6 +230,18 @@ def test_requests_for_a_new_link_are_rate_limited_per_client(client, settings, e
     assert codes == [200, 200, 200, 429]
 
 
+def test_behind_a_proxy_the_link_limit_counts_each_client_not_the_proxy(client, settings, eager_tasks):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT = 2
+
+    def through_proxy(address):
+        return client.post(reverse("filers:request_link"), {"email": f"someone-{time.time()}@example.com"},
+                           REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{address % 250}, 198.51.100.{address}")
+
+    assert [through_proxy(7).status_code for _ in range(3)] == [200, 200, 429]
+    assert through_proxy(8).status_code == 200
+
+
 # --- Address change ---------------------------------------------------------------------------------------
 
 def test_an_address_change_takes_effect_only_after_the_new_address_confirms(client):
