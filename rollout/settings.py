@@ -429,3 +429,8 @@ LOGGING = {
 # `rollout.client_address.client_address`, django-axes included.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "rollout.client_address.client_address"
+
+# --- Notice template cost ---
+# Longest notice template part (subject, text or HTML) an administrator may save, in characters:
+# with the loop budget it bounds what one render can cost before any of it runs.
+NOTICES_TEMPLATE_MAX_SOURCE = env_int("NOTICES_TEMPLATE_MAX_SOURCE", 20_000, minimum=1000)
