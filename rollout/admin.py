@@ -357,3 +357,4 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
                  bounces[a.filer.email].diagnostic) for a in accounts.order_by("court__court_id", "filer__name").iterator())
         return csv_response("unreachable-filers.csv", ["name", "email", "court", "cmecf_login", "state", "soft_bounces",
                                                        "last_bounce_at", "diagnostic"], rows)
+from rollout import axes_admin  # noqa: E402,F401  (django-axes lists, superusers only)

@@ -434,3 +434,12 @@ AXES_CLIENT_IP_CALLABLE = "rollout.client_address.client_address"
 # Longest notice template part (subject, text or HTML) an administrator may save, in characters:
 # with the loop budget it bounds what one render can cost before any of it runs.
 NOTICES_TEMPLATE_MAX_SOURCE = env_int("NOTICES_TEMPLATE_MAX_SOURCE", 20_000, minimum=1000)
+
+# --- Admin: bad parameters ---
+# A query parameter, selected row or search term the admin cannot use answers 400, not 500
+# (`rollout.admin_parameters`); before axes, which asks to be last.
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "rollout.admin_parameters.AdminBadParametersMiddleware")
+
+# --- Axes in the admin ---
+# django-axes' lists are registered by `rollout.axes_admin`, for superusers only.
+AXES_ENABLE_ADMIN = False
