@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from rollout.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time_zone
+from rollout.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time_zone, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ROLLOUT_VAR_DIR", str(BASE_DIR / "var")))
@@ -443,3 +443,8 @@ MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "rollout.a
 # --- Axes in the admin ---
 # django-axes' lists are registered by `rollout.axes_admin`, for superusers only.
 AXES_ENABLE_ADMIN = False
+
+# --- Secret key strength ---
+# Production refuses to start with a short, predictable or published sample SECRET_KEY.
+if PRODUCTION and (_secret_problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(_secret_problem)
