@@ -138,7 +138,7 @@ def test_an_edited_link_is_refused_revealing_nothing(client):
 
 def test_a_token_made_for_another_purpose_is_refused(client):
     account = filer_at(live(montana_court()))
-    for token in (unsubscribe_token(account.filer.pk, account.court.pk),
+    for token in (unsubscribe_token(account.filer.pk, account.court.pk, account.filer.email),
                   email_change_token(account.filer.pk, account.filer.email, "new@example.com")):
         page = refused(client, page_url(account, token), 404)
         assert account.filer.name not in page
