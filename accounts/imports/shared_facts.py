@@ -60,8 +60,8 @@ def roster_shared_facts(stage: Stage, report: ImportReport, allowed_court_ids: l
         """
     )
     for line, field_name in sorted(set(rows)):
+        what, them = ("the filer's name is", "it") if field_name == "name" else ("the PACER details are", "them")
         report.add_conflict(line, field_name, (
-            f"the filer's {'name' if field_name == 'name' else 'PACER details'} are shared with courts you do not "
-            f"administer, so they are left as they are and only this court's CM/ECF account is imported; "
-            f"ask the help desk to change them"
+            f"{what} shared with courts you do not administer: left unchanged, and only this court's CM/ECF account "
+            f"is imported; ask the help desk to change {them}"
         ))
