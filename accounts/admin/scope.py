@@ -10,7 +10,7 @@ the courts the user administers (a superuser: every court), on top of Django's m
 - `SharedFactsAdmin`: a filer's name, email and PACER account, and a PACER account's facts, belong to
   every court where the filer has a CM/ECF account. They are shown to any administrator of one of
   those courts, and may be changed only by one who administers all of them (read-only otherwise,
-  with the reason).
+  with the reason, which names no other court).
 """
 from __future__ import annotations
 
@@ -157,8 +157,9 @@ class SharedFactsAdmin(CourtScopedAdmin):
         others = self.other_courts(request, obj)
         if others:
             extra_context = {**(extra_context or {}), "subtitle": (
-                f"Read-only here: also at {', '.join(others)}. A {self.opts.verbose_name}'s facts are shared by "
-                "all their courts, so only an administrator of every one of them can change them."
+                f"Read-only here: also at courts you do not administer. A {self.opts.verbose_name}'s facts are "
+                "shared by all their courts, so only an administrator of every one of them (or the help desk) can "
+                "change them."
             )}
         return super().change_view(request, object_id, form_url, extra_context)
 
