@@ -41,6 +41,17 @@ def _refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
                   status=410 if exc.expired else 404)
 
 
+# The status page's address once the link was opened: /me/current/. The emailed token is swapped for
+# the session on first use, so it does not stay in the address bar, the history or the access log of
+# every later request (the first one logs it, as any emailed link is).
+SESSION_TOKEN = "current"
+_SESSION_KEY = "filers_status_token"
+
+
+def _token(request: HttpRequest, token: str) -> str:
+    return request.session.get(_SESSION_KEY, "") if token == SESSION_TOKEN else token
+
+
 def _filer_for(token: str) -> Filer:
     """The filer the token names, if their address is still the one it was made for; else TokenRefused."""
     filer_id, tag = status_token_read(token)
@@ -54,9 +65,16 @@ def _filer_for(token: str) -> Filer:
 @require_http_methods(["GET"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        filer = _filer_for(token)
+        filer = _filer_for(_token(request, token))
     except TokenRefused as exc:
         return _refused(request, exc)
+    if token != SESSION_TOKEN:
+        # First use: keep the token in a new session (a fresh key, so no one can plant theirs) and
+        # send the browser to the address without it.
+        request.session.cycle_key()
+        request.session[_SESSION_KEY] = token
+        return redirect("filers:status", token=SESSION_TOKEN)
+    token = SESSION_TOKEN
     rows = filer_status_rows(filer)
     for row in rows:  # one form per login, with ids of its own (labels must point at one field)
         row.help_form = HelpForm(auto_id=f"help{row.account.pk}_%s", initial={"account": row.account.pk})
@@ -71,7 +89,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
 def _act(request: HttpRequest, token: str, action) -> HttpResponse:
     """Run `action(filer)` for a valid token; its message (or refusal) shows on the status page."""
     try:
-        filer = _filer_for(token)
+        filer = _filer_for(_token(request, token))
     except TokenRefused as exc:
         return _refused(request, exc)
     try:
