@@ -448,3 +448,7 @@ AXES_ENABLE_ADMIN = False
 # Production refuses to start with a short, predictable or published sample SECRET_KEY.
 if PRODUCTION and (_secret_problem := secret_key_problem(SECRET_KEY)):
     raise ImproperlyConfigured(_secret_problem)
+
+# --- Filer address change: undo ---
+# Days the link in the notice to a filer's old address can put that address back.
+FILERS_EMAIL_UNDO_DAYS = env_int("FILERS_EMAIL_UNDO_DAYS", 7, minimum=1)

@@ -27,7 +27,9 @@ from rollout.filers.forms import AccountForm, EmailForm, HelpForm
 from rollout.filers.ratelimit import rate_allow
 from rollout.filers.selectors import filer_status_rows
 from rollout.filers.tasks import send_status_link
-from rollout.filers.tokens import TokenRefused, email_change_token_read, email_tag, status_token_read
+from rollout.filers.tokens import (
+    TokenRefused, email_change_token_read, email_tag, email_undo_token_read, status_token_read,
+)
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +181,32 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         filer = filer_change_email(filer.pk, old_email, new_email)
     except SelfServiceRefused as exc:
         return render(request, "filers/email_confirm.html", {"new_email": new_email, "error": str(exc)}, status=409)
-    emails.send_email_changed(filer.name, old_email, filer.email)
+    emails.send_email_changed(filer, old_email)
     emails.send_status_link(filer)
     return render(request, "filers/email_confirm.html", {"new_email": new_email, "done": True})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def email_undo(request: HttpRequest, token: str) -> HttpResponse:
+    """The old address takes its place back (the link in the notice sent to it). GET shows a button;
+    POST restores it, only while the address that replaced it is still the one on file."""
+    try:
+        filer_id, old_email, new_tag = email_undo_token_read(token)
+        filer = Filer.objects.filter(pk=filer_id).first()
+        if filer is None or email_tag(filer.email) != new_tag:
+            raise TokenRefused(expired=False)
+    except TokenRefused as exc:
+        return _refused(request, exc)
+    if request.method == "GET":
+        return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True})
+    try:
+        filer = filer_change_email(filer.pk, filer.email, old_email)
+    except SelfServiceRefused as exc:
+        return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True, "error": str(exc)},
+                      status=409)
+    emails.send_status_link(filer)
+    return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True, "done": True})
 
 
 def _client(request: HttpRequest) -> str:

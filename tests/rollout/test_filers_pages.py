@@ -290,6 +290,50 @@ def test_an_address_change_takes_effect_only_after_the_new_address_confirms(clie
     assert client.post(path).status_code == 404  # the confirmation works once: the address it replaces is gone
 
 
+def change_address(client, account, new: str) -> None:
+    token = status_token(account.filer.pk, account.filer.email)
+    client.post(reverse("filers:change_email", args=[token]), {"email": new})
+    link = next(word for word in mail.outbox[-1].body.split() if "/me/address/" in word)
+    client.post(link.split("127.0.0.1:8000", 1)[-1])
+
+
+def undo_path(old: str) -> str:
+    (told,) = [m for m in mail.outbox if m.to == [old]]
+    link = next(word for word in told.body.split() if "/me/address/undo/" in word)
+    return link.split("127.0.0.1:8000", 1)[-1]
+
+
+def test_the_old_address_is_told_with_a_link_that_puts_it_back(client):
+    account = filer_at(live(montana_court()))
+    old = account.filer.email
+    change_address(client, account, "taken-over@example.com")
+    path = undo_path(old)
+    assert client.get(path).status_code == 200  # a scanner's prefetch changes nothing
+    account.filer.refresh_from_db()
+    assert account.filer.email == "taken-over@example.com"
+    response = client.post(path)
+    assert response.status_code == 200 and "again" in response.content.decode()
+    account.filer.refresh_from_db()
+    assert account.filer.email == old
+    assert mail.outbox[-1].to == [old] and "/me/" in mail.outbox[-1].body  # a fresh status link
+    assert client.post(path).status_code == 404  # once: the address it replaced is gone
+
+
+def test_the_undo_link_expires(client, settings):
+    account = filer_at(live(montana_court()))
+    old = account.filer.email
+    change_address(client, account, "later@example.com")
+    path = undo_path(old)
+    settings.FILERS_EMAIL_UNDO_DAYS = 1
+    import time
+    from unittest import mock
+
+    with mock.patch("time.time", return_value=time.time() + 2 * 86400):  # the clock, not the code under test
+        assert client.post(path).status_code == 410
+    account.filer.refresh_from_db()
+    assert account.filer.email == "later@example.com"
+
+
 @pytest.mark.parametrize("golive, state, shown", [(live, "legacy", True), (live, "ready", True),
                                                   (scheduled, "ready", False)])
 def test_the_i_have_linked_button_shows_at_live_courts_only(client, golive, state, shown):
