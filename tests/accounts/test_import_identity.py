@@ -9,7 +9,7 @@ import pytest
 
 from accounts.imports.identity import IDENTITY_REFUSED
 from accounts.imports.roster import roster_import
-from accounts.models import AuditEntry, CmecfAccount, Filer, PacerAccount, identity_agrees, identity_key
+from accounts.models import AuditEntry, CmecfAccount, Filer, PacerAccount, identity_agrees
 from tests.factories import montana_administrator, montana_court, utah_court, utah_filer_with_legacy_account
 
 HEADER = "name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
