@@ -307,7 +307,12 @@ class AuditEntry(models.Model):
 
     @property
     def who(self) -> str:
-        return str(self.user) if self.user_id else (self.source or "—")
+        """The user, and the file when a user's import made the change ("montana (import roster.csv)")."""
+        if not self.user_id:
+            return self.source or "—"
+        if self.source and self.source != "admin":
+            return f"{self.user} ({self.source})"
+        return str(self.user)
 
 
 class UserPreference(models.Model):

@@ -90,6 +90,7 @@ def test_an_attach_is_audited_at_every_court_of_the_filer(tmp_path):
     entries = AuditEntry.objects.filter(object_id=jane.pk, field="court_attached")
     assert {(e.court.court_id, e.user, e.source, e.new_value) for e in entries} == {
         ("MTDC", clerk, "import roster.csv", "lawyerjqm @ MTDC"), ("UTDC", clerk, "import roster.csv", "lawyerjqm @ MTDC")}
+    assert {e.who for e in entries} == {f"{clerk} (import roster.csv)"}
 
 
 @pytest.mark.django_db
