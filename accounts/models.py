@@ -28,6 +28,24 @@ def normalize_name(name: str) -> str:
     return " ".join(text.split())
 
 
+# Words that say nothing about who a person is: generational suffixes and the lawyer's "Esq.".
+NAME_SUFFIXES = frozenset({"JR", "SR", "II", "III", "IV", "ESQ", "ESQUIRE"})
+
+
+def identity_key(name: str) -> str:
+    """The key on which two records of one email (or one PACER account) are judged the same person:
+    `normalize_name` (case, accents, punctuation, spacing do not count), apostrophes joined
+    (O'Brien = OBrien), and suffixes (`NAME_SUFFIXES`) and one-letter words (middle initials) left out.
+    Full words must agree, in order: "Jane Q. Doe, Jr." = "jane doe", but "Jane Quinn Doe" ≠ "Jane Doe"."""
+    words = normalize_name(re.sub(r"['’`]", "", name or "")).split()
+    kept = [w for w in words if len(w) > 1 and w not in NAME_SUFFIXES]
+    return " ".join(kept or words)
+
+
+def identity_agrees(name: str, other: str) -> bool:
+    return identity_key(name) == identity_key(other)
+
+
 class PacerAccountType(models.TextChoices):
     INDIVIDUAL = "individual", "Individual"
     SHARED = "shared", "Shared firm account"
@@ -289,7 +307,12 @@ class AuditEntry(models.Model):
 
     @property
     def who(self) -> str:
-        return str(self.user) if self.user_id else (self.source or "—")
+        """The user, and the file when a user's import made the change ("montana (import roster.csv)")."""
+        if not self.user_id:
+            return self.source or "—"
+        if self.source and self.source != "admin":
+            return f"{self.user} ({self.source})"
+        return str(self.user)
 
 
 class UserPreference(models.Model):

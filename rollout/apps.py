@@ -20,6 +20,8 @@ class RolloutConfig(AppConfig):
         from rollout.notices import admin as notices_admin  # noqa: F401
         # The sign-in log (superusers only).
         from rollout.signin import admin as signin_admin  # noqa: F401
+        # django-axes' lists (superusers only).
+        from rollout import axes_admin  # noqa: F401
 
         # The sign-in log (Django's and django-allauth's signals).
         from rollout.signin import signals as signin_signals  # noqa: F401

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 STATUS_SALT = "rollout.filers.status"
 EMAIL_SALT = "rollout.filers.email-change"
+EMAIL_UNDO_SALT = "rollout.filers.email-undo"
 
 
 class TokenRefused(Exception):
@@ -75,6 +76,21 @@ def email_change_token(filer_id: int, old_email: str, new_email: str) -> str:
 def email_change_token_read(token: str) -> tuple[int, str, str]:
     """(filer id, digest of the address it replaces, new address); raises TokenRefused."""
     data = _read(token, EMAIL_SALT, dt.timedelta(hours=settings.FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS))
+    try:
+        return int(data["f"]), str(data["o"]), str(data["n"])
+    except (KeyError, TypeError, ValueError):
+        raise TokenRefused(expired=False) from None
+
+
+def email_undo_token(filer_id: int, old_email: str, new_email: str) -> str:
+    """For the notice to the old address: puts it back, while the new one is still the filer's."""
+    return signing.TimestampSigner(salt=EMAIL_UNDO_SALT).sign_object(
+        {"f": int(filer_id), "o": old_email.strip().lower(), "n": email_tag(new_email)})
+
+
+def email_undo_token_read(token: str) -> tuple[int, str, str]:
+    """(filer id, the address to restore, digest of the address it replaces); raises TokenRefused."""
+    data = _read(token, EMAIL_UNDO_SALT, dt.timedelta(days=settings.FILERS_EMAIL_UNDO_DAYS))
     try:
         return int(data["f"]), str(data["o"]), str(data["n"])
     except (KeyError, TypeError, ValueError):

@@ -55,6 +55,13 @@ class NewCmecfAccountInline(CourtScopedInline):
         return False
 
 
+ALREADY_REGISTERED = (
+    "Already registered to a filer record, so it cannot be entered here. If the filer is one of your courts', "
+    "find them in the list; otherwise import a roster row whose name, email and PACER username agree with their "
+    "record, or ask the help desk."
+)
+
+
 class FilerForm(forms.ModelForm):
     """A filer, and optionally the new individual PACER account they now use (a court administrator
     cannot see PACER accounts of no filer of theirs, so a new one is entered here, not chosen)."""
@@ -71,13 +78,20 @@ class FilerForm(forms.ModelForm):
         model = Filer
         fields = ("name", "email", "pacer_account")
 
+    def clean_email(self):
+        # One answer whichever record holds the address, at whichever court, and the same as for a
+        # PACER username below: a form must not tell one court what another holds.
+        email = (self.cleaned_data.get("email") or "").strip().lower()
+        if email and Filer.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(ALREADY_REGISTERED)
+        return email
+
     def clean(self):
         data = super().clean()
         username = (data.get("new_pacer_username") or "").strip()
         if username:
             if PacerAccount.objects.filter(username=username).exists():
-                self.add_error("new_pacer_username", "This PACER username is already registered. If it belongs to a "
-                               "filer of your courts, choose it under PACER account; otherwise import a roster.")
+                self.add_error("new_pacer_username", ALREADY_REGISTERED)
             data["new_pacer_username"] = username
         return data
 

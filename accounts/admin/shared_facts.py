@@ -59,7 +59,8 @@ class SharedFactsAdmin(CourtScopedAdmin):
         others = self.other_courts(request, obj)
         if others:
             extra_context = {**(extra_context or {}), "subtitle": (
-                f"Read-only here: also at {', '.join(others)}. A {self.opts.verbose_name}'s facts are shared by "
-                "all their courts, so only an administrator of every one of them can change them."
+                f"Read-only here: also at courts you do not administer. A {self.opts.verbose_name}'s facts are "
+                "shared by all their courts, so only an administrator of every one of them (or the help desk) can "
+                "change them."
             )}
         return super().change_view(request, object_id, form_url, extra_context)

@@ -36,6 +36,7 @@ from accounts.imports.reading import (
     CellError, ImportReport, ProgressFn, csv_values, parse_bool, parse_date, parse_email, parse_login,
     parse_required,
 )
+from accounts.imports.identity import roster_identity
 from accounts.imports.roster_classify import roster_classify, roster_list_rows
 from accounts.imports.shared_facts import roster_shared_facts
 from accounts.imports.staging import Stage, db_now, execute, fetch
@@ -126,6 +127,8 @@ def roster_import(
             # Every row with a bad cell was reported once and not staged; the conflicting ones leave the stage.
             staged = report.rows - report.error_count
             staged -= _roster_conflicts(stage, report, repeated)
+            allowed = None if allowed_court_ids is None else list(allowed_court_ids)
+            staged -= roster_identity(stage, court, report, allowed)
             report.errors.sort(key=lambda e: e.line)
             roster_shared_facts(stage, report, None if allowed_court_ids is None else list(allowed_court_ids))
             report.created, report.updated = roster_classify(stage, court)
@@ -255,6 +258,7 @@ def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source:
         """,
         [now, user_id, source, content_type, f" @ {court.court_id}", court.pk],
     )
+    _roster_audit_attaches(stage, court, now=now, user_id=user_id, source=source)
     _roster_upsert(stage, court, repeated, now)
     # PACER details reach every court the file's filers file at, and every court of any other filer
     # using a PACER account this import changed (a firm's shared account; updated_at = now).
@@ -267,6 +271,32 @@ def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source:
         [court.pk, now, now, now],
     )
     court_counts_touch([court.pk, *(r[0] for r in touched)])
+
+
+def _roster_audit_attaches(stage: Stage, court: Court, *, now, user_id, source: str) -> None:
+    """One entry per existing filer a row attaches to a CM/ECF account of this court (a new login, or
+    one that moves to them), at every court the filer belongs to, this one included: each court's staff
+    see who attached their filer, when and from which file. Written before the upsert, while the
+    CM/ECF accounts still read as they were (two INSERT … SELECT)."""
+    from accounts.models import Filer
+
+    s = stage.name
+    content_type = ContentType.objects.get_for_model(Filer).pk
+    insert = (
+        "INSERT INTO accounts_auditentry (at, user_id, source, court_id, content_type_id, object_id, object_repr, "
+        "field, old_value, new_value) SELECT %s, %s, %s, {court}, %s, f.id, "
+        "SUBSTR(f.name || ' <' || f.email || '>', 1, 200), 'court_attached', '', s.login || %s "
+        f"FROM {s} s JOIN {FILER} f ON f.email = s.email {{join}} "
+        f"LEFT JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login "
+        "WHERE (c.id IS NULL OR c.filer_id <> f.id) {where}"
+    )
+    params = [now, user_id, source, content_type, f" @ {court.court_id}", court.pk]
+    execute(insert.format(court=int(court.pk), join="", where=""), params)
+    execute(
+        insert.format(court="o.court_id", join=f"JOIN (SELECT DISTINCT filer_id, court_id FROM {CMECF}) o ON o.filer_id = f.id",
+                      where="AND o.court_id <> %s"),
+        [*params, court.pk],
+    )
 
 
 def _roster_upsert(stage: Stage, court: Court, repeated: set[str], now) -> None:

@@ -1,23 +1,21 @@
 """Shared facts in a roster: a filer's name and PACER account, and a PACER account's facts, belong to
 every court where the filer has a CM/ECF account (for a firm's shared PACER account, every court of
 every filer using it). An import by an administrator who does not administer all those courts may
-not change them: such a row is reported as a conflict (line, field, "also at UTDC") and applied for
+not change them: such a row is reported as a conflict (line, field; never which other courts) and applied for
 the importing court's own CM/ECF account only. The command line and superusers are not limited.
 
 Steps (`roster_shared_facts`): add two flags to the stage; mark the rows whose filer (`keep_filer`)
 or PACER account (`keep_pacer`) is also at a court outside `allowed_court_ids` — two UPDATEs that
-touch only those rows; list, for the marked rows that would change something, the line, the field
-and the other courts (one query each, over the few marked rows). The writes then leave marked rows'
+touch only those rows; list, for the marked rows that would change something, the line and the field
+(one query over the few marked rows). The writes then leave marked rows'
 filers and PACER accounts as they are (`roster._roster_upsert`).
 """
 from __future__ import annotations
 
-from collections import defaultdict
-
 from accounts.imports.reading import ImportReport
 from accounts.imports.staging import Stage, execute, fetch
 
-CMECF, FILER, PACER, COURT = "accounts_cmecfaccount", "accounts_filer", "accounts_paceraccount", "courts_court"
+CMECF, FILER, PACER = "accounts_cmecfaccount", "accounts_filer", "accounts_paceraccount"
 
 
 def roster_shared_facts(stage: Stage, report: ImportReport, allowed_court_ids: list[int] | None) -> None:
@@ -42,33 +40,28 @@ def roster_shared_facts(stage: Stage, report: ImportReport, allowed_court_ids: l
         f" WHERE {outside} AND p.username IN (SELECT pacer_username FROM {s} WHERE pacer_username IS NOT NULL))",
         allowed,
     )
-    # (line, field, other court) for each marked row that would change a shared fact.
+    # (line, field) for each marked row that would change a shared fact: which courts share it is
+    # not said (one court's staff never learn what another court holds).
     rows = fetch(
         f"""
-        SELECT s.line, CASE WHEN f.name <> s.name THEN 'name' ELSE 'pacer_username' END, oc.court_id
+        SELECT s.line, CASE WHEN f.name <> s.name THEN 'name' ELSE 'pacer_username' END
         FROM {s} s JOIN {FILER} f ON f.email = s.email
-        LEFT JOIN {PACER} p ON p.username = s.pacer_username
-        JOIN {CMECF} c ON c.filer_id = f.id JOIN {COURT} oc ON oc.id = c.court_id
-        WHERE s.keep_filer AND {outside}
-          AND (f.name <> s.name OR (s.pacer_username IS NOT NULL AND (p.id IS NULL OR f.pacer_account_id IS DISTINCT FROM p.id)))
+        WHERE s.keep_filer
+          AND (f.name <> s.name OR (s.pacer_username IS NOT NULL AND f.pacer_account_id IS DISTINCT FROM
+               (SELECT p.id FROM {PACER} p WHERE p.username = s.pacer_username)))
         UNION
         SELECT s.line, CASE WHEN p.account_type <> s.pacer_type THEN 'shared_account'
                             WHEN p.created_on IS DISTINCT FROM s.pacer_created_on THEN 'pacer_created_on'
-                            WHEN p.upgraded <> s.upgraded THEN 'upgraded' ELSE 'name' END, oc.court_id
+                            WHEN p.upgraded <> s.upgraded THEN 'upgraded' ELSE 'name' END
         FROM {s} s JOIN {PACER} p ON p.username = s.pacer_username
-        JOIN {FILER} f ON f.pacer_account_id = p.id JOIN {CMECF} c ON c.filer_id = f.id
-        JOIN {COURT} oc ON oc.id = c.court_id
-        WHERE s.keep_pacer AND {outside}
+        WHERE s.keep_pacer
           AND (p.account_type <> s.pacer_type OR p.created_on IS DISTINCT FROM s.pacer_created_on
-               OR p.upgraded <> s.upgraded OR (s.pacer_type = 'individual' AND p.holder_name <> s.holder_name))
-        """,
-        [*allowed, *allowed],
+               OR p.upgraded <> s.upgraded OR (s.pacer_type = 'individual' AND p.name_key <> s.holder_key))
+        """
     )
-    others: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for line, field_name, court_code in rows:
-        others[(line, field_name)].add(court_code)
-    for (line, field_name), codes in sorted(others.items()):
+    for line, field_name in sorted(set(rows)):
+        what, them = ("the filer's name is", "it") if field_name == "name" else ("the PACER details are", "them")
         report.add_conflict(line, field_name, (
-            f"also at {', '.join(sorted(codes))}: the filer's {'name' if field_name == 'name' else 'PACER details'} "
-            f"are shared with courts you do not administer, so only this court's CM/ECF account is imported"
+            f"{what} shared with courts you do not administer: left unchanged, and only this court's CM/ECF account "
+            f"is imported; ask the help desk to change {them}"
         ))

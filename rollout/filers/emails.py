@@ -8,7 +8,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from rollout.signed_links import email_change_token, status_url
+from rollout.signed_links import email_change_token, email_undo_token, status_url
 
 log = logging.getLogger(__name__)
 
@@ -36,5 +36,9 @@ def send_email_confirm(filer, new_email: str) -> bool:
                                               "hours": settings.FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS})
 
 
-def send_email_changed(name: str, old_email: str, new_email: str) -> bool:
-    return _send("email_changed", old_email, {"name": name, "new_email": new_email})
+def send_email_changed(filer, old_email: str) -> bool:
+    """Tell the old address, with a link that puts it back (FILERS_EMAIL_UNDO_DAYS)."""
+    path = reverse("filers:email_undo", args=[email_undo_token(filer.pk, old_email, filer.email)])
+    return _send("email_changed", old_email, {"name": filer.name, "new_email": filer.email,
+                                              "undo_url": f"{settings.SITE_URL}{path}",
+                                              "days": settings.FILERS_EMAIL_UNDO_DAYS})

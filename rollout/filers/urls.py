@@ -7,6 +7,7 @@ app_name = "filers"
 urlpatterns = [
     path("", views.request_link, name="request_link"),
     path("address/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("address/undo/<str:token>/", views.email_undo, name="email_undo"),
     path("<str:token>/", views.status, name="status"),
     path("<str:token>/linked/", views.report_linked, name="report_linked"),
     path("<str:token>/upgraded/", views.report_upgraded, name="report_upgraded"),

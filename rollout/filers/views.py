@@ -21,12 +21,15 @@ from accounts.self_service import (
     SelfServiceRefused, cmecf_account_report_linked, filer_change_email, help_request_create,
     pacer_account_report_upgraded,
 )
+from rollout.client_address import client_address
 from rollout.filers import emails
 from rollout.filers.forms import AccountForm, EmailForm, HelpForm
 from rollout.filers.ratelimit import rate_allow
 from rollout.filers.selectors import filer_status_rows
 from rollout.filers.tasks import send_status_link
-from rollout.signed_links import TokenRefused, email_change_token_read, email_tag, status_token_read
+from rollout.signed_links import (
+    TokenRefused, email_change_token_read, email_tag, email_undo_token_read, status_token_read,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,17 @@ def _refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
     message = ("This link has expired." if exc.expired else "This link is not valid.")
     return render(request, "filers/refused.html", {"message": message, "form": EmailForm()},
                   status=410 if exc.expired else 404)
+
+
+# The status page's address once the link was opened: /me/current/. The emailed token is swapped for
+# the session on first use, so it does not stay in the address bar, the history or the access log of
+# every later request (the first one logs it, as any emailed link is).
+SESSION_TOKEN = "current"
+_SESSION_KEY = "filers_status_token"
+
+
+def _token(request: HttpRequest, token: str) -> str:
+    return request.session.get(_SESSION_KEY, "") if token == SESSION_TOKEN else token
 
 
 def _filer_for(token: str) -> Filer:
@@ -53,9 +67,16 @@ def _filer_for(token: str) -> Filer:
 @require_http_methods(["GET"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        filer = _filer_for(token)
+        filer = _filer_for(_token(request, token))
     except TokenRefused as exc:
         return _refused(request, exc)
+    if token != SESSION_TOKEN:
+        # First use: keep the token in a new session (a fresh key, so no one can plant theirs) and
+        # send the browser to the address without it.
+        request.session.cycle_key()
+        request.session[_SESSION_KEY] = token
+        return redirect("filers:status", token=SESSION_TOKEN)
+    token = SESSION_TOKEN
     rows = filer_status_rows(filer)
     for row in rows:  # one form per login, with ids of its own (labels must point at one field)
         row.help_form = HelpForm(auto_id=f"help{row.account.pk}_%s", initial={"account": row.account.pk})
@@ -70,7 +91,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
 def _act(request: HttpRequest, token: str, action) -> HttpResponse:
     """Run `action(filer)` for a valid token; its message (or refusal) shows on the status page."""
     try:
-        filer = _filer_for(token)
+        filer = _filer_for(_token(request, token))
     except TokenRefused as exc:
         return _refused(request, exc)
     try:
@@ -160,13 +181,36 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         filer = filer_change_email(filer.pk, old_email, new_email)
     except SelfServiceRefused as exc:
         return render(request, "filers/email_confirm.html", {"new_email": new_email, "error": str(exc)}, status=409)
-    emails.send_email_changed(filer.name, old_email, filer.email)
+    emails.send_email_changed(filer, old_email)
     emails.send_status_link(filer)
     return render(request, "filers/email_confirm.html", {"new_email": new_email, "done": True})
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def email_undo(request: HttpRequest, token: str) -> HttpResponse:
+    """The old address takes its place back (the link in the notice sent to it). GET shows a button;
+    POST restores it, only while the address that replaced it is still the one on file."""
+    try:
+        filer_id, old_email, new_tag = email_undo_token_read(token)
+        filer = Filer.objects.filter(pk=filer_id).first()
+        if filer is None or email_tag(filer.email) != new_tag:
+            raise TokenRefused(expired=False)
+    except TokenRefused as exc:
+        return _refused(request, exc)
+    if request.method == "GET":
+        return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True})
+    try:
+        filer = filer_change_email(filer.pk, filer.email, old_email)
+    except SelfServiceRefused as exc:
+        return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True, "error": str(exc)},
+                      status=409)
+    emails.send_status_link(filer)
+    return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True, "done": True})
+
+
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 @never_cache

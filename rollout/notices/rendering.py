@@ -13,9 +13,17 @@ The sandbox (an administrator edits these templates; a bad one must not hurt a c
   by a small factor, so the chain bounds it);
 - every `{% for %}` counts its iterations against one budget per render
   (NOTICES_TEMPLATE_MAX_LOOP; nested loops multiply, the budget does not);
-- each rendered part is at most NOTICES_TEMPLATE_MAX_OUTPUT characters.
+- each rendered part is at most NOTICES_TEMPLATE_MAX_OUTPUT characters, counted as each loop
+  iteration is rendered (`_MeteredLoopBody`), so a loop stops at the limit instead of building
+  its whole output first.
 A template breaking a limit raises TemplateLimitError: refused when the admin saves it (it must
 render for every readiness state), and at send time it fails only its own messages.
+
+Before anything renders, the parsed template's cost is bounded statically (`_check_cost`, a
+TemplateSyntaxError naming the problem): each part at most NOTICES_TEMPLATE_MAX_SOURCE characters,
+loops nested at most MAX_LOOP_DEPTH deep, and a loop over a literal at most NOTICES_TEMPLATE_MAX_LOOP
+iterations. With those, one loop iteration's output is bounded by the source, so the metered output
+bounds a render's time and memory.
 """
 from __future__ import annotations
 
@@ -26,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
-from django.template.base import VariableNode
+from django.template.base import Node, NodeList, Variable, VariableNode
 from django.template.defaulttags import ForNode
 from accounts.readiness import Readiness
 from courts.formatting import format_day
@@ -44,7 +52,9 @@ ALLOWED_FILTERS = (
     "upper", "urlencode", "wordcount", "wordwrap", "yesno",
 )
 MAX_FILTERS = 3
+MAX_LOOP_DEPTH = 2
 _BUDGET = "__loop_budget"  # a context key templates cannot name (no variable starts with "_")
+_OUTPUT = "__output_budget"  # characters a part may still print, as [remaining]
 
 
 class TemplateLimitError(Exception):
@@ -73,10 +83,68 @@ for _name in ALLOWED_FILTERS:
     register.filters[_name] = defaultfilters.register.filters[_name]
 
 
+class _MeteredLoopBody(Node):
+    """A loop's body: each iteration's output is counted against the part's output budget as it is
+    rendered. A nested loop counts its own iterations first; the enclosing iteration then counts only
+    what it printed besides, so nothing is counted twice."""
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist: NodeList):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        budget = context.get(_OUTPUT)
+        if budget is None:
+            return self.nodelist.render(context)
+        before = budget[0]
+        output = self.nodelist.render(context)
+        budget[0] = before - len(output)
+        if budget[0] < 0:
+            raise TemplateLimitError(
+                f"The rendered email is longer than {settings.NOTICES_TEMPLATE_MAX_OUTPUT:,} characters.")
+        return output
+
+
 @register.tag("for")
 def _do_for(parser, token):
     node = defaulttags.do_for(parser, token)
-    return _CappedForNode(node.loopvars, node.sequence, node.is_reversed, node.nodelist_loop, node.nodelist_empty)
+    body = NodeList([_MeteredLoopBody(node.nodelist_loop)])
+    return _CappedForNode(node.loopvars, node.sequence, node.is_reversed, body, node.nodelist_empty)
+
+
+def _literal_length(node: ForNode) -> int | None:
+    """How many times a loop over a literal ("…" or a number) runs, known before rendering; None
+    for a loop over a context value."""
+    expression = node.sequence
+    if isinstance(expression.var, str):
+        return len(expression.var)
+    if isinstance(expression.var, Variable) and expression.var.literal is not None:
+        literal = expression.var.literal
+        return len(literal) if hasattr(literal, "__len__") else 0
+    return None
+
+
+def _check_cost(nodelist: NodeList, depth: int = 0) -> None:
+    """Refuse, before any rendering, loops nested deeper than MAX_LOOP_DEPTH and loops over a literal
+    longer than the loop budget."""
+    for node in nodelist:
+        inner_depth = depth
+        if isinstance(node, ForNode):
+            inner_depth = depth + 1
+            if inner_depth > MAX_LOOP_DEPTH:
+                raise TemplateSyntaxError(
+                    f"Loops nested more than {MAX_LOOP_DEPTH} deep: {node.sequence.token!r} is inside "
+                    f"{depth} other loops.")
+            length = _literal_length(node)
+            if length is not None and length > settings.NOTICES_TEMPLATE_MAX_LOOP:
+                raise TemplateSyntaxError(
+                    f"A loop over a literal of {length:,} items: at most {settings.NOTICES_TEMPLATE_MAX_LOOP:,} "
+                    f"iterations in all.")
+        for attr in getattr(node, "child_nodelists", ()):
+            child = getattr(node, attr, None)
+            if child:
+                _check_cost(child, inner_depth)
 
 
 class _SandboxEngine(Engine):
@@ -90,7 +158,11 @@ _text_engine = _SandboxEngine(dirs=[], app_dirs=False, autoescape=False, librari
 
 
 def _compile(engine: Engine, source: str) -> Template:
+    if len(source) > settings.NOTICES_TEMPLATE_MAX_SOURCE:
+        raise TemplateSyntaxError(
+            f"The template is {len(source):,} characters long: at most {settings.NOTICES_TEMPLATE_MAX_SOURCE:,}.")
     template = engine.from_string(source)
+    _check_cost(template.nodelist)
     for node in template.nodelist.get_nodes_by_type(VariableNode):
         if len(node.filter_expression.filters) > MAX_FILTERS:
             raise TemplateSyntaxError(f"At most {MAX_FILTERS} filters on one value: {node.filter_expression.token}")
@@ -134,10 +206,14 @@ class CompiledTemplate:
 
     def render(self, context: dict[str, Any]) -> tuple[str, str, str]:
         budget = [settings.NOTICES_TEMPLATE_MAX_LOOP]  # shared by the three parts
-        subject = self.subject.render(Context({**context, _BUDGET: budget}, autoescape=False))
+
+        def limits():  # the loop budget shared, the output budget per part
+            return {_BUDGET: budget, _OUTPUT: [settings.NOTICES_TEMPLATE_MAX_OUTPUT]}
+
+        subject = self.subject.render(Context({**context, **limits()}, autoescape=False))
         subject = " ".join(subject.split())[:250]  # one line: a newline in a subject would break headers
-        text = self.text_body.render(Context({**context, _BUDGET: budget}, autoescape=False))
-        html = self.html_body.render(Context({**context, _BUDGET: budget}))
+        text = self.text_body.render(Context({**context, **limits()}, autoescape=False))
+        html = self.html_body.render(Context({**context, **limits()}))
         for part in (text, html):
             if len(part) > settings.NOTICES_TEMPLATE_MAX_OUTPUT:
                 raise TemplateLimitError(

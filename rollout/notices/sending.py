@@ -142,7 +142,7 @@ def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache,
     """The email for one delivery: From the tracker, envelope sender the delivery's signed bounce
     address (so a bounce names the delivery), a Message-ID that is the same on every attempt."""
     court, golive = row.court, row.golive
-    unsubscribe = unsubscribe_url(row.filer_id, row.court_id) if row.kind == NoticeKind.REMINDER else ""
+    unsubscribe = unsubscribe_url(row.filer_id, row.court_id, row.filer.email) if row.kind == NoticeKind.REMINDER else ""
     today = court.local_today(now)
 
     def make_context(filer_name: str, unsubscribe_url: str, status_url: str) -> dict:

@@ -215,7 +215,7 @@ def notice_template_render_sample(
                               old_status=GoLiveStatus.SCHEDULED, new_status=GoLiveStatus.SCHEDULED)
     context = notice_context(
         filer_name=SAMPLE_FILER, court=court, golive=golive, readiness=readiness, change=change,
-        unsubscribe_url=unsubscribe_url(0, court.pk or 0) if kind == NoticeKind.REMINDER else "",
+        unsubscribe_url=unsubscribe_url(0, court.pk or 0, "") if kind == NoticeKind.REMINDER else "",
         today=court.local_today(now), status_url=f"{settings.SITE_URL}/me/sample-personal-link/", now=now,
     )
     if kind == "digest":

@@ -15,14 +15,14 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Filer
 from courts.models import Court
 from rollout.notices.services import filer_unsubscribe
-from rollout.notices.tokens import unsubscribe_token_read
+from rollout.notices.tokens import address_tag_matches, unsubscribe_token_read
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        filer_id, court_id = unsubscribe_token_read(token)
+        filer_id, court_id, tag = unsubscribe_token_read(token)
     except signing.SignatureExpired:
         return render(request, "notices/unsubscribe.html", {"error": "This unsubscribe link has expired. "
                       "Use the link in a more recent reminder."}, status=400)
@@ -32,6 +32,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     filer = Filer.objects.filter(id=filer_id).first()
     if court is None or filer is None:
         return render(request, "notices/unsubscribe.html", {"error": "This unsubscribe link is not valid."}, status=400)
+    if not address_tag_matches(tag, filer.email):
+        return render(request, "notices/unsubscribe.html", {"error": "This unsubscribe link was sent to an address "
+                      "you no longer use. Use the link in a reminder sent to your current address."}, status=400)
     if request.method == "POST":
         filer_unsubscribe(filer_id, court_id)
         return render(request, "notices/unsubscribe.html", {"done": True, "court": court})

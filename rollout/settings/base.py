@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Each user's own time zone for times not tied to a court (after AuthenticationMiddleware).
     "accounts.middleware.UserTimeZoneMiddleware",
+    # A query parameter, selected row or search term the admin cannot use answers 400, not 500.
+    "rollout.admin_parameters.AdminBadParametersMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes asks
 ]
 
@@ -145,14 +147,24 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes). Failed log-ins (the site's form and the admin's) are counted per
-# username and per client address (REMOTE_ADDR); at AXES_FAILURE_LIMIT failures either is locked out
-# for AXES_COOLOFF_TIME, and every further failure meanwhile starts the cool-off again. A superuser
+# username and client address (`rollout.client_address`, which knows the proxies in front); at
+# AXES_FAILURE_LIMIT failures the pair is locked out for AXES_COOLOFF_TIME, and every further failure
+# meanwhile starts the cool-off again. A superuser
 # unlocks sooner with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDR`. Axes needs `request`
 # passed to authenticate(): Django's login forms do; tests log in with client.force_login.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per user and per address
+# Locked per (username, address) pair: one client guessing cannot lock a user out from elsewhere,
+# nor lock every user of one address (a proxy, a court's network) out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "rollout.client_address.client_address"
+# django-axes' lists are registered by `rollout.axes_admin`, for superusers only.
+AXES_ENABLE_ADMIN = False
+# TRUSTED_PROXY_COUNT: how many reverse proxies stand in front of the site, each appending to
+# X-Forwarded-For (0 = none: the header is never believed). Every limit reads the client address
+# through `rollout.client_address.client_address`, django-axes included.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, validate=Range(min=0))
 # Failures stay counted after a successful log-in until the cool-off: resetting on success would let
 # anyone with an account clear their address's count (and a victim's tries from it) between guesses.
 AXES_RESET_ON_SUCCESS = False
@@ -281,6 +293,9 @@ NOTICES_SOFT_BOUNCE_RESET_DAYS = 30
 # Notice templates: the most a rendered part may be, and the most loop iterations.
 NOTICES_TEMPLATE_MAX_OUTPUT = 100_000
 NOTICES_TEMPLATE_MAX_LOOP = 1000
+# Longest notice template part (subject, text or HTML) an administrator may save, in characters: with
+# the loop budget it bounds what one render can cost before any of it runs.
+NOTICES_TEMPLATE_MAX_SOURCE = 20_000
 NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS = 180
 # Message-IDs of notices end in the site's host name (SITE_URL); DEFAULT_FROM_EMAIL's domain when it has none.
 NOTICES_MESSAGE_ID_DOMAIN = urlsplit(SITE_URL).hostname or ""
@@ -295,6 +310,8 @@ FILERS_LINK_MAX_AGE_DAYS = 30
 FILERS_SELF_REPORT_PAUSE_DAYS = 14
 # The link confirming a new notice address is valid this many hours.
 FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS = 48
+# Days the link in the notice to a filer's old address can put that address back.
+FILERS_EMAIL_UNDO_DAYS = 7
 # "Send me a new link" requests allowed per hour, per email address and per client address (counted
 # in the cache, shared by every process).
 FILERS_LINK_REQUESTS_PER_HOUR = 3

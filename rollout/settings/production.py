@@ -6,6 +6,8 @@ from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, env
 
 from django.core.exceptions import ImproperlyConfigured
 
+from rollout.settings.keys import secret_key_problem
+
 
 def _required(name: str) -> str:
     value = env.str(name, "").strip()
@@ -22,6 +24,8 @@ if env.bool("DEBUG", False):
 DEBUG = False
 for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_HOST"):
     _required(_name)
+if _secret_problem := secret_key_problem(env.str("SECRET_KEY")):  # short, predictable or a published sample
+    raise ImproperlyConfigured(_secret_problem)
 if not (env.str("CELERY_BROKER_URL", "") or env.str("REDIS_URL", "")):
     _required("CELERY_BROKER_URL")
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -148,6 +148,6 @@ def test_adding_a_filer_whose_email_is_taken_does_not_say_who_has_it(client, wor
         "cmecf_accounts-0-cmecf_name": "Someone",
     })
     body = response.content.decode()
-    assert "already exists" in body
+    assert "Already registered to a filer record" in body
     assert "Ursula" not in body and "ursulau" not in body and "UTDC" not in body
     assert not Filer.objects.filter(name="Someone").exists()

@@ -30,7 +30,8 @@ def roster_file(tmp_path, body: str):
 def test_roster_dry_run_lists_each_row_it_would_create_in_plain_words(tmp_path):
     report = roster_import(montana_court(), roster_file(tmp_path, NEW_ROW), today=TODAY)
     assert [(r.line, r.login) for r in report.created_rows] == [(2, "aable")]
-    assert report.created_rows[0].change == "new CM/ECF account for Ann Able (ann@example.com)"
+    assert report.created_rows[0].change == (
+        "new CM/ECF account for Ann Able (ann@example.com), a new filer; new PACER account annable")
 
 
 def test_roster_dry_run_lists_each_row_it_would_change_with_what_changes(tmp_path):

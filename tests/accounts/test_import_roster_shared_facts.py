@@ -14,9 +14,9 @@ from tests.factories import montana_court, utah_court, utah_filer_with_legacy_ac
 pytestmark = pytest.mark.django_db
 HEADER = "name,email,cmecf_login,pacer_username,pacer_created_on,upgraded,shared_account\n"
 TODAY = dt.date(2026, 1, 15)
-# Jane files in Utah (legacy PACER account jqlawyer from 2009); Montana's roster renames her and
-# says her account was upgraded.
-JANE_IN_MONTANA = "Jane Q. Lawyer-Smith,jane.lawyer@example.com,lawyerjqm,jqlawyer,2009-03-02,yes,no\n"
+# Jane files in Utah (legacy PACER account jqlawyer from 2009); Montana's roster writes her name
+# without the initial (the same person by the identity rules) and says her account was upgraded.
+JANE_IN_MONTANA = "JANE LAWYER,jane.lawyer@example.com,lawyerjqm,jqlawyer,2009-03-02,yes,no\n"
 
 
 def roster(tmp_path, body: str):
@@ -30,12 +30,12 @@ def montana_import(tmp_path, body, *, apply, allowed):
                          allowed_court_ids=allowed)
 
 
-def test_dry_run_reports_each_shared_fact_as_a_conflict_with_the_other_court(tmp_path):
+def test_dry_run_reports_each_shared_fact_as_a_conflict_naming_no_other_court(tmp_path):
     utah_filer_with_legacy_account()
     report = montana_import(tmp_path, JANE_IN_MONTANA, apply=False, allowed=[montana_court().pk])
     assert report.ok and report.created == 1
     assert {(c.line, c.field) for c in report.conflicts} == {(2, "name"), (2, "upgraded")}
-    assert all("also at UTDC" in c.reason for c in report.conflicts)
+    assert all("courts you do not administer" in c.reason and "UTDC" not in c.reason for c in report.conflicts)
 
 
 def test_applying_keeps_the_shared_facts_and_adds_only_the_courts_own_account(tmp_path):
@@ -53,24 +53,24 @@ def test_an_administrator_of_both_courts_changes_the_shared_facts(tmp_path):
     report = montana_import(tmp_path, JANE_IN_MONTANA, apply=True, allowed=[montana_court().pk, utah_court().pk])
     assert report.conflicts == []
     jane = Filer.objects.get(email="jane.lawyer@example.com")
-    assert (jane.name, jane.pacer_account.upgraded) == ("Jane Q. Lawyer-Smith", True)
+    assert (jane.name, jane.pacer_account.upgraded) == ("JANE LAWYER", True)
 
 
 def test_the_command_line_and_superusers_are_not_limited(tmp_path):
     utah_filer_with_legacy_account()
     report = montana_import(tmp_path, JANE_IN_MONTANA, apply=True, allowed=None)
     assert report.conflicts == []
-    assert Filer.objects.get(email="jane.lawyer@example.com").name == "Jane Q. Lawyer-Smith"
+    assert Filer.objects.get(email="jane.lawyer@example.com").name == "JANE LAWYER"
 
 
-def test_a_new_filer_naming_another_courts_pacer_account_leaves_its_facts_alone(tmp_path):
+def test_a_new_filer_naming_another_courts_pacer_account_is_refused(tmp_path):
     utah_filer_with_legacy_account()
     body = "Mo Montana,mo@example.com,montanamo,jqlawyer,2020-01-01,no,yes\n"
     report = montana_import(tmp_path, body, apply=True, allowed=[montana_court().pk])
-    assert {c.field for c in report.conflicts} == {"shared_account"}
+    assert not report.applied and [e.line for e in report.errors] == [2]
     pacer = PacerAccount.objects.get(username="jqlawyer")
     assert (pacer.account_type, pacer.created_on) == (PacerAccountType.INDIVIDUAL, dt.date(2009, 3, 2))
-    assert CmecfAccount.objects.get(login="montanamo").filer.email == "mo@example.com"
+    assert not CmecfAccount.objects.filter(login="montanamo").exists()
 
 
 def test_an_unchanged_row_of_a_filer_at_another_court_is_no_conflict(tmp_path):
@@ -89,5 +89,5 @@ def test_the_admin_dry_run_lists_the_conflicts(client, tmp_path, eager_imports):
     with open(roster(tmp_path, JANE_IN_MONTANA), "rb") as upload:
         page = admin_import_post(client, {"kind": "roster", "court": montana_court().pk, "file": upload})
     body = page.content.decode()
-    assert "also at UTDC" in body and "will be left as they are" in body
+    assert "courts you do not administer" in body and "will be left as they are" in body and "UTDC" not in body
     assert Filer.objects.get(email="jane.lawyer@example.com").name == "Jane Q. Lawyer"

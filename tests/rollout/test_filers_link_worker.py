@@ -23,5 +23,5 @@ def test_a_new_link_reaches_a_known_address_through_the_worker_and_opens_the_pag
     (message,) = wait_for(lambda: smtp_sink.to(account.filer.email), what="the link email")
     assert smtp_sink.to("unknown-person@example.com") == []
     link = next(w for w in message.message.get_content().split() if "/me/" in w)
-    page = client.get(link.split(settings.SITE_URL, 1)[-1])
+    page = client.get(link.split(settings.SITE_URL, 1)[-1], follow=True)
     assert page.status_code == 200 and account.login in page.content.decode()

@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+from django.test import Client
 from django.core import mail, signing
 from django.urls import reverse
 
@@ -64,7 +65,7 @@ def test_every_readiness_state_has_plain_words_and_a_next_step():
 def test_the_page_shows_the_state_in_plain_words_and_the_one_next_step(client, state):
     kind, golive = STATE_SETUP[state]
     account = filer_at(golive(montana_court()), state=kind)
-    page = client.get(page_url(account)).content.decode()
+    page = client.get(page_url(account), follow=True).content.decode()
     assert PLAIN_STATE[state] in page.replace("&#x27;", "'")
     assert NEXT_STEP_WORDS[state] in page.replace("&#x27;", "'")
 
@@ -74,7 +75,7 @@ def test_a_filer_sees_every_court_with_its_go_live_cmecf_url_and_help_desk(clien
     utah = scheduled(utah_court(), dt.date(2031, 5, 6))
     CmecfAccountFactory(filer=account.filer, court=utah, login="utahlogin", cmecf_name=account.filer.name)
     CmecfAccount.objects.filter(pk=account.pk).update(linked_at=dt.datetime(2021, 10, 1, tzinfo=dt.timezone.utc))
-    page = client.get(page_url(account)).content.decode()
+    page = client.get(page_url(account), follow=True).content.decode()
     for text in ("District of Montana", "Linked — done", "District of Utah", "utahlogin", "Tuesday, May 6, 2031",
                  "https://ecf.utd.uscourts.gov", "801-524-6100", "(the court&#x27;s time zone)"):
         assert text in page
@@ -82,12 +83,12 @@ def test_a_filer_sees_every_court_with_its_go_live_cmecf_url_and_help_desk(clien
 
 def test_the_page_never_asks_for_or_shows_a_password(client):
     account = filer_at(live(montana_court()))
-    page = client.get(page_url(account)).content.decode().lower()
+    page = client.get(page_url(account), follow=True).content.decode().lower()
     assert 'type="password"' not in page and 'name="password"' not in page
 
 
 def test_the_page_is_not_cached_and_sends_no_referrer_elsewhere(client):
-    response = client.get(page_url(filer_at(live(montana_court()))))
+    response = client.get(page_url(filer_at(live(montana_court()))), follow=True)
     assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert response["Referrer-Policy"] in ("same-origin", "no-referrer")
 
@@ -99,10 +100,32 @@ def test_the_status_page_runs_a_fixed_number_of_queries(client, django_assert_ma
         court = live(CourtFactory(court_id=f"Q{i:03d}DC"))
         CmecfAccountFactory(filer=first.filer, court=court, login=f"q{i}", cmecf_name=first.filer.name)
         HelpRequest.objects.create(court=court, account=first.filer.cmecf_accounts.get(court=court), reason="names")
-    url = page_url(first)
+    client.get(page_url(first))  # the emailed link, swapped for the session
     with django_assert_max_num_queries(8):
-        response = client.get(url)
+        response = client.get(reverse("filers:status", args=["current"]))
     assert response.content.decode().count('class="card login"') == logins
+
+
+def test_the_emailed_token_is_swapped_for_the_session_and_leaves_the_address(client):
+    account = filer_at(live(montana_court()))
+    token = status_token(account.filer.pk, account.filer.email)
+    first = client.get(page_url(account, token))
+    assert first.status_code == 302 and first["Location"] == "/me/current/" and token not in first["Location"]
+    page = client.get(first["Location"]).content.decode()
+    assert account.login in page and token not in page
+
+
+def test_the_session_address_without_an_opened_link_is_refused(client):
+    assert client.get("/me/current/").status_code == 404
+
+
+def test_one_browsers_session_does_not_open_anothers_page(client):
+    mine, theirs = filer_at(live(montana_court())), filer_at(utah_court())
+    client.get(page_url(mine))
+    other = Client()
+    assert other.get("/me/current/").status_code == 404
+    other.get(page_url(theirs))
+    assert mine.login not in other.get("/me/current/").content.decode()
 
 
 # --- Refusals ---------------------------------------------------------------------------------------
@@ -138,7 +161,7 @@ def test_an_edited_link_is_refused_revealing_nothing(client):
 
 def test_a_token_made_for_another_purpose_is_refused(client):
     account = filer_at(live(montana_court()))
-    for token in (unsubscribe_token(account.filer.pk, account.court.pk),
+    for token in (unsubscribe_token(account.filer.pk, account.court.pk, account.filer.email),
                   email_change_token(account.filer.pk, account.filer.email, "new@example.com")):
         page = refused(client, page_url(account, token), 404)
         assert account.filer.name not in page
@@ -230,6 +253,18 @@ def test_requests_for_a_new_link_are_rate_limited_per_client(client, settings, e
     assert codes == [200, 200, 200, 429]
 
 
+def test_behind_a_proxy_the_link_limit_counts_each_client_not_the_proxy(client, settings, eager_tasks):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT = 2
+
+    def through_proxy(address):
+        return client.post(reverse("filers:request_link"), {"email": f"someone-{time.time()}@example.com"},
+                           REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{address % 250}, 198.51.100.{address}")
+
+    assert [through_proxy(7).status_code for _ in range(3)] == [200, 200, 429]
+    assert through_proxy(8).status_code == 200
+
+
 # --- Address change ---------------------------------------------------------------------------------------
 
 def test_an_address_change_takes_effect_only_after_the_new_address_confirms(client):
@@ -255,11 +290,55 @@ def test_an_address_change_takes_effect_only_after_the_new_address_confirms(clie
     assert client.post(path).status_code == 404  # the confirmation works once: the address it replaces is gone
 
 
+def change_address(client, account, new: str) -> None:
+    token = status_token(account.filer.pk, account.filer.email)
+    client.post(reverse("filers:change_email", args=[token]), {"email": new})
+    link = next(word for word in mail.outbox[-1].body.split() if "/me/address/" in word)
+    client.post(link.split("127.0.0.1:8000", 1)[-1])
+
+
+def undo_path(old: str) -> str:
+    (told,) = [m for m in mail.outbox if m.to == [old]]
+    link = next(word for word in told.body.split() if "/me/address/undo/" in word)
+    return link.split("127.0.0.1:8000", 1)[-1]
+
+
+def test_the_old_address_is_told_with_a_link_that_puts_it_back(client):
+    account = filer_at(live(montana_court()))
+    old = account.filer.email
+    change_address(client, account, "taken-over@example.com")
+    path = undo_path(old)
+    assert client.get(path).status_code == 200  # a scanner's prefetch changes nothing
+    account.filer.refresh_from_db()
+    assert account.filer.email == "taken-over@example.com"
+    response = client.post(path)
+    assert response.status_code == 200 and "again" in response.content.decode()
+    account.filer.refresh_from_db()
+    assert account.filer.email == old
+    assert mail.outbox[-1].to == [old] and "/me/" in mail.outbox[-1].body  # a fresh status link
+    assert client.post(path).status_code == 404  # once: the address it replaced is gone
+
+
+def test_the_undo_link_expires(client, settings):
+    account = filer_at(live(montana_court()))
+    old = account.filer.email
+    change_address(client, account, "later@example.com")
+    path = undo_path(old)
+    settings.FILERS_EMAIL_UNDO_DAYS = 1
+    import time
+    from unittest import mock
+
+    with mock.patch("time.time", return_value=time.time() + 2 * 86400):  # the clock, not the code under test
+        assert client.post(path).status_code == 410
+    account.filer.refresh_from_db()
+    assert account.filer.email == "later@example.com"
+
+
 @pytest.mark.parametrize("golive, state, shown", [(live, "legacy", True), (live, "ready", True),
                                                   (scheduled, "ready", False)])
 def test_the_i_have_linked_button_shows_at_live_courts_only(client, golive, state, shown):
     account = filer_at(golive(montana_court()), state=state)
-    page = client.get(page_url(account)).content.decode()
+    page = client.get(page_url(account), follow=True).content.decode()
     assert (f"I have linked {account.login}" in page) is shown
 
 
@@ -269,7 +348,7 @@ def test_buttons_carry_ids_past_a_thousand_unformatted(client):
     CmecfAccount.objects.filter(pk=account.pk).update(id=12345)
     account = CmecfAccount.objects.get(pk=12345)
     token = status_token(account.filer.pk, account.filer.email)
-    page = client.get(page_url(account)).content.decode()
+    page = client.get(page_url(account), follow=True).content.decode()
     values = re.findall(r'name="account" value="([^"]*)"', page)  # "I have linked" and "I need help"
     assert values == ["12345", "12345"]
     client.post(reverse("filers:report_linked", args=[token]), {"account": values[0]})

@@ -1,5 +1,5 @@
 """Log-in throttling (django-axes) through the real log-in forms: locked out after LOGIN_FAILURE_LIMIT
-wrong passwords per username and per address, told so on a page of its own, unlocked by a superuser
+wrong passwords per username and address (the client's, behind trusted proxies too), told so on a page of its own, unlocked by a superuser
 or once the cool-off has passed."""
 from __future__ import annotations
 
@@ -82,17 +82,54 @@ def test_forty_wrong_passwords_then_the_right_one_is_refused(montana):
     assert response.status_code == 429 and not logged_in(client)
 
 
-def test_a_username_is_locked_whatever_address_the_tries_come_from(montana):
-    for n in range(settings.AXES_FAILURE_LIMIT):
-        fail("montana-admin", 1, address=f"198.51.100.{n + 1}")
-    response, client = attempt("montana-admin", PASSWORD, address="192.0.2.99")
+def test_a_username_is_locked_from_the_address_that_guessed_only(montana):
+    fail("montana-admin", settings.AXES_FAILURE_LIMIT, address="198.51.100.1")
+    response, client = attempt("montana-admin", PASSWORD, address="198.51.100.1")
     assert response.status_code == 429 and not logged_in(client)
+    response, client = attempt("montana-admin", PASSWORD, address="192.0.2.99")
+    assert response.status_code == 302 and logged_in(client)
 
 
-def test_an_address_is_locked_whatever_usernames_it_tries(montana):
+def test_an_address_guessing_other_usernames_does_not_lock_a_user_out_there(montana):
     for n in range(settings.AXES_FAILURE_LIMIT):
         fail(f"guess-{n}", 1, address="203.0.113.50")
     response, client = attempt("montana-admin", PASSWORD, address="203.0.113.50")
+    assert response.status_code == 302 and logged_in(client)
+
+
+def through_proxy(username: str, password: str, *, client_address: str, claimed: str = ""):
+    """One log-in through one reverse proxy (10.0.0.2): it appends the address it received the request
+    from to whatever X-Forwarded-For the client sent (`claimed`)."""
+    forwarded = f"{claimed}, {client_address}" if claimed else client_address
+    client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    response = client.post(LOGIN, {"username": username, "password": password})
+    return response, client
+
+
+def test_behind_a_proxy_the_guessing_client_is_locked_and_another_is_not(montana, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy("montana-admin", "wrong-password", client_address="198.51.100.7")
+    response, client = through_proxy("montana-admin", PASSWORD, client_address="198.51.100.7")
+    assert response.status_code == 429 and not logged_in(client)
+    response, client = through_proxy("montana-admin", PASSWORD, client_address="192.0.2.44")
+    assert response.status_code == 302 and logged_in(client)
+
+
+def test_behind_a_proxy_a_forged_forwarded_for_does_not_escape_the_lock(montana, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy("montana-admin", "wrong-password", client_address="198.51.100.7", claimed=f"192.0.2.{n}")
+    response, client = through_proxy("montana-admin", PASSWORD, client_address="198.51.100.7", claimed="192.0.2.200")
+    assert response.status_code == 429 and not logged_in(client)
+
+
+def test_without_a_trusted_proxy_the_forwarded_for_header_is_not_believed(montana, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+        client.post(LOGIN, {"username": "montana-admin", "password": "wrong-password"})
+    response, client = attempt("montana-admin", PASSWORD, address="198.51.100.7")
     assert response.status_code == 429 and not logged_in(client)
 
 
@@ -153,5 +190,5 @@ def test_logging_in_to_ones_own_account_does_not_clear_the_failures_from_that_ad
     for _ in range(settings.AXES_FAILURE_LIMIT):
         fail("montana-admin", 1, address="203.0.113.66")
         attempt("insider", PASSWORD, address="203.0.113.66")
-    response, client = attempt("montana-admin", PASSWORD, address="192.0.2.10")
+    response, client = attempt("montana-admin", PASSWORD, address="203.0.113.66")
     assert response.status_code == 429 and not logged_in(client)

@@ -38,7 +38,7 @@ def test_a_notice_links_the_filers_status_page_and_the_courts_public_page(smtp_s
     (link,) = set(re.findall(r"https?://\S+/me/[^\s\"<]+/", text))
     assert link in html
     assert "/status/mtdc/" in text and "/status/mtdc/" in html
-    page = client.get(link.split("127.0.0.1:8000", 1)[-1])
+    page = client.get(link.split("127.0.0.1:8000", 1)[-1], follow=True)
     assert page.status_code == 200 and "District of Montana" in page.content.decode()
 
 

@@ -20,7 +20,7 @@ def url(token):
 
 
 def test_opening_the_link_asks_to_confirm_and_unsubscribes_nobody(account):
-    response = Client().get(url(unsubscribe_token(account.filer_id, account.court_id)))
+    response = Client().get(url(unsubscribe_token(account.filer_id, account.court_id, account.filer.email)))
     assert response.status_code == 200
     assert b"Stop the reminders" in response.content
     assert not NoticeUnsubscribe.objects.exists()
@@ -28,14 +28,14 @@ def test_opening_the_link_asks_to_confirm_and_unsubscribes_nobody(account):
 
 def test_one_click_post_unsubscribes_without_a_csrf_token(account):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(url(unsubscribe_token(account.filer_id, account.court_id)),
+    response = client.post(url(unsubscribe_token(account.filer_id, account.court_id, account.filer.email)),
                            data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert NoticeUnsubscribe.objects.filter(filer=account.filer, court=account.court).count() == 1
 
 
 def test_a_tampered_token_is_refused_and_changes_nothing(account):
-    token = unsubscribe_token(account.filer_id, account.court_id)
+    token = unsubscribe_token(account.filer_id, account.court_id, account.filer.email)
     forged = signing.TimestampSigner(salt="another-salt").sign_object({"f": account.filer_id, "c": account.court_id})
     for bad in (token[:-2] + "xx", forged):
         response = Client().post(url(bad))
@@ -53,4 +53,21 @@ def test_an_expired_token_is_refused(account, settings):
     with mock.patch("time.time", return_value=time.time() + 3 * 86400):  # the clock, not the code under test
         response = Client().post(url(old))
     assert response.status_code == 400 and b"expired" in response.content
+    assert not NoticeUnsubscribe.objects.exists()
+
+
+def test_a_token_is_void_once_the_filer_changes_address(account):
+    from accounts.self_service import filer_change_email
+
+    token = unsubscribe_token(account.filer_id, account.court_id, account.filer.email)
+    filer_change_email(account.filer_id, account.filer.email, "new-address@example.com")
+    response = Client().post(url(token))
+    assert response.status_code == 400 and b"no longer use" in response.content
+    assert not NoticeUnsubscribe.objects.exists()
+
+
+def test_a_token_without_an_address_tag_is_refused(account):
+    old_style = signing.TimestampSigner(salt="rollout.notices.unsubscribe").sign_object(
+        {"f": account.filer_id, "c": account.court_id})
+    assert Client().post(url(old_style)).status_code == 400
     assert not NoticeUnsubscribe.objects.exists()

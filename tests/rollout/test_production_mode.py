@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ def production_env(tmp_path, **changes) -> dict:
         "ROLLOUT_MODE": "production",
         "DJANGO_SETTINGS_MODULE": "rollout.settings",
         "ROLLOUT_VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": "a-production-secret-key-for-the-tests-" + "x" * 40,
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "rollout.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
@@ -99,3 +100,22 @@ def test_sentry_starts_when_sentry_dsn_is_set(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "SENTRY True" in result.stdout
     assert "SENTRY False" in run(["-c", code], production_env(tmp_path)).stdout
+
+
+@pytest.mark.parametrize("key, reason", [
+    ("short-but-random-Xq9", "at least 50"),
+    ("ab" * 40, "too predictable"),
+    ("dev-only-insecure-key-change-me-in-production-0123456789", "SECRET_KEY"),
+    ("django-insecure-" + "q8Zr4M2vT0pW6nY1bK5cF9hJ3dL7gS0aE2uI4oX8", "published sample"),
+])
+def test_production_refuses_a_weak_or_sample_secret_key(tmp_path, key, reason):
+    result = run(SETUP, production_env(tmp_path, SECRET_KEY=key))
+    assert result.returncode != 0 and reason in result.stderr
+
+
+def test_a_generated_secret_key_is_accepted():
+    from django.core.management.utils import get_random_secret_key
+
+    from rollout.settings.keys import secret_key_problem
+
+    assert all(secret_key_problem(get_random_secret_key()) is None for _ in range(200))
