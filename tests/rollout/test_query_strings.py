@@ -43,7 +43,9 @@ def court_ids_to_try() -> list[str]:
     return ["mtdc", "UTDC", "XXDC", "MTDC\x00UTDC", "MTDC'--", "m" * 300]
 
 
-FILL = {"court_id": court_ids_to_try, "token": lambda: JUNK_TOKENS, "circuit": lambda: ["09", "10", "DC", "Z\x00Z", "..%2F"]}
+FILL = {"court_id": court_ids_to_try, "token": lambda: JUNK_TOKENS, "circuit": lambda: ["09", "10", "DC", "Z\x00Z", "..%2F"],
+        # The set-password link's user id (base64 of a primary key): user 1, junk.
+        "uidb64": lambda: ["MQ", "abc", "-1", "%00", "x" * 500]}
 
 
 def site_patterns(resolvers=None, prefix: str = "") -> list[tuple[str, URLPattern]]:
