@@ -49,7 +49,7 @@ test: install $(NODE_STAMP) lint-imports
 test-fast: install
 	$(VENV)/bin/lint-imports --no-cache
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL ROLLOUT_MODE=development \
-		$(PY) -m pytest -q -m "not browser and not celery_worker and not deployment" $(PYTEST_ARGS)
+		$(PY) -m pytest -q -m "not browser and not celery_worker and not deployment and not release" $(PYTEST_ARGS)
 
 lint-imports: install
 	$(VENV)/bin/lint-imports --no-cache
