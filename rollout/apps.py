@@ -16,5 +16,8 @@ class RolloutConfig(AppConfig):
         from rollout.notices import signals  # noqa: F401
         # The beat heartbeat and per-task log lines (Celery signals; issue 11).
         from rollout.health import signals as health_signals  # noqa: F401
+        # The notice tasks are registered in every process, so the dispatcher publishes them by name
+        # (the tasks call the dispatcher; it does not import them back).
+        from rollout.notices import tasks  # noqa: F401
 
         grant_after_migrate(self, NOTICE_PERMISSIONS)

@@ -165,7 +165,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15, minimum=1)
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
@@ -218,30 +218,33 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- Rollout notices ----------------------------------------------------------------------------
 NOTICES_DISPATCH_INTERVAL_SECONDS = env_float("NOTICES_DISPATCH_INTERVAL_SECONDS", 300.0, minimum=10.0)
-# Emails per send task (one broker message, one SMTP connection): fixed per-chunk costs (claim,
-# readiness, a database connection) spread over more messages; still short next to the time limit.
-NOTICES_CHUNK_SIZE = env_int("NOTICES_CHUNK_SIZE", 500, minimum=1)
+# Emails per send task (one broker message, one SMTP connection): small enough that a campaign of a
+# few thousand is spread over every sending thread, big enough to spread the per-chunk costs.
+NOTICES_CHUNK_SIZE = env_int("NOTICES_CHUNK_SIZE", 100, minimum=1)
 NOTICES_MAX_PER_SECOND = env_float("NOTICES_MAX_PER_SECOND", 0.0, minimum=0.0)  # 0 = no cap
 # How late a missed notice may still go out (beat down, tracker started late); prepare notices stay
 # due until go-live whatever this says.
 NOTICES_CATCH_UP_DAYS = env_int("NOTICES_CATCH_UP_DAYS", 14, minimum=0)
 NOTICES_SEND_TIME_LIMIT = env_int("NOTICES_SEND_TIME_LIMIT", 600, minimum=10)
-# Recovery (issue 13; trade-offs in README "Recovery settings"). The sweeper runs this often: it takes
-# back dead senders' rows, republishes lost chunks and publishes rows whose retry time has come.
-NOTICES_SWEEP_INTERVAL_SECONDS = env_float("NOTICES_SWEEP_INTERVAL_SECONDS", 60.0, minimum=5.0)
+# Recovery (docs/deploy.md "Recovery settings"). The defaults bring every notice out within a minute of
+# a single fault ending: claim timeout + one sweep interval, or requeue bound + one sweep interval, or
+# the longest retry wait + one sweep interval. The sweeper runs this often: it takes back dead
+# senders' rows, republishes lost chunks and publishes rows whose retry time has come.
+NOTICES_SWEEP_INTERVAL_SECONDS = env_float("NOTICES_SWEEP_INTERVAL_SECONDS", 15.0, minimum=5.0)
 # A row still "sending" whose claim was not renewed for this long belongs to a dead sender (a live
-# one renews every third of it, and at least once per message it sends).
-NOTICES_CLAIM_TIMEOUT_SECONDS = env_int("NOTICES_CLAIM_TIMEOUT_SECONDS", 180, minimum=15)
-# Pending rows published this long ago, with no row claimed at all meanwhile: their broker messages
-# were lost (broker restarted without persistence): publish them again.
-NOTICES_REQUEUE_AFTER_SECONDS = env_int("NOTICES_REQUEUE_AFTER_SECONDS", 180, minimum=30)
-# Retries after a 4xx reply or a broken connection: a retry time on the row (30 s, doubling, at most
-# NOTICES_RETRY_BACKOFF_MAX), failed after NOTICES_MAX_RETRIES retries (about 25 minutes by default).
+# one renews every quarter of it, between messages; keep it above EMAIL_TIMEOUT plus that quarter).
+NOTICES_CLAIM_TIMEOUT_SECONDS = env_int("NOTICES_CLAIM_TIMEOUT_SECONDS", 30, minimum=15)
+# Pending rows published this long ago and still not claimed: their broker message was lost (broker
+# restarted empty) or their task failed before claiming: publish them again (busy or not).
+NOTICES_REQUEUE_AFTER_SECONDS = env_int("NOTICES_REQUEUE_AFTER_SECONDS", 30, minimum=10)
+# Retries after a 4xx reply or a broken connection: a retry time on the row (10 s, doubling, at most
+# NOTICES_RETRY_BACKOFF_MAX). Only rows offered to the server count a try; failed after
+# NOTICES_MAX_RETRIES tries. A relay that cannot be reached costs no try: rows wait for it.
 NOTICES_MAX_RETRIES = env_int("NOTICES_MAX_RETRIES", 10, minimum=0)
-NOTICES_RETRY_BACKOFF = env_float("NOTICES_RETRY_BACKOFF", 30.0, minimum=0.0)
-NOTICES_RETRY_BACKOFF_MAX = env_float("NOTICES_RETRY_BACKOFF_MAX", 180, minimum=1)
-# Court page / overview flag a court whose due notices wait longer than this.
-NOTICES_STALL_AFTER_SECONDS = env_int("NOTICES_STALL_AFTER_SECONDS", 900, minimum=60)
+NOTICES_RETRY_BACKOFF = env_float("NOTICES_RETRY_BACKOFF", 10.0, minimum=0.0)
+NOTICES_RETRY_BACKOFF_MAX = env_float("NOTICES_RETRY_BACKOFF_MAX", 30, minimum=1)
+# Court page / overview show a banner for a court whose due notices wait longer than this.
+NOTICES_STALL_AFTER_SECONDS = env_int("NOTICES_STALL_AFTER_SECONDS", 300, minimum=60)
 # Bounces (issue 13): envelope sender <local>+<id>-<signature>@<domain> of this address (empty: the
 # address of DEFAULT_FROM_EMAIL); the mailbox it is delivered to, as a Maildir path or an IMAP URL
 # (imaps://user:password@host/INBOX); both empty = bounces are not read.
@@ -341,11 +344,14 @@ if SENTRY_DSN:
 # --- Health (issue 11) --------------------------------------------------------------------------
 # /healthz answers 503 when beat's dispatch has not run for this long, or a due notice or a
 # `sending` delivery is older than these.
-HEALTHZ_BEAT_MAX_AGE_SECONDS = env_int("HEALTHZ_BEAT_MAX_AGE_SECONDS", int(3 * NOTICES_DISPATCH_INTERVAL_SECONDS) + 60,
-                                       minimum=30)
-HEALTHZ_DUE_MAX_AGE_SECONDS = env_int("HEALTHZ_DUE_MAX_AGE_SECONDS", 6 * 3600, minimum=60)
-HEALTHZ_SENDING_MAX_AGE_SECONDS = env_int("HEALTHZ_SENDING_MAX_AGE_SECONDS", 2 * NOTICES_CLAIM_TIMEOUT_SECONDS,
-                                          minimum=60)
+# Beat's heartbeat is its sweep (every NOTICES_SWEEP_INTERVAL_SECONDS): two intervals and a margin.
+HEALTHZ_BEAT_MAX_AGE_SECONDS = env_int("HEALTHZ_BEAT_MAX_AGE_SECONDS", int(2 * NOTICES_SWEEP_INTERVAL_SECONDS) + 10,
+                                       minimum=15)
+HEALTHZ_DUE_MAX_AGE_SECONDS = env_int("HEALTHZ_DUE_MAX_AGE_SECONDS", 600, minimum=60)
+HEALTHZ_SENDING_MAX_AGE_SECONDS = env_int(
+    "HEALTHZ_SENDING_MAX_AGE_SECONDS", NOTICES_CLAIM_TIMEOUT_SECONDS + int(2 * NOTICES_SWEEP_INTERVAL_SECONDS), minimum=30)
+# How long /healthz waits for a worker to answer a Celery ping (a broadcast over the broker).
+HEALTHZ_WORKER_PING_TIMEOUT = env_float("HEALTHZ_WORKER_PING_TIMEOUT", 1.0, minimum=0.1)
 
 # --- Admin imports off the request (issue 11) ---------------------------------------------------
 # Uploads wait in storage under imports/ until applied; unapplied ones are removed after this long.

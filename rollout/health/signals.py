@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from celery.signals import task_failure, task_postrun, task_prerun
+from celery.signals import beat_init, task_failure, task_postrun, task_prerun
 
 from rollout.health.selectors import heartbeat_record
 
 DISPATCH = "rollout.notices.tasks.dispatch"
+SWEEP = "rollout.notices.tasks.sweep"
 SEND = "rollout.notices.tasks.send_deliveries"
 logger = logging.getLogger("rollout.tasks")
 
@@ -34,8 +35,15 @@ def task_started(sender=None, task_id=None, task=None, args=(), kwargs=None, **_
 def task_finished(sender=None, task_id=None, task=None, args=(), kwargs=None, retval=None, state=None, **_):
     logger.info("task finished", extra={**_fields(task, args, kwargs or {}), "state": state,
                                         "result": retval if isinstance(retval, (int, str)) else None})
-    if task.name == DISPATCH and state == "SUCCESS":
+    if task.name in (DISPATCH, SWEEP) and state == "SUCCESS":
         heartbeat_record()
+
+
+@beat_init.connect
+def beat_started(sender=None, **_):
+    """Beat sweeps once as it starts (its schedule would wait a whole interval): rows left by a
+    fault are taken back at once, and a fresh deployment is healthy as soon as its processes are."""
+    sender.app.send_task(SWEEP)
 
 
 @task_failure.connect
