@@ -120,9 +120,49 @@ def test_smtp_5xx_fails_the_delivery_without_retry(smtp_sink, celery_worker, set
     failed = NoticeDelivery.objects.get(filer__email=refused)
     assert failed.state == DeliveryState.FAILED
     assert failed.attempts == 1
-    assert "550" in failed.last_error
+    assert "550" in failed.last_error and failed.last_error.startswith("Undeliverable address")
     assert refused not in smtp_sink.per_recipient()
     assert sorted(smtp_sink.per_recipient().values()) == [1] * 3
+    # The same policy as a hard bounce: the address is undeliverable, with the server's words.
+    from rollout.notices.models import BouncedAddress
+
+    marked = BouncedAddress.objects.get(email=refused)
+    assert marked.undeliverable_at is not None and "550" in marked.diagnostic
+
+
+def test_an_address_no_mail_system_takes_fails_unsent_and_is_marked_undeliverable(smtp_sink, settings):
+    from accounts.models import Filer
+    from rollout.notices.models import BouncedAddress
+    from rollout.notices.sending import deliveries_send
+
+    court, golive, accounts = live_court_with_filers(3)
+    too_long = "a" * 65 + "@example.com"
+    Filer.objects.filter(id=accounts[0].filer_id).update(email=too_long)
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    result = deliveries_send(list(NoticeDelivery.objects.values_list("id", flat=True)), claimed_by="t", now=now)
+    assert (result.sent, result.failed) == (2, 1)
+    row = NoticeDelivery.objects.get(filer_id=accounts[0].filer_id)
+    assert row.state == DeliveryState.FAILED and "longer than 64" in row.last_error and row.attempts == 0
+    assert too_long not in smtp_sink.per_recipient()
+    assert "longer than 64" in BouncedAddress.objects.get(email=too_long).diagnostic
+
+
+def test_a_redelivered_send_task_takes_back_nothing_an_earlier_execution_holds(smtp_sink, settings):
+    """The same task id twice (a broker redelivery): each execution claims with its own token."""
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+    from rollout.notices.sending import deliveries_claim, new_claim_token
+
+    court, golive, accounts = live_court_with_filers(3)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(on_go_live_day(court)))
+    ids = list(NoticeDelivery.objects.values_list("id", flat=True))
+    first = deliveries_claim(ids, new_claim_token("worker@host"))
+    assert len(first) == 3
+    assert deliveries_claim(ids, new_claim_token("worker@host")) == []
 
 
 def test_a_dead_senders_rows_are_reclaimed_and_only_the_one_in_flight_is_a_possible_duplicate(
