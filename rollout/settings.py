@@ -350,8 +350,6 @@ HEALTHZ_BEAT_MAX_AGE_SECONDS = env_int("HEALTHZ_BEAT_MAX_AGE_SECONDS", int(2 * N
 HEALTHZ_DUE_MAX_AGE_SECONDS = env_int("HEALTHZ_DUE_MAX_AGE_SECONDS", 600, minimum=60)
 HEALTHZ_SENDING_MAX_AGE_SECONDS = env_int(
     "HEALTHZ_SENDING_MAX_AGE_SECONDS", NOTICES_CLAIM_TIMEOUT_SECONDS + int(2 * NOTICES_SWEEP_INTERVAL_SECONDS), minimum=30)
-# How long /healthz waits for a worker to answer a Celery ping (a broadcast over the broker).
-HEALTHZ_WORKER_PING_TIMEOUT = env_float("HEALTHZ_WORKER_PING_TIMEOUT", 1.0, minimum=0.1)
 
 # --- Admin imports off the request (issue 11) ---------------------------------------------------
 # Uploads wait in storage under imports/ until applied; unapplied ones are removed after this long.
@@ -427,3 +425,6 @@ LOGGING = {
     },
 }
 
+# --- Notices you can rely on: worker health ---------------------------------------------------------
+# How long /healthz waits for a worker to answer a Celery ping (a broadcast over the broker).
+HEALTHZ_WORKER_PING_TIMEOUT = env_float("HEALTHZ_WORKER_PING_TIMEOUT", 1.0, minimum=0.1)
