@@ -312,3 +312,35 @@ def test_a_real_worker_killed_mid_chunk_loses_nothing_and_duplicates_at_most_one
         assert NoticeDelivery.objects.get(filer__email=address).possible_duplicate
     assert NoticeDelivery.objects.filter(possible_duplicate=True).count() == 1  # only the one in flight
     assert len(smtp_sink.messages) == NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() + len(duplicates)
+
+
+def test_a_relay_rate_limit_421_at_mail_from_retries_only_the_refused_messages(smtp_sink, settings):
+    """A relay answers 421 (closing the connection) to 3 of 10 MAIL FROMs: the chunk goes on over a
+    new connection, only those 3 wait for a retry (one try each), and each goes out once."""
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+    from rollout.notices.sending import deliveries_send
+
+    refused = {"left": 3}
+
+    async def handle_MAIL(server, session, envelope, address, mail_options):
+        if refused["left"] and len(smtp_sink.messages) % 3 == 1:
+            refused["left"] -= 1
+            return "421 4.7.0 Too many messages, slow down"
+        envelope.mail_from = address
+        return "250 OK"
+
+    smtp_sink.handle_MAIL = handle_MAIL
+    court, golive, accounts = live_court_with_filers(10)
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    first = deliveries_send(ids, claimed_by="first", now=now)
+    assert (first.sent, first.released) == (7, 3)
+    waiting = NoticeDelivery.objects.filter(state=DeliveryState.PENDING)
+    assert waiting.count() == 3 and set(waiting.values_list("attempts", flat=True)) == {1}
+    assert all("421" in e for e in waiting.values_list("last_error", flat=True))
+    NoticeDelivery.objects.update(next_attempt_at=None)  # their retry time has come
+    deliveries_send(ids, claimed_by="retry", now=now)
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 10
+    assert sorted(NoticeDelivery.objects.values_list("attempts", flat=True)) == [1] * 7 + [2] * 3
