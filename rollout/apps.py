@@ -25,5 +25,8 @@ class RolloutConfig(AppConfig):
 
         # The sign-in log (Django's and django-allauth's signals).
         from rollout.signin import signals as signin_signals  # noqa: F401
+        # The notice tasks are registered in every process, so the dispatcher publishes them by name
+        # (the tasks call the dispatcher; it does not import them back).
+        from rollout.notices import tasks  # noqa: F401
 
         grant_after_migrate(self, NOTICE_PERMISSIONS)

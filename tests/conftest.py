@@ -112,6 +112,10 @@ def _celery_app_use_broker_options(app, options) -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    try:  # the control mailbox (ping) keeps the producer pool it first took: let it take the new one
+        del app.control.mailbox.producer_pool
+    except AttributeError:
+        pass
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_email
 
+from accounts.emails import email_address_problem
 from courts.input_checks import BAD_CHARACTERS, InputProblem, bad_character, line_ends, utf8_or_cp1252
 
 MAX_ERRORS_KEPT = 1000  # every bad row is counted; the first thousand are listed
@@ -259,21 +260,31 @@ def parse_email(value: str, field_name: str = "email") -> str:
     if not value:
         raise CellError(field_name, "missing email")
     value = value.strip().lower()
+    if not _email_syntax_ok(value):
+        raise CellError(field_name, f"malformed email {value!r}")
+    # Valid but not deliverable (too long, non-ASCII local part): refused here, not at the send.
+    problem = email_address_problem(value, check_syntax=False)
+    if problem:
+        raise CellError(field_name, f"undeliverable email: {problem}")
+    return value
+
+
+def _email_syntax_ok(value: str) -> bool:
     if len(value) <= 320:
         usual = _EMAIL_USUAL.match(value)
         if usual is not None and usual[1] in _DOMAINS_SEEN:
-            return value
+            return True
         if "@" in value:
             user_part, domain_part = value.rsplit("@", 1)
             if _EMAIL_USER.match(user_part) and _EMAIL_DOMAIN.match(domain_part):
                 if len(_DOMAINS_SEEN) < _DOMAINS_SEEN_MAX:
                     _DOMAINS_SEEN.add(domain_part)
-                return value
+                return True
     try:
         validate_email(value)
     except ValidationError:
-        raise CellError(field_name, f"malformed email {value!r}") from None
-    return value
+        return False
+    return True
 
 
 def parse_required(value: str, field_name: str, max_length: int) -> str:

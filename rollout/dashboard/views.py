@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -55,6 +56,7 @@ def overview(request):
         "help": help_open, "help_age": help_open.age_days(now),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
         "stalled_courts": sum(1 for h in health if h.stalled), "unreachable": sum(h.unreachable for h in health),
+        "stall_minutes": settings.NOTICES_STALL_AFTER_SECONDS // 60,
     })
 
 

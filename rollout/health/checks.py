@@ -31,6 +31,30 @@ class Broker(HealthCheck):
             raise ServiceUnavailable(f"broker unreachable ({type(exc).__name__})") from exc
 
 
+@dataclasses.dataclass
+class Workers(HealthCheck):
+    """At least one Celery worker answers a ping within HEALTHZ_WORKER_PING_TIMEOUT. The ping is a
+    broadcast over the broker, answered by the worker's main process (not by a busy pool), so it
+    tells a dead or stuck worker from a busy one, and works again as soon as a restarted broker does.
+    Not checked on the development filesystem broker, whose broadcasts are not dependable."""
+
+    value: object = dataclasses.field(default=None, repr=False)
+
+    def run(self):
+        from rollout.celery import app
+
+        if str(app.conf.broker_url).startswith("filesystem://"):
+            return
+
+        try:
+            replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT)
+        except Exception as exc:  # kombu raises the transport's own errors
+            raise ServiceUnavailable(f"ping not sent ({type(exc).__name__}: {exc})") from exc
+        self.value = len(replies or [])
+        if not self.value:
+            raise ServiceUnavailable("no worker answered a ping")
+
+
 class _DatabaseRead(HealthCheck):
     """Runs a read in a worker thread and closes that thread's connection afterwards."""
 
@@ -54,7 +78,7 @@ class _DatabaseRead(HealthCheck):
 
 @dataclasses.dataclass
 class BeatHeartbeat(HealthCheck):
-    """Beat's notice dispatch finished within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
+    """Beat's notice sweep (or dispatch) finished within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
 
     value: object = dataclasses.field(default=None, repr=False)
 
@@ -64,10 +88,10 @@ class BeatHeartbeat(HealthCheck):
         except Exception as exc:  # the cache is Redis in production
             raise ServiceUnavailable(f"heartbeat unreadable ({type(exc).__name__})") from exc
         if self.value is None:
-            raise ServiceUnavailable("no dispatch run recorded yet")
+            raise ServiceUnavailable("no sweep run recorded yet")
         limit = settings.HEALTHZ_BEAT_MAX_AGE_SECONDS
         if self.value > limit:
-            raise ServiceUnavailable(f"last dispatch {self.value:.0f} s ago (limit {limit} s)")
+            raise ServiceUnavailable(f"last sweep {self.value:.0f} s ago (limit {limit} s)")
 
 
 @dataclasses.dataclass

@@ -28,12 +28,11 @@ def _age(moment: dt.datetime | None) -> float | None:
 
 
 def notices_oldest_due_age_seconds() -> float | None:
-    """Age of the oldest pending delivery: since it was published (partial index on queued_at of
-    pending rows), or since it was created for one not yet published (normally none). None = none due."""
-    pending = NoticeDelivery.objects.filter(state=DeliveryState.PENDING)
-    queued = pending.filter(queued_at__isnull=False).order_by("queued_at").values_list("queued_at", flat=True).first()
-    unqueued = pending.filter(queued_at__isnull=True).order_by("created_at").values_list("created_at", flat=True).first()
-    oldest = min((m for m in (queued, unqueued) if m is not None), default=None)
+    """Age of the oldest notice due and not sent (pending or sending, partial index on created_at):
+    since the row was created, which is when it became due; a retry or a republish does not make
+    it younger. None = none due."""
+    oldest = (NoticeDelivery.objects.filter(state__in=(DeliveryState.PENDING, DeliveryState.SENDING))
+              .order_by("created_at").values_list("created_at", flat=True).first())
     return _age(oldest)
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun
+from celery.signals import beat_init, before_task_publish, task_failure, task_postrun, task_prerun
 
 from rollout.health.selectors import deliveries_court_codes, heartbeat_record
 from rollout.health.metrics import IMPORT_TASK, import_job_event_count
 
 DISPATCH = "rollout.notices.tasks.dispatch"
+SWEEP = "rollout.notices.tasks.sweep"
 SEND = "rollout.notices.tasks.send_deliveries"
 logger = logging.getLogger("rollout.tasks")
 
@@ -38,7 +39,7 @@ def task_started(sender=None, task_id=None, task=None, args=(), kwargs=None, **_
 def task_finished(sender=None, task_id=None, task=None, args=(), kwargs=None, retval=None, state=None, **_):
     logger.info("task finished", extra={**_fields(task, args, kwargs or {}), "state": state,
                                         "result": retval if isinstance(retval, (int, str)) else None})
-    if task.name == DISPATCH and state == "SUCCESS":
+    if task.name in (DISPATCH, SWEEP) and state == "SUCCESS":
         heartbeat_record()
     if task.name == IMPORT_TASK:
         job_state = retval.get("state") if isinstance(retval, dict) else None
@@ -50,6 +51,13 @@ def task_published(sender=None, **_):
     """An import job waits for a worker from here (metrics: jobs queued)."""
     if sender == IMPORT_TASK:
         import_job_event_count("published")
+
+
+@beat_init.connect
+def beat_started(sender=None, **_):
+    """Beat sweeps once as it starts (its schedule would wait a whole interval): rows left by a
+    fault are taken back at once, and a fresh deployment is healthy as soon as its processes are."""
+    sender.app.send_task(SWEEP)
 
 
 @task_failure.connect

@@ -6,17 +6,18 @@ import asyncio
 from django.http import JsonResponse
 from health_check.views import HealthCheckView
 
-from rollout.health.checks import BeatHeartbeat, Broker, DeliveriesSending, NoticesDue
+from rollout.health.checks import BeatHeartbeat, Broker, DeliveriesSending, NoticesDue, Workers
 
 # name in the JSON body → probe
 CHECKS = {
     "database": "health_check.checks.Database",
     "broker": Broker,
+    "workers": Workers,
     "beat": BeatHeartbeat,
     "notices_due": NoticesDue,
     "notices_sending": DeliveriesSending,
 }
-AGES = {"beat": "beat_last_dispatch_age_seconds", "notices_due": "oldest_due_notice_age_seconds",
+AGES = {"beat": "beat_last_sweep_age_seconds", "notices_due": "oldest_due_notice_age_seconds",
         "notices_sending": "oldest_sending_delivery_age_seconds"}
 
 

@@ -22,26 +22,29 @@ locked (SKIP LOCKED on PostgreSQL), stamped `queued_at`, and published after com
 of ≤ NOTICES_CHUNK_SIZE ids: one broker message per chunk. No task is ever published with a
 countdown or ETA.
 
-Sending (`sending.py`, task `send_deliveries`). Claim: `UPDATE … SET state=sending, claimed_by=<run>
-WHERE id IN (…) AND state=pending`, then read back only this run's rows: a chunk published twice or
-redelivered after its rows were sent claims nothing. Rows no longer due are skipped with the
+Sending (`sending.py`, task `send_deliveries`). Claim: `UPDATE … SET state=sending, claimed_by=<token>
+WHERE id IN (…) AND state=pending`, with a fresh token for every execution (never the task id), then
+read back only this execution's rows: a chunk published twice, or redelivered by the broker, claims
+nothing, and never takes back rows an earlier execution left `sending` (the sweeper's). Rows no longer due are skipped with the
 reason. Then ONE connection of Django's email backend; per row, in id order: render
 (`rendering.py`, templates as edited in the admin), wait for the rate cap
 (NOTICES_MAX_PER_SECOND per process), `EmailMultiAlternatives.send()`, and right after the server
-accepted it one plain UPDATE marks the row sent with its Message-ID (only if this run still holds
-it). So at any moment at most one accepted message per sender is not recorded: the one in flight.
-On PostgreSQL the sender's session runs with synchronous_commit off: each "sent" commit does not
-wait for the WAL flush (durable against the worker dying; only a database server crash could lose
-the last fraction of a second of marks, whose rows would be resent with the same Message-ID).
+accepted it one plain ORM UPDATE, committed, marks the row sent with its Message-ID (only if this
+execution still holds it). So at any moment at most one accepted message per sender is not recorded:
+the one in flight. Senders overlap their SMTP and database waits as threads of one worker process
+(the Procfile's threads pool).
 - Message-ID `<delivery-<id>.<court>@<domain>>`, the same on every attempt; envelope sender
   `<bounce local>+<id>-<signature>@<domain>` (`bounces.py`), From the tracker's address.
-- 5xx: that row is failed at once and the chunk goes on. 4xx or a broken connection: the unsent
-  rows go back to pending with `next_attempt_at` (NOTICES_RETRY_BACKOFF doubling, capped at
-  NOTICES_RETRY_BACKOFF_MAX), failed after NOTICES_MAX_RETRIES retries. A connection broken while a
-  message was on the wire flags that row `possible_duplicate`.
+- Only a message offered to the server counts a try (`attempts`). 5xx at RCPT or DATA: the address
+  is marked undeliverable and the row fails (as for a hard bounce or an address
+  `accounts.emails.email_address_problem` refuses); the chunk goes on. A 4xx retries that row alone
+  (`next_attempt_at` from the moment of the failure: NOTICES_RETRY_BACKOFF doubling, capped at
+  NOTICES_RETRY_BACKOFF_MAX), failed after NOTICES_MAX_RETRIES tries. An unreachable relay sends the
+  unsent rows back without a try counted; any other error counts one, so it ends. A connection
+  broken while a message was on the wire flags that row `possible_duplicate`.
 - A template that fails to render fails only its own messages ("Rendering failed: …", shown on
   the court page).
-- The claim is renewed every third of NOTICES_CLAIM_TIMEOUT_SECONDS, so a slow sender is not
+- The claim is renewed every quarter of NOTICES_CLAIM_TIMEOUT_SECONDS, so a slow sender is not
   taken for a dead one; a sender whose rows were taken back stops at its next message.
 
 Recovery (`deliveries_reclaim_stale`, beat every NOTICES_SWEEP_INTERVAL_SECONDS).
@@ -52,11 +55,11 @@ Recovery (`deliveries_reclaim_stale`, beat every NOTICES_SWEEP_INTERVAL_SECONDS)
   and keeps the flag after its resend (same Message-ID, so people and mail systems can tell).
 - Retries: rows whose `next_attempt_at` has come are published by the same sweep; a worker killed
   while rows wait loses nothing, since nothing waits in the broker.
-- Lost broker messages (a broker restarted without persistence): pending rows published more than
-  NOTICES_REQUEUE_AFTER_SECONDS ago while no row at all was claimed in that time are published
-  again. While senders are claiming, a long queue is only long, so nothing is published twice.
-With the defaults every message is sent within about 4 minutes of a single crash (docs/development.md,
-"Notices"); `tests/rollout/test_notices_faults.py` checks it for each crash.
+- Lost broker messages (a broker restarted without persistence) or a task that failed before its
+  claim: pending rows published more than NOTICES_REQUEUE_AFTER_SECONDS ago are published again,
+  busy or not; a chunk that was only waiting is claimed by one of its tasks, the other finds nothing.
+With the defaults every message is sent within 60 seconds of a single fault ending (docs/deploy.md);
+`tests/rollout/test_notices_faults.py` checks it for each fault.
 
 Stalls (`selectors.py`): a court whose notices are due longer than NOTICES_STALL_AFTER_SECONDS is
 flagged on the overview and its page; the admin lists those rows (filter "stalled");

@@ -77,6 +77,22 @@ def addresses_undeliverable(emails) -> set[str]:
                .values_list("email", flat=True))
 
 
+def address_mark_undeliverable(address: str, reason: str, *, delivery_id: int | None = None,
+                               now: dt.datetime | None = None) -> None:
+    """Mark `address` undeliverable with the reason staff see (a refusal at send time, or an address
+    no mail system takes); the same mark a permanent bounce leaves."""
+    if len(address) > BouncedAddress._meta.get_field("email").max_length:
+        return  # no filer can hold it (the same column length); the row fails with the reason
+    now = now or timezone.now()
+    row, created = BouncedAddress.objects.get_or_create(
+        email=address, defaults={"last_bounce_at": now, "undeliverable_at": now, "diagnostic": reason[:2000],
+                                 "last_delivery_id": delivery_id})
+    if not created:
+        BouncedAddress.objects.filter(id=row.id).update(
+            undeliverable_at=row.undeliverable_at or now, last_bounce_at=now, diagnostic=reason[:2000],
+            last_delivery_id=delivery_id)
+
+
 def undeliverable_emails():
     """A subquery of every undeliverable address (for anti-joins)."""
     return BouncedAddress.objects.filter(undeliverable_at__isnull=False).values("email")

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -158,11 +159,14 @@ def deliveries_insert_select(
     recipients = recipients_for(kind, golive, notice, live_court_ids=live_court_ids, accounts=accounts)
     select_sql, select_params = recipients.order_by().values_list("filer_id", "readiness").query.sql_with_params()
     qn = connection.ops.quote_name
-    fields = {  # column: value (every NOT NULL column, as the model's defaults would fill it)
-        "court_id": golive.court_id, "golive_id": golive.id, "change_id": None, "kind": kind, "notice": notice,
-        "state": DeliveryState.PENDING, "skip_reason": "", "attempts": 0, "reclaims": 0, "possible_duplicate": False,
-        "created_at": now,
-        "created_by_id": getattr(created_by, "pk", None), "claimed_by": "", "last_error": "", "message_id": "",
+    given = {"court_id": golive.court_id, "golive_id": golive.id, "kind": kind, "notice": notice,
+             "state": DeliveryState.PENDING, "created_at": now, "created_by_id": getattr(created_by, "pk", None)}
+    # Every other column as the model would fill it (its default, "" or NULL): read from the model,
+    # so a new field cannot be forgotten here.
+    fields = {
+        f.column: f.get_db_prep_save(given[f.attname] if f.attname in given else f.get_default(), connection)
+        for f in NoticeDelivery._meta.concrete_fields
+        if not f.primary_key and f.attname not in ("filer_id", "variant")
     }
     columns = ", ".join(qn(c) for c in ("filer_id", "variant", *fields))
     values = ", ".join(["%s"] * len(fields))
@@ -176,10 +180,11 @@ def deliveries_insert_select(
         return cursor.rowcount
 
 
-def _publish(ids: list[int]) -> None:
-    from rollout.notices.tasks import send_deliveries
+SEND_TASK = "rollout.notices.tasks.send_deliveries"
 
-    send_deliveries.delay(ids)
+
+def _publish(ids: list[int]) -> None:
+    current_app.tasks[SEND_TASK].delay(ids)  # by name: `tasks` calls this module, not the reverse
 
 
 def deliveries_publish(*, now: dt.datetime | None = None, chunk_size: int | None = None) -> int:
@@ -242,14 +247,16 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
 
     Steps:
     1. Rows `sending` whose claim was not renewed for NOTICES_CLAIM_TIMEOUT_SECONDS belong to a
-       sender that died (a live one renews every third of that). They go back to pending
+       sender that died (a live one renews every quarter of that). They go back to pending
        (`reclaims` + 1). A sender sends its rows in id order and marks each sent right after the
        server accepts it, so of each dead sender's rows only the lowest id can have been accepted
-       unrecorded: that one row is flagged `possible_duplicate` (kept after the resend).
-    2. Pending rows published more than NOTICES_REQUEUE_AFTER_SECONDS ago while no row at all was
-       claimed in that time: their broker messages were lost (e.g. Redis restarted without
-       persistence); they are marked unpublished. While senders are claiming, a long queue is
-       just long, and nothing is published twice.
+       unrecorded: that one is flagged `possible_duplicate` (kept after the resend) and counts an
+       attempt (it was offered), so a message that kills its sender every time ends failed.
+       Every execution of a send task claims with its own token, so "each sender" is each execution.
+    2. Pending rows published more than NOTICES_REQUEUE_AFTER_SECONDS ago, busy or not: their
+       broker message was lost (a broker restarted empty) or its task failed before claiming (the
+       database briefly down). They are published again; a chunk that was only waiting in a long
+       queue is then sent by whichever task comes first, and the other claims nothing.
     3. Publish every unpublished pending row that is due (`deliveries_publish`).
     """
     from django.db.models import F
@@ -266,6 +273,7 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
     for delivery_id, court_code, claimed_by in stale:
         in_flight.setdefault(claimed_by, (delivery_id, court_code))
     ids = [row[0] for row in stale]
+    flagged = [d for d, _ in in_flight.values()]
     with transaction.atomic():
         for start in range(0, len(ids), INSERT_BATCH):
             NoticeDelivery.objects.filter(id__in=ids[start:start + INSERT_BATCH], state=DeliveryState.SENDING,
@@ -273,17 +281,19 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
                 state=DeliveryState.PENDING, claimed_at=None, claimed_by="", queued_at=None,
                 reclaims=F("reclaims") + 1, last_error="Taken back from a sender that stopped.",
             )
-        NoticeDelivery.objects.filter(id__in=[d for d, _ in in_flight.values()]).update(possible_duplicate=True)
+        NoticeDelivery.objects.filter(id__in=flagged).update(possible_duplicate=True, attempts=F("attempts") + 1)
+        NoticeDelivery.objects.filter(id__in=flagged, state=DeliveryState.PENDING,
+                                      attempts__gt=settings.NOTICES_MAX_RETRIES).update(
+            state=DeliveryState.FAILED, last_error="Its sender stopped while sending it, on every try.")
     for claimed_by, (delivery_id, court_code) in in_flight.items():
         log.warning("notice sender %s stopped: %d rows taken back; delivery %s was in flight, possible duplicate "
                     "(Message-ID %s)", claimed_by, sum(1 for r in stale if r[2] == claimed_by), delivery_id,
                     message_id_for(delivery_id, court_code))
     requeue_cutoff = now - dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS)
-    if not NoticeDelivery.objects.filter(claimed_at__gte=requeue_cutoff).exists():
-        lost = NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(
-            queued_at=None)
-        if lost:
-            log.warning("notice sweeper: %d pending rows were published long ago and nothing is claiming: "
-                        "publishing them again (lost broker messages)", lost)
+    lost = NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(
+        queued_at=None)
+    if lost:
+        log.warning("notice sweeper: %d pending rows were published over %d s ago and not claimed: publishing "
+                    "them again", lost, settings.NOTICES_REQUEUE_AFTER_SECONDS)
     deliveries_publish(now=now)
     return ids

@@ -8,22 +8,25 @@ import datetime as dt
 import logging
 import smtplib
 import time
+import uuid
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.emails import email_address_problem
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
 from rollout.signed_links import status_url as filer_status_url
-from rollout.notices.bounces import addresses_undeliverable, verp_address
+from rollout.notices.bounces import address_mark_undeliverable, addresses_undeliverable, verp_address
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.rendering import TemplateCache, notice_context
 from rollout.notices.selectors import RENDER_FAILED
@@ -50,6 +53,11 @@ def smtp_error_is_transient(exc: BaseException) -> bool:
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
     return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
+
+
+def new_claim_token(worker: str = "") -> str:
+    """A token for one execution of a send task (never the task id, which a redelivery repeats)."""
+    return f"{worker or 'local'}/{uuid.uuid4()}"
 
 
 def _error_text(exc: BaseException) -> str:
@@ -84,11 +92,15 @@ class _Throttle:
 
 def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = None) -> list[NoticeDelivery]:
     """Claim the pending rows among `ids` for this run with one conditional UPDATE; return only those,
-    in id order (the order they are sent in: the sweeper relies on it)."""
+    in id order (the order they are sent in: the sweeper relies on it).
+
+    `claimed_by` must be fresh for every execution (`new_claim_token`): a task redelivered by the
+    broker then never takes back rows an earlier execution of it left `sending` (those are the
+    sweeper's, which flags the one that may have been in flight). Claiming is not an attempt: only
+    offering a message to the server counts (`attempts`)."""
     now = now or timezone.now()
     NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(
-        state=DeliveryState.SENDING, claimed_at=now, claimed_by=claimed_by, attempts=F("attempts") + 1,
-        next_attempt_at=None,
+        state=DeliveryState.SENDING, claimed_at=now, claimed_by=claimed_by, next_attempt_at=None,
     )
     return list(
         NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_by=claimed_by)
@@ -174,43 +186,53 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(settings.NOTICES_RETRY_BACKOFF_MAX, seconds))
 
 
-def _release(rows: list[NoticeDelivery], claimed_by: str, *, error: str, now: dt.datetime, retry: bool) -> int:
-    """Give unsent rows back to the database queue: pending, found again by the sweeper's publish
-    once `next_attempt_at` has come (`retry`) or at once; a row out of retries becomes failed."""
+def _mine(ids, claimed_by: str):
+    return NoticeDelivery.objects.filter(id__in=ids, claimed_by=claimed_by, state=DeliveryState.SENDING)
+
+
+def _release(rows: list[NoticeDelivery], claimed_by: str, *, error: str, count_attempt: bool) -> int:
+    """Give rows back to the database queue with a retry time on the row, found by the first sweep
+    after it. `count_attempt`: the rows were tried (a connection-level error that is not temporary,
+    or an unexpected one), so the try counts and rows out of tries fail with `error` on them. Rows
+    never offered to the server because the relay could not be reached are not counted."""
     if not rows:
         return 0
-    mine = NoticeDelivery.objects.filter(id__in=[r.id for r in rows], claimed_by=claimed_by,
-                                         state=DeliveryState.SENDING)
-    common = {"last_error": error, "claimed_by": "", "queued_at": None}
-    if not retry:
-        return mine.update(state=DeliveryState.PENDING, **common)
-    failed = mine.filter(attempts__gt=settings.NOTICES_MAX_RETRIES).update(state=DeliveryState.FAILED, **common)
-    attempts = max(r.attempts for r in rows)  # tries so far, this one included
-    again = mine.update(state=DeliveryState.PENDING, next_attempt_at=now + _retry_delay(attempts), **common)
+    mine = _mine([r.id for r in rows], claimed_by)
+    common = {"last_error": error[:2000], "claimed_by": "", "queued_at": None}
+    now = timezone.now()  # the retry time runs from the failure, not from the task's start
+    if not count_attempt:
+        return mine.update(state=DeliveryState.PENDING, next_attempt_at=now + _retry_delay(1), **common)
+    failed = mine.filter(attempts__gte=settings.NOTICES_MAX_RETRIES).update(
+        state=DeliveryState.FAILED, attempts=F("attempts") + 1, **common)
+    attempts = max(r.attempts for r in rows) + 1
+    again = mine.update(state=DeliveryState.PENDING, attempts=F("attempts") + 1,
+                        next_attempt_at=now + _retry_delay(attempts), **common)
     return failed + again
 
 
-def _mark(row: NoticeDelivery, claimed_by: str, **values) -> bool:
-    """Write the outcome of one row if this run still holds it (plain UPDATE, autocommit)."""
-    return bool(NoticeDelivery.objects.filter(id=row.id, claimed_by=claimed_by, state=DeliveryState.SENDING)
-                .update(**values))
+def _retry_one(row: NoticeDelivery, claimed_by: str, error: str, **extra) -> str:
+    """A row offered to the server and answered with a temporary refusal (or cut off on the wire):
+    one attempt more; pending again with a retry time, or failed once out of tries."""
+    attempts = row.attempts + 1
+    if attempts > settings.NOTICES_MAX_RETRIES:
+        _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=attempts, last_error=error, **extra)
+        return DeliveryState.FAILED
+    _mark(row, claimed_by, state=DeliveryState.PENDING, attempts=attempts, last_error=error, claimed_by="",
+          queued_at=None, next_attempt_at=timezone.now() + _retry_delay(attempts), **extra)
+    return DeliveryState.PENDING
 
 
-_MARK_SENT_SQL = (
-    f"UPDATE {NoticeDelivery._meta.db_table} SET state = %s, sent_at = %s, message_id = %s, last_error = '' "
-    "WHERE id = %s AND claimed_by = %s AND state = %s"
-)
+def _fail_undeliverable(row: NoticeDelivery, claimed_by: str, reason: str, *, attempts: int = 0) -> None:
+    """The one undeliverable policy: the address is marked undeliverable with the reason staff see,
+    and the row fails with it."""
+    address_mark_undeliverable(row.filer.email, reason, delivery_id=row.id)
+    _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=F("attempts") + attempts,
+          last_error=f"{UNDELIVERABLE_ADDRESS}: {reason}"[:2000])
 
 
-def _mark_sent(row: NoticeDelivery, claimed_by: str, message_id: str) -> bool:
-    """`_mark(row, state=sent, …)` as one prepared-once SQL string: the ORM building the same UPDATE
-    for every message cost as much CPU as the SMTP exchange itself."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(_MARK_SENT_SQL, [DeliveryState.SENT, timezone.now(), message_id, row.id, claimed_by,
-                                        DeliveryState.SENDING])
-        return cursor.rowcount == 1
+def _mark(row: NoticeDelivery, holder: str, /, **values) -> bool:
+    """Write the outcome of one row if this run (`holder`) still holds it (plain ORM UPDATE, autocommit)."""
+    return bool(_mine([row.id], holder).update(**values))
 
 
 def _flag_in_flight(row: NoticeDelivery | None) -> None:
@@ -221,17 +243,36 @@ def _flag_in_flight(row: NoticeDelivery | None) -> None:
         log.warning("notice delivery %s was in flight when sending stopped: possible duplicate", row.id)
 
 
+def _refused_code(exc: BaseException) -> int:
+    """The SMTP reply code of a refusal of one message (RCPT: the recipient's)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return max(code for code, _ in exc.recipients.values())
+    return exc.smtp_code
+
+
+UNDELIVERABLE_ADDRESS = "Undeliverable address"
+
+
 def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None = None) -> SendResult:
     """Send the deliveries `ids` that are still pending, once.
 
-    Steps: claim with a conditional UPDATE (0 rows: someone else has them, stop); read readiness,
-    unsubscribes and bounced addresses for the chunk; skip rows no longer due (with the reason);
-    open ONE SMTP connection; per row in id order: render, wait for the rate cap, send through
-    Django's email backend, and mark the row sent with its Message-ID in one UPDATE right after
-    the server accepted it. A 5xx reply fails that row and the chunk goes on; a 4xx reply or a
-    broken connection gives the unsent rows back with a retry time on the row (or fails those out
-    of retries). Every NOTICES_CLAIM_TIMEOUT_SECONDS / 3 the claim on the unsent rows is renewed,
-    so the sweeper can tell a slow sender from a dead one.
+    Steps: claim with a conditional UPDATE under this execution's own token (0 rows: someone else
+    has them, stop); read readiness, unsubscribes and undeliverable addresses for the chunk; skip
+    rows no longer due (with the reason); fail rows whose address cannot be sent to
+    (`accounts.emails.email_address_problem`, marking it undeliverable); open ONE SMTP connection
+    of Django's email backend; per row in id order: render, wait for the rate cap, send, and mark
+    the row sent with its Message-ID right after the server accepted it (one ORM UPDATE). Per row:
+    - 5xx at RCPT or DATA: the address is undeliverable, the row fails; 5xx at MAIL FROM: the row fails;
+    - 4xx: that row alone waits for a retry (one attempt counted); a 421 closes the connection,
+      so a new one is opened for the rest;
+    - the connection breaking while a message is on the wire: that row is flagged possible
+      duplicate and retried; the rows not yet offered go back without an attempt counted.
+    The relay unreachable (refused, timed out, 4xx at connect): every unsent row goes back without
+    an attempt counted. Any other error (a 5xx at connect, a bug): the unsent rows go back with an
+    attempt counted, so they fail after NOTICES_MAX_RETRIES with the error on the row. A database
+    error is raised: the rows stay claimed and the sweeper takes them back.
+    Every NOTICES_CLAIM_TIMEOUT_SECONDS / 4 the claim on the unsent rows is renewed, so the sweeper
+    can tell a slow sender from a dead one.
     """
     now = now or timezone.now()
     result = SendResult()
@@ -253,11 +294,15 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
             reason = UNDELIVERABLE
         if reason:
             skips.setdefault(reason, []).append(row.id)
-        else:
-            to_send.append((row, state or Readiness.WAITING))
+            continue
+        problem = email_address_problem(row.filer.email)
+        if problem:
+            _fail_undeliverable(row, claimed_by, problem)
+            result.failed += 1
+            continue
+        to_send.append((row, state or Readiness.WAITING))
     for reason, skip_ids in skips.items():
-        NoticeDelivery.objects.filter(id__in=skip_ids, claimed_by=claimed_by, state=DeliveryState.SENDING).update(
-            state=DeliveryState.SKIPPED, skip_reason=reason[:200])
+        _mine(skip_ids, claimed_by).update(state=DeliveryState.SKIPPED, skip_reason=reason[:200])
         result.skipped += len(skip_ids)
         result.skip_reasons[reason] = len(skip_ids)
     if not to_send:
@@ -268,18 +313,15 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     # The file backend (development) writes one file per connection: one per message there.
     per_message = not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend")
     smtp = get_connection()
-    renew_every = settings.NOTICES_CLAIM_TIMEOUT_SECONDS / 3
+    renew_every = settings.NOTICES_CLAIM_TIMEOUT_SECONDS / 4
     renewed = time.monotonic()
     position = 0  # to_send[position:] were not accepted by the server (as far as this run knows)
     in_flight = None  # the row whose message is being handed to the server
+    opened = False
     try:
-        _wait_for_wal_flush(False)
-        if not per_message:
-            smtp.open()
         for position, (row, state) in enumerate(to_send):
             if time.monotonic() - renewed > renew_every:
-                NoticeDelivery.objects.filter(id__in=[r.id for r, _ in to_send[position:]], claimed_by=claimed_by,
-                                              state=DeliveryState.SENDING).update(claimed_at=timezone.now())
+                _mine([r.id for r, _ in to_send[position:]], claimed_by).update(claimed_at=timezone.now())
                 renewed = time.monotonic()
             try:
                 message = build_message(row, state, templates, now, None if per_message else smtp)
@@ -290,20 +332,38 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 _mark(row, claimed_by, state=DeliveryState.FAILED, last_error=f"{RENDER_FAILED}: {_error_text(exc)}")
                 result.failed += 1
                 continue
+            if not per_message and not opened:
+                smtp.open()  # refused / timed out / 4xx or 5xx greeting: raised to the handlers below
+                opened = True
             throttle.wait()
             in_flight = row
             try:
                 message.send()
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:  # answered: not accepted
                 in_flight = None
-                if smtp_error_is_transient(exc):
-                    raise
-                _mark(row, claimed_by, state=DeliveryState.FAILED, last_error=_error_text(exc))
-                result.failed += 1
+                code = _refused_code(exc)
+                if code >= 500:
+                    if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)):
+                        _fail_undeliverable(row, claimed_by, _error_text(exc), attempts=1)
+                    else:
+                        _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=F("attempts") + 1,
+                              last_error=_error_text(exc))
+                    result.failed += 1
+                elif _retry_one(row, claimed_by, _error_text(exc)) == DeliveryState.FAILED:
+                    result.failed += 1
+                else:
+                    result.released += 1
+                if code == 421 and not per_message:  # the server closed the connection: a new one
+                    try:
+                        smtp.close()
+                    except Exception:  # already closed by smtplib
+                        pass
+                    opened = False
                 continue
             # Accepted: record it now, before the next message. If the row was taken back meanwhile
             # (this sender looked dead), it may go out again: say so on the row and stop.
-            if not _mark_sent(row, claimed_by, message.extra_headers["Message-ID"]):
+            if not _mark(row, claimed_by, state=DeliveryState.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1,
+                         message_id=message.extra_headers["Message-ID"], last_error=""):
                 NoticeDelivery.objects.filter(id=row.id).update(possible_duplicate=True)
                 log.warning("notice delivery %s was taken back while being sent: possible duplicate", row.id)
                 return result
@@ -312,35 +372,26 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
         position = len(to_send)
     except SoftTimeLimitExceeded:
         _flag_in_flight(in_flight)
-        result.released = _release([r for r, _ in to_send[position:]], claimed_by, now=now, retry=False,
+        result.released = _release([r for r, _ in to_send[position:]], claimed_by, count_attempt=False,
                                    error="Time limit reached; left for the next publish.")
         raise
+    except DatabaseError:
+        raise  # the rows stay claimed; the sweeper takes them back and flags the one in flight
     except Exception as exc:
-        if not smtp_error_is_transient(exc):
-            raise  # e.g. the database: the rows stay claimed and the sweeper takes them back
-        _flag_in_flight(in_flight)
-        result.released = _release([r for r, _ in to_send[position:]], claimed_by, now=now, retry=True,
-                                   error=_error_text(exc))
-        log.warning("notice chunk stopped by a temporary error, %d rows to retry: %s", result.released,
-                    _error_text(exc))
+        unsent = [r for r, _ in to_send[position:]]
+        if in_flight is not None:  # cut off on the wire: it was offered, and may have been accepted
+            _flag_in_flight(in_flight)
+            if _retry_one(in_flight, claimed_by, _error_text(exc), possible_duplicate=True) == DeliveryState.FAILED:
+                result.failed += 1
+            unsent = unsent[1:]
+        temporary = smtp_error_is_transient(exc)
+        result.released += _release(unsent, claimed_by, error=_error_text(exc), count_attempt=not temporary)
+        (log.warning if temporary else log.error)(
+            "notice chunk stopped by %s error, %d rows to retry: %s", "a temporary" if temporary else "an",
+            result.released, _error_text(exc), exc_info=not temporary)
     finally:
         try:
-            _wait_for_wal_flush(True)
             smtp.close()
         except Exception:  # closing a dead connection must not hide the real error
             pass
     return result
-
-
-def _wait_for_wal_flush(on: bool) -> None:
-    """PostgreSQL's synchronous_commit for this connection while a chunk is sent.
-
-    Off: a "sent" UPDATE commits without waiting for the disk (a WAL flush took longer than the
-    SMTP exchange itself here). Still durable against the worker dying, the case recovery is about;
-    only a crash of the database server itself could lose the last fraction of a second of marks,
-    and those rows would be sent again as identical messages (same Message-ID)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit" if on else "SET synchronous_commit TO OFF")

@@ -110,12 +110,22 @@ def notice_send_reminder_now(cmecf_account_ids, user, *, now: dt.datetime | None
 @transaction.atomic
 def deliveries_resend(deliveries, user) -> int:
     """Put failed deliveries back to pending and publish them (admin "Resend"). Scoped to the
-    user's courts. The row, and so its Message-ID, stays the same."""
+    user's courts. The row, and so its Message-ID, stays the same; it starts over: no tries
+    counted, due now, no last error. Each row's old state and error go into the audit trail."""
+    from accounts.audit import audit_record
+
     allowed = court_ids_for_user(user)
     qs = NoticeDelivery.objects.filter(id__in=[d.id for d in deliveries], state=DeliveryState.FAILED)
     if allowed is not None:
         qs = qs.filter(court_id__in=allowed)
-    count = qs.update(state=DeliveryState.PENDING, queued_at=None, claimed_at=None, claimed_by="")
+    rows = list(qs.select_for_update().only("id", "court_id", "state", "attempts", "last_error", "notice",
+                                            "filer_id"))
+    for row in rows:
+        audit_record(row, "state", row.state, DeliveryState.PENDING, by=user)
+        audit_record(row, "last_error", row.last_error, "", by=user)
+    count = NoticeDelivery.objects.filter(id__in=[r.id for r in rows]).update(
+        state=DeliveryState.PENDING, queued_at=None, claimed_at=None, claimed_by="", attempts=0,
+        next_attempt_at=None, last_error="")
     _publish_on_commit()
     return count
 

@@ -1,12 +1,10 @@
 """Celery tasks: thin wrappers around dispatch, sending, the sweeper and the weekly digest."""
 from __future__ import annotations
 
-import uuid
-
 from celery import shared_task
 from django.conf import settings
 
-from rollout.notices.sending import deliveries_send
+from rollout.notices.sending import deliveries_send, new_claim_token
 
 
 @shared_task(name="rollout.notices.tasks.dispatch", ignore_result=True, time_limit=900, soft_time_limit=840)
@@ -44,8 +42,9 @@ def send_deliveries(self, ids: list[int]) -> int:
     """Send one chunk of deliveries (`sending.deliveries_send`). Never retried through the broker:
     rows a 4xx reply stopped wait in the database with `next_attempt_at`, and the sweeper publishes
     them when that time comes."""
-    claimed_by = f"{self.request.hostname or 'local'}/{self.request.id or uuid.uuid4()}"
-    return deliveries_send(ids, claimed_by=claimed_by).sent
+    # A fresh token per execution, never the task id: a redelivered task must not take back the
+    # rows an earlier execution left `sending` (the sweeper does, flagging the one in flight).
+    return deliveries_send(ids, claimed_by=new_claim_token(self.request.hostname or "")).sent
 
 
 @shared_task(name="rollout.notices.tasks.process_bounces", ignore_result=True, time_limit=900, soft_time_limit=840)

@@ -201,7 +201,7 @@ EMAIL_PORT = env.int("EMAIL_PORT", 25, validate=Range(min=1))
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = 30
+EMAIL_TIMEOUT = 15  # one SMTP wait; the claim timeout below stays above it
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
@@ -264,29 +264,32 @@ NOTICES_BOUNCE_MAILDIR = env.str("NOTICES_BOUNCE_MAILDIR", "")
 NOTICES_BOUNCE_IMAP_URL = env.str("NOTICES_BOUNCE_IMAP_URL", "")
 
 # Tuning constants of the send path (docs/development.md, "Notices").
-# Emails per send task (one broker message, one SMTP connection): fixed per-chunk costs (claim,
-# readiness, a database connection) spread over more messages; still short next to the time limit.
-NOTICES_CHUNK_SIZE = 500
+# Emails per send task (one broker message, one SMTP connection): small enough that a campaign of a
+# few thousand is spread over every sending thread, big enough to spread the per-chunk costs.
+NOTICES_CHUNK_SIZE = 100
 # How late a missed notice may still go out (beat down, tracker started late); prepare notices stay
 # due until go-live whatever this says.
 NOTICES_CATCH_UP_DAYS = 14
 NOTICES_SEND_TIME_LIMIT = 600
+# Recovery. These bring every notice out within a minute of a single fault ending: claim timeout + one
+# sweep interval, or requeue bound + one sweep interval, or the longest retry wait + one sweep interval.
 # The sweeper runs this often: it takes back dead senders' rows, republishes lost chunks and publishes
 # rows whose retry time has come.
-NOTICES_SWEEP_INTERVAL_SECONDS = 60.0
+NOTICES_SWEEP_INTERVAL_SECONDS = 15.0
 # A row still "sending" whose claim was not renewed for this long belongs to a dead sender (a live
-# one renews every third of it, and at least once per message it sends).
-NOTICES_CLAIM_TIMEOUT_SECONDS = 180
-# Pending rows published this long ago, with no row claimed at all meanwhile: their broker messages
-# were lost (broker restarted without persistence): publish them again.
-NOTICES_REQUEUE_AFTER_SECONDS = 180
-# Retries after a 4xx reply or a broken connection: a retry time on the row (30 s, doubling, at most
-# NOTICES_RETRY_BACKOFF_MAX), failed after NOTICES_MAX_RETRIES retries (about 25 minutes).
+# one renews every quarter of it, between messages; keep it above EMAIL_TIMEOUT plus that quarter).
+NOTICES_CLAIM_TIMEOUT_SECONDS = 30
+# Pending rows published this long ago and still not claimed: their broker message was lost (broker
+# restarted empty) or their task failed before claiming: publish them again (busy or not).
+NOTICES_REQUEUE_AFTER_SECONDS = 30
+# Retries after a 4xx reply or a broken connection: a retry time on the row (10 s, doubling, at most
+# NOTICES_RETRY_BACKOFF_MAX). Only rows offered to the server count a try; failed after
+# NOTICES_MAX_RETRIES tries. A relay that cannot be reached costs no try: rows wait for it.
 NOTICES_MAX_RETRIES = 10
-NOTICES_RETRY_BACKOFF = 30.0
-NOTICES_RETRY_BACKOFF_MAX = 180
-# Court page / overview flag a court whose due notices wait longer than this.
-NOTICES_STALL_AFTER_SECONDS = 900
+NOTICES_RETRY_BACKOFF = 10.0
+NOTICES_RETRY_BACKOFF_MAX = 30
+# Court page / overview show a banner for a court whose due notices wait longer than this.
+NOTICES_STALL_AFTER_SECONDS = 300
 NOTICES_BOUNCE_INTERVAL_SECONDS = 300.0
 NOTICES_SOFT_BOUNCE_LIMIT = 3
 NOTICES_SOFT_BOUNCE_RESET_DAYS = 30
@@ -340,11 +343,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- Health -------------------------------------------------------------------------------------
-# /healthz answers 503 when beat's dispatch has not run for this long, or a due notice or a
-# `sending` delivery is older than these.
-HEALTHZ_BEAT_MAX_AGE_SECONDS = int(3 * NOTICES_DISPATCH_INTERVAL_SECONDS) + 60
-HEALTHZ_DUE_MAX_AGE_SECONDS = 6 * 3600
-HEALTHZ_SENDING_MAX_AGE_SECONDS = 2 * NOTICES_CLAIM_TIMEOUT_SECONDS
+# /healthz answers 503, naming the part, when no worker answers a ping within the timeout, beat's
+# heartbeat (its sweep, every NOTICES_SWEEP_INTERVAL_SECONDS) is older than two intervals and a margin,
+# or a due notice or a `sending` delivery is older than these.
+HEALTHZ_WORKER_PING_TIMEOUT = 1.0
+HEALTHZ_BEAT_MAX_AGE_SECONDS = int(2 * NOTICES_SWEEP_INTERVAL_SECONDS) + 10
+HEALTHZ_DUE_MAX_AGE_SECONDS = 600
+HEALTHZ_SENDING_MAX_AGE_SECONDS = NOTICES_CLAIM_TIMEOUT_SECONDS + int(2 * NOTICES_SWEEP_INTERVAL_SECONDS)
 
 # --- Security headers ---------------------------------------------------------------------------
 # SECURE_PROXY_SSL_HEADER: the header a TLS-terminating proxy sets, e.g. "X-Forwarded-Proto" (it

@@ -250,3 +250,14 @@ def test_a_key_a_concurrent_writer_commits_during_the_write_is_upserted_not_an_e
     pacer = PacerAccount.objects.get(username="jqattorney")
     assert (pacer.holder_name, pacer.upgraded, pacer.created_on) == ("John Q. Attorney", False, dt.date(2016, 5, 1))
     assert Filer.objects.get().pacer_account == pacer and CmecfAccount.objects.count() == 1
+
+
+@pytest.mark.parametrize("address, reason", [
+    ("a" * 60 + "@" + ".".join(["d" * 60] * 4) + ".com", "longer than 254"),  # a 310-character address
+    ("a" * 65 + "@example.com", "longer than 64"),
+])
+def test_an_address_no_mail_system_takes_is_refused_in_the_dry_run_with_its_line(tmp_path, address, reason):
+    report = run(roster(tmp_path, GOOD + f"Ann B,{address},annb,,,no,no\n"), apply=False)
+    assert report.error_count == 1
+    error = report.errors[0]
+    assert (error.line, error.field) == (3, "email") and "undeliverable email" in error.reason and reason in error.reason

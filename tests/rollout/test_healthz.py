@@ -23,53 +23,83 @@ def own_cache(settings):
     cache.clear()
 
 
+def worker_answers_pings():
+    from rollout.celery import app
+    from tests.conftest import wait_for
+
+    if str(app.conf.broker_url).startswith("filesystem://"):
+        return  # not probed on the development broker
+
+    wait_for(lambda: app.control.ping(timeout=0.5), timeout=30, what="the worker to answer a ping")
+
+
 def get(client):
     response = client.get("/healthz")
     return response.status_code, response.json()
 
 
-def test_healthy_answers_200_without_login_and_shows_no_data(client):
+@pytest.mark.celery_worker
+def test_healthy_answers_200_without_login_and_shows_no_data(client, celery_worker):
+    worker_answers_pings()
     heartbeat_record()
     status, body = get(client)
-    assert status == 200
+    assert status == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "beat", "notices_due", "notices_sending"}
+    assert set(body["checks"]) == {"database", "broker", "workers", "beat", "notices_due", "notices_sending"}
     assert body["oldest_due_notice_age_seconds"] is None and body["oldest_sending_delivery_age_seconds"] is None
 
 
-def test_no_dispatch_run_recorded_is_503(client):
+def test_no_worker_answering_a_ping_is_503_naming_the_workers(client, settings):
+    from rollout.celery import app
+
+    if str(app.conf.broker_url).startswith("filesystem://"):
+        pytest.skip("workers are pinged over a broker with broadcasts (Redis)")
+    settings.HEALTHZ_WORKER_PING_TIMEOUT = 0.2
+    heartbeat_record()
     status, body = get(client)
-    assert status == 503 and "no dispatch run recorded yet" in body["checks"]["beat"]
+    assert status == 503 and "no worker answered a ping" in body["checks"]["workers"]
+    assert body["checks"]["beat"] == "ok" and body["checks"]["broker"] == "ok"
+
+
+def test_no_sweep_run_recorded_is_503(client):
+    status, body = get(client)
+    assert status == 503 and "no sweep run recorded yet" in body["checks"]["beat"]
 
 
 def test_stale_heartbeat_is_503(client, settings):
     settings.HEALTHZ_BEAT_MAX_AGE_SECONDS = 60
     heartbeat_record(now=timezone.now().timestamp() - 120)
     status, body = get(client)
-    assert status == 503 and "last dispatch" in body["checks"]["beat"]
-    assert body["beat_last_dispatch_age_seconds"] >= 120
+    assert status == 503 and "last sweep" in body["checks"]["beat"]
+    assert body["beat_last_sweep_age_seconds"] >= 120
 
 
-def delivery(state, **times):
+def delivery(state, created_at=None, **times):
     court = montana_court()
     golive = GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27))
     account = filer_at(court, name="Ann Able")
-    return NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind="golive",
-                                         notice="golive", state=state, **times)
+    row = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind="golive",
+                                        notice="golive", state=state, **times)
+    if created_at is not None:  # auto_now_add: set afterwards
+        NoticeDelivery.objects.filter(id=row.id).update(created_at=created_at)
+    return row
 
 
 def test_a_notice_due_too_long_is_503_with_its_age(client, settings):
     heartbeat_record()
     settings.HEALTHZ_DUE_MAX_AGE_SECONDS = 3600
-    delivery(DeliveryState.PENDING, queued_at=timezone.now() - dt.timedelta(hours=2))
+    # Due two hours ago, republished a moment ago: still two hours overdue.
+    delivery(DeliveryState.PENDING, created_at=timezone.now() - dt.timedelta(hours=2), queued_at=timezone.now())
     status, body = get(client)
     assert status == 503 and body["checks"]["notices_due"].startswith("Unavailable: 7")
     assert 7000 < body["oldest_due_notice_age_seconds"] < 7300
 
 
-def test_a_recent_due_notice_is_reported_but_healthy(client):
+@pytest.mark.celery_worker
+def test_a_recent_due_notice_is_reported_but_healthy(client, celery_worker):
+    worker_answers_pings()
     heartbeat_record()
-    delivery(DeliveryState.PENDING, queued_at=timezone.now() - dt.timedelta(minutes=5))
+    delivery(DeliveryState.PENDING, created_at=timezone.now() - dt.timedelta(minutes=5))
     status, body = get(client)
     assert status == 200 and 250 < body["oldest_due_notice_age_seconds"] < 400
 
@@ -97,11 +127,11 @@ def test_unreachable_broker_is_503(client, settings):
 
 
 @pytest.mark.celery_worker
-def test_the_dispatch_task_run_by_a_worker_records_the_heartbeat(celery_worker):
+def test_the_sweep_task_run_by_a_worker_records_the_heartbeat(celery_worker):
     from django.core.cache import cache
 
-    from rollout.notices.tasks import dispatch
+    from rollout.notices.tasks import sweep
     from tests.conftest import wait_for
 
-    dispatch.delay()
+    sweep.delay()
     wait_for(lambda: cache.get(HEARTBEAT_KEY) is not None, what="the heartbeat")

@@ -107,6 +107,25 @@ def test_resending_failed_deliveries_puts_them_back_and_they_go_once(smtp_sink):
     assert smtp_sink.per_recipient() == {account.filer.email: 1}
 
 
+def test_resend_starts_over_and_is_audited():
+    from django.utils import timezone
+
+    from accounts.models import AuditEntry
+
+    user = montana_administrator()
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27))
+    account = filer_at(court)
+    row = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind="golive",
+                                        notice="golive", state=DeliveryState.FAILED, last_error="451 busy",
+                                        attempts=11, next_attempt_at=timezone.now() + dt.timedelta(hours=1))
+    logged_in(user).post("/admin/rollout/noticedelivery/", {"action": "resend_failed", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.next_attempt_at, row.last_error) == (DeliveryState.PENDING, 0, None, "")
+    entries = {(e.field, e.old_value, e.new_value, e.user_id) for e in AuditEntry.objects.filter(object_id=row.pk)}
+    assert ("state", "failed", "pending", user.pk) in entries and ("last_error", "451 busy", "", user.pk) in entries
+
+
 def test_send_now_refuses_a_go_live_notice_before_the_court_is_live():
     user = montana_administrator()
     court = montana_court()

@@ -106,7 +106,8 @@ def test_smtp_4xx_is_retried_and_each_message_goes_once_after_recovery(smtp_sink
     assert smtp_sink.answered_4xx == 2
     assert sorted(smtp_sink.per_recipient().values()) == [1] * 5
     assert set(NoticeDelivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
-    assert max(NoticeDelivery.objects.values_list("attempts", flat=True)) == 3  # two 451s, then accepted
+    # Each 451 retries its own message: two rows tried twice, the others once (attempts = offers).
+    assert sorted(NoticeDelivery.objects.values_list("attempts", flat=True)) == [1, 1, 1, 2, 2]
 
 
 def test_smtp_5xx_fails_the_delivery_without_retry(smtp_sink, celery_worker, settings):
@@ -119,9 +120,49 @@ def test_smtp_5xx_fails_the_delivery_without_retry(smtp_sink, celery_worker, set
     failed = NoticeDelivery.objects.get(filer__email=refused)
     assert failed.state == DeliveryState.FAILED
     assert failed.attempts == 1
-    assert "550" in failed.last_error
+    assert "550" in failed.last_error and failed.last_error.startswith("Undeliverable address")
     assert refused not in smtp_sink.per_recipient()
     assert sorted(smtp_sink.per_recipient().values()) == [1] * 3
+    # The same policy as a hard bounce: the address is undeliverable, with the server's words.
+    from rollout.notices.models import BouncedAddress
+
+    marked = BouncedAddress.objects.get(email=refused)
+    assert marked.undeliverable_at is not None and "550" in marked.diagnostic
+
+
+def test_an_address_no_mail_system_takes_fails_unsent_and_is_marked_undeliverable(smtp_sink, settings):
+    from accounts.models import Filer
+    from rollout.notices.models import BouncedAddress
+    from rollout.notices.sending import deliveries_send
+
+    court, golive, accounts = live_court_with_filers(3)
+    too_long = "a" * 65 + "@example.com"
+    Filer.objects.filter(id=accounts[0].filer_id).update(email=too_long)
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    result = deliveries_send(list(NoticeDelivery.objects.values_list("id", flat=True)), claimed_by="t", now=now)
+    assert (result.sent, result.failed) == (2, 1)
+    row = NoticeDelivery.objects.get(filer_id=accounts[0].filer_id)
+    assert row.state == DeliveryState.FAILED and "longer than 64" in row.last_error and row.attempts == 0
+    assert too_long not in smtp_sink.per_recipient()
+    assert "longer than 64" in BouncedAddress.objects.get(email=too_long).diagnostic
+
+
+def test_a_redelivered_send_task_takes_back_nothing_an_earlier_execution_holds(smtp_sink, settings):
+    """The same task id twice (a broker redelivery): each execution claims with its own token."""
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+    from rollout.notices.sending import deliveries_claim, new_claim_token
+
+    court, golive, accounts = live_court_with_filers(3)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(on_go_live_day(court)))
+    ids = list(NoticeDelivery.objects.values_list("id", flat=True))
+    first = deliveries_claim(ids, new_claim_token("worker@host"))
+    assert len(first) == 3
+    assert deliveries_claim(ids, new_claim_token("worker@host")) == []
 
 
 def test_a_dead_senders_rows_are_reclaimed_and_only_the_one_in_flight_is_a_possible_duplicate(
@@ -172,7 +213,8 @@ def test_smtp_4xx_that_never_recovers_ends_failed_after_the_last_retry(smtp_sink
     notices_dispatch(on_go_live_day(court))
     wait_for(sweeping(lambda: NoticeDelivery.objects.filter(state=DeliveryState.FAILED).count() == 3), what="3 failed")
     assert smtp_sink.messages == []
-    assert smtp_sink.answered_4xx == 3  # the first try and two retries, each stopped at the first message
+    # Each row offered on the first try and two retries: a 4xx retries that message, not the chunk.
+    assert smtp_sink.answered_4xx == 9
     assert all("451" in e for e in NoticeDelivery.objects.values_list("last_error", flat=True))
 
 
@@ -270,3 +312,35 @@ def test_a_real_worker_killed_mid_chunk_loses_nothing_and_duplicates_at_most_one
         assert NoticeDelivery.objects.get(filer__email=address).possible_duplicate
     assert NoticeDelivery.objects.filter(possible_duplicate=True).count() == 1  # only the one in flight
     assert len(smtp_sink.messages) == NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() + len(duplicates)
+
+
+def test_a_relay_rate_limit_421_at_mail_from_retries_only_the_refused_messages(smtp_sink, settings):
+    """A relay answers 421 (closing the connection) to 3 of 10 MAIL FROMs: the chunk goes on over a
+    new connection, only those 3 wait for a retry (one try each), and each goes out once."""
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+    from rollout.notices.sending import deliveries_send
+
+    refused = {"left": 3}
+
+    async def handle_MAIL(server, session, envelope, address, mail_options):
+        if refused["left"] and len(smtp_sink.messages) % 3 == 1:
+            refused["left"] -= 1
+            return "421 4.7.0 Too many messages, slow down"
+        envelope.mail_from = address
+        return "250 OK"
+
+    smtp_sink.handle_MAIL = handle_MAIL
+    court, golive, accounts = live_court_with_filers(10)
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    first = deliveries_send(ids, claimed_by="first", now=now)
+    assert (first.sent, first.released) == (7, 3)
+    waiting = NoticeDelivery.objects.filter(state=DeliveryState.PENDING)
+    assert waiting.count() == 3 and set(waiting.values_list("attempts", flat=True)) == {1}
+    assert all("421" in e for e in waiting.values_list("last_error", flat=True))
+    NoticeDelivery.objects.update(next_attempt_at=None)  # their retry time has come
+    deliveries_send(ids, claimed_by="retry", now=now)
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 10
+    assert sorted(NoticeDelivery.objects.values_list("attempts", flat=True)) == [1] * 7 + [2] * 3

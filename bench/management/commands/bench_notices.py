@@ -63,6 +63,31 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def procfile_worker_command() -> list[str]:
+    """The Procfile's `worker:` command line as the shell would run it: `${VAR:-default}` expanded
+    from the environment, leading VAR=value assignments dropped (the bench sets the environment)."""
+    import os
+    import re
+    import shlex
+
+    line = next(line for line in (settings.BASE_DIR / "Procfile").read_text().splitlines()
+                if line.startswith("worker:"))
+    expanded = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m[1]) or m[2], line.split(":", 1)[1])
+    words = shlex.split(expanded)
+    while words and re.fullmatch(r"\w+=.*", words[0]):
+        words.pop(0)
+    return words
+
+
+def concurrency_of(command: list[str]) -> int:
+    for i, word in enumerate(command):
+        if word.startswith("--concurrency="):
+            return int(word.split("=", 1)[1])
+        if word in ("--concurrency", "-c"):
+            return int(command[i + 1])
+    return 1
+
+
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -76,12 +101,13 @@ class Command(BaseCommand):
                             help="Messages the bare smtplib loop sends (default 20,000, at most --recipients).")
         parser.add_argument("--concurrency", type=int, default=1,
                             help="Worker concurrency = SMTP connections at once (default 1, like the bare loop).")
-        parser.add_argument("--workers", type=int, default=0,
-                            help="Run the campaign with N separate `celery worker` processes (each with --concurrency) "
-                                 "on the configured broker and database, as deployed; 0 (default) = one worker "
-                                 "inside this process.")
+        parser.add_argument("--workers", type=int, default=1,
+                            help="Run the campaign with N separate worker processes started with the Procfile's "
+                                 "`worker:` command line (its defaults, WORKER_CONCURRENCY from the environment) on "
+                                 "the configured broker and database, as deployed (default 1); 0 = one worker "
+                                 "inside this process with --concurrency.")
 
-    def handle(self, *args, recipients: int, bare_count: int, concurrency: int, workers: int = 0, **options):
+    def handle(self, *args, recipients: int, bare_count: int, concurrency: int, workers: int = 1, **options):
         if recipients < 1:
             raise CommandError("--recipients must be at least 1.")
         if concurrency < 1:
@@ -109,7 +135,7 @@ class Command(BaseCommand):
             if workers:
                 # (The bare loop sends the bench's own rendered rows, which exist only after the
                 # dispatch; with worker processes it runs after them only.)
-                self._worker_processes(golive, recipients, counter, concurrency, workers, port.value)
+                self._worker_processes(golive, recipients, counter, concurrency, workers, port.value, sink.pid)
             else:
                 self._celery_path(golive, recipients, counter, concurrency,
                                   before_worker=lambda: self._bare_loop(port.value, bare_count, counter, "before"))
@@ -239,7 +265,8 @@ class Command(BaseCommand):
                           f"(1 per {n / max(published['n'], 1):,.0f} emails)")
         self.stdout.write(f"Peak memory (this process, incl. the worker): {_maxrss_mb():.0f} MB")
 
-    def _worker_processes(self, golive, n: int, counter, concurrency: int, workers: int, port: int) -> None:
+    def _worker_processes(self, golive, n: int, counter, concurrency: int, workers: int, port: int,
+                          sink_pid: int) -> None:
         """--workers N: start N `celery worker` processes (the deployed command, pointed at the sink),
         wait until each says it is ready, dispatch, and time from the sink's first message to the
         last row final. Prints the rate and the CPU the worker processes used per message."""
@@ -260,16 +287,16 @@ class Command(BaseCommand):
                "DEBUG": "0"}
         if settings.SECRET_KEY.startswith("dev-only"):
             env["SECRET_KEY"] = f"bench-{uuid.uuid4().hex}"  # DEBUG off needs a key of its own
-        celery = str(Path(sys.executable).with_name("celery"))
+        command = procfile_worker_command()
+        command[0] = str(Path(sys.executable).with_name(command[0]))  # this environment's celery
+        self.stdout.write(f"Worker command (Procfile): {' '.join(command[1:])}")
         logs = Path(tempfile.mkdtemp(prefix="bench-workers-"))
-        pool = "solo" if concurrency == 1 else "threads"
         processes = []
         for i in range(workers):
             log = open(logs / f"worker{i}.log", "wb")
             processes.append(subprocess.Popen(
-                [celery, "-A", "rollout", "worker", "-n", f"bench{i}-{uuid.uuid4().hex[:6]}@%h", f"--pool={pool}",
-                 f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-                 "--without-heartbeat"], env=env, stdout=log, stderr=subprocess.STDOUT))
+                [*command, "-n", f"bench{i}-{uuid.uuid4().hex[:6]}@%h"], env=env, stdout=log,
+                stderr=subprocess.STDOUT))
         try:
             deadline = time.monotonic() + 120
             while not all(b" ready." in (logs / f"worker{i}.log").read_bytes() for i in range(workers)):
@@ -277,10 +304,11 @@ class Command(BaseCommand):
                     raise CommandError(f"The worker processes did not start; see {logs}")
                 time.sleep(0.1)
             cpu_before = {p.pid: _process_cpu(p.pid) for p in processes}
+            sink_cpu_before = _process_cpu(sink_pid)
             before = counter.value
             result = notices_dispatch()
             self.stdout.write(f"Dispatch: {result.tasks_published:,} send tasks; {workers} worker process(es) "
-                              f"x {concurrency} SMTP connection(s)")
+                              f"x {concurrency_of(procfile_worker_command())} sending thread(s)")
             while counter.value == before:
                 time.sleep(0.01)
             first = time.monotonic()
@@ -295,6 +323,7 @@ class Command(BaseCommand):
                     break
             elapsed = time.monotonic() - first
             cpu = sum(_process_cpu(p.pid) - cpu_before[p.pid] for p in processes)
+            sink_cpu = _process_cpu(sink_pid) - sink_cpu_before
         finally:
             for p in processes:
                 p.terminate()
@@ -303,7 +332,12 @@ class Command(BaseCommand):
         received = counter.value - before
         sent = NoticeDelivery.objects.filter(court=golive.court, state=DeliveryState.SENT).count()
         self.celery_rate = received / elapsed
-        self.stdout.write(f"Worker CPU: {cpu * 1000 / max(received, 1):.2f} ms per message (all worker processes)")
+        per = 1000 / max(received, 1)
+        self.stdout.write(f"Worker CPU: {cpu * per:.2f} ms per message (all worker processes)")
+        self.stdout.write(
+            f"Where the time goes, per message: wall {elapsed * per:.2f} ms; worker CPU {cpu * per:.2f} ms; SMTP sink "
+            f"CPU {sink_cpu * per:.2f} ms; the rest of {workers * concurrency_of(procfile_worker_command())} "
+            "threads' time waits on SMTP replies and the database")
         self.stdout.write(self.style.SUCCESS(
             f"Celery path, {workers} worker process(es): {received:,} messages received by the sink ({sent:,} recorded "
             f"sent) in {elapsed:.1f}s = {self.celery_rate:,.0f} msg/s"))
