@@ -421,3 +421,13 @@ LOGGING = {
     },
 }
 
+
+# --- Accessible admin widgets ---------------------------------------------------------------------
+# Form widgets render through the TEMPLATES engine, so templates/admin/widgets/ can give the admin's
+# split date and time boxes labels of their own (Django's stock template has bare text).
+INSTALLED_APPS += ["django.forms"]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# --- One date style ---------------------------------------------------------------------------------
+# Dates Django formats itself (admin lists, read-only fields) read 2026-12-21, like the rest of the product.
+FORMAT_MODULE_PATH = ["rollout.formats"]

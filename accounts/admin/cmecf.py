@@ -18,7 +18,7 @@ from accounts.admin.zones import CourtZoneFormAdmin, court_time
 from accounts.audit import audit_entries_for
 from accounts.models import CmecfAccount, NameReview
 from accounts.readiness import Readiness, readiness_q
-from accounts.selectors import cmecf_accounts_with_readiness
+from accounts.selectors import cmecf_accounts_reminder_skips, cmecf_accounts_with_readiness
 from accounts.services import (
     BulkResult, cmecf_account_create, cmecf_account_delete, cmecf_account_update, cmecf_accounts_mark_linked,
     cmecf_accounts_set_name_review,
@@ -227,7 +227,19 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
             self.message_user(request, "The notices pipeline is not installed yet: no reminder was sent.", messages.WARNING)
             return
         queued = sum(int(r or 0) for _, r in responses)
-        self.message_user(request, f"Queued {queued:,} reminders.", messages.SUCCESS)
+        skips = cmecf_accounts_reminder_skips(queryset, live_court_ids=court_ids_live())
+        reasons = []
+        if skips["linked"]:
+            reasons.append(f"{skips['linked']:,} already linked")
+        if skips["not_live"]:
+            reasons.append(f"{skips['not_live']:,} at a court not live yet")
+        rest = skips["chosen"] - queued - skips["linked"] - skips["not_live"]
+        if rest > 0:
+            reasons.append(f"{rest:,} unsubscribed, with an undeliverable address or already reminded today")
+        why = f" Not reminded: {'; '.join(reasons)}." if reasons else ""
+        self.message_user(request, f"Queued {queued:,} reminder{'s' if queued != 1 else ''} for {skips['chosen']:,} "
+                                   f"chosen account{'s' if skips['chosen'] != 1 else ''}.{why}",
+                          messages.SUCCESS if queued else messages.WARNING)
 
     @admin.action(description="Export the selection as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
