@@ -120,7 +120,7 @@ class CourtGoLiveRangeFilter(GoLiveRangeFilter):
 
 
 class SetGoLiveDateForm(forms.Form):
-    go_live_date = forms.DateField(widget=AdminDateWidget, help_text="The day the court goes live, in its own time zone.")
+    go_live_date = forms.DateField(label="Go-live date", widget=AdminDateWidget, help_text="The day the court goes live, in its own time zone.")
     reason = forms.CharField(max_length=255, required=False, help_text="Kept in the go-live history.")
 
 

@@ -36,7 +36,7 @@ class HelpRequestForm(forms.ModelForm):
 @admin.register(HelpRequest)
 class HelpRequestAdmin(CourtScopedAdmin):
     form = HelpRequestForm
-    list_display = ("id", "created_local", "court", "login", "filer", "reason", "status", "assigned_to", "age")
+    list_display = ("id", "created_local", "court_code", "login", "filer", "reason", "status", "assigned_to", "age")
     list_filter = ("status", CourtScopedFilter, "reason", ("assigned_to", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("court", "account__filer", "assigned_to")
     search_fields = ("^account__login", "^account__filer__email", "account__filer__name")
@@ -60,6 +60,10 @@ class HelpRequestAdmin(CourtScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="court", ordering="court__court_id")
+    def court_code(self, obj):
+        return obj.court.court_id
 
     @admin.display(description="asked (court time)", ordering="created_at")
     def created_local(self, obj):
