@@ -93,6 +93,11 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "court":
             field.required = not request.user.is_superuser  # only a superuser edits the defaults
+            field.help_text = (
+                "The court that sends this wording. Left empty (superusers only), the template replaces the "
+                "shipped default of its kind for every court that has no template of its own."
+                if not field.required else
+                "The court that sends this wording instead of the shared default of its kind.")
         return field
 
     def get_changeform_initial_data(self, request):
