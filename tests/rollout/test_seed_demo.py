@@ -50,7 +50,7 @@ def test_seed_demo_has_a_believable_mix_of_readiness_states():
 @pytest.fixture
 def demo(db):
     call_command("load_court_catalog")
-    call_command("seed_demo", "--filers", "600", "--seed", "3", "--today", "2026-11-23")
+    call_command("seed_demo", "--filers", "600", "--seed", "3", "--today", "2026-11-23", "--no-example-courts")
 
 
 def test_demo_go_lives_fall_on_business_days(demo):
@@ -88,9 +88,13 @@ def test_demo_has_a_notice_history_for_live_courts(demo):
     assert set(last_announcements(live)) == set(live)
 
 
-def test_example_courts_have_a_real_districts_size_and_a_real_history(demo):
+@pytest.mark.django_db
+def test_example_courts_have_a_real_districts_size_and_a_real_history():
     from courts.models import GoLiveChange
     from rollout.demo import EXAMPLE_SIZES
+
+    call_command("load_court_catalog")
+    call_command("seed_demo", "--filers", "0", "--seed", "3", "--today", "2026-11-23")
 
     for court_id, size in EXAMPLE_SIZES.items():
         assert CmecfAccount.objects.filter(court__court_id=court_id).count() >= size
@@ -116,12 +120,16 @@ def test_demo_sends_no_reminder_to_a_filer_linked_before_it(demo):
     assert linked_before == []
 
 
-def test_demo_peer_curves_bunch_near_the_median(demo):
+@pytest.mark.django_db
+def test_demo_peer_curves_bunch_near_the_median():
     """Like a real rollout: at eight weeks after go-live most courts are near the median share
     linked, a few clearly ahead or behind."""
     import statistics
 
     from django.db.models import Count, Q
+
+    call_command("load_court_catalog")
+    call_command("seed_demo", "--filers", "5000", "--seed", "3", "--today", "2026-11-23", "--no-example-courts")
 
     shares = []
     for golive in GoLive.objects.filter(status=GoLiveStatus.LIVE, live_at__lt=dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc)):
