@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# Links the demo prints and its emails carry point at the port in use.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test test-fast lint-imports install setup migrate browsers clean
 
@@ -35,8 +37,12 @@ setup: migrate
 	@$(PY) manage.py demo_users
 
 # The Procfile's web (gunicorn on http://127.0.0.1:$(PORT)), worker and beat, run by honcho in
-# development mode; Ctrl-C stops all of it.
+# development mode; Ctrl-C stops all of it. First the notices due now are sent (and, in the demo, one
+# reminder to a Montana filer), so var/mail/ holds a real email before the server is up.
 run: setup
+	@ROLLOUT_MODE=development $(PY) manage.py send_due_notices --demo-reminder
+	@echo "Emails: without EMAIL_HOST each sending run writes one file to var/mail/ (newest: ls -t var/mail | head -1),"
+	@echo "        every message in full. Send what is due now at any time: $(PY) manage.py send_due_notices"
 	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 # Tests run in development mode whatever the shell says (the deployment test starts its own

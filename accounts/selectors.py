@@ -99,3 +99,15 @@ def help_summary(court_ids: list[int] | None) -> HelpSummary:
         rows = rows.filter(court_id__in=list(court_ids))
     agg = rows.aggregate(n=Count("id"), oldest=Min("created_at"))
     return HelpSummary(open=agg["n"], oldest_at=agg["oldest"])
+
+
+def cmecf_accounts_reminder_skips(queryset, *, live_court_ids) -> dict[str, int]:
+    """Why chosen accounts get no reminder, as far as accounts know it, in one query: how many are
+    already linked and how many are at a court that is not live yet (counted once each)."""
+    from django.db.models import Count, Q
+
+    return queryset.order_by().aggregate(
+        chosen=Count("id"),
+        linked=Count("id", filter=Q(linked_at__isnull=False)),
+        not_live=Count("id", filter=Q(linked_at__isnull=True) & ~Q(court_id__in=live_court_ids)),
+    )

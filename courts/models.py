@@ -195,7 +195,7 @@ class GoLive(models.Model):
     court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="golives")
     rollout = models.ForeignKey(Rollout, on_delete=models.PROTECT, related_name="golives")
     go_live_date = models.DateField(
-        null=True, blank=True, help_text="Calendar date in the court's own time zone; the court is live from its start."
+        "go-live date", null=True, blank=True, help_text="Calendar date in the court's own time zone; the court is live from its start."
     )
     live_at = models.DateTimeField(
         null=True,
@@ -221,6 +221,7 @@ class GoLive(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "go-live"
         ordering = ["go_live_date", "court__name"]
         constraints = [
             models.UniqueConstraint(fields=["court", "rollout"], name="one_golive_per_court_and_rollout"),
@@ -296,6 +297,7 @@ class GoLiveChange(models.Model):
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = "go-live change"
         ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from typing import Callable
 
 import holidays
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import reset_queries, transaction
 
 from accounts.models import LEGACY_CUTOFF, CmecfAccount, CourtAdministrator, Filer, PacerAccount, PacerAccountType, normalize_name
@@ -52,6 +53,9 @@ FIRMS = (
 
 # Courts whose go-lives are facts from the courts' own notices.
 KNOWN_LIVE = {"UTDC": dt.date(2020, 2, 1), "MTDC": dt.date(2021, 9, 27)}
+# The two example courts at about the size of a real district's bar (registered CM/ECF filers),
+# added to the filers spread over all courts.
+EXAMPLE_SIZES = {"UTDC": 3400, "MTDC": 2600}
 
 
 US_HOLIDAYS = holidays.US()  # federal holidays; fills in each year on first lookup
@@ -131,32 +135,78 @@ def demo_schedule_golives(today: dt.date, seed: int) -> int:
         status, day, postponed_from = _golive_plan(court, rng, today)
         golive, _ = GoLive.objects.get_or_create(court=court, rollout=rollout)
         golive.court = court
-        # A fresh start for this go-live, then its story through the services (their rules hold).
-        golive.changes.all().delete()
-        golive.status, golive.go_live_date, golive.live_at = GoLiveStatus.NOT_SCHEDULED, None, None
-        golive.blackout_start = golive.blackout_end = None
+        # Start unscheduled: the history below sets the date and status through the services.
+        golive.status = GoLiveStatus.NOT_SCHEDULED
+        golive.go_live_date = None
+        golive.live_at = None
         golive.prepare_days_before = 30
         golive.reminder_days_after = [7, 14, 30]
+        blackout = status in (GoLiveStatus.LIVE, GoLiveStatus.SCHEDULED) and rng.random() < 0.5 and day
+        golive.blackout_start = golive.blackout_end = None
+        golive.emergency_filing_instructions = ""
         golive.save()
-        if postponed_from:  # scheduled two months before the old date, postponed since
-            golive_schedule(golive, postponed_from, source="seed_demo", now=now - dt.timedelta(days=60))
-            golive_postpone(golive, source="seed_demo", reason="Postponed by the court", now=now)
-        elif status == GoLiveStatus.LIVE:
-            golive_mark_live(golive, day=day, source="seed_demo", now=now)
-        elif day:
-            golive_schedule(golive, day, source="seed_demo", now=now)
-        if status in (GoLiveStatus.LIVE, GoLiveStatus.SCHEDULED) and rng.random() < 0.5 and day:
+        golive.changes.all().delete()
+        _demo_history(golive, rng, status, day, postponed_from, today)
+        if blackout:
             # From 17:00 on the business day before (never a holiday) to 8:00 on the go-live day.
             golive.emergency_filing_instructions = (
                 "During the blackout, email emergency filings as PDF attachments to "
                 f"emergency-filings@{court.cmecf_code or 'court'}.uscourts.gov"
                 + (f" and call the help desk at {court.help_desk_phone}." if court.help_desk_phone else ".")
             )
+            try:
+                golive.full_clean(exclude=["court", "rollout"], validate_unique=False)
+            except ValidationError:  # a help-desk number the check does not read as one: email only
+                golive.emergency_filing_instructions = (
+                    "During the blackout, email emergency filings as PDF attachments to "
+                    f"emergency-filings@{court.cmecf_code or 'court'}.uscourts.gov.")
             golive.save(update_fields=["emergency_filing_instructions"])
             golive_set_blackout(golive, golive.court.local_midnight(business_day_before(day)).replace(hour=17),
                                 golive.court.local_midnight(day).replace(hour=8), now=now)
         count += 1
     return count
+
+
+ANNOUNCED = "court announcement"
+
+
+def _demo_history(golive: GoLive, rng: random.Random, status: str, day: dt.date | None,
+                  postponed_from: dt.date | None, today: dt.date) -> None:
+    """The go-live's history as a real one reads, written through the go-live services and dated when
+    it happened: announced months ahead (at 10:00 court time on a business day), for about one court
+    in four moved once, then marked live by the schedule at the start of the day; a postponed court
+    announced, then postponed."""
+    if day is None:
+        return
+    court = golive.court
+
+    def at(when: dt.date, hour: int = 10) -> dt.datetime:
+        """10:00 court time on the business day of `when` (never after the demo's today)."""
+        moment = dt.datetime.combine(business_day_before(when + dt.timedelta(days=1)), dt.time(hour), tzinfo=court.tzinfo)
+        return min(moment, _noon(today))
+
+    first = postponed_from or day
+    announced = first - dt.timedelta(days=rng.randrange(90, 200))
+    if postponed_from is None and status == GoLiveStatus.LIVE and rng.random() < 0.25:
+        # Announced for an earlier date, moved later once (a slipped training schedule, say).
+        earlier = golive_day(day - dt.timedelta(days=rng.randrange(21, 70)))
+        announced = earlier - dt.timedelta(days=rng.randrange(90, 180))
+        golive_schedule(golive, earlier, source=ANNOUNCED, reason="Announced by the court", now=at(announced))
+        moved = earlier - dt.timedelta(days=rng.randrange(14, 45))
+        golive_schedule(golive, day, source=ANNOUNCED, reason="Moved by the court", now=at(moved))
+    else:
+        golive_schedule(golive, first, source=ANNOUNCED, reason="Announced by the court", now=at(announced))
+    if postponed_from is not None:
+        # Postponed a week or two before the old date; the new one is not known yet.
+        golive_postpone(golive, source=ANNOUNCED, reason="Postponed by the court",
+                        now=at(min(postponed_from - dt.timedelta(days=rng.randrange(5, 20)), today)))
+    elif status == GoLiveStatus.LIVE:
+        # Marked live by the schedule at the start of its day.
+        golive_mark_live(golive, source="schedule", now=min(court.local_midnight(day), _noon(today)))
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
 
 
 def _court_picker(rng: random.Random) -> tuple[list[Court], Callable[[], Court]]:
@@ -178,9 +228,11 @@ def _court_picker(rng: random.Random) -> tuple[list[Court], Callable[[], Court]]
 
 
 def demo_seed_filers(
-    count: int, *, seed: int, today: dt.date, chunk_size: int = 5000, progress: Callable[[int], None] | None = None
+    count: int, *, seed: int, today: dt.date, chunk_size: int = 5000, progress: Callable[[int], None] | None = None,
+    example_courts: bool = False,
 ) -> DemoResult:
-    """Insert `count` synthetic filers with PACER and CM/ECF accounts, chunk by chunk (flat memory)."""
+    """Insert `count` synthetic filers with PACER and CM/ECF accounts, chunk by chunk (flat memory);
+    with `example_courts`, then the example courts' own filers (EXAMPLE_SIZES)."""
     rng = random.Random(f"filers-{seed}")
     result = DemoResult()
     courts, pick_court = _court_picker(rng)
@@ -206,7 +258,35 @@ def demo_seed_filers(
             _seed_chunk(rng, start + chunk_start, n, pick_court, live, firm_accounts, now, result)
         if progress:
             progress(chunk_start + n)
+    if example_courts:
+        for court in Court.objects.filter(court_id__in=list(EXAMPLE_SIZES)).order_by("court_id"):
+            offset = Filer.objects.count()
+            with transaction.atomic():
+                _seed_chunk(rng, offset, EXAMPLE_SIZES[court.court_id], lambda court=court: court, live, firm_accounts,
+                            now, result)
     return result
+
+
+LINK_SHARE = 0.93       # of the filers who can link, most do in the end
+LINK_MEAN_DAYS = 35     # the typical court: most links in the first weeks after go-live
+
+
+def _court_speed(court: Court) -> float:
+    """How fast this court's filers link, against the typical court (1.0): most courts near it, a few
+    clearly ahead or behind (log-normal), the same for a court whatever the seed or chunk."""
+    return random.Random(f"speed-{court.court_id}").lognormvariate(0, 0.3)
+
+
+def _link_moment(rng: random.Random, court: Court, live_at: dt.datetime, now: dt.datetime, speed: float) -> dt.datetime | None:
+    """When a filer who can link does so: most in the first weeks after go-live, fewer later (an
+    exponential wait), in working hours on a business day; None when not (yet) linked."""
+    if rng.random() >= LINK_SHARE:
+        return None
+    wait = dt.timedelta(days=rng.expovariate(speed / LINK_MEAN_DAYS))
+    start = live_at + wait
+    if start >= now:
+        return None
+    return working_instant(rng, court, start, min(start + dt.timedelta(days=4), now))
 
 
 def _seed_chunk(rng, offset, n, pick_court, live, firm_accounts, now, result: DemoResult) -> None:
@@ -259,9 +339,7 @@ def _seed_chunk(rng, offset, n, pick_court, live, firm_accounts, now, result: De
             good_pacer = pacer is not None and not pacer.is_shared and not pacer.is_legacy
             live_at = live.get(court.id)
             if good_pacer and live_at and normalize_name(cmecf_name) == pacer.name_key and live_at < now:
-                age_days = (now - live_at).days
-                if rng.random() < min(0.92, 0.25 + age_days / 500):
-                    linked_at = working_instant(rng, court, live_at, now)
+                linked_at = _link_moment(rng, court, live_at, now, _court_speed(court))
             accounts.append(
                 CmecfAccount(filer=filer, court=court, login=login, cmecf_name=cmecf_name,
                              name_key=normalize_name(cmecf_name), linked_at=linked_at)
@@ -339,8 +417,14 @@ def demo_notice_history(today: dt.date, *, chunk_size: int = 5000) -> int:
         for kind, notice, sent_at in due:
             if kind == NoticeKind.REMINDER and linked_at is not None and linked_at <= sent_at:
                 continue
+            # The variant is the readiness when the notice went out: linked later means ready then.
+            variant = readiness
+            if readiness == "linked" and (linked_at is None or linked_at > sent_at):
+                variant = "ready"
+            if kind == NoticeKind.PREPARE and variant in ("ready", "linked"):
+                variant = "waiting"  # before go-live nothing could be linked yet
             rows.append(NoticeDelivery(filer_id=filer_id, court_id=court_id, golive=golive, kind=kind, notice=notice,
-                                       variant=readiness, state=DeliveryState.SENT, attempts=1, sent_at=sent_at,
+                                       variant=variant, state=DeliveryState.SENT, attempts=1, sent_at=sent_at,
                                        queued_at=sent_at))
         if len(rows) >= chunk_size:
             NoticeDelivery.objects.bulk_create(rows, ignore_conflicts=True)

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from django.utils import timezone
 
-from courts.admin.zones import court_time
+from courts.admin.zones import court_time, court_value
 from courts.admin.scope import CourtScopedFilter, ReadOnlyAdmin
 from accounts.models import AuditEntry
 
@@ -24,7 +24,7 @@ class SourceFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("at_local", "who", "court", "object_repr", "field", "old_value", "new_value")
+    list_display = ("at_local", "who", "court_code", "object_repr", "field", "old_shown", "new_shown")
     list_filter = (CourtScopedFilter, "field", SourceFilter, ("user", admin.RelatedOnlyFieldListFilter), "at")
     list_select_related = ("user", "court")
     search_fields = ("object_repr", "^source")
@@ -34,6 +34,18 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="when (court time)", ordering="at")
     def at_local(self, obj):
         return court_time(obj.at, obj.court) if obj.court_id else timezone.localtime(obj.at).strftime("%Y-%m-%d %H:%M %Z")
+
+    @admin.display(description="court", ordering="court__court_id")
+    def court_code(self, obj):
+        return obj.court.court_id if obj.court_id else "—"
+
+    @admin.display(description="old value")
+    def old_shown(self, obj):
+        return court_value(obj.old_value, obj.court)
+
+    @admin.display(description="new value")
+    def new_shown(self, obj):
+        return court_value(obj.new_value, obj.court)
 
     @admin.display(description="who")
     def who(self, obj):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter
+from courts.admin.zones import court_time, court_value
 from accounts.audit import audit_entries_for
 from accounts.models import HelpReason, HelpRequest
 from accounts.self_service import SelfServiceRefused, help_request_update
@@ -35,15 +36,15 @@ class HelpRequestForm(forms.ModelForm):
 @admin.register(HelpRequest)
 class HelpRequestAdmin(CourtScopedAdmin):
     form = HelpRequestForm
-    list_display = ("id", "created_at", "court", "login", "filer", "reason", "status", "assigned_to", "age")
+    list_display = ("id", "created_local", "court_code", "login", "filer", "reason", "status", "assigned_to", "age")
     list_filter = ("status", CourtScopedFilter, "reason", ("assigned_to", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("court", "account__filer", "assigned_to")
     search_fields = ("^account__login", "^account__filer__email", "account__filer__name")
     ordering = ("created_at",)  # the queue: oldest first
-    readonly_fields = ("court", "login", "filer", "reason", "text", "created_at", "resolved_at", "audit_trail")
+    readonly_fields = ("court", "login", "filer", "reason", "text", "created_local_field", "resolved_local", "audit_trail")
     fieldsets = (
-        ("Request", {"fields": ("court", "login", "filer", "reason", "text", "created_at")}),
-        ("Handling", {"fields": ("status", "assigned_to", "notes", "verify_names", "resolved_at")}),
+        ("Request", {"fields": ("court", "login", "filer", "reason", "text", "created_local_field")}),
+        ("Handling", {"fields": ("status", "assigned_to", "notes", "verify_names", "resolved_local")}),
         ("Audit trail", {"fields": ("audit_trail",)}),
     )
 
@@ -59,6 +60,22 @@ class HelpRequestAdmin(CourtScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="court", ordering="court__court_id")
+    def court_code(self, obj):
+        return obj.court.court_id
+
+    @admin.display(description="asked (court time)", ordering="created_at")
+    def created_local(self, obj):
+        return court_time(obj.created_at, obj.court)
+
+    @admin.display(description="asked (court time)")
+    def created_local_field(self, obj):
+        return court_time(obj.created_at, obj.court)
+
+    @admin.display(description="resolved (court time)")
+    def resolved_local(self, obj):
+        return court_time(obj.resolved_at, obj.court) if obj.resolved_at else "—"
 
     @admin.display(description="CM/ECF login", ordering="account__login")
     def login(self, obj):
@@ -80,12 +97,13 @@ class HelpRequestAdmin(CourtScopedAdmin):
         if not obj.pk:
             return "—"
         entries = sorted([*audit_entries_for(obj), *audit_entries_for(obj.account)], key=lambda e: e.at, reverse=True)
-        rows = [(timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"), e.who, e.object_repr, e.field,
-                 e.old_value or "—", e.new_value or "—") for e in entries]
+        rows = [(court_time(e.at, obj.court), e.who, e.object_repr, e.field,
+                 court_value(e.old_value, obj.court), court_value(e.new_value, obj.court)) for e in entries]
         if not rows:
             return "No recorded changes."
         return format_html(
-            "<table><tr><th>when</th><th>who</th><th>record</th><th>field</th><th>old</th><th>new</th></tr>{}</table>",
+            '<div class="audit-trail" tabindex="0" role="region" aria-label="Changes to this request">'
+            "<table><tr><th>when</th><th>who</th><th>record</th><th>field</th><th>old</th><th>new</th></tr>{}</table></div>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 

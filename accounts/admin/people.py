@@ -234,9 +234,13 @@ class CourtAdministratorAdmin(CourtScopedAdmin):
 
 @admin.register(CourtReadinessCount)
 class CourtReadinessCountAdmin(ReadOnlyAdmin):
-    list_display = ("court", "total", "no_pacer", "shared", "legacy", "name_mismatch", "clear", "linked", "link_reported",
+    list_display = ("court_code", "total", "no_pacer", "shared", "legacy", "name_mismatch", "clear", "linked", "link_reported",
                     "upgrade_reported", "refreshed_at")
     list_filter = (CourtScopedFilter,)
     list_select_related = ("court",)
     search_fields = ("court__court_id", "court__name")
     ordering = ("court__court_id",)
+
+    @admin.display(description="court", ordering="court__court_id")
+    def court_code(self, obj):
+        return obj.court.court_id

@@ -106,7 +106,7 @@ class CourtGoLiveRangeFilter(GoLiveRangeFilter):
 
 
 class SetGoLiveDateForm(forms.Form):
-    go_live_date = forms.DateField(widget=AdminDateWidget, help_text="The day the court goes live, in its own time zone.")
+    go_live_date = forms.DateField(label="Go-live date", widget=AdminDateWidget, help_text="The day the court goes live, in its own time zone.")
     reason = forms.CharField(max_length=255, required=False, help_text="Kept in the go-live history.")
 
 
@@ -390,7 +390,7 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
 @admin.register(GoLiveChange)
 class GoLiveChangeAdmin(ReadOnlyAdmin):
     court_field = "golive__court"
-    list_display = ("changed_at_local", "court", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
+    list_display = ("changed_at_local", "court_code", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
                     "reason")
     list_filter = (type("GoLiveCourtFilter", (CourtScopedFilter,), {"field_path": "golive__court_id"}),
                    "new_status", ("changed_by", admin.RelatedOnlyFieldListFilter), "source", "changed_at")
@@ -399,7 +399,7 @@ class GoLiveChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "changed_at"
 
     @admin.display(description="court", ordering="golive__court__court_id")
-    def court(self, obj):
+    def court_code(self, obj):
         return obj.golive.court.court_id
 
     @admin.display(description="changed at (court time)", ordering="changed_at")

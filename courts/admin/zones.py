@@ -35,3 +35,20 @@ class CourtZoneFormAdmin:
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
         return response
+
+
+def court_value(text: str, court) -> str:
+    """An audit value as people read it: a stored ISO date-time ("2026-11-30T20:31:00+00:00") in the
+    court's zone, labelled ("2026-11-30 13:31 MST"); anything else as stored, "—" when empty."""
+    import datetime as dt
+
+    if not text:
+        return "—"
+    if court is not None and "T" in text and len(text) >= 19:
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if timezone.is_aware(value):
+            return court_time(value, court)
+    return text

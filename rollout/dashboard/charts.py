@@ -89,13 +89,13 @@ def burnup_svg(burnup: BurnUp, *, peer_curve: list | None = None) -> SafeString:
         desc += f" The median of peer courts at week {len(peer_points) - 1} since go-live: {peer_points[-1][1]:.1f}% linked."
     legend = format_html(
         '<figcaption><span class="key linked"></span> linked (cumulative) <span class="key goal"></span> registered{}{}'
-        '<span class="scroll-hint"> · scroll sideways for the whole chart</span></figcaption>',
+        '</figcaption>',
         mark_safe(' <span class="key projection"></span> projection at the current pace') if project else "",
         mark_safe(' <span class="key peers"></span> median of peer courts at the same week since go-live')
         if peer_points else "",
     )
     return format_html(
-        '<div class="chart-scroll"><svg class="burnup" viewBox="0 0 {} {}" role="img" aria-labelledby="burnup-title burnup-desc" '
+        '<div class="chart-scroll" tabindex="0" role="region" aria-label="Chart: linked accounts since go-live"><svg class="burnup" viewBox="0 0 {} {}" role="img" aria-labelledby="burnup-title burnup-desc" '
         'preserveAspectRatio="xMidYMid meet">'
         '<title id="burnup-title">Linked accounts since go-live</title><desc id="burnup-desc">{}</desc>'
         '{}<line class="goal" x1="{}" x2="{}" y1="{}" y2="{}"/>'

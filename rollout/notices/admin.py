@@ -20,10 +20,11 @@ from csp.decorators import csp_replace
 from accounts.admin.cmecf import CmecfAccountAdmin
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
+from accounts.selectors import cmecf_accounts_reminder_skips
 from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
 from courts.models import GoLive
-from courts.selectors import courts_for_user, rollout_current, user_administers
+from courts.selectors import court_ids_live, courts_for_user, rollout_current, user_administers
 from courts.timezones import format_in_zone
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
 from rollout.notices.rendering import CONTEXT_HELP, TemplateSource, compile_source, default_source
@@ -96,6 +97,11 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "court":
             field.required = not request.user.is_superuser  # only a superuser edits the defaults
+            field.help_text = (
+                "The court that sends this wording. Left empty (superusers only), the template replaces the "
+                "shipped default of its kind for every court that has no template of its own."
+                if not field.required else
+                "The court that sends this wording instead of the shared default of its kind.")
         return field
 
     def get_changeform_initial_data(self, request):
@@ -372,7 +378,19 @@ class CmecfAccountWithRemindersAdmin(CmecfAccountAdmin):
     @recent_authentication_required
     def send_reminder_now(self, request, queryset):
         queued = notice_send_reminder_now(queryset, request.user)
-        self.message_user(request, f"Queued {queued:,} reminders.", messages.SUCCESS)
+        skips = cmecf_accounts_reminder_skips(queryset, live_court_ids=court_ids_live())
+        reasons = []
+        if skips["linked"]:
+            reasons.append(f"{skips['linked']:,} already linked")
+        if skips["not_live"]:
+            reasons.append(f"{skips['not_live']:,} at a court not live yet")
+        rest = skips["chosen"] - queued - skips["linked"] - skips["not_live"]
+        if rest > 0:
+            reasons.append(f"{rest:,} unsubscribed, with an undeliverable address or already reminded today")
+        why = f" Not reminded: {'; '.join(reasons)}." if reasons else ""
+        self.message_user(request, f"Queued {queued:,} reminder{'s' if queued != 1 else ''} for {skips['chosen']:,} "
+                                   f"chosen account{'s' if skips['chosen'] != 1 else ''}.{why}",
+                          messages.SUCCESS if queued else messages.WARNING)
 
 
 admin.site.unregister(CmecfAccount)

@@ -171,6 +171,14 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "rollout.views.login_locked_out"  # a page that says what happened and what to do
 AXES_VERBOSE = False  # no start-up banner on every command
 
+# --- Admin widgets and date style ----------------------------------------------------------------
+# Form widgets render through the TEMPLATES engine, so rollout/templates/admin/widgets/ can give the
+# admin's split date and time boxes labels of their own (Django's stock template has bare text).
+INSTALLED_APPS += ["django.forms"]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Dates Django formats itself (admin lists, read-only fields) read 2026-12-21, like the rest of the product.
+FORMAT_MODULE_PATH = ["rollout.formats"]
+
 # --- Time and language --------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", "America/New_York", validate=_time_zone)

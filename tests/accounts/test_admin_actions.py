@@ -3,10 +3,11 @@ import datetime as dt
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEntry, CmecfAccount, PacerAccount
 from tests.accounts.admin_helpers import bulk_ready_accounts, live, montana_court
-from tests.factories import superuser
+from tests.factories import superuser, utah_court
 
 pytestmark = pytest.mark.django_db
 URL = "admin:accounts_cmecfaccount_changelist"
@@ -90,8 +91,19 @@ def test_send_reminder_now_queues_reminders_through_the_notices_pipeline(admin_c
 
     bulk_ready_accounts(live(montana_court()), 3, "mt")
     response = admin_client.post(reverse(URL), select_all("send_reminder_now"))
-    assert texts(response) == ["Queued 3 reminders."]
+    assert texts(response) == ["Queued 3 reminders for 3 chosen accounts."]
     assert NoticeDelivery.objects.filter(kind="reminder", court__court_id="MTDC").count() == 3
+
+
+def test_send_reminder_now_says_why_nothing_was_queued(admin_client):
+    bulk_ready_accounts(live(montana_court()), 2, "mt")
+    bulk_ready_accounts(utah_court(), 1, "ut")  # Utah not live
+    CmecfAccount.objects.filter(login="mt0").update(linked_at=timezone.now())
+    admin_client.post(reverse(URL), select_all("send_reminder_now"))  # mt1 reminded once today
+    response = admin_client.post(reverse(URL), select_all("send_reminder_now"))
+    assert texts(response)[-1] == ("Queued 0 reminders for 3 chosen accounts. Not reminded: 1 already linked; "
+                                   "1 at a court not live yet; 1 unsubscribed, with an undeliverable address or "
+                                   "already reminded today.")
 
 
 def test_export_neutralises_spreadsheet_formulas(admin_client):

@@ -90,15 +90,19 @@ def test_court_filter_narrows_as_one_types(demo_world, live_server, chromium):  
     context.close()
 
 
-def test_phone_court_chart_opens_with_today_in_view(demo_world, live_server, chromium):  # noqa: F811
+def test_phone_court_chart_shows_both_axes_and_today(demo_world, live_server, chromium):  # noqa: F811
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     _login(page, live_server.url, "montana")
     page.goto(live_server.url + PAGES["court"])
-    today = page.locator("svg.burnup text", has_text="today")
-    box = today.bounding_box()
-    assert box and 0 <= box["x"] and box["x"] + box["width"] <= 390
-    assert page.get_by_text("scroll sideways for the whole chart").is_visible()
+    # The whole chart in the width: today's mark, the go-live mark and the count axis all in view.
+    for label in ("today", "go-live"):
+        box = page.locator("svg.burnup text", has_text=label).first.bounding_box()
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= 390, label
+    ticks = page.locator("svg.burnup text.tick")
+    assert ticks.count() >= 3
+    assert all(0 <= ticks.nth(i).bounding_box()["x"] for i in range(ticks.count()))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     context.close()
 
 

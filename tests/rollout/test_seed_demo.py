@@ -18,7 +18,7 @@ def snapshot():
 @pytest.mark.django_db
 def test_seed_demo_is_reproducible_and_has_the_known_go_lives():
     call_command("load_court_catalog")
-    call_command("seed_demo", "--filers", "300", "--seed", "7", "--today", "2026-11-23")
+    call_command("seed_demo", "--filers", "300", "--seed", "7", "--today", "2026-11-23", "--no-example-courts")
     first = snapshot()
     utah = GoLive.objects.get(court__court_id="UTDC")
     montana = GoLive.objects.get(court__court_id="MTDC")
@@ -32,7 +32,7 @@ def test_seed_demo_is_reproducible_and_has_the_known_go_lives():
     CmecfAccount.objects.all().delete()
     Filer.objects.all().delete()
     PacerAccount.objects.all().delete()
-    call_command("seed_demo", "--filers", "300", "--seed", "7", "--today", "2026-11-23")
+    call_command("seed_demo", "--filers", "300", "--seed", "7", "--today", "2026-11-23", "--no-example-courts")
     assert snapshot()[1:] == first[1:]
     assert [row[:2] for row in snapshot()[0]] == [row[:2] for row in first[0]]
 
@@ -42,7 +42,7 @@ def test_seed_demo_has_a_believable_mix_of_readiness_states():
     from accounts.selectors import readiness_counts, readiness_totals
 
     call_command("load_court_catalog")
-    call_command("seed_demo", "--filers", "2000", "--seed", "1")
+    call_command("seed_demo", "--filers", "2000", "--seed", "1", "--no-example-courts")
     totals = readiness_totals(readiness_counts())
     assert all(n > 0 for n in totals.values()), totals
 
@@ -50,7 +50,7 @@ def test_seed_demo_has_a_believable_mix_of_readiness_states():
 @pytest.fixture
 def demo(db):
     call_command("load_court_catalog")
-    call_command("seed_demo", "--filers", "600", "--seed", "3", "--today", "2026-11-23")
+    call_command("seed_demo", "--filers", "600", "--seed", "3", "--today", "2026-11-23", "--no-example-courts")
 
 
 def test_demo_go_lives_fall_on_business_days(demo):
@@ -86,3 +86,60 @@ def test_demo_has_a_notice_history_for_live_courts(demo):
     live = list(GoLive.objects.filter(status=GoLiveStatus.LIVE, court__cmecf_accounts__isnull=False)
                 .values_list("court_id", flat=True).distinct())
     assert set(last_announcements(live)) == set(live)
+
+
+@pytest.mark.django_db
+def test_example_courts_have_a_real_districts_size_and_a_real_history():
+    from courts.models import GoLiveChange
+    from rollout.demo import EXAMPLE_SIZES
+
+    call_command("load_court_catalog")
+    call_command("seed_demo", "--filers", "0", "--seed", "3", "--today", "2026-11-23")
+
+    for court_id, size in EXAMPLE_SIZES.items():
+        assert CmecfAccount.objects.filter(court__court_id=court_id).count() >= size
+        changes = list(GoLiveChange.objects.filter(golive__court__court_id=court_id).order_by("changed_at"))
+        golive = GoLive.objects.get(court__court_id=court_id)
+        # Announced months before the go-live by the court, then marked live by the schedule at its start.
+        assert changes[0].new_status == GoLiveStatus.SCHEDULED and changes[0].source == "court announcement"
+        assert dt.timedelta(days=85) < golive.live_at - changes[0].changed_at < dt.timedelta(days=210)
+        assert (changes[-1].new_status, changes[-1].source, changes[-1].changed_at) == (GoLiveStatus.LIVE, "schedule", golive.live_at)
+    assert not GoLiveChange.objects.filter(source="seed_demo").exists()
+    # No history entry is dated after "today" or reads as made today.
+    assert not GoLiveChange.objects.filter(changed_at__gt=dt.datetime(2026, 11, 23, 12, tzinfo=dt.timezone.utc)).exists()
+
+
+def test_demo_sends_no_reminder_to_a_filer_linked_before_it(demo):
+    from rollout.notices.models import NoticeDelivery
+
+    reminders = NoticeDelivery.objects.filter(kind="reminder")
+    assert reminders.exists()
+    assert not reminders.filter(variant="linked").exists()
+    linked_before = [d for d in reminders.select_related("filer")
+                     if CmecfAccount.objects.filter(filer=d.filer, court=d.court, linked_at__lte=d.sent_at).exists()]
+    assert linked_before == []
+
+
+@pytest.mark.django_db
+def test_demo_peer_curves_bunch_near_the_median():
+    """Like a real rollout: at eight weeks after go-live most courts are near the median share
+    linked, a few clearly ahead or behind."""
+    import statistics
+
+    from django.db.models import Count, Q
+
+    call_command("load_court_catalog")
+    call_command("seed_demo", "--filers", "5000", "--seed", "3", "--today", "2026-11-23", "--no-example-courts")
+
+    shares = []
+    for golive in GoLive.objects.filter(status=GoLiveStatus.LIVE, live_at__lt=dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc)):
+        at = golive.live_at + dt.timedelta(weeks=8)
+        counts = CmecfAccount.objects.filter(court=golive.court_id).aggregate(
+            total=Count("id"), linked=Count("id", filter=Q(linked_at__lte=at)))
+        if counts["total"] >= 20:
+            shares.append(counts["linked"] / counts["total"])
+    median = statistics.median(shares)
+    near = [s for s in shares if abs(s - median) <= 0.15]
+    assert len(shares) >= 20 and 0.25 < median < 0.8
+    assert len(near) >= 0.6 * len(shares), (median, sorted(shares))
+    assert any(abs(s - median) > 0.1 for s in shares)  # and some ahead or behind

@@ -10,8 +10,11 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="rollout-demo", help="Password for users this creates.")
 
     def handle(self, *args, password, **options):
+        from django.conf import settings
+
+        site = settings.SITE_URL  # `make run PORT=…` sets SITE_URL to the address it serves
         users = demo_ensure_users(password)
-        self.stdout.write("Log in at http://127.0.0.1:8000/ with one of these demo users:")
+        self.stdout.write(f"Log in at {site}/ with one of these demo users:")
         for username, role in users:
             self.stdout.write(f"  {username:<10} {role}")
         self.stdout.write(f"Password (for users created by this command): {password}")
@@ -24,4 +27,4 @@ class Command(BaseCommand):
         filer = Filer.objects.annotate(n=Count("cmecf_accounts")).order_by("-n", "id").first()
         if filer is not None:
             self.stdout.write(f"A filer's own status page ({filer.name}): {status_url(filer.pk, filer.email)}")
-        self.stdout.write("Public go-live status: http://127.0.0.1:8000/status/")
+        self.stdout.write(f"Public go-live status: {site}/status/")

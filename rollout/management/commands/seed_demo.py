@@ -20,9 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="Random seed: same seed, same data.")
         parser.add_argument("--today", type=dt.date.fromisoformat, default=None, help="Pretend today is this date (YYYY-MM-DD).")
         parser.add_argument("--add", action="store_true", help="Add filers even when some exist already.")
+        parser.add_argument("--no-example-courts", action="store_true",
+                            help="Skip the example courts' own filers (Utah and Montana at a real district's size).")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing (and succeed) when filers exist already.")
 
-    def handle(self, *args, filers, seed, today, add, if_empty, **options):
+    def handle(self, *args, filers, seed, today, add, if_empty, no_example_courts, **options):
         if filers < 0:
             raise CommandError("--filers must be 0 or more.")
         today = today or timezone.localdate()
@@ -31,8 +33,11 @@ class Command(BaseCommand):
             return
         if Filer.objects.exists() and not add:
             raise CommandError("The database already has filers; pass --add to add more, or start from an empty database.")
-        golives = demo_schedule_golives(today, seed)
-        self.stdout.write(f"Go-lives scheduled for {golives} courts.")
+        if add and Filer.objects.exists():
+            golives = 0  # go-lives stay as they are: rescheduling would notify the filers already there
+        else:
+            golives = demo_schedule_golives(today, seed)
+            self.stdout.write(f"Go-lives scheduled for {golives} courts.")
         started = time.monotonic()
 
         step = max(5000, filers // 20)
@@ -46,7 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done:,} / {filers:,} filers ({rate:,.0f}/s)")
 
         try:
-            result = demo_seed_filers(filers, seed=seed, today=today, progress=progress)
+            result = demo_seed_filers(filers, seed=seed, today=today, progress=progress, example_courts=bool(golives) and not no_example_courts)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         court_counts_refresh()
