@@ -1,6 +1,8 @@
 """Factories and the named personas the tests share."""
 from __future__ import annotations
 
+import unicodedata
+
 import datetime as dt
 
 import factory
@@ -199,7 +201,9 @@ def filer_at(court: Court, *, name: str = "John Q. Attorney", email: str | None 
     """A filer with one CM/ECF login at `court`, set up to be in readiness `state`:
     ready (individual, modern, names match), legacy, shared, no_pacer or name_mismatch."""
     n = CmecfAccount.objects.count() + Filer.objects.count()
-    email = email or f"{name.split()[0].lower()}.{court.court_id.lower()}.{n}@example.com"
+    # An ASCII local part from the first name (a non-ASCII local part is undeliverable without SMTPUTF8).
+    first = unicodedata.normalize("NFKD", name.split()[0]).encode("ascii", "ignore").decode().lower() or "filer"
+    email = email or f"{first}.{court.court_id.lower()}.{n}@example.com"
     if state == "no_pacer":
         filer = FilerFactory(name=name, email=email, pacer_account=None)
     else:

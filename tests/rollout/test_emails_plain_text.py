@@ -88,7 +88,7 @@ def test_the_filers_own_emails_are_plain_text(court, locmem, send):
     filer = filer_at(court, name=FILER).filer
     {"status_link": lambda: send_status_link(filer),
      "email_confirm": lambda: send_email_confirm(filer, "new.address@example.com"),
-     "email_changed": lambda: send_email_changed(filer.name, filer.email, "new.address@example.com")}[send]()
+     "email_changed": lambda: send_email_changed(filer, "old.address@example.com")}[send]()
     (message,) = locmem
     assert not getattr(message, "alternatives", None)  # one part, plain text
     assert_plain(message.body, FILER)

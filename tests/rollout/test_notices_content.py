@@ -120,10 +120,11 @@ def test_a_courts_own_template_replaces_the_default(smtp_sink):
     assert text.strip() == "Go to https://ecf.mtd.uscourts.gov."
 
 
-def test_every_message_carries_its_delivery_message_id(smtp_sink):
+def test_every_message_carries_its_delivery_message_id(smtp_sink, settings):
+    settings.NOTICES_MESSAGE_ID_DOMAIN = "rollout.court.example"
     msg, text, html = go_live_message(smtp_sink)
     row = NoticeDelivery.objects.get()
-    assert msg["Message-ID"] == row.message_id == f"<delivery-{row.id}.mtdc@localhost>"
+    assert msg["Message-ID"] == row.message_id == f"<delivery-{row.id}.mtdc@rollout.court.example>"
 
 
 def test_reminder_carries_one_click_unsubscribe_headers_and_the_go_live_notice_does_not(smtp_sink, settings):
