@@ -344,11 +344,11 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
             # dispatch has finished twice more (its age, on /healthz, is younger than the wait so far
             # minus one interval), and nothing is left to send.
             _response, body = browser.get("/healthz")
-            age = json.loads(body).get("beat_last_dispatch_age_seconds")
+            age = json.loads(body).get("beat_last_sweep_age_seconds")
             return (age is not None and age < time.monotonic() - all_arrived - DISPATCH_INTERVAL
                     and delivery_states(postgres_url) == {"sent": ROWS})
 
-        wait(beat_dispatched_again, "two more runs of beat's dispatch", timeout=120)
+        wait(beat_dispatched_again, "two more runs of beat's sweep", timeout=120)
         received = mailbox.read(recipients)
         per_recipient = {r: 0 for r in recipients}
         for rcpt, _message in received:
