@@ -228,7 +228,7 @@ _TOKENS: dict[str, str] = {}
 
 
 def _token_for(url_name: str, filer) -> str:
-    from rollout.filers.tokens import email_change_token, status_token
+    from rollout.signed_links import email_change_token, status_token
     from rollout.notices.tokens import unsubscribe_token
 
     if url_name.endswith("email_confirm"):
