@@ -228,13 +228,15 @@ _TOKENS: dict[str, str] = {}
 
 
 def _token_for(url_name: str, filer) -> str:
-    from rollout.signed_links import email_change_token, status_token
+    from rollout.signed_links import email_change_token, email_undo_token, status_token
     from rollout.notices.tokens import unsubscribe_token
 
     if url_name.endswith("email_confirm"):
         return email_change_token(filer.pk, filer.email, "new." + filer.email)
     if url_name.endswith("unsubscribe"):
-        return unsubscribe_token(filer.pk, filer.cmecf_accounts.first().court_id)
+        return unsubscribe_token(filer.pk, filer.cmecf_accounts.first().court_id, filer.email)
+    if url_name.endswith("email_undo"):
+        return email_undo_token(filer.pk, "old." + filer.email, filer.email)
     return status_token(filer.pk, filer.email)
 
 
