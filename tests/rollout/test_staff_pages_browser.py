@@ -176,7 +176,7 @@ def _patterns(resolvers, prefix="", namespace=""):
 def _allauth_page(entry) -> bool:
     """django-allauth's own account pages besides log-in and log-out (e-mail confirmation, password
     reset keys, MFA): their sign-in pages have their own axe test in test_signin_webauthn_browser."""
-    if entry.name == "password_reset_confirm":  # a signed one-time link; its form is Django's stock one
+    if entry.name in ("password_reset_confirm", "metrics"):  # a signed one-time link; a monitoring endpoint
         return True
     return (getattr(entry.callback, "__module__", "") or "").startswith("allauth") and entry.name not in ("login", "logout")
 
