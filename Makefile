@@ -46,16 +46,17 @@ run: setup
 	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 # Tests run in development mode whatever the shell says (the deployment test starts its own
-# production processes).
+# production processes). One pytest process per core (pytest-xdist), each with its own test database,
+# Redis database and var/; a test module stays in one process, so its Celery worker starts once.
 test: install $(NODE_STAMP) lint-imports
-	ROLLOUT_MODE=development $(PY) -m pytest $(PYTEST_ARGS)
+	ROLLOUT_MODE=development $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The inner loop: SQLite and the filesystem broker whatever the shell says, no browser, no Celery worker,
 # no deployment.
 test-fast: install
 	$(VENV)/bin/lint-imports --no-cache
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL ROLLOUT_MODE=development \
-		$(PY) -m pytest -q -m "not browser and not celery_worker and not deployment and not release" $(PYTEST_ARGS)
+		$(PY) -m pytest -q -n auto -m "not browser and not celery_worker and not deployment and not release" $(PYTEST_ARGS)
 
 lint-imports: install
 	$(VENV)/bin/lint-imports --no-cache

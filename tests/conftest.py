@@ -10,6 +10,16 @@ def _media_and_mail(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """Passwords set in tests are hashed with one PBKDF2 iteration (tests/hashers.py)."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["tests.hashers.QuickPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]):
+        yield
+
+
 @pytest.fixture
 def feed_path():
     """A real copy of the official PACER court feed (public data, dated 2023-01-10), kept in the repository."""

@@ -19,12 +19,6 @@ PASSWORD = "correct horse battery staple"  # the factories' password
 LOGIN = "/accounts/login/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Each log-in checks a password: a fast hasher keeps the dozens of tries here quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def montana():
     return montana_administrator()

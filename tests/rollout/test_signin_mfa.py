@@ -26,7 +26,6 @@ SAMPLE = {"app_label": "accounts", "court_id": "MTDC", "circuit": "09"}
 @pytest.fixture(autouse=True)
 def _mfa_required(settings):
     settings.STAFF_MFA_REQUIRED = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def every_url() -> list[str]:

@@ -173,7 +173,6 @@ def test_a_non_staff_user_with_the_email_is_not_matched(sso):
 
 def test_with_sso_only_staff_cannot_use_a_password_but_a_superuser_can(sso, settings):
     settings.SSO_ONLY = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     montana_administrator()
     superuser("coordinator")
     staff = Client()
