@@ -57,6 +57,11 @@ def courts_for_user(user) -> QuerySet[Court]:
     return Court.objects.filter(administrators__user=user)
 
 
+def court_time_zones() -> list[str]:
+    """The time zones the courts keep, each once, in order."""
+    return list(Court.objects.order_by("time_zone").values_list("time_zone", flat=True).distinct())
+
+
 def court_ids_for_user(user) -> list[int] | None:
     """The administered court ids, or None for "every court" (a superuser)."""
     if getattr(user, "is_superuser", False) and user.is_active:

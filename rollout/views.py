@@ -4,7 +4,6 @@ stays so `reverse("home")` keeps working. The preferences page sets the user's o
 (AXES_LOCKOUT_CALLABLE)."""
 from __future__ import annotations
 
-import zoneinfo
 
 from django import forms
 from django.conf import settings
@@ -16,27 +15,31 @@ from django.utils import timezone
 from accounts.middleware import SESSION_KEY
 from accounts.models import UserPreference
 from accounts.services import user_preference_set_time_zone
+from courts.selectors import court_time_zones
 from rollout.dashboard.views import overview as home  # noqa: F401
 
-# US zones first (where the courts are), then every other IANA zone.
-_US = sorted(z for z in zoneinfo.available_timezones() if z.startswith(("America/", "Pacific/Guam", "Pacific/Saipan",
-                                                                          "Pacific/Honolulu")))
-ZONE_CHOICES = [("", "The site's time zone")] + [(z, z) for z in _US] + [
-    (z, z) for z in sorted(zoneinfo.available_timezones()) if z not in _US and "/" in z]
+def zone_choices(current: str = "") -> list[tuple[str, str]]:
+    """The zones the courts keep (staff work in one of them), UTC, and the user's own if it is another."""
+    zones = sorted({*court_time_zones(), "UTC", *([current] if current else [])})
+    return [("", "The site's time zone")] + [(zone, zone) for zone in zones]
 
 
 class PreferencesForm(forms.Form):
     time_zone = forms.ChoiceField(
-        choices=ZONE_CHOICES, required=False, label="Your time zone",
+        required=False, label="Your time zone",
         help_text="For times not tied to one court (e.g. when a list was exported). A court's go-live, links and "
         "notices are always shown in that court's own zone.",
     )
+
+    def __init__(self, *args, current: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = zone_choices(current)
 
 
 @login_required
 def preferences(request):
     current = UserPreference.objects.filter(user=request.user).values_list("time_zone", flat=True).first() or ""
-    form = PreferencesForm(request.POST or None, initial={"time_zone": current})
+    form = PreferencesForm(request.POST or None, initial={"time_zone": current}, current=current)
     if request.method == "POST" and form.is_valid():
         user_preference_set_time_zone(request.user, form.cleaned_data["time_zone"])
         request.session[SESSION_KEY] = form.cleaned_data["time_zone"]

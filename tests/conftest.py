@@ -1,6 +1,24 @@
 import pytest
 
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", action="store_true",
+                     help="save a full-page screenshot of every check of the staff-pages browser test "
+                          "under var/screenshots/staff-pages/ (off by default: they cost more than the checks)")
+
+
+LONG_MARKERS = ("deployment", "release", "browser", "celery_worker")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules that start a browser, servers or a worker run first, each module's tests kept together
+    and in order. With one pytest process per core (`make test`), the long modules then overlap the many
+    short ones instead of one of them running alone at the end."""
+    long_modules = {item.module.__name__ for item in items
+                    if any(item.get_closest_marker(marker) for marker in LONG_MARKERS)}
+    items.sort(key=lambda item: item.module.__name__ not in long_modules)
+
+
 @pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     """Keep emails a test sends in its own folder; start with an empty cache (the peers' curves)."""

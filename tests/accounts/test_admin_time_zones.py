@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from accounts.models import CmecfAccount
+from accounts.models import CmecfAccount, UserPreference
+from courts.models import Court
 from accounts.services import user_preference_set_time_zone
 from tests.accounts.admin_helpers import bulk_ready_accounts, live
 from tests.factories import utah_administrator, utah_court
@@ -107,3 +108,16 @@ def test_go_live_rows_carry_no_server_time_note(utah_client, settings):
     page = _text(utah_client.get(reverse("admin:courts_golive_changelist")))
     assert "server time" not in page
     assert "rollout/admin.css" in page  # the stylesheet that hides Django's script-added note
+
+
+def test_the_preferences_page_offers_the_courts_zones_and_keeps_the_users_own(utah_client):
+    user_preference_set_time_zone(utah_client.user, "Pacific/Honolulu")
+    choices = dict(utah_client.get(reverse("preferences")).context["form"].fields["time_zone"].choices)
+    courts_zones = set(Court.objects.values_list("time_zone", flat=True))
+    assert courts_zones and courts_zones | {"UTC", "Pacific/Honolulu"} == set(choices) - {""}
+
+
+def test_the_preferences_page_refuses_a_zone_no_court_keeps(utah_client):
+    response = utah_client.post(reverse("preferences"), {"time_zone": "Europe/Paris"})
+    assert response.status_code == 200 and "Select a valid choice" in _text(response)
+    assert not UserPreference.objects.filter(user=utah_client.user, time_zone="Europe/Paris").exists()
