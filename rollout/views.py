@@ -4,7 +4,6 @@ stays so `reverse("home")` keeps working. The preferences page sets the user's o
 (AXES_LOCKOUT_CALLABLE)."""
 from __future__ import annotations
 
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
