@@ -31,8 +31,8 @@ reason. Then ONE connection of Django's email backend; per row, in id order: ren
 (NOTICES_MAX_PER_SECOND per process), `EmailMultiAlternatives.send()`, and right after the server
 accepted it one plain ORM UPDATE, committed, marks the row sent with its Message-ID (only if this
 execution still holds it). So at any moment at most one accepted message per sender is not recorded:
-the one in flight. Senders overlap their SMTP and database waits as threads of one worker process
-(the Procfile's threads pool).
+the one in flight. Senders run as the processes of the worker's prefork pool (the Procfile's), one
+chunk each, so a campaign uses every core and one sender's SMTP waits overlap another's work.
 - Message-ID `<delivery-<id>.<court>@<domain>>`, the same on every attempt; envelope sender
   `<bounce local>+<id>-<signature>@<domain>` (`bounces.py`), From the tracker's address.
 - Only a message offered to the server counts a try (`attempts`). 5xx at RCPT or DATA: the address

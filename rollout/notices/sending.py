@@ -104,7 +104,7 @@ def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = 
     )
     return list(
         NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_by=claimed_by)
-        .select_related("filer", "court", "golive", "change").order_by("id")
+        .select_related("filer", "court", "golive__rollout", "change").order_by("id")
     )
 
 

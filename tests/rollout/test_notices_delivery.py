@@ -151,6 +151,26 @@ def test_an_address_no_mail_system_takes_fails_unsent_and_is_marked_undeliverabl
     assert "longer than 64" in BouncedAddress.objects.get(email=too_long).diagnostic
 
 
+def test_each_message_of_a_chunk_costs_one_query_its_sent_mark(smtp_sink, settings):
+    """A chunk's reads (claim, readiness, unsubscribes, go-live and its rollout, templates) are per
+    chunk; per message there is only the UPDATE that marks it sent."""
+    from django.test.utils import CaptureQueriesContext
+
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+    from rollout.notices.sending import deliveries_send, new_claim_token
+
+    court, golive, accounts = live_court_with_filers(6)
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    with CaptureQueriesContext(connection) as small:
+        assert deliveries_send(ids[:2], claimed_by=new_claim_token(), now=now).sent == 2
+    with CaptureQueriesContext(connection) as large:
+        assert deliveries_send(ids[2:], claimed_by=new_claim_token(), now=now).sent == 4
+    assert len(large) - len(small) == 2, [q["sql"][:120] for q in large.captured_queries]
+
+
 def test_a_redelivered_send_task_takes_back_nothing_an_earlier_execution_holds(smtp_sink, settings):
     """The same task id twice (a broker redelivery): each execution claims with its own token."""
     from courts.selectors import court_ids_live

@@ -63,6 +63,46 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and every process below it (a prefork worker's pool
+    processes), from /proc (Linux). A pool process that already exited is not counted."""
+    import os
+
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except OSError:  # gone meanwhile
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += _process_cpu(current)
+        except OSError:
+            continue
+        todo.extend(children.get(current, []))
+    return total
+
+
+def _named_cpu(name: str) -> float:
+    """CPU seconds used so far by every local process called `name` (PostgreSQL's backends, Redis);
+    0 when the server runs elsewhere."""
+    import os
+
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if open(f"/proc/{entry}/comm").read().strip() == name:
+                    total += _process_cpu(int(entry))
+            except OSError:
+                continue
+    return total
+
+
 def procfile_worker_command() -> list[str]:
     """The Procfile's `worker:` command line as the shell would run it: `${VAR:-default}` expanded
     from the environment, leading VAR=value assignments dropped (the bench sets the environment)."""
@@ -303,12 +343,13 @@ class Command(BaseCommand):
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                     raise CommandError(f"The worker processes did not start; see {logs}")
                 time.sleep(0.1)
-            cpu_before = {p.pid: _process_cpu(p.pid) for p in processes}
+            cpu_before = {p.pid: _tree_cpu(p.pid) for p in processes}
             sink_cpu_before = _process_cpu(sink_pid)
+            servers_before = {name: _named_cpu(name) for name in ("postgres", "redis-server")}
             before = counter.value
             result = notices_dispatch()
             self.stdout.write(f"Dispatch: {result.tasks_published:,} send tasks; {workers} worker process(es) "
-                              f"x {concurrency_of(procfile_worker_command())} sending thread(s)")
+                              f"x {concurrency_of(procfile_worker_command())} senders")
             while counter.value == before:
                 time.sleep(0.01)
             first = time.monotonic()
@@ -322,8 +363,9 @@ class Command(BaseCommand):
                         state__in=[DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED]).exists():
                     break
             elapsed = time.monotonic() - first
-            cpu = sum(_process_cpu(p.pid) - cpu_before[p.pid] for p in processes)
+            cpu = sum(_tree_cpu(p.pid) - cpu_before[p.pid] for p in processes)
             sink_cpu = _process_cpu(sink_pid) - sink_cpu_before
+            servers = {name: _named_cpu(name) - before_cpu for name, before_cpu in servers_before.items()}
         finally:
             for p in processes:
                 p.terminate()
@@ -336,8 +378,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Worker CPU: {cpu * per:.2f} ms per message (all worker processes)")
         self.stdout.write(
             f"Where the time goes, per message: wall {elapsed * per:.2f} ms; worker CPU {cpu * per:.2f} ms; SMTP sink "
-            f"CPU {sink_cpu * per:.2f} ms; the rest of {workers * concurrency_of(procfile_worker_command())} "
-            "threads' time waits on SMTP replies and the database")
+            f"CPU {sink_cpu * per:.2f} ms; local PostgreSQL CPU {servers['postgres'] * per:.2f} ms; local Redis CPU "
+            f"{servers['redis-server'] * per:.2f} ms; the rest of {workers * concurrency_of(procfile_worker_command())} "
+            "senders' time waits on SMTP replies and the database")
         self.stdout.write(self.style.SUCCESS(
             f"Celery path, {workers} worker process(es): {received:,} messages received by the sink ({sent:,} recorded "
             f"sent) in {elapsed:.1f}s = {self.celery_rate:,.0f} msg/s"))
