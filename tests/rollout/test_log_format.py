@@ -25,6 +25,9 @@ from pathlib import Path
 
 import pytest
 
+# It starts gunicorn, a Celery worker and beat: not part of `make test-fast`'s inner loop.
+pytestmark = pytest.mark.celery_worker
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 FILERS = 3
