@@ -1,9 +1,9 @@
 """No junk parameter makes any admin page answer 500: generated from the admin registry.
 
-For every registered model admin: its changelist with junk in each of its filter, lookup, search,
+For every model admin of the tracker's own: its changelist with junk in each of its filter, lookup, search,
 order and page parameters (the names found in the changelist's own links, each foreign key's and
 date hierarchy's lookups, and the usual admin ones), each action posted with junk `_selected_action`
-values, and the autocomplete of each of its foreign keys with junk terms; as a superuser and as a
+values, and the autocomplete of each of its foreign keys (the last two for every registered model admin) with junk terms; as a superuser and as a
 court administrator, with DEBUG off. Each answers a page, a redirect, 400, 403 or 404.
 """
 from __future__ import annotations
@@ -47,6 +47,16 @@ def model_admins():
     return [(m, admin.site.get_model_admin(m)) for m in apps.get_models() if admin.site.is_registered(m)]
 
 
+OUR_APPS = ("courts", "accounts", "rollout")
+
+
+def our_model_admins():
+    """The model admins whose class is the tracker's own (django.contrib.auth's and django-allauth's
+    are maintained libraries, tested by their authors; their actions and autocompletes are still
+    tried below)."""
+    return [(m, a) for m, a in model_admins() if type(a).__module__.split(".")[0] in OUR_APPS]
+
+
 def parameter_names(client, model, model_admin) -> set[str]:
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     parser = _LinkKeys()
@@ -81,7 +91,7 @@ def ok(response) -> bool:
     return response.status_code < 500
 
 
-@pytest.mark.parametrize("model", [model for model, _ in model_admins()], ids=lambda m: m._meta.label)
+@pytest.mark.parametrize("model", [model for model, _ in our_model_admins()], ids=lambda m: m._meta.label)
 @pytest.mark.parametrize("persona", ["superuser", "court administrator"])
 def test_no_changelist_answers_500_to_junk_parameters(clients, persona, model, settings):
     settings.DEBUG = False

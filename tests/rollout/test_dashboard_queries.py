@@ -1,10 +1,13 @@
-"""Every dashboard page runs a fixed number of SQL queries, whatever the number of courts and accounts."""
+"""Every dashboard page runs a fixed number of SQL queries, whatever the number of courts and accounts.
+
+Each world (small, large) is built once for the module inside a transaction rolled back at its end;
+each test runs in a savepoint of it."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -39,6 +42,20 @@ def _world(size: str) -> None:
     court_counts_refresh()
 
 
+@pytest.fixture(scope="module", params=list(SIZES))
+def world(request, django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        _world(request.param)
+        yield request.param
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world_db(world, db):
+    """The world, and the test's own savepoint in it."""
+    return world
+
+
 def _url(page: str) -> str:
     return {
         "overview": reverse("dashboard:overview") + "?sort=-pct_linked",
@@ -54,11 +71,8 @@ def _url(page: str) -> str:
     }[page]
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("page", MAX_QUERIES)
-def test_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, size, page):
-    _world(size)
+def test_page_runs_a_fixed_number_of_queries(world_db, client, django_assert_max_num_queries, page):
     client.force_login(superuser())
     with django_assert_max_num_queries(MAX_QUERIES[page]):
         response = client.get(_url(page))
@@ -67,9 +81,8 @@ def test_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queri
     assert body
 
 
-@pytest.mark.django_db
-def test_unfiltered_court_page_never_counts_the_accounts_table(client):
-    _world("large")
+@pytest.mark.parametrize("world", ["large"], indirect=True)
+def test_unfiltered_court_page_never_counts_the_accounts_table(world_db, client):
     client.force_login(superuser())
     with CaptureQueriesContext(connection) as captured:
         assert client.get(_url("court")).status_code == 200
@@ -78,9 +91,8 @@ def test_unfiltered_court_page_never_counts_the_accounts_table(client):
     assert counting == []
 
 
-@pytest.mark.django_db
-def test_court_page_filtered_by_readiness_pages_on_the_stored_count(client):
-    _world("large")
+@pytest.mark.parametrize("world", ["large"], indirect=True)
+def test_court_page_filtered_by_readiness_pages_on_the_stored_count(world_db, client):
     client.force_login(superuser())
     with CaptureQueriesContext(connection) as captured:
         response = client.get(_url("court_filtered"))
@@ -88,11 +100,10 @@ def test_court_page_filtered_by_readiness_pages_on_the_stored_count(client):
     assert not [q for q in captured.captured_queries if '"__count"' in q["sql"] and "accounts_cmecfaccount" in q["sql"]]
 
 
-@pytest.mark.django_db
-def test_overview_reads_the_accounts_table_only_for_the_peer_curves(client):
+@pytest.mark.parametrize("world", ["large"], indirect=True)
+def test_overview_reads_the_accounts_table_only_for_the_peer_curves(world_db, client):
     """Counts come from the stored counters; the one read of accounts is the peers' links per court and
     day, over linked accounts only (the (court, linked_at) index answers it)."""
-    _world("large")
     client.force_login(superuser())
     with CaptureQueriesContext(connection) as captured:
         assert client.get(_url("overview")).status_code == 200
