@@ -46,10 +46,13 @@ run: setup
 	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 # Tests run in development mode whatever the shell says (the deployment test starts its own
-# production processes). One pytest process per core (pytest-xdist), each with its own test database,
-# Redis database and var/; a test module stays in one process, so its Celery worker starts once.
+# production processes). TEST_PROCESSES pytest processes (pytest-xdist; default twice the cores,
+# because the browser, worker and deployment tests spend much of their time waiting), each with its
+# own test database, Redis database and var/; a test module stays in one process, so its Celery
+# worker starts once.
+TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: install $(NODE_STAMP) lint-imports
-	ROLLOUT_MODE=development $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	ROLLOUT_MODE=development $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # The inner loop: SQLite and the filesystem broker whatever the shell says, no browser, no Celery worker,
 # no deployment.
