@@ -226,13 +226,16 @@ def _fail_undeliverable(row: NoticeDelivery, claimed_by: str, reason: str, *, at
     """The one undeliverable policy: the address is marked undeliverable with the reason staff see,
     and the row fails with it."""
     address_mark_undeliverable(row.filer.email, reason, delivery_id=row.id)
-    _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=F("attempts") + attempts,
+    _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=row.attempts + attempts,
           last_error=f"{UNDELIVERABLE_ADDRESS}: {reason}"[:2000])
 
 
 def _mark(row: NoticeDelivery, holder: str, /, **values) -> bool:
-    """Write the outcome of one row if this run (`holder`) still holds it (plain ORM UPDATE, autocommit)."""
-    return bool(_mine([row.id], holder).update(**values))
+    """Write the outcome of one row if this run (`holder`) still holds it (plain ORM UPDATE, autocommit).
+    While the claim holds, nobody else writes the row, so counts are given as values (`row.attempts + 1`):
+    cheaper to build than an F() expression, and this runs once per message sent."""
+    return bool(NoticeDelivery.objects.filter(id=row.id, claimed_by=holder, state=DeliveryState.SENDING)
+                .update(**values))
 
 
 def _flag_in_flight(row: NoticeDelivery | None) -> None:
@@ -346,7 +349,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                     if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)):
                         _fail_undeliverable(row, claimed_by, _error_text(exc), attempts=1)
                     else:
-                        _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=F("attempts") + 1,
+                        _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=row.attempts + 1,
                               last_error=_error_text(exc))
                     result.failed += 1
                 elif _retry_one(row, claimed_by, _error_text(exc)) == DeliveryState.FAILED:
@@ -362,7 +365,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 continue
             # Accepted: record it now, before the next message. If the row was taken back meanwhile
             # (this sender looked dead), it may go out again: say so on the row and stop.
-            if not _mark(row, claimed_by, state=DeliveryState.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1,
+            if not _mark(row, claimed_by, state=DeliveryState.SENT, sent_at=timezone.now(), attempts=row.attempts + 1,
                          message_id=message.extra_headers["Message-ID"], last_error=""):
                 NoticeDelivery.objects.filter(id=row.id).update(possible_duplicate=True)
                 log.warning("notice delivery %s was taken back while being sent: possible duplicate", row.id)
