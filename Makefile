@@ -49,10 +49,11 @@ run: setup
 # production processes). TEST_PROCESSES pytest processes (pytest-xdist; default twice the cores,
 # because the browser, worker and deployment tests spend much of their time waiting), each with its
 # own test database, Redis database and var/; a test module stays in one process, so its Celery
-# worker starts once.
+# worker starts once. Modules are handed out in the order tests/conftest.py gives them (the slowest
+# first), not by their number of tests.
 TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: install $(NODE_STAMP) lint-imports
-	ROLLOUT_MODE=development $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
+	ROLLOUT_MODE=development $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The inner loop: SQLite and the filesystem broker whatever the shell says, no browser, no Celery worker,
 # no deployment.

@@ -8,15 +8,41 @@ def pytest_addoption(parser):
 
 
 LONG_MARKERS = ("deployment", "release", "browser", "celery_worker")
+# The slowest modules, slowest first (docs/development.md, "The test loop"). `make test` hands whole
+# modules to its pytest processes in collection order (xdist --dist loadfile --no-loadscope-reorder),
+# so these start first and run side by side; a slow module left to the end would run alone while
+# the other processes sit idle. A module missing here is only scheduled later, never skipped.
+SLOWEST_MODULES = (
+    "tests.rollout.test_staff_pages_browser",
+    "tests.rollout.test_admin_bad_parameters",
+    "tests.rollout.test_query_strings",
+    "tests.rollout.test_release",
+    "tests.rollout.test_browser_daily",
+    "tests.rollout.test_notices_faults",
+    "tests.rollout.test_seed_demo",
+    "tests.rollout.test_deployment",
+    "tests.rollout.test_log_format",
+)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Modules that start a browser, servers or a worker run first, each module's tests kept together
-    and in order. With one pytest process per core (`make test`), the long modules then overlap the many
-    short ones instead of one of them running alone at the end."""
-    long_modules = {item.module.__name__ for item in items
-                    if any(item.get_closest_marker(marker) for marker in LONG_MARKERS)}
-    items.sort(key=lambda item: item.module.__name__ not in long_modules)
+    """Order modules for the schedule: the slowest (SLOWEST_MODULES) first, then the other modules
+    that start a browser, servers or a worker, then the rest, bigger modules first. Each module's tests
+    stay together and in their order."""
+    sizes: dict[str, int] = {}
+    long_modules = set()
+    for item in items:
+        name = item.module.__name__
+        sizes[name] = sizes.get(name, 0) + 1
+        if any(item.get_closest_marker(marker) for marker in LONG_MARKERS):
+            long_modules.add(name)
+
+    def rank(item):
+        name = item.module.__name__
+        slowest = SLOWEST_MODULES.index(name) if name in SLOWEST_MODULES else len(SLOWEST_MODULES)
+        return slowest, name not in long_modules, -sizes[name], name
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(autouse=True)
