@@ -46,12 +46,13 @@ run: setup
 	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 # Tests run in development mode whatever the shell says (the deployment test starts its own
-# production processes). TEST_PROCESSES pytest processes (pytest-xdist; default twice the cores,
-# because the browser, worker and deployment tests spend much of their time waiting), each with its
+# production processes). TEST_PROCESSES pytest processes (pytest-xdist; default one more than the
+# cores: the browser, worker and deployment tests spend some of their time waiting, and more
+# processes than that only compete for the cores), each with its
 # own test database, Redis database and var/; a test module stays in one process, so its Celery
 # worker starts once. Modules are handed out in the order tests/conftest.py gives them (the slowest
 # first), not by their number of tests.
-TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
+TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install $(NODE_STAMP) lint-imports
 	ROLLOUT_MODE=development $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
