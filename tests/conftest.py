@@ -8,7 +8,7 @@ def pytest_addoption(parser):
 
 
 LONG_MARKERS = ("deployment", "release", "browser", "celery_worker")
-# The slowest modules, slowest first (docs/development.md, "The test loop"). `make test` hands whole
+# The slowest modules, slowest first (docs/development.md, "Tests"). `make test` hands whole
 # modules to its pytest processes in collection order (xdist --dist loadfile --no-loadscope-reorder),
 # so these start first and run side by side; a slow module left to the end would run alone while
 # the other processes sit idle. A module missing here is only scheduled later, never skipped.
