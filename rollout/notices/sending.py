@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import smtplib
 import time
 import uuid
@@ -149,8 +150,24 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
     return ""
 
 
+class NoticeEmail(EmailMultiAlternatives):
+    """Django's email with each multipart boundary drawn when the MIME tree is built.
+
+    Left to itself, the stdlib's generator draws a boundary while serialising and proves it absent
+    from the parts by compiling a regular expression for it and searching the whole text: a fifth of
+    the CPU of building and sending one notice. A 128-bit random boundary drawn after the parts were
+    rendered cannot occur in them, so there is nothing to search for."""
+
+    def message(self):
+        msg = super().message()
+        for part in msg.walk():
+            if part.is_multipart() and part.get_boundary() is None:
+                part.set_boundary(f"=_notice_{secrets.token_hex(16)}")
+        return msg
+
+
 def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime,
-                  connection=None) -> EmailMultiAlternatives:
+                  connection=None) -> NoticeEmail:
     """The email for one delivery: From the tracker, envelope sender the delivery's signed bounce
     address (so a bounce names the delivery), a Message-ID that is the same on every attempt."""
     court, golive = row.court, row.golive
@@ -172,8 +189,8 @@ def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache,
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Django sends `from_email` as the SMTP envelope sender and the From header as given in headers.
-    message = EmailMultiAlternatives(subject, text, verp_address(row.id), [row.filer.email], headers=headers,
-                                     connection=connection)
+    message = NoticeEmail(subject, text, verp_address(row.id), [row.filer.email], headers=headers,
+                          connection=connection)
     message.attach_alternative(html, "text/html")
     # Prepare and date-changed notices carry the go-live day as an "add to calendar" .ics.
     if row.kind in (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED) and golive.go_live_date:

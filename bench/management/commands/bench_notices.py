@@ -88,7 +88,9 @@ def _tree_cpu(pid: int) -> float:
 
 
 def _named_cpu(name: str) -> float:
-    """CPU seconds used so far by every local process called `name` (PostgreSQL's backends, Redis);
+    """CPU seconds used so far by every local process called `name` (PostgreSQL's backends, Redis),
+    with the CPU of their children that already exited: a Celery task closes its database
+    connection, so the backend that served a chunk is gone (reaped by the postmaster) by the end.
     0 when the server runs elsewhere."""
     import os
 
@@ -97,7 +99,8 @@ def _named_cpu(name: str) -> float:
         if entry.isdigit():
             try:
                 if open(f"/proc/{entry}/comm").read().strip() == name:
-                    total += _process_cpu(int(entry))
+                    fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                    total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
             except OSError:
                 continue
     return total
