@@ -7,7 +7,7 @@ production unless ROLLOUT_MODE says otherwise (`make run` sets development).
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rollout.settings")
 
@@ -27,3 +27,18 @@ def use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(task=None, **kwargs) -> None:
+    """Before and after each task, what Django does around each web request: close a database
+    connection that broke (the database restarted, its backend was terminated) or outlived
+    CONN_MAX_AGE, so the next query opens a fresh one; a healthy connection is kept for the next
+    task (CELERY_DB_REUSE_MAX stops Celery from closing it every time). Not for a task run eagerly
+    inside the caller's transaction."""
+    if task is not None and task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -248,10 +248,15 @@ def celery_worker(_celery_worker_holder, settings):
 
     holder = _celery_worker_holder
     if holder.get("running") is None:
+        # This worker is a thread of the test process: it closes its database connection after every
+        # task (Celery's default), or the connection would outlive the thread and keep the test
+        # database from being dropped. Worker processes keep theirs (tests/rollout/test_celery_connections.py).
+        reuse, app.conf["CELERY_DB_REUSE_MAX"] = app.conf.get("CELERY_DB_REUSE_MAX"), None
         running = start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
                                shutdown_timeout=60)
         holder["worker"] = running.__enter__()
         holder["running"] = running
+        app.conf["CELERY_DB_REUSE_MAX"] = reuse
     app.control.purge()
     wait_for(_celery_worker_idle, timeout=120, what="the worker to be idle")
     yield holder["worker"]
