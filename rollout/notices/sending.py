@@ -154,9 +154,9 @@ class NoticeEmail(EmailMultiAlternatives):
     """Django's email with each multipart boundary drawn when the MIME tree is built.
 
     Left to itself, the stdlib's generator draws a boundary while serialising and proves it absent
-    from the parts by compiling a regular expression for it and searching the whole text: a fifth of
-    the CPU of building and sending one notice. A 128-bit random boundary drawn after the parts were
-    rendered cannot occur in them, so there is nothing to search for."""
+    from the parts by compiling a regular expression for it and searching the whole text, for every
+    message (docs/performance.md). A 128-bit random boundary drawn after the parts were rendered
+    cannot occur in them, so there is nothing to search for."""
 
     def message(self):
         msg = super().message()

@@ -135,8 +135,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     # Connections are kept for a minute and checked before each reuse (each web request and each
-    # Celery task; see rollout.celery): a new PostgreSQL backend for every chunk of 100 notices cost
-    # the database a third more CPU per message than the sends themselves (docs/performance.md).
+    # Celery task; see rollout.celery): otherwise every chunk of 100 notices starts a new PostgreSQL
+    # backend, which costs the database more than the chunk's queries (docs/performance.md).
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
