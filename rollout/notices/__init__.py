@@ -26,15 +26,16 @@ Sending (`sending.py`, task `send_deliveries`). Claim: `UPDATE … SET state=sen
 WHERE id IN (…) AND state=pending`, with a fresh token for every execution (never the task id), then
 read back only this execution's rows: a chunk published twice, or redelivered by the broker, claims
 nothing, and never takes back rows an earlier execution left `sending` (the sweeper's). Rows no longer due are skipped with the
-reason. Then ONE connection of Django's email backend; per row, in id order: render
-(`rendering.py`, templates as edited in the admin), wait for the rate cap
+reason. Then ONE connection of Django's email backend; per row, in id order: build the message
+(`messages.py`: the court's template as edited in the admin, rendered by `rendering.py` for this
+filer as of now), wait for the rate cap
 (NOTICES_MAX_PER_SECOND per process), `EmailMultiAlternatives.send()`, and right after the server
 accepted it one plain ORM UPDATE, committed, marks the row sent with its Message-ID (only if this
 execution still holds it). So at any moment at most one accepted message per sender is not recorded:
 the one in flight. Senders run as the processes of the worker's prefork pool (the Procfile's), one
 chunk each, so a campaign uses every core and one sender's SMTP waits overlap another's work.
 - Message-ID `<delivery-<id>.<court>@<domain>>`, the same on every attempt; envelope sender
-  `<bounce local>+<id>-<signature>@<domain>` (`bounces.py`), From the tracker's address.
+  `<bounce local>+<id>-<signature>@<domain>` (`messages.py`), From the tracker's address.
 - Only a message offered to the server counts a try (`attempts`). 5xx at RCPT or DATA: the address
   is marked undeliverable and the row fails (as for a hard bounce or an address
   `accounts.emails.email_address_problem` refuses); the chunk goes on. A 4xx retries that row alone

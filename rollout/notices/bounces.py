@@ -1,10 +1,8 @@
-"""Bounces: a signed envelope sender per delivery (VERP), and reading the bounce mailbox.
+"""Bounces: reading the bounce mailbox and recording what it says.
 
-Each notice goes out with the envelope sender `<local>+<delivery id>-<signature>@<domain>` built from
-NOTICES_BOUNCE_ADDRESS (default: the address of DEFAULT_FROM_EMAIL). A mail server that cannot
-deliver the message sends its delivery status notification (DSN) to that address, so the bounce
-names the delivery it is about; the signature (HMAC with SECRET_KEY) means nobody can make the
-tracker mark another delivery or address as bounced by writing to a made-up address.
+Each notice goes out with a signed envelope sender naming its delivery (VERP, `messages.verp_address`),
+so a delivery status notification (DSN) comes back to an address that says which delivery it is
+about; `verp_delivery_id` reads it back and refuses a made-up one.
 
 `bounces_process` reads the bounce mailbox (a Maildir, NOTICES_BOUNCE_MAILDIR, or IMAP,
 NOTICES_BOUNCE_IMAP_URL), classifies each message with flufl.bounce (GNU Mailman's detectors:
@@ -28,69 +26,17 @@ import mailbox
 import os
 import re
 from dataclasses import dataclass
-from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from flufl.bounce import all_failures
 
+from rollout.notices.messages import verp_delivery_id
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery
 
 log = logging.getLogger(__name__)
-
-_SALT = "rollout.notices.bounce"
-
-
-def _bounce_parts() -> tuple[str, str]:
-    address = parseaddr(settings.NOTICES_BOUNCE_ADDRESS or settings.DEFAULT_FROM_EMAIL)[1]
-    local, _, domain = address.rpartition("@")
-    return local or "bounces", domain or "localhost"
-
-
-def _signature(delivery_id: int) -> str:
-    return salted_hmac(_SALT, str(delivery_id), algorithm="sha256").hexdigest()[:16]
-
-
-def verp_address(delivery_id: int) -> str:
-    """The envelope sender of one delivery's message: bounces come back to it."""
-    local, domain = _bounce_parts()
-    return f"{local}+{delivery_id}-{_signature(delivery_id)}@{domain}"
-
-
-def verp_delivery_id(address: str) -> int | None:
-    """The delivery id a bounce address names, or None when it is not one of ours or the signature
-    does not match."""
-    local, domain = _bounce_parts()
-    match = re.fullmatch(rf"{re.escape(local)}\+(\d{{1,18}})-([0-9a-f]{{16}})@{re.escape(domain)}",
-                         parseaddr(address)[1].strip(), flags=re.IGNORECASE)
-    if not match or not constant_time_compare(match.group(2).lower(), _signature(int(match.group(1)))):
-        return None
-    return int(match.group(1))
-
-
-def addresses_undeliverable(emails) -> set[str]:
-    """Those of `emails` that get no more notices."""
-    return set(BouncedAddress.objects.filter(email__in=list(emails), undeliverable_at__isnull=False)
-               .values_list("email", flat=True))
-
-
-def address_mark_undeliverable(address: str, reason: str, *, delivery_id: int | None = None,
-                               now: dt.datetime | None = None) -> None:
-    """Mark `address` undeliverable with the reason staff see (a refusal at send time, or an address
-    no mail system takes); the same mark a permanent bounce leaves."""
-    if len(address) > BouncedAddress._meta.get_field("email").max_length:
-        return  # no filer can hold it (the same column length); the row fails with the reason
-    now = now or timezone.now()
-    row, created = BouncedAddress.objects.get_or_create(
-        email=address, defaults={"last_bounce_at": now, "undeliverable_at": now, "diagnostic": reason[:2000],
-                                 "last_delivery_id": delivery_id})
-    if not created:
-        BouncedAddress.objects.filter(id=row.id).update(
-            undeliverable_at=row.undeliverable_at or now, last_bounce_at=now, diagnostic=reason[:2000],
-            last_delivery_id=delivery_id)
 
 
 def undeliverable_emails():

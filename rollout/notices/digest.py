@@ -21,7 +21,7 @@ from courts.models import Court, GoLiveStatus
 from courts.selectors import court_ids_live, golives_facts, golive_facts, rollout_current
 from rollout.notices.models import AdminDigest, DeliveryState
 from rollout.notices.rendering import TemplateCache
-from rollout.notices.sending import message_id_domain
+from rollout.notices.messages import message_id_domain
 
 log = logging.getLogger(__name__)
 

@@ -261,7 +261,7 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
     """
     from django.db.models import F
 
-    from rollout.notices.sending import message_id_for
+    from rollout.notices.messages import message_id_for
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS)

@@ -39,8 +39,8 @@ from django.template.defaulttags import ForNode
 from accounts.readiness import Readiness
 from courts.formatting import format_day
 from courts.models import FIRM, emergency_instructions_problem
-from courts.selectors import golive_facts
-from rollout.links import REGISTER_URL, UPGRADE_URL, court_page_url, golive_ics
+from courts.selectors import GoLiveFacts, golive_facts
+from rollout.links import REGISTER_URL, UPGRADE_URL, court_page_url
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notices"
 KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "digest")
@@ -255,7 +255,6 @@ class TemplateCache:
     def __init__(self) -> None:
         self._compiled: dict[tuple[int | None, str], CompiledTemplate] = {}
         self._rows: dict[tuple[int | None, str], TemplateSource] | None = None
-        self._calendars: dict[tuple, bytes] = {}
 
     def _load_rows(self, court_ids: set[int]) -> None:
         from django.db.models import Q
@@ -266,21 +265,6 @@ class TemplateCache:
         self._rows = {
             (row.court_id, row.kind): TemplateSource(row.subject, row.text_body, row.html_body) for row in rows
         }
-
-    def render_personal(
-        self, compiled: CompiledTemplate, variant_key: tuple, make_context, filer_name: str, unsubscribe_url: str,
-        status_url: str = "",
-    ) -> tuple[str, str, str]:
-        """Render one recipient's message (`make_context(name, unsubscribe, status)`). Rendered in
-        full for each recipient: the template engine is not where sending spends its time."""
-        return compiled.render(make_context(filer_name, unsubscribe_url, status_url))
-
-    def calendar(self, golive) -> bytes:
-        """The go-live's "add to calendar" .ics (same UID and SEQUENCE as the public feed), once per chunk."""
-        key = ("ics", golive.pk)
-        if key not in self._calendars:
-            self._calendars[key] = golive_ics(golive_facts(golive), golive.rollout.slug)
-        return self._calendars[key]
 
     def get(self, court_id: int | None, kind: str, *, court_ids: set[int] | None = None) -> CompiledTemplate:
         if self._rows is None:
@@ -295,10 +279,12 @@ class TemplateCache:
 def notice_context(
     *, filer_name: str, court, golive, readiness: str, change=None, unsubscribe_url: str = "",
     today: dt.date | None = None, status_url: str = "", now: dt.datetime | None = None,
+    facts: GoLiveFacts | None = None,
 ) -> dict[str, Any]:
     """The whole context a notice template sees: plain strings and flags only, the go-live's from its
-    facts (courts.selectors.golive_facts), so a notice says what the public page says."""
-    facts = golive_facts(golive, court=court, now=now, sequence=0)
+    facts (`facts`, or courts.selectors.golive_facts read now), so a notice says what the public page
+    says."""
+    facts = facts or golive_facts(golive, court=court, now=now, sequence=0)
     new_date = change.new_date if change and change.new_status in FIRM else None
     # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.
     blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""

@@ -1,4 +1,7 @@
-"""Sending one chunk of deliveries: claim, check, render, send over one SMTP connection, mark sent.
+"""Sending one chunk of deliveries: claim, check, build, send over one SMTP connection, mark sent.
+
+Also the send-time half of the undeliverable policy: the addresses that get no more notices, and the
+mark a refusal leaves on an address (`bounces.py` leaves the same mark for a bounce).
 
 See the package docstring (`rollout.notices`) for how this keeps "once per recipient".
 """
@@ -6,16 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
@@ -26,25 +27,11 @@ from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
-from rollout.signed_links import status_url as filer_status_url
-from rollout.notices.bounces import address_mark_undeliverable, addresses_undeliverable, verp_address
-from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
-from rollout.notices.rendering import TemplateCache, notice_context
+from rollout.notices.messages import MessageBuilder
+from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.selectors import RENDER_FAILED
-from rollout.notices.tokens import unsubscribe_url
 
 log = logging.getLogger(__name__)
-
-
-def message_id_domain() -> str:
-    if settings.NOTICES_MESSAGE_ID_DOMAIN:
-        return settings.NOTICES_MESSAGE_ID_DOMAIN
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-
-
-def message_id_for(delivery_id: int, court_code: str) -> str:
-    """The same on every attempt, so a duplicate after a crash is recognisably the same message."""
-    return f"<delivery-{delivery_id}.{court_code.lower()}@{message_id_domain()}>"
 
 
 def smtp_error_is_transient(exc: BaseException) -> bool:
@@ -125,6 +112,28 @@ def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]) -
     return result
 
 
+def addresses_undeliverable(emails) -> set[str]:
+    """Those of `emails` that get no more notices (bounced, refused, or no mail system takes them)."""
+    return set(BouncedAddress.objects.filter(email__in=list(emails), undeliverable_at__isnull=False)
+               .values_list("email", flat=True))
+
+
+def address_mark_undeliverable(address: str, reason: str, *, delivery_id: int | None = None,
+                               now: dt.datetime | None = None) -> None:
+    """Mark `address` undeliverable with the reason staff see (a refusal at send time, or an address
+    no mail system takes); the same mark a permanent bounce leaves (`bounces.delivery_bounce_record`)."""
+    if len(address) > BouncedAddress._meta.get_field("email").max_length:
+        return  # no filer can hold it (the same column length); the row fails with the reason
+    now = now or timezone.now()
+    row, created = BouncedAddress.objects.get_or_create(
+        email=address, defaults={"last_bounce_at": now, "undeliverable_at": now, "diagnostic": reason[:2000],
+                                 "last_delivery_id": delivery_id})
+    if not created:
+        BouncedAddress.objects.filter(id=row.id).update(
+            undeliverable_at=row.undeliverable_at or now, last_bounce_at=now, diagnostic=reason[:2000],
+            last_delivery_id=delivery_id)
+
+
 UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waiting for a new address."
 
 
@@ -148,54 +157,6 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
     if row.kind == NoticeKind.REMINDER and unsubscribed:
         return "The filer unsubscribed from reminders for this court."
     return ""
-
-
-class NoticeEmail(EmailMultiAlternatives):
-    """Django's email with each multipart boundary drawn when the MIME tree is built.
-
-    Left to itself, the stdlib's generator draws a boundary while serialising and proves it absent
-    from the parts by compiling a regular expression for it and searching the whole text, for every
-    message (docs/performance.md). A 128-bit random boundary drawn after the parts were rendered
-    cannot occur in them, so there is nothing to search for."""
-
-    def message(self):
-        msg = super().message()
-        for part in msg.walk():
-            if part.is_multipart() and part.get_boundary() is None:
-                part.set_boundary(f"=_notice_{secrets.token_hex(16)}")
-        return msg
-
-
-def build_message(row: NoticeDelivery, readiness: str, templates: TemplateCache, now: dt.datetime,
-                  connection=None) -> NoticeEmail:
-    """The email for one delivery: From the tracker, envelope sender the delivery's signed bounce
-    address (so a bounce names the delivery), a Message-ID that is the same on every attempt."""
-    court, golive = row.court, row.golive
-    unsubscribe = unsubscribe_url(row.filer_id, row.court_id, row.filer.email) if row.kind == NoticeKind.REMINDER else ""
-    today = court.local_today(now)
-
-    def make_context(filer_name: str, unsubscribe_url: str, status_url: str) -> dict:
-        return notice_context(filer_name=filer_name, court=court, golive=golive, readiness=readiness,
-                              change=row.change, unsubscribe_url=unsubscribe_url, today=today, status_url=status_url)
-
-    # What the message depends on besides the recipient (each recipient's message is rendered in full).
-    variant = (court.id, row.kind, golive.id, row.change_id, readiness, today, bool(unsubscribe))
-    subject, text, html = templates.render_personal(
-        templates.get(court.id, row.kind), variant, make_context, row.filer.name, unsubscribe,
-        filer_status_url(row.filer_id, row.filer.email))
-    headers = {"From": settings.DEFAULT_FROM_EMAIL, "Message-ID": message_id_for(row.id, court.court_id),
-               "Auto-Submitted": "auto-generated"}
-    if unsubscribe:
-        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # Django sends `from_email` as the SMTP envelope sender and the From header as given in headers.
-    message = NoticeEmail(subject, text, verp_address(row.id), [row.filer.email], headers=headers,
-                          connection=connection)
-    message.attach_alternative(html, "text/html")
-    # Prepare and date-changed notices carry the go-live day as an "add to calendar" .ics.
-    if row.kind in (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED) and golive.go_live_date:
-        message.attach("go-live.ics", templates.calendar(golive), "text/calendar; method=PUBLISH")
-    return message
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:
@@ -328,11 +289,11 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     if not to_send:
         return result
 
-    templates = TemplateCache()
     throttle = _Throttle(settings.NOTICES_MAX_PER_SECOND)
     # The file backend (development) writes one file per connection: one per message there.
     per_message = not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend")
     smtp = get_connection()
+    messages = MessageBuilder(now, None if per_message else smtp)
     renew_every = settings.NOTICES_CLAIM_TIMEOUT_SECONDS / 4
     renewed = time.monotonic()
     position = 0  # to_send[position:] were not accepted by the server (as far as this run knows)
@@ -344,7 +305,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 _mine([r.id for r, _ in to_send[position:]], claimed_by).update(claimed_at=timezone.now())
                 renewed = time.monotonic()
             try:
-                message = build_message(row, state, templates, now, None if per_message else smtp)
+                message = messages.build(row, state)
             except SoftTimeLimitExceeded:
                 raise
             except Exception as exc:  # a broken court template fails its own messages, not the others

@@ -10,8 +10,7 @@ from courts.models import GoLiveChange, GoLiveStatus
 from rollout.filers.emails import send_email_changed, send_email_confirm, send_status_link
 from rollout.notices.digest import digests_send_due
 from rollout.notices.models import NoticeDelivery
-from rollout.notices.rendering import TemplateCache
-from rollout.notices.sending import build_message
+from rollout.notices.messages import MessageBuilder
 from tests.factories import GoLiveFactory, court_admin_user, filer_at, montana_court
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +57,7 @@ def notice(kind: str, court, *, live: bool, change: bool = False):
     row = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind=kind, notice=kind,
                                         change=moved)
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(id=row.id)
-    return build_message(row, "legacy", TemplateCache(), now)
+    return MessageBuilder(now).build(row, "legacy")
 
 
 @pytest.mark.parametrize("kind, live, change", [

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from courts.selectors import court_ids_live
-from rollout.notices.bounces import verp_address, verp_delivery_id
 from rollout.notices.dispatch import deliveries_create, notices_dispatch
+from rollout.notices.messages import verp_address, verp_delivery_id
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery
 from rollout.notices.sending import deliveries_send
 from tests.conftest import wait_for

@@ -7,9 +7,9 @@ from django.db import connection
 
 from courts.models import GoLiveStatus
 from rollout.notices.dispatch import deliveries_publish, deliveries_reclaim_stale, notices_dispatch
+from rollout.notices.messages import MessageBuilder, message_id_for
 from rollout.notices.models import DeliveryState, NoticeDelivery
-from rollout.notices.sending import build_message, deliveries_claim, message_id_for
-from rollout.notices.rendering import TemplateCache
+from rollout.notices.sending import deliveries_claim
 from rollout.notices.tasks import send_deliveries
 from tests.conftest import wait_for
 from tests.factories import GoLiveFactory, filer_at, montana_court
@@ -202,9 +202,9 @@ def test_a_dead_senders_rows_are_reclaimed_and_only_the_one_in_flight_is_a_possi
     deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
     ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
     dead = deliveries_claim(ids, "dead-worker/1")
-    templates = TemplateCache()
+    messages = MessageBuilder(timezone.now())
     smtp = get_connection()
-    smtp.send_messages([build_message(row, "ready", templates, timezone.now()) for row in dead[:4]])
+    smtp.send_messages([messages.build(row, "ready") for row in dead[:4]])
     smtp.close()
     NoticeDelivery.objects.filter(id__in=ids[:3]).update(state=DeliveryState.SENT, sent_at=timezone.now())
     later = timezone.now() + dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS + 1)

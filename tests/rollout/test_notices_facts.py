@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.readiness import Readiness
 from courts.models import GoLiveChange, GoLiveStatus
 from rollout.notices.models import NoticeDelivery, NoticeKind
-from rollout.notices.rendering import REGISTER_URL, UPGRADE_URL, TemplateCache, format_day
-from rollout.notices.sending import build_message
+from rollout.notices.messages import MessageBuilder
+from rollout.notices.rendering import REGISTER_URL, UPGRADE_URL, format_day
 from tests.factories import GoLiveFactory, filer_at, utah_court
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +66,8 @@ def message_for(kind: str, state: str):
     row = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind=kind,
                                         notice=f"{kind}_test", change=change)
     now = court.local_midnight(GO_LIVE) + dt.timedelta(days=8 if kind == NoticeKind.REMINDER else -20)
-    message = build_message(NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(id=row.id),
-                            state, TemplateCache(), now)
+    message = MessageBuilder(now).build(
+        NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(id=row.id), state)
     return message.body, plain(message.alternatives[0][0])
 
 
@@ -108,6 +108,6 @@ def test_the_blackout_paragraph_never_refers_to_what_it_does_not_give():
     account = filer_at(court)
     row = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind="prepare", notice="prepare")
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(id=row.id)
-    message = build_message(row, "ready", TemplateCache(), timezone.now())
+    message = MessageBuilder(timezone.now()).build(row, "ready")
     assert "intake address" not in message.body
     assert f"call the {court.help_desk_name} at {PHONE}" in message.body

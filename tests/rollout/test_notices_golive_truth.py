@@ -10,8 +10,8 @@ from courts.models import GoLiveStatus
 from courts.services import golive_schedule
 from rollout.notices.digest import digests_send_due
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
-from rollout.notices.rendering import TemplateCache, default_source
-from rollout.notices.sending import build_message
+from rollout.notices.messages import MessageBuilder
+from rollout.notices.rendering import default_source
 from rollout.notices.services import notice_template_render_sample
 from tests.factories import GoLiveFactory, court_admin_user, filer_at, montana_court, utah_court
 
@@ -32,7 +32,7 @@ def told_filer(court, state):
 def date_changed_text(court, account) -> str:
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(
         filer=account.filer, kind=NoticeKind.DATE_CHANGED)
-    return build_message(row, "legacy", TemplateCache(), NOW).body
+    return MessageBuilder(NOW).build(row, "legacy").body
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_a_postponement_notice_gives_no_blackout_and_no_date(utah_in_april):
     golive_postpone(utah_in_april.golives.get(), now=NOW)
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(
         filer=account.filer, kind=NoticeKind.DATE_CHANGED)
-    message = build_message(row, "ready", TemplateCache(), NOW)
+    message = MessageBuilder(NOW).build(row, "ready")
     assert "The switch is postponed" in message.body
     assert "pause" not in message.body and "New NextGen" not in message.subject
 
@@ -143,5 +143,5 @@ def test_marking_live_early_sends_no_date_changed_notice_and_the_go_live_notice_
     notices_dispatch(NOW)
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(
         filer=account.filer, kind=NoticeKind.GOLIVE)
-    text = build_message(row, "ready", TemplateCache(), NOW).body
+    text = MessageBuilder(NOW).build(row, "ready").body
     assert "is now live on NextGen CM/ECF (since Monday, March 1, 2027)" in text

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from courts.models import GoLiveStatus
 from rollout.notices.models import NoticeDelivery, NoticeKind
-from rollout.notices.rendering import TemplateCache
-from rollout.notices.sending import build_message
+from rollout.notices.messages import MessageBuilder
 from tests.factories import GoLiveFactory, filer_at, utah_court
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +24,7 @@ def prepare_notice():
     row = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind=NoticeKind.PREPARE,
                                         notice="prepare")
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(id=row.id)
-    return build_message(row, "ready", TemplateCache(), timezone.now())
+    return MessageBuilder(timezone.now()).build(row, "ready")
 
 
 def multiparts(mime) -> list:

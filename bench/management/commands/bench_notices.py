@@ -394,14 +394,13 @@ class Command(BaseCommand):
         """The practical limit: pre-rendered messages (the real notices of the first 500 rows) sent
         over one smtplib connection, nothing else."""
         from rollout.notices.models import NoticeDelivery
-        from rollout.notices.rendering import TemplateCache
-        from rollout.notices.sending import build_message
+        from rollout.notices.messages import MessageBuilder
 
-        templates, now = TemplateCache(), timezone.now()
+        messages = MessageBuilder(timezone.now())
         rows = NoticeDelivery.objects.filter(court__court_id=BENCH_COURT).select_related(
             "filer", "court", "golive", "change").order_by("id")[:500]
         prepared = [(m.from_email, m.recipients(), m.message().as_bytes(linesep="\r\n"))
-                    for m in (build_message(r, "ready", templates, now) for r in rows)]
+                    for m in (messages.build(r, "ready") for r in rows)]
         before = counter.value
         started, cpu_before = time.monotonic(), _cpu_seconds()
         with smtplib.SMTP("127.0.0.1", port) as smtp:
