@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from courts.formatting import format_day, format_instant
-from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout
+from courts.models import Court, GoLive, GoLiveStatus, Rollout
 
 
 def rollout_current() -> Rollout:

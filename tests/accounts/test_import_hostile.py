@@ -13,7 +13,6 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.urls import reverse
 
 from accounts.models import AuditEntry, CmecfAccount, Filer, PacerAccount
 from tests.conftest import admin_import_post

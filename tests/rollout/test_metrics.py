@@ -9,7 +9,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from rollout.health.metrics import import_job_event_count
-from rollout.notices.models import DeliveryState, NoticeDelivery
+from rollout.notices.models import NoticeDelivery
 from tests.factories import GoLiveFactory, filer_at, montana_court
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from courts.models import GoLiveStatus
-from rollout.notices.dispatch import deliveries_publish, deliveries_reclaim_stale, notices_dispatch
+from rollout.notices.dispatch import deliveries_reclaim_stale, notices_dispatch
 from rollout.notices.messages import MessageBuilder, message_id_for
 from rollout.notices.models import DeliveryState, NoticeDelivery
 from rollout.notices.sending import deliveries_claim

@@ -2,7 +2,6 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from accounts.services import cmecf_account_link
 from courts.models import GoLiveStatus
@@ -54,7 +53,7 @@ def test_prepare_notice_is_due_the_configured_days_before_in_court_time():
 
 def test_postponed_go_live_gets_no_prepare_notice():
     court = montana_court()
-    golive = GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.POSTPONED)
+    GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.POSTPONED)
     filer_at(court)
     notices_dispatch(dt.datetime(2026, 2, 20, 18, tzinfo=UTC))
     assert notices_of(court) == []

@@ -155,7 +155,6 @@ class Command(BaseCommand):
             raise CommandError("--recipients must be at least 1.")
         if concurrency < 1:
             raise CommandError("--concurrency must be at least 1.")
-        from rollout.notices.models import NoticeDelivery
 
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL.split('@')[-1]}  database: {settings.DATABASES['default']['ENGINE']}")
         self.stdout.write(f"Memory at start: {_maxrss_mb():.0f} MB")
