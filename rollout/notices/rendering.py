@@ -284,7 +284,8 @@ def notice_context(
     """The whole context a notice template sees: plain strings and flags only, the go-live's from its
     facts (`facts`, or courts.selectors.golive_facts read now), so a notice says what the public page
     says."""
-    facts = facts or golive_facts(golive, court=court, now=now, sequence=0)
+    if facts is None:
+        facts = golive_facts(golive, court=court, now=now, sequence=0)
     new_date = change.new_date if change and change.new_status in FIRM else None
     # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.
     blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""
