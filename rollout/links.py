@@ -2,6 +2,8 @@
 a court's public go-live page. Kept apart from those apps so none of them imports another."""
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -9,9 +11,15 @@ REGISTER_URL = "https://pacer.uscourts.gov/register-account/attorney-filers-cmec
 UPGRADE_URL = "https://pacer.uscourts.gov/file-case/get-ready-nextgen-cmecf"
 
 
+@functools.lru_cache(maxsize=1024)
+def _court_page_url(site_url: str, court_code: str) -> str:
+    """Resolved once per court (a notice chunk prints the same court's link for every recipient)."""
+    return f"{site_url}{reverse('status:court', args=[court_code])}"
+
+
 def court_page_url(court) -> str:
     """The court's public NextGen page, absolute (for emails and feeds)."""
-    return f"{settings.SITE_URL}{reverse('status:court', args=[court.court_id.lower()])}"
+    return _court_page_url(settings.SITE_URL, court.court_id.lower())
 
 
 def golive_ics(facts, rollout_slug: str) -> bytes:

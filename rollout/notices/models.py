@@ -94,8 +94,9 @@ class NoticeDelivery(models.Model):
             models.Index(fields=["queued_at"], condition=Q(state="pending"), name="notice_pending_queued"),
             # The oldest due notice, per court and overall (stall flags, /healthz).
             models.Index(fields=["created_at"], condition=Q(state__in=["pending", "sending"]), name="notice_due_created"),
-            # The sweeper's stale claims and its "is anything claiming at all?" check.
-            models.Index(fields=["claimed_at"], name="notice_claimed_at"),
+            # The sweeper's stale claims and the oldest claim still sending (/healthz). Partial, like
+            # the two above: the "sent" UPDATE then adds no entry to it.
+            models.Index(fields=["claimed_at"], condition=Q(state="sending"), name="notice_claimed_at"),
             models.Index(fields=["court", "notice", "state"], name="notice_court_notice_state"),
             # The overview's "last announcement" per court: a backward scan per court, not a GROUP BY.
             models.Index(fields=["court", "-sent_at"], condition=Q(state="sent"), name="notice_court_last_sent"),
