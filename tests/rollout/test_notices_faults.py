@@ -1,5 +1,6 @@
 """Recovery after a single crash, with the default recovery settings: real worker processes, a real
-SMTP server, real brokers (a private redis-server for the broker restart).
+SMTP server, real brokers (a private redis-server for the broker restart) and a private
+PostgreSQL cluster for the database crash.
 
 Time after the fault is beat time: the sweeper runs as beat runs it, every
 NOTICES_SWEEP_INTERVAL_SECONDS after the fault ended, given that moment as `now` (except the beat
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -262,6 +264,119 @@ def test_a_broker_restarted_without_persistence_is_recovered_within_minutes(smtp
         _celery_app_use_broker_options(app, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
         kombu.pools.reset()  # no pooled producer or connection of the private server is left behind
     assert_at_most_one_duplicate(smtp_sink, 24)
+
+
+def _postgres_bin() -> Path | None:
+    """The folder of PostgreSQL's server programs (Debian keeps them off PATH); None without them, or
+    as root without a `postgres` user to run them as."""
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return None
+    if found := shutil.which("pg_ctl"):
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+    return versions[-1].parent if versions else None
+
+
+class PrivatePostgres:
+    """Our own PostgreSQL cluster, never the shared one (its other databases serve the other test
+    processes), so it can be crashed. Run as the `postgres` user when the tests run as root
+    (PostgreSQL refuses root). `wal_writer_delay` at its maximum: a commit the sender did not wait
+    for would still be in memory when the crash comes, and lost."""
+
+    def __init__(self, port: int):
+        import tempfile
+
+        self.port, self.bin = port, _postgres_bin()
+        self.folder = Path(tempfile.mkdtemp(prefix="rollout-pg-"))  # not under pytest's 0700 root folder
+        self.data = self.folder / "data"
+        if os.geteuid() == 0:
+            import pwd
+
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+        try:
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+            self.start()
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "rollout")
+        except BaseException:
+            self.remove()
+            raise
+
+    def _run(self, program: str, *args: str, check: bool = True) -> None:
+        command = [str(self.bin / program), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
+                   "-c wal_writer_delay=10000 -c fsync=on")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+
+    def crash(self) -> None:
+        """Stop at once, as a power cut would: no checkpoint; recovery replays the WAL at the next start."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+
+    def remove(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop", check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def test_a_database_crash_mid_campaign_loses_no_sent_mark_and_flags_the_message_in_flight(
+    smtp_sink, settings, tmp_path
+):
+    """PostgreSQL stops at once (immediate mode) while the sink holds its reply to the 3rd message,
+    and starts again a few seconds later: the marks of the two messages already accepted survive
+    the crash (each was committed before the next message), the sender hears the 3rd accepted but
+    cannot record it, and the sweeper takes the rows back and flags that one, the only message that
+    arrives twice. Runs on a private cluster, with the default database connection pointed at it."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connection
+
+    from rollout.celery import app
+    from tests.conftest import free_loopback_port
+
+    if connection.vendor != "postgresql" or _postgres_bin() is None:
+        pytest.skip("needs PostgreSQL's server programs to run a private cluster")
+    pg = PrivatePostgres(free_loopback_port())
+    shared = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=pg.port, NAME="rollout", USER="postgres")
+    held, release = hold_the_reply_to_message(smtp_sink, 3)
+    worker = None
+    try:
+        call_command("migrate", verbosity=0)
+        court, golive, accounts = live_court_with_filers(12)
+        use_broker(app, tmp_path)
+        worker = start_worker_process(worker_env(settings, tmp_path), pool="prefork")
+        notices_dispatch(on_go_live_day(court))
+        wait_for(held.is_set, timeout=120, what="the 3rd message on the wire")
+        pg.crash()
+        release.set()  # the sender hears 250 for the 3rd message with the database gone
+        connection.close()
+        time.sleep(3)  # the fault lasts a few seconds: the sender fails against the stopped database
+        pg.start()
+        fault_end = timezone.now()
+        assert NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 2  # both marks survived
+        sweep_as_beat_until_all_sent(fault_end, 12)
+        assert_at_most_one_duplicate(smtp_sink, 12)
+        third = NoticeDelivery.objects.order_by("id")[2]
+        assert smtp_sink.per_recipient()[third.filer.email] == 2 and third.possible_duplicate
+    finally:
+        release.set()
+        if worker is not None:
+            stop(worker)
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(shared)
+        ContentType.objects.clear_cache()  # ids read from the private database
+        pg.remove()
 
 
 def test_a_sender_whose_database_connection_is_killed_leaves_one_possible_duplicate(smtp_sink, settings):
