@@ -364,3 +364,46 @@ def test_a_relay_rate_limit_421_at_mail_from_retries_only_the_refused_messages(s
     deliveries_send(ids, claimed_by="retry", now=now)
     assert sorted(smtp_sink.per_recipient().values()) == [1] * 10
     assert sorted(NoticeDelivery.objects.values_list("attempts", flat=True)) == [1] * 7 + [2] * 3
+
+
+def test_a_connection_dropped_after_data_retries_that_message_flagged_and_the_rest_without_a_try(
+    smtp_sink, settings
+):
+    """The relay takes the 3rd message and drops the connection instead of answering: the sender
+    cannot know whether it was accepted, so that row waits for a retry flagged possible duplicate
+    (one try counted); the rows never offered wait without a try; each goes out, the 3rd twice."""
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+    from rollout.notices.sending import deliveries_send
+
+    accept = smtp_sink.handle_DATA
+
+    async def accept_then_drop(server, session, envelope):
+        reply = await accept(server, session, envelope)
+        if len(smtp_sink.messages) == 3:
+            server.transport.close()  # no reply reaches the sender
+        return reply
+
+    smtp_sink.handle_DATA = accept_then_drop
+    court, golive, accounts = live_court_with_filers(6)
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    first = deliveries_send(ids, claimed_by="first", now=now)
+    assert first.sent == 2
+    rows = {r.id: r for r in NoticeDelivery.objects.all()}
+    third = rows[ids[2]]
+    assert (third.state, third.attempts, third.possible_duplicate) == (DeliveryState.PENDING, 1, True)
+    assert third.next_attempt_at is not None
+    assert [(rows[i].state, rows[i].attempts, rows[i].possible_duplicate) for i in ids[3:]] == [
+        (DeliveryState.PENDING, 0, False)] * 3
+    smtp_sink.handle_DATA = accept
+    NoticeDelivery.objects.update(next_attempt_at=None)  # their retry time has come
+    deliveries_send(ids, claimed_by="retry", now=now)
+    per_recipient = smtp_sink.per_recipient()
+    assert per_recipient.pop(third.filer.email) == 2
+    assert sorted(per_recipient.values()) == [1] * 5
+    first_copy, second_copy = smtp_sink.to(third.filer.email)
+    assert first_copy.message_id == second_copy.message_id
+    assert list(NoticeDelivery.objects.filter(possible_duplicate=True).values_list("id", flat=True)) == [ids[2]]
+    assert set(NoticeDelivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
