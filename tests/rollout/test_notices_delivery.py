@@ -30,6 +30,17 @@ def on_go_live_day(court):
     return court.local_midnight(GO_LIVE) + dt.timedelta(hours=9)
 
 
+def go_live_rows(n: int):
+    """A live court with `n` filers and its go-live notice's rows, not yet sent: (court, now, row ids)."""
+    from courts.selectors import court_ids_live
+    from rollout.notices.dispatch import deliveries_create
+
+    court, golive, accounts = live_court_with_filers(n)
+    now = on_go_live_day(court)
+    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
+    return court, now, list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+
+
 def all_final():
     return not NoticeDelivery.objects.exclude(state__in=[DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED]).exists()
 
@@ -156,14 +167,9 @@ def test_each_message_of_a_chunk_costs_one_query_its_sent_mark(smtp_sink, settin
     chunk; per message there is only the UPDATE that marks it sent."""
     from django.test.utils import CaptureQueriesContext
 
-    from courts.selectors import court_ids_live
-    from rollout.notices.dispatch import deliveries_create
     from rollout.notices.sending import deliveries_send, new_claim_token
 
-    court, golive, accounts = live_court_with_filers(6)
-    now = on_go_live_day(court)
-    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
-    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    court, now, ids = go_live_rows(6)
     with CaptureQueriesContext(connection) as small:
         assert deliveries_send(ids[:2], claimed_by=new_claim_token(), now=now).sent == 2
     with CaptureQueriesContext(connection) as large:
@@ -194,13 +200,7 @@ def test_a_dead_senders_rows_are_reclaimed_and_only_the_one_in_flight_is_a_possi
     from django.core.mail import get_connection
     from django.utils import timezone
 
-    court, golive, accounts = live_court_with_filers(8)
-    now = on_go_live_day(court)
-    from rollout.notices.dispatch import deliveries_create
-    from courts.selectors import court_ids_live
-
-    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
-    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    court, now, ids = go_live_rows(8)
     dead = deliveries_claim(ids, "dead-worker/1")
     messages = MessageBuilder(timezone.now())
     smtp = get_connection()
@@ -337,8 +337,6 @@ def test_a_real_worker_killed_mid_chunk_loses_nothing_and_duplicates_at_most_one
 def test_a_relay_rate_limit_421_at_mail_from_retries_only_the_refused_messages(smtp_sink, settings):
     """A relay answers 421 (closing the connection) to 3 of 10 MAIL FROMs: the chunk goes on over a
     new connection, only those 3 wait for a retry (one try each), and each goes out once."""
-    from courts.selectors import court_ids_live
-    from rollout.notices.dispatch import deliveries_create
     from rollout.notices.sending import deliveries_send
 
     refused = {"left": 3}
@@ -351,10 +349,7 @@ def test_a_relay_rate_limit_421_at_mail_from_retries_only_the_refused_messages(s
         return "250 OK"
 
     smtp_sink.handle_MAIL = handle_MAIL
-    court, golive, accounts = live_court_with_filers(10)
-    now = on_go_live_day(court)
-    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
-    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    court, now, ids = go_live_rows(10)
     first = deliveries_send(ids, claimed_by="first", now=now)
     assert (first.sent, first.released) == (7, 3)
     waiting = NoticeDelivery.objects.filter(state=DeliveryState.PENDING)
@@ -372,8 +367,6 @@ def test_a_connection_dropped_after_data_retries_that_message_flagged_and_the_re
     """The relay takes the 3rd message and drops the connection instead of answering: the sender
     cannot know whether it was accepted, so that row waits for a retry flagged possible duplicate
     (one try counted); the rows never offered wait without a try; each goes out, the 3rd twice."""
-    from courts.selectors import court_ids_live
-    from rollout.notices.dispatch import deliveries_create
     from rollout.notices.sending import deliveries_send
 
     accept = smtp_sink.handle_DATA
@@ -385,10 +378,7 @@ def test_a_connection_dropped_after_data_retries_that_message_flagged_and_the_re
         return reply
 
     smtp_sink.handle_DATA = accept_then_drop
-    court, golive, accounts = live_court_with_filers(6)
-    now = on_go_live_day(court)
-    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
-    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    court, now, ids = go_live_rows(6)
     first = deliveries_send(ids, claimed_by="first", now=now)
     assert first.sent == 2
     rows = {r.id: r for r in NoticeDelivery.objects.all()}

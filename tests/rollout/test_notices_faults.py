@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from django.utils import timezone
 from rollout.notices.dispatch import deliveries_reclaim_stale, notices_dispatch
 from rollout.notices.models import DeliveryState, NoticeDelivery
 from tests.conftest import wait_for
-from tests.rollout.test_notices_delivery import all_final, live_court_with_filers, on_go_live_day
+from tests.rollout.test_notices_delivery import all_final, go_live_rows, live_court_with_filers, on_go_live_day
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
@@ -124,7 +124,6 @@ def hold_the_reply_to_message(smtp_sink, number: int):
     """Make the sink take message `number` (it counts as delivered) and hold its DATA reply until
     the returned event is set: the sender is killed with that message on the wire."""
     import asyncio
-    import threading
 
     accept = smtp_sink.handle_DATA
     held, release = threading.Event(), threading.Event()
@@ -349,6 +348,13 @@ def test_a_database_crash_mid_campaign_loses_no_sent_mark_and_flags_the_message_
     connection.close()
     connection.settings_dict.update(HOST="127.0.0.1", PORT=pg.port, NAME="rollout", USER="postgres")
     held, release = hold_the_reply_to_message(smtp_sink, 3)
+    gave_up = threading.Event()
+
+    async def note_quit(server, session, envelope):  # the sender closes its connection once it fails
+        gave_up.set()
+        return "221 Bye"
+
+    smtp_sink.handle_QUIT = note_quit
     worker = None
     try:
         call_command("migrate", verbosity=0)
@@ -360,7 +366,8 @@ def test_a_database_crash_mid_campaign_loses_no_sent_mark_and_flags_the_message_
         pg.crash()
         release.set()  # the sender hears 250 for the 3rd message with the database gone
         connection.close()
-        time.sleep(3)  # the fault lasts a few seconds: the sender fails against the stopped database
+        # the fault lasts until the sender has failed against the stopped database and let go of the server
+        wait_for(gave_up.is_set, timeout=60, what="the sender to give up its SMTP connection")
         pg.start()
         fault_end = timezone.now()
         assert NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 2  # both marks survived
@@ -390,13 +397,7 @@ def test_a_sender_whose_database_connection_is_killed_leaves_one_possible_duplic
 
     if connection.vendor != "postgresql":
         pytest.skip("terminates a PostgreSQL backend")
-    court, golive, accounts = live_court_with_filers(8)
-    now = on_go_live_day(court)
-    from courts.selectors import court_ids_live
-    from rollout.notices.dispatch import deliveries_create
-
-    deliveries_create(golive, "golive", "golive", live_court_ids=court_ids_live(now))
-    ids = list(NoticeDelivery.objects.order_by("id").values_list("id", flat=True))
+    court, now, ids = go_live_rows(8)
     connection.ensure_connection()
     sender_pid = connection.connection.info.backend_pid
     db = connection.settings_dict
