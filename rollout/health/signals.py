@@ -55,8 +55,10 @@ def task_published(sender=None, **_):
 
 @beat_init.connect
 def beat_started(sender=None, **_):
-    """Beat sweeps once as it starts (its schedule would wait a whole interval): rows left by a
-    fault are taken back at once, and a fresh deployment is healthy as soon as its processes are."""
+    """Beat dispatches and sweeps once as it starts (a schedule without saved state waits a whole
+    interval first): notices that came due while beat was down go out at once, rows left by a fault
+    are taken back at once, and a fresh deployment is healthy as soon as its processes are."""
+    sender.app.send_task(DISPATCH)
     sender.app.send_task(SWEEP)
 
 

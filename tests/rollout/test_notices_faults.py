@@ -474,6 +474,35 @@ def start_beat_process(env: dict) -> subprocess.Popen:
                             cwd=str(PROJECT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def test_a_go_live_that_came_while_beat_was_down_is_announced_within_a_minute_of_its_start(
+    smtp_sink, settings, tmp_path
+):
+    """A court went live today while beat was down, and beat starts without its saved schedule (a
+    new machine or container): its schedule alone would first dispatch one whole dispatch interval
+    later; beat dispatches as it starts, so every filer has the notice within the bound."""
+    from courts.models import GoLiveStatus
+    from rollout.celery import app
+    from tests.factories import GoLiveFactory, filer_at, montana_court
+
+    assert settings.NOTICES_DISPATCH_INTERVAL_SECONDS > RECOVERY_BOUND.total_seconds()
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=court.local_today(), status=GoLiveStatus.LIVE)
+    for i in range(4):
+        filer_at(court, name=f"Filer {i} Beat")
+    assert not NoticeDelivery.objects.exists()
+    use_broker(app, tmp_path)
+    env = worker_env(settings, tmp_path)
+    worker = start_worker_process(env)
+    beat = start_beat_process(env)  # its schedule file goes under the fresh ROLLOUT_VAR_DIR
+    try:
+        wait_for(lambda: NoticeDelivery.objects.filter(state=DeliveryState.SENT).count() == 4 and all_final(),
+                 timeout=RECOVERY_BOUND.total_seconds(), what="the go-live notices within the bound of beat's start")
+    finally:
+        stop(beat)
+        stop(worker)
+    assert sorted(smtp_sink.per_recipient().values()) == [1] * 4
+
+
 def test_retries_that_fell_due_while_beat_was_stopped_go_out_within_a_minute_of_its_start(
     smtp_sink, settings, tmp_path
 ):
