@@ -58,8 +58,9 @@ def beat_started(sender=None, **_):
     """Beat dispatches and sweeps once as it starts (a schedule without saved state waits a whole
     interval first): notices that came due while beat was down go out at once, rows left by a fault
     are taken back at once, and a fresh deployment is healthy as soon as its processes are."""
-    sender.app.send_task(DISPATCH)
-    sender.app.send_task(SWEEP)
+    for name in (DISPATCH, SWEEP):
+        sender.app.send_task(name)
+        logger.info("beat starting: sent %s", name, extra={"task": name})
 
 
 @task_failure.connect
