@@ -13,6 +13,7 @@ from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
 from rollout.health import selectors
+from rollout.notices.relay import relay_last_connection
 
 
 @dataclasses.dataclass
@@ -114,3 +115,23 @@ class DeliveriesSending(_DatabaseRead):
 
     def measure(self):
         return selectors.deliveries_oldest_sending_age_seconds()
+
+
+@dataclasses.dataclass
+class Relay(HealthCheck):
+    """The last connection a sender made to the SMTP relay opened, or failed longer ago than
+    HEALTHZ_RELAY_FAILURE_WINDOW_SECONDS with nothing sent since (no notice waits for it). Read from
+    what the senders record: /healthz itself never connects to the relay."""
+
+    value: object = dataclasses.field(default=None, repr=False)
+
+    def run(self):
+        try:
+            last = relay_last_connection()
+        except Exception as exc:  # the cache is Redis in production
+            raise ServiceUnavailable(f"last connection unreadable ({type(exc).__name__})") from exc
+        if last is None:
+            return  # no sender has connected yet
+        self.value, error = last
+        if error and self.value <= settings.HEALTHZ_RELAY_FAILURE_WINDOW_SECONDS:
+            raise ServiceUnavailable(f"the last connection, {self.value:.0f} s ago, failed: {error}")

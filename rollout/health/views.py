@@ -6,7 +6,7 @@ import asyncio
 from django.http import JsonResponse
 from health_check.views import HealthCheckView
 
-from rollout.health.checks import BeatHeartbeat, Broker, DeliveriesSending, NoticesDue, Workers
+from rollout.health.checks import BeatHeartbeat, Broker, DeliveriesSending, NoticesDue, Relay, Workers
 
 # name in the JSON body → probe
 CHECKS = {
@@ -14,11 +14,12 @@ CHECKS = {
     "broker": Broker,
     "workers": Workers,
     "beat": BeatHeartbeat,
+    "relay": Relay,
     "notices_due": NoticesDue,
     "notices_sending": DeliveriesSending,
 }
-AGES = {"beat": "beat_last_sweep_age_seconds", "notices_due": "oldest_due_notice_age_seconds",
-        "notices_sending": "oldest_sending_delivery_age_seconds"}
+AGES = {"beat": "beat_last_sweep_age_seconds", "relay": "relay_last_connection_age_seconds",
+        "notices_due": "oldest_due_notice_age_seconds", "notices_sending": "oldest_sending_delivery_age_seconds"}
 
 
 class HealthzView(HealthCheckView):

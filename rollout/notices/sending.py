@@ -29,6 +29,7 @@ from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
 from rollout.notices.messages import MessageBuilder
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.relay import relay_connection_record
 from rollout.notices.selectors import RENDER_FAILED
 
 log = logging.getLogger(__name__)
@@ -314,7 +315,12 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 result.failed += 1
                 continue
             if not per_message and not opened:
-                smtp.open()  # refused / timed out / 4xx or 5xx greeting: raised to the handlers below
+                try:
+                    smtp.open()
+                except Exception as exc:  # refused / timed out / 4xx or 5xx greeting: to the handlers below
+                    relay_connection_record(_error_text(exc))
+                    raise
+                relay_connection_record()
                 opened = True
             throttle.wait()
             in_flight = row

@@ -362,11 +362,15 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Health -------------------------------------------------------------------------------------
 # /healthz answers 503, naming the part, when no worker answers a ping within the timeout, beat's
 # heartbeat (its sweep, every NOTICES_SWEEP_INTERVAL_SECONDS) is older than two intervals and a margin,
-# or a due notice or a `sending` delivery is older than these.
+# a sender's last connection to the relay failed, or a due notice or a `sending` delivery is older
+# than these.
 HEALTHZ_WORKER_PING_TIMEOUT = 1.0
 HEALTHZ_BEAT_MAX_AGE_SECONDS = int(2 * NOTICES_SWEEP_INTERVAL_SECONDS) + 10
 HEALTHZ_DUE_MAX_AGE_SECONDS = 600
 HEALTHZ_SENDING_MAX_AGE_SECONDS = NOTICES_CLAIM_TIMEOUT_SECONDS + int(2 * NOTICES_SWEEP_INTERVAL_SECONDS)
+# A sender's failed connection to the relay is reported this long unless a later one opened: while
+# the relay is down, rows waiting for it retry (and fail to connect) far more often than that.
+HEALTHZ_RELAY_FAILURE_WINDOW_SECONDS = 600
 
 # --- Security headers ---------------------------------------------------------------------------
 # SECURE_PROXY_SSL_HEADER: the header a TLS-terminating proxy sets, e.g. "X-Forwarded-Proto" (it

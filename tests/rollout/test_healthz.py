@@ -45,7 +45,7 @@ def test_healthy_answers_200_without_login_and_shows_no_data(client, celery_work
     status, body = get(client)
     assert status == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "workers", "beat", "notices_due", "notices_sending"}
+    assert set(body["checks"]) == {"database", "broker", "workers", "beat", "relay", "notices_due", "notices_sending"}
     assert body["oldest_due_notice_age_seconds"] is None and body["oldest_sending_delivery_age_seconds"] is None
 
 
@@ -72,6 +72,45 @@ def test_stale_heartbeat_is_503(client, settings):
     status, body = get(client)
     assert status == 503 and "last sweep" in body["checks"]["beat"]
     assert body["beat_last_sweep_age_seconds"] >= 120
+
+
+def test_a_relay_refusing_connections_is_503_naming_the_relay_until_a_sender_connects_again(
+    client, settings, smtp_sink
+):
+    """The senders record each connection to the relay; /healthz reads the last one (it never connects
+    to the relay itself)."""
+    from rollout.notices.sending import deliveries_send, new_claim_token
+    from tests.conftest import free_loopback_port
+    from tests.rollout.test_notices_delivery import go_live_rows
+
+    heartbeat_record()
+    court, now, ids = go_live_rows(2)
+    sink_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_loopback_port()  # nothing listens there
+    assert deliveries_send(ids, claimed_by=new_claim_token(), now=now).sent == 0
+    status, body = get(client)
+    assert status == 503 and "failed: ConnectionRefusedError" in body["checks"]["relay"], body
+    assert body["relay_last_connection_age_seconds"] < 60
+    settings.EMAIL_PORT = sink_port  # the relay is back
+    NoticeDelivery.objects.update(next_attempt_at=None)
+    assert deliveries_send(ids, claimed_by=new_claim_token(), now=now).sent == 2
+    status, body = get(client)
+    assert body["checks"]["relay"] == "ok", body
+
+
+def test_a_relay_failure_older_than_the_window_is_no_longer_reported(client, settings):
+    import time
+
+    from django.core.cache import cache
+
+    from rollout.notices.relay import RELAY_KEY
+
+    settings.HEALTHZ_RELAY_FAILURE_WINDOW_SECONDS = 600
+    cache.set(RELAY_KEY, {"at": time.time() - 700, "error": "ConnectionRefusedError: refused"}, None)
+    status, body = get(client)
+    assert body["checks"]["relay"] == "ok" and body["relay_last_connection_age_seconds"] >= 700
+    cache.set(RELAY_KEY, {"at": time.time() - 500, "error": "ConnectionRefusedError: refused"}, None)
+    status, body = get(client)
+    assert status == 503 and "refused" in body["checks"]["relay"]
 
 
 def delivery(state, created_at=None, **times):
