@@ -1,7 +1,8 @@
 """The /healthz probes, as django-health-check checks (run in threads by its view machinery).
 
 Each records what it measured on itself (`value`) for the JSON body, and raises ServiceUnavailable
-when the deployment needs attention.
+when the deployment needs attention. The body is public (no login): a reason names the kind of error,
+never its text, which can carry internal host names and addresses.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ class Workers(HealthCheck):
         try:
             replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT)
         except Exception as exc:  # kombu raises the transport's own errors
-            raise ServiceUnavailable(f"ping not sent ({type(exc).__name__}: {exc})") from exc
+            raise ServiceUnavailable(f"ping not sent ({type(exc).__name__})") from exc
         self.value = len(replies or [])
         if not self.value:
             raise ServiceUnavailable("no worker answered a ping")

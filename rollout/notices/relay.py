@@ -15,11 +15,17 @@ RELAY_KEY = "rollout:relay:last-connection"
 log = logging.getLogger(__name__)
 
 
-def relay_connection_record(error: str = "") -> None:
-    """Remember this connection's outcome: "" opened, else the error. Never fails a send: a cache that
+def relay_connection_record(exc: BaseException | None = None) -> None:
+    """Remember this connection's outcome: opened (no exception) or the exception's kind and SMTP
+    code, no more: /healthz answers without a login, and the relay's own words can name internal
+    hosts (the full text is on the rows and in the worker's log). Never fails a send: a cache that
     cannot be written only leaves /healthz with an older outcome."""
+    error = ""
+    if exc is not None:
+        code = getattr(exc, "smtp_code", None)
+        error = type(exc).__name__ + (f" {code}" if isinstance(code, int) else "")
     try:
-        cache.set(RELAY_KEY, {"at": time.time(), "error": error[:300]}, None)
+        cache.set(RELAY_KEY, {"at": time.time(), "error": error}, None)
     except Exception:
         log.warning("could not record the relay connection's outcome", exc_info=True)
 

@@ -318,7 +318,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 try:
                     smtp.open()
                 except Exception as exc:  # refused / timed out / 4xx or 5xx greeting: to the handlers below
-                    relay_connection_record(_error_text(exc))
+                    relay_connection_record(exc)
                     raise
                 relay_connection_record()
                 opened = True

@@ -97,6 +97,42 @@ def test_a_relay_refusing_connections_is_503_naming_the_relay_until_a_sender_con
     assert body["checks"]["relay"] == "ok", body
 
 
+def test_a_relay_refusing_at_its_greeting_is_named_by_its_code_not_its_words(client, settings):
+    """/healthz answers without a login: it names the kind of failure and the SMTP code, never the
+    relay's own text (which can name internal hosts)."""
+    import socket
+    import threading
+
+    from rollout.notices.sending import deliveries_send, new_claim_token
+    from tests.rollout.test_notices_delivery import go_live_rows
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def greet_and_refuse():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed at the end of the test
+                return
+            with conn:
+                conn.sendall(b"554 relay.internal.example 10.1.2.3 not accepting mail\r\n")
+
+    threading.Thread(target=greet_and_refuse, daemon=True).start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.getsockname()[1]
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    court, now, ids = go_live_rows(1)
+    try:
+        deliveries_send(ids, claimed_by=new_claim_token(), now=now)
+    finally:
+        server.close()
+    status, body = get(client)
+    assert status == 503 and body["checks"]["relay"].endswith("failed: SMTPConnectError 554"), body
+    assert "internal" not in str(body) and "10.1.2.3" not in str(body)
+    assert "relay.internal.example" in NoticeDelivery.objects.get().last_error  # staff see the full answer
+
+
 def test_a_relay_failure_older_than_the_window_is_no_longer_reported(client, settings):
     import time
 
