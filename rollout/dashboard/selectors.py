@@ -7,6 +7,7 @@ accounts through the (court, linked_at) index.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ from accounts.selectors import cmecf_accounts_with_readiness
 from courts.input_checks import is_court_id
 from courts.models import Court, GoLive, GoLiveStatus, Rollout
 from courts.selectors import courts_for_user, golive_live_q, rollout_current
+
+log = logging.getLogger(__name__)
 
 # How many days of links the projected completion date extrapolates from.
 PACE_WINDOW_DAYS = 30
@@ -268,21 +271,39 @@ def peer_curves(rollout: Rollout, *, now: dt.datetime | None = None) -> dict:
     """Every live court's weekly % linked curve since go-live (`rollout.dashboard.peers`): two queries,
     the second reading every live court's linked accounts. The answer
     moves by a few links a day and is the same for every user, so it is kept in Django's cache for
-    PEER_CURVES_CACHE_SECONDS (per process with the default local-memory cache)."""
-    from django.core.cache import cache
-
+    PEER_CURVES_CACHE_SECONDS."""
     from rollout.dashboard.peers import live_court_curves
 
     now = now or timezone.now()
-    key = f"rollout:peer-curves:{rollout.pk}:{now.astimezone(dt.timezone.utc).date().isoformat()}"
-    curves = cache.get(key)
-    if curves is None:
+
+    def compute() -> dict:
         rows = (GoLive.objects.filter(golive_live_q(now), rollout=rollout, go_live_date__isnull=False).order_by()
                 .values_list("court_id", "go_live_date", "court__readiness_count__total"))
-        curves = live_court_curves({court_id: (day, total or 0) for court_id, day, total in rows},
-                                   now.astimezone(dt.timezone.utc).date())
-        cache.set(key, curves, PEER_CURVES_CACHE_SECONDS)
-    return curves
+        return live_court_curves({court_id: (day, total or 0) for court_id, day, total in rows},
+                                 now.astimezone(dt.timezone.utc).date())
+
+    key = f"rollout:peer-curves:{rollout.pk}:{now.astimezone(dt.timezone.utc).date().isoformat()}"
+    return _cached(key, PEER_CURVES_CACHE_SECONDS, compute)
+
+
+def _cached(key: str, seconds: int, compute):
+    """compute() kept in Django's cache for `seconds`. The cache only saves work: when it cannot be
+    reached (Redis down, which /healthz reports), the value is computed afresh and the page still
+    renders."""
+    from django.core.cache import cache
+
+    try:
+        value = cache.get(key)
+    except Exception:  # the backend raises its client's own connection errors
+        log.warning("cache unreachable: %s computed without it", key, exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, seconds)
+        except Exception:
+            log.warning("cache unreachable: %s not kept", key, exc_info=True)
+    return value
 
 
 def attention_first(courts: QuerySet[Court]) -> QuerySet[Court]:
