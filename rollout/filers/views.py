@@ -24,7 +24,7 @@ from accounts.self_service import (
 from rollout.client_address import client_address
 from rollout.filers import emails
 from rollout.filers.forms import AccountForm, EmailForm, HelpForm
-from rollout.filers.ratelimit import rate_allow
+from rollout.filers.ratelimit import RateLimitUnavailable, rate_allow
 from rollout.filers.selectors import filer_status_rows
 from rollout.filers.tasks import send_status_link
 from rollout.signed_links import (
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 SAME_ANSWER = ("If that address is on file, a new link to your status page is on its way to it. "
                "It works for {days} days.")
+# When the request counter cannot be reached: refused (links are never sent uncounted), and said so.
+UNAVAILABLE = "We cannot take this request just now. Please try again in a few minutes."
 
 
 def _refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
@@ -155,7 +157,11 @@ def change_email(request: HttpRequest, token: str) -> HttpResponse:
         new_email = form.cleaned_data["email"].strip().lower()
         if new_email == filer.email:
             raise SelfServiceRefused("That is already your address for notices.")
-        if not rate_allow("email-change", str(filer.pk), settings.FILERS_LINK_REQUESTS_PER_HOUR):
+        try:
+            allowed = rate_allow("email-change", str(filer.pk), settings.FILERS_LINK_REQUESTS_PER_HOUR)
+        except RateLimitUnavailable:
+            raise SelfServiceRefused(UNAVAILABLE) from None
+        if not allowed:
             raise SelfServiceRefused("Too many requests; try again in an hour.")
         emails.send_email_confirm(filer, new_email)
         return (f"We sent a confirmation link to {new_email}. Your address changes once you open it; "
@@ -221,8 +227,14 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        if not (rate_allow("link-client", _client(request), settings.FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT)
-                and rate_allow("link-email", email, settings.FILERS_LINK_REQUESTS_PER_HOUR)):
+        try:
+            allowed = (rate_allow("link-client", _client(request), settings.FILERS_LINK_REQUESTS_PER_HOUR_PER_CLIENT)
+                       and rate_allow("link-email", email, settings.FILERS_LINK_REQUESTS_PER_HOUR))
+        except RateLimitUnavailable:
+            log.warning("link request refused: the rate-limit counter cannot be reached")
+            return render(request, "filers/request_link.html", {"form": EmailForm(), "error": UNAVAILABLE},
+                          status=503)
+        if not allowed:
             return render(request, "filers/request_link.html", {
                 "form": EmailForm(), "error": "Too many requests. Please try again in an hour."}, status=429)
         # Known or not, the same work here: the worker looks the address up and sends only to a filer.
