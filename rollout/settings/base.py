@@ -259,8 +259,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Cache --------------------------------------------------------------------------------------
 # Shared by every process: the beat heartbeat (/healthz), import progress and the filers' link rate
-# limits live here. Redis when REDIS_URL (or a redis:// broker) is set, else files under var/cache.
-CACHE_URL = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+# limits live here. CACHE_URL, else Redis when REDIS_URL (or a redis:// broker) is set; empty
+# (CACHE_URL=) or no Redis: files under var/cache, for a single machine.
+CACHE_URL = env.str("CACHE_URL", REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""))
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SETUP = ["-c", "import django; django.setup(); from django.conf import settings as s; "
-               "print('DEBUG', s.DEBUG, 'TZ', s.TIME_ZONE, 'BROKER', s.CELERY_BROKER_URL)"]
+SETUP = "import django; django.setup(); from django.conf import settings as s; "
+PRINT = SETUP + "print('DEBUG', s.DEBUG, 'TZ', s.TIME_ZONE, 'BROKER', s.CELERY_BROKER_URL)"
 
 
-def start(tmp_path, **changes) -> subprocess.CompletedProcess:
+def start(tmp_path, script: str = PRINT, **changes) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items()
            if key in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR")}
     env.update({"ROLLOUT_MODE": "development", "DJANGO_SETTINGS_MODULE": "rollout.settings",
                 "ROLLOUT_VAR_DIR": str(tmp_path / "var"), **changes})
-    return subprocess.run([sys.executable, *SETUP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(("name", "value"), [
@@ -48,3 +48,17 @@ def test_start_up_prints_no_banner(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "DEBUG True TZ America/Denver BROKER filesystem://"
     assert "AXES" not in result.stderr
+
+
+def cache_of(tmp_path, **changes) -> str:
+    result = start(tmp_path, SETUP + "c = s.CACHES['default']; print(c['BACKEND'].rsplit('.', 1)[-1], c['LOCATION'])",
+                   **changes)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_cache_follows_redis_unless_cache_url_says_otherwise(tmp_path):
+    redis = "redis://127.0.0.1:1/0"  # never connected to: only the settings are read
+    assert cache_of(tmp_path, REDIS_URL=redis) == f"RedisCache {redis}"
+    assert cache_of(tmp_path, REDIS_URL=redis, CACHE_URL="redis://127.0.0.1:1/5") == "RedisCache redis://127.0.0.1:1/5"
+    assert cache_of(tmp_path, REDIS_URL=redis, CACHE_URL="") == f"FileBasedCache {tmp_path / 'var' / 'cache'}"
