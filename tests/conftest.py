@@ -138,6 +138,34 @@ def free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
+def cache_make_unreachable(settings) -> None:
+    """From now on Django's cache is a Redis at a loopback port nothing listens on (Redis down)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{free_loopback_port()}/0"}}
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    cache_make_unreachable(settings)
+
+
+@pytest.fixture
+def unreachable_broker(monkeypatch):
+    """The Celery app publishes to a Redis broker at a loopback port nothing listens on (Redis down);
+    put back after the test."""
+    from rollout.celery import app
+
+    old = app.conf.broker_url
+    nowhere = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its own setting
+    app.conf.broker_url = nowhere
+    _celery_app_use_broker_options(app, app.conf.broker_transport_options)  # drops the pooled connections
+    yield
+    monkeypatch.undo()
+    app.conf.broker_url = old
+    _celery_app_use_broker_options(app, app.conf.broker_transport_options)
+
+
 @pytest.fixture
 def smtp_sink(settings):
     """A real SMTP server on a free loopback port; Django's SMTP backend points at it."""

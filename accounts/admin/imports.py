@@ -5,7 +5,8 @@ the dry run runs as a task and the page follows it (phase, rows read; it reloads
 task runs) until the report shows. The Apply button carries a signed, expiring token naming that
 stored file, the court, the kind and the user, so Apply imports exactly the file that was dry-run,
 for the same user, never a re-upload; the apply is a task too. The court is checked against the
-user's courts again when applying.
+user's courts again when applying. While the job store cannot be reached (Redis down) each page says
+so with a 503 and the upload form, and nothing is imported.
 """
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from django.urls import reverse
 
 from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import request_court_ids
-from accounts.imports.jobs import KINDS, import_job_get, import_job_report, import_job_start, import_upload_store
+from accounts.imports.jobs import (
+    KINDS, ImportUnavailable, import_job_get, import_job_report, import_job_start, import_upload_store,
+)
 from courts.input_checks import megabytes, size_problem
 from courts.models import Court
 
@@ -48,6 +51,11 @@ class ImportForm(forms.Form):
         if too_big:
             raise forms.ValidationError(f"{too_big} Nothing was imported.")
         return upload
+
+
+def _unavailable_page(request, context: dict, exc: ImportUnavailable):
+    messages.error(request, str(exc))
+    return TemplateResponse(request, "admin/accounts/import.html", context, status=503)
 
 
 def _job_page(request, job_id: str, context: dict):
@@ -80,7 +88,10 @@ def import_view(model_admin):
                    "changelist_url": reverse("admin:accounts_cmecfaccount_changelist"),
                    "form": ImportForm(court_ids=court_ids)}
         if request.method == "GET" and request.GET.get("job"):
-            return _job_page(request, request.GET["job"], context)
+            try:
+                return _job_page(request, request.GET["job"], context)
+            except ImportUnavailable as exc:
+                return _unavailable_page(request, context, exc)
         if request.method == "POST" and "token" in request.POST:
             try:
                 data = signing.loads(request.POST["token"], salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
@@ -94,16 +105,25 @@ def import_view(model_admin):
                 messages.error(request, "Nothing imported: this dry run's file was already applied or has been "
                                         "removed. Upload the file again.")
                 return redirect(request.path)
-            job_id = import_job_start(kind=data["kind"], court_id=data["court"], stored=data["stored"],
-                                      file_name=data["name"], user_id=request.user.pk, apply=True,
-                                      allowed_court_ids=court_ids)
+            try:
+                job_id = import_job_start(kind=data["kind"], court_id=data["court"], stored=data["stored"],
+                                          file_name=data["name"], user_id=request.user.pk, apply=True,
+                                          allowed_court_ids=court_ids)
+            except ImportUnavailable as exc:  # the dry run's file stays: its Apply can be pressed again
+                return _unavailable_page(request, context, exc)
             return redirect(f"{request.path}?job={job_id}")
         form = ImportForm(request.POST or None, request.FILES or None, court_ids=court_ids)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            job_id = import_job_start(kind=form.cleaned_data["kind"], court_id=form.cleaned_data["court"].court_id,
-                                      stored=import_upload_store(upload), file_name=upload.name,
-                                      user_id=request.user.pk, apply=False, allowed_court_ids=court_ids)
+            stored = import_upload_store(upload)
+            try:
+                job_id = import_job_start(kind=form.cleaned_data["kind"], court_id=form.cleaned_data["court"].court_id,
+                                          stored=stored, file_name=upload.name,
+                                          user_id=request.user.pk, apply=False, allowed_court_ids=court_ids)
+            except ImportUnavailable as exc:
+                default_storage.delete(stored)  # no job will ever name it
+                context["form"] = form
+                return _unavailable_page(request, context, exc)
             return redirect(f"{request.path}?job={job_id}")
         context["form"] = form
         return TemplateResponse(request, "admin/accounts/import.html", context)

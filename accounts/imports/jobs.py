@@ -11,7 +11,9 @@ dry-run waits for its Apply and is removed after IMPORTS_KEEP_UNAPPLIED_SECONDS 
 `imports_remove_stale`.
 
 The cache is the job's only record on purpose: a job is a page's progress, not history (the audit
-trail records what an import changed), and it expires with the upload.
+trail records what an import changed), and it expires with the upload. When the cache cannot be
+reached (Redis down) no job starts and no page fails: `ImportUnavailable` carries the message staff
+see. A task the broker refuses to take marks its job failed with a message, never "queued" forever.
 """
 from __future__ import annotations
 
@@ -40,6 +42,19 @@ FOLDER = "imports"
 logger = logging.getLogger(__name__)
 
 
+UNAVAILABLE = ("Imports cannot run just now: the job queue cannot be reached. Nothing was imported. "
+               "Please try again in a few minutes.")
+NOT_QUEUED = ("The import could not be handed to a worker (the job queue cannot be reached). Nothing was "
+              "imported. Please try again in a few minutes.")
+
+
+class ImportUnavailable(Exception):
+    """The job store (the shared cache) cannot be reached: no job was started or can be shown."""
+
+    def __init__(self, message: str = UNAVAILABLE):
+        super().__init__(message)
+
+
 def _key(job_id: str) -> str:
     return f"accounts:import-job:{job_id}"
 
@@ -54,7 +69,13 @@ def import_upload_store(upload) -> str:
 
 
 def import_job_get(job_id: str) -> dict | None:
-    return cache.get(_key(job_id)) if job_id else None
+    """The job, None when unknown or expired; raises ImportUnavailable when the cache cannot be reached."""
+    if not job_id:
+        return None
+    try:
+        return cache.get(_key(job_id))
+    except Exception as exc:  # the backend raises its client's own connection errors
+        raise ImportUnavailable from exc
 
 
 def import_job_report(job: dict) -> ImportReport | None:
@@ -79,16 +100,33 @@ def import_job_start(
     *, kind: str, court_id: str, stored: str, file_name: str, user_id: int, apply: bool,
     allowed_court_ids: Iterable[int] | None,
 ) -> str:
-    """Record a job and publish its task after the current transaction commits; returns its id."""
+    """Record a job and publish its task after the current transaction commits; returns its id.
+    Raises ImportUnavailable when the job cannot be recorded."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     job_id = uuid.uuid4().hex
-    _job_update(job_id, kind=kind, court_id=court_id, stored=stored, file_name=file_name, user_id=user_id,
-                apply=apply, allowed_court_ids=None if allowed_court_ids is None else list(allowed_court_ids),
-                state="queued", phase="waiting for a worker", rows=0, report=None, error="",
-                started=timezone.now().isoformat())
-    transaction.on_commit(lambda: import_run.delay(job_id))
+    try:
+        _job_update(job_id, kind=kind, court_id=court_id, stored=stored, file_name=file_name, user_id=user_id,
+                    apply=apply, allowed_court_ids=None if allowed_court_ids is None else list(allowed_court_ids),
+                    state="queued", phase="waiting for a worker", rows=0, report=None, error="",
+                    started=timezone.now().isoformat())
+    except Exception as exc:  # the backend raises its client's own connection errors
+        raise ImportUnavailable from exc
+    transaction.on_commit(lambda: _import_job_publish(job_id))
     return job_id
+
+
+def _import_job_publish(job_id: str) -> None:
+    """Hand the job to a worker. If the broker refuses it (Redis down, Celery's publish retries spent),
+    the job is marked failed with a message: nothing will run it, so it must not stay "queued"."""
+    try:
+        import_run.delay(job_id)
+    except Exception:
+        logger.warning("import not queued", extra={"import_job": job_id}, exc_info=True)
+        try:
+            _job_update(job_id, state="failed", phase="done", error=NOT_QUEUED)
+        except Exception:  # the cache is down too: the job page will say so itself
+            logger.warning("import job not updated", extra={"import_job": job_id}, exc_info=True)
 
 
 def import_job_run(job_id: str) -> dict:

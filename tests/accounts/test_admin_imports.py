@@ -15,7 +15,7 @@ from accounts.imports.jobs import import_job_get, imports_remove_stale
 from accounts.models import CmecfAccount
 from tests.factories import court_administrators_group
 from tests.accounts.admin_helpers import live, montana_clerk, montana_court, utah_court
-from tests.conftest import wait_for
+from tests.conftest import cache_make_unreachable, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
@@ -149,3 +149,37 @@ def test_uploads_older_than_a_day_are_removed_and_newer_ones_kept(settings):
     assert imports_remove_stale() == 1
     assert stored_files() == ["new.csv"]
     assert new == "imports/new.csv"
+
+
+# --- Redis down: a message and nothing imported, never a 500 ------------------------------------------
+
+def test_an_upload_the_job_store_cannot_record_is_refused_with_a_message_and_not_kept(clerk, unreachable_cache):
+    response = clerk.post(reverse(URL), {"kind": "roster", "court": montana_court().pk,
+                                         "file": SimpleUploadedFile("roster.csv", ROSTER)})
+    assert response.status_code == 503
+    assert "Imports cannot run just now" in response.content.decode()
+    assert stored_files() == []
+
+
+def test_a_job_page_the_job_store_cannot_show_says_so_with_the_upload_form(clerk, settings):
+    job_id = upload(clerk)
+    cache_make_unreachable(settings)  # Redis gone since the upload
+    response = clerk.get(reverse(URL), {"job": job_id})
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Imports cannot run just now" in html and 'value="Dry run"' in html
+
+
+def test_an_apply_the_job_store_cannot_record_is_refused_and_its_dry_run_kept(clerk, celery_worker, settings):
+    token = finished(clerk, upload(clerk)).context["token"]
+    cache_make_unreachable(settings)  # Redis gone since the dry run
+    response = clerk.post(reverse(URL), {"token": token})
+    assert response.status_code == 503 and "Nothing was imported" in response.content.decode()
+    assert not CmecfAccount.objects.filter(login="aable").exists()
+    assert len(stored_files()) == 1  # Apply can be pressed again once Redis is back
+
+
+def test_a_job_the_broker_will_not_take_is_shown_failed_not_left_waiting(clerk, unreachable_broker):
+    response = clerk.get(reverse(URL), {"job": upload(clerk)})
+    assert response.context["running"] is False
+    assert "could not be handed to a worker" in response.content.decode()

@@ -56,13 +56,10 @@ def test_overview_filters_by_circuit(admin_client, courts):
     assert sorted(_court_ids(admin_client.get("/?circuit=10"))) == ["UTDC"]
 
 
-def test_overview_renders_with_the_peer_curves_when_the_cache_cannot_be_reached(admin_client, courts, settings):
-    """The cache only saves work: with Redis down (here a port nothing listens on) the overview
-    computes the peers' curves afresh instead of answering 500."""
-    from tests.conftest import free_loopback_port
-
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_loopback_port()}/0"}}
+def test_overview_renders_with_the_peer_curves_when_the_cache_cannot_be_reached(admin_client, courts,
+                                                                                  unreachable_cache):
+    """The cache only saves work: with Redis down the overview computes the peers' curves afresh
+    instead of answering 500."""
     response = admin_client.get("/")
     assert response.status_code == 200
     assert sorted(_court_ids(response)) == ["GUDC", "MTBK", "MTDC", "UTDC"]

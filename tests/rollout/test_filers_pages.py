@@ -253,16 +253,9 @@ def test_requests_for_a_new_link_are_rate_limited_per_client(client, settings, e
     assert codes == [200, 200, 200, 429]
 
 
-def unreachable_cache(settings):
-    from tests.conftest import free_loopback_port
-
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_loopback_port()}/0"}}  # nothing there
-
-
-def test_a_link_request_the_counter_cannot_count_is_refused_with_a_message_not_sent(client, settings, eager_tasks):
+def test_a_link_request_the_counter_cannot_count_is_refused_with_a_message_not_sent(client, eager_tasks,
+                                                                                   unreachable_cache):
     account = filer_at(live(montana_court()))
-    unreachable_cache(settings)
     response = ask_link(client, account.filer.email, ip="10.0.4.1")
     assert response.status_code == 503 and b"try again in a few minutes" in response.content
     assert mail.outbox == []
@@ -282,10 +275,9 @@ def test_behind_a_proxy_the_link_limit_counts_each_client_not_the_proxy(client, 
 
 # --- Address change ---------------------------------------------------------------------------------------
 
-def test_an_address_change_the_counter_cannot_count_is_refused_with_a_message_not_sent(client, settings):
+def test_an_address_change_the_counter_cannot_count_is_refused_with_a_message_not_sent(client, unreachable_cache):
     account = filer_at(live(montana_court()))
     filer = account.filer
-    unreachable_cache(settings)
     response = client.post(reverse("filers:change_email", args=[status_token(filer.pk, filer.email)]),
                            {"email": "fresh@example.com"}, follow=True)
     assert response.status_code == 200 and "try again in a few minutes" in response.content.decode()

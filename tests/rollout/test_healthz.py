@@ -133,11 +133,7 @@ def test_a_relay_refusing_at_its_greeting_is_named_by_its_code_not_its_words(cli
     assert "relay.internal.example" in NoticeDelivery.objects.get().last_error  # staff see the full answer
 
 
-def test_a_cache_that_cannot_be_read_is_not_blamed_on_the_relay(client, settings):
-    from tests.conftest import free_loopback_port
-
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_loopback_port()}/0"}}  # nothing there
+def test_a_cache_that_cannot_be_read_is_not_blamed_on_the_relay(client, unreachable_cache):
     status, body = get(client)
     assert status == 503 and "unreadable" in body["checks"]["beat"]
     assert body["checks"]["relay"] == "ok"
