@@ -11,6 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import CmecfAccount, Filer
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus
@@ -24,6 +25,20 @@ from rollout.notices.rendering import TemplateSource, compile_source, notice_con
 log = logging.getLogger(__name__)
 
 
+def _on_commit_publish(publish) -> None:
+    """Run `publish` once the staff member's change commits. The committed rows are the queue: if
+    the broker cannot take the tasks (Redis down), the change stands, the page answers, and beat's
+    sweep publishes the rows (unpublished, or published and not taken) once the broker is back."""
+
+    def run() -> None:
+        try:
+            publish()
+        except KombuOperationalError as exc:
+            log.warning("notices not published now (broker unreachable: %s); the sweep publishes them", exc)
+
+    transaction.on_commit(run)
+
+
 def _publish_on_commit(created: int = 0) -> None:
     """After commit: fresh planner statistics when many rows were added, then publish."""
 
@@ -31,17 +46,17 @@ def _publish_on_commit(created: int = 0) -> None:
         deliveries_analyze(created)
         deliveries_publish()
 
-    transaction.on_commit(publish)
+    _on_commit_publish(publish)
 
 
 def _publish_later_on_commit(created: int) -> None:
     """Publish the send tasks from a worker, not the request: 100,000 rows are 500 send tasks,
     each claimed and stamped in its own transaction, which would hold the admin's page for
-    seconds. One message asks a worker to do it; if it were lost, the beat's dispatch publishes
-    every unpublished pending row within NOTICES_DISPATCH_INTERVAL_SECONDS anyway."""
+    seconds. One message asks a worker to do it; if it were lost, beat's sweep publishes every
+    unpublished pending row within NOTICES_SWEEP_INTERVAL_SECONDS anyway."""
     from rollout.notices.tasks import publish
 
-    transaction.on_commit(lambda: publish.delay(created))
+    _on_commit_publish(lambda: publish.delay(created))
 
 
 @transaction.atomic

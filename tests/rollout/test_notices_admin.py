@@ -154,3 +154,50 @@ def test_send_reminder_now_covers_only_unlinked_accounts_at_administered_live_co
     rows = list(NoticeDelivery.objects.values_list("filer_id", "kind"))
     assert count == 1 and rows == [(waiting.filer_id, "reminder")]
     assert notice_send_reminder_now([waiting.pk], user) == 0  # at most one manual reminder a day
+
+
+# --- Broker down: the staff member's change stands, the rows wait for beat's sweep, never a 500 ----------
+
+@pytest.mark.django_db(transaction=True)  # the publish runs on commit, as in production
+def test_resend_while_the_broker_is_down_puts_the_rows_back_and_answers(unreachable_broker):
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27))
+    row = NoticeDelivery.objects.create(filer=filer_at(court).filer, court=court, golive=golive, kind="golive",
+                                        notice="golive", state=DeliveryState.FAILED, last_error="550 no mailbox")
+    response = logged_in(montana_administrator()).post(
+        "/admin/rollout/noticedelivery/", {"action": "resend_failed", "_selected_action": [row.pk]})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.state == DeliveryState.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_reminder_now_while_the_broker_is_down_queues_the_rows_and_answers(unreachable_broker):
+    from django.urls import reverse
+
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27), status=GoLiveStatus.LIVE)
+    account = filer_at(court)
+    response = logged_in(montana_administrator()).post(
+        reverse("admin:accounts_cmecfaccount_changelist"),
+        {"action": "send_reminder_now", "index": "0", "_selected_action": [account.pk]})
+    assert response.status_code == 302
+    assert NoticeDelivery.objects.get(filer=account.filer).state == DeliveryState.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_date_change_while_the_broker_is_down_is_saved_and_its_notices_wait(unreachable_broker):
+    from django.urls import reverse
+
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 1), status=GoLiveStatus.SCHEDULED)
+    told = filer_at(court)
+    NoticeDelivery.objects.create(filer=told.filer, court=court, golive=golive, kind="prepare", notice="prepare",
+                                  state=DeliveryState.SENT)
+    response = logged_in(montana_administrator()).post(reverse("admin:courts_golive_changelist"), {
+        "action": "set_golive_date", "index": "0", "_selected_action": [golive.pk], "apply": "1",
+        "go_live_date": "2027-04-05", "reason": "Training"})
+    assert response.status_code == 302
+    golive.refresh_from_db()
+    assert golive.go_live_date == dt.date(2027, 4, 5)
+    assert NoticeDelivery.objects.get(filer=told.filer, kind="date_changed").state == DeliveryState.PENDING
