@@ -4,7 +4,8 @@ Two sources, both right with any number of processes and machines:
 - Read from the database at scrape time (`DatabaseCollector`, through rollout.health.selectors):
   notices by state and kind, the sent and failed totals (Prometheus' rate() of them gives sends and
   failures per minute), the age of the oldest due notice, and import jobs by state (counted in the
-  shared cache, which every web and worker process writes).
+  shared cache, which every web and worker process writes; left out of a scrape while the cache
+  cannot be reached, so the notices' figures still come).
 - Counted in the web processes: requests by method, status and view, and their latency. Under
   gunicorn each worker process writes its own file under PROMETHEUS_MULTIPROC_DIR
   (rollout/gunicorn_conf.py sets it) and a scrape adds them up (prometheus-client's multiprocess
@@ -73,8 +74,12 @@ def import_job_event_count(event: str) -> None:
         cache.set(key, 1, None)
 
 
-def import_job_event_counts() -> dict[str, int]:
-    found = cache.get_many([_event_key(event) for event in IMPORT_EVENTS])
+def import_job_event_counts() -> dict[str, int] | None:
+    """The counters, or None when the cache cannot be reached (Redis down, which /healthz names)."""
+    try:
+        found = cache.get_many([_event_key(event) for event in IMPORT_EVENTS])
+    except Exception:  # the backend raises its client's own connection errors
+        return None
     return {event: int(found.get(_event_key(event)) or 0) for event in IMPORT_EVENTS}
 
 
@@ -112,6 +117,8 @@ class DatabaseCollector:
         yield age
 
         events = import_job_event_counts()
+        if events is None:
+            return
         jobs = CounterMetricFamily("rollout_import_jobs", "Admin import jobs (dry runs and applies) by event.",
                                    labels=["event"])
         for event in IMPORT_EVENTS:

@@ -102,3 +102,9 @@ def test_requests_are_counted_and_timed_by_view(client):
     assert after["rollout_http_requests_total"][key] == before["rollout_http_requests_total"].get(key, 0) + 2
     count = "rollout_http_request_duration_seconds_count"
     assert after[count][(("view", view),)] == before[count].get((("view", view),), 0) + 2
+
+
+def test_a_scrape_while_the_cache_cannot_be_reached_still_gives_the_notices_figures(client, unreachable_cache):
+    values = scrape(client)
+    assert "rollout_notices_oldest_due_age_seconds" in values
+    assert "rollout_import_jobs_total" not in values  # counted in the cache: left out, not a 500
