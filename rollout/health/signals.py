@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery.signals import beat_init, before_task_publish, task_failure, task_postrun, task_prerun
+from django.db import DatabaseError
 
 from rollout.health.selectors import deliveries_court_codes, heartbeat_record
 from rollout.health.metrics import IMPORT_TASK, import_job_event_count
@@ -24,7 +25,11 @@ def _fields(task, args, kwargs) -> dict:
     if task.name == SEND:
         ids = (args[0] if args else kwargs.get("ids")) or []
         fields["delivery_ids"] = list(ids)
-        fields["court_ids"] = deliveries_court_codes(fields["delivery_ids"])
+        try:
+            fields["court_ids"] = deliveries_court_codes(fields["delivery_ids"])
+        except DatabaseError:
+            # The database is down (often why the task failed): the line still comes, with its ids.
+            fields["court_ids"] = None
     return fields
 
 

@@ -78,3 +78,28 @@ def test_send_task_log_lines_carry_their_delivery_ids(smtp_sink, celery_worker, 
     logged = sorted(i for r in finished for i in r.delivery_ids)
     assert logged == sorted(NoticeDelivery.objects.values_list("id", flat=True))
     assert all(r.task_id and r.state == "SUCCESS" for r in finished)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_task_failure_is_logged_with_its_delivery_ids_while_the_database_is_down(caplog):
+    """The failure line names the deliveries even when their courts cannot be looked up (the
+    database down is often why the task failed)."""
+    from django.db import connection
+
+    from rollout.health.signals import task_failed
+    from rollout.notices.tasks import send_deliveries
+    from tests.conftest import free_loopback_port
+
+    if connection.vendor != "postgresql":
+        pytest.skip("points the connection at a PostgreSQL port nothing listens on")
+    caplog.set_level(logging.INFO, logger="rollout.tasks")
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = str(free_loopback_port())  # nothing listens there: the database is down
+    try:
+        task_failed(sender=send_deliveries, task_id="t-1", exception=RuntimeError("connection lost"), args=([7, 8],))
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    (line,) = [r for r in caplog.records if r.name == "rollout.tasks" and r.getMessage() == "task failed"]
+    assert line.delivery_ids == [7, 8] and line.court_ids is None
