@@ -155,15 +155,27 @@ def unreachable_broker(monkeypatch):
     put back after the test."""
     from rollout.celery import app
 
+    def forget_pools():
+        # kombu keeps one connection pool per broker URL for the whole process: the real broker's
+        # pool is only set aside here (closing it would break every later test's publish).
+        app._pool = None
+        app.amqp._producer_pool = None
+        try:
+            del app.control.mailbox.producer_pool
+        except AttributeError:
+            pass
+
     old = app.conf.broker_url
     nowhere = f"redis://127.0.0.1:{free_loopback_port()}/0"
     monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its own setting
     app.conf.broker_url = nowhere
-    _celery_app_use_broker_options(app, app.conf.broker_transport_options)  # drops the pooled connections
+    forget_pools()
     yield
+    if app._pool is not None:
+        app._pool.force_close_all()  # the unreachable broker's pool: its URL is never used again
     monkeypatch.undo()
     app.conf.broker_url = old
-    _celery_app_use_broker_options(app, app.conf.broker_transport_options)
+    forget_pools()
 
 
 @pytest.fixture
