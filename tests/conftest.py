@@ -156,8 +156,8 @@ def unreachable_broker(monkeypatch):
     from rollout.celery import app
 
     def forget_pools():
-        # kombu keeps one connection pool per broker URL for the whole process: the real broker's
-        # pool is only set aside here (closing it would break every later test's publish).
+        # kombu keeps one connection pool per broker URL for the whole process: pools are only set
+        # aside here (closing one would break every later publish to its URL in this process).
         app._pool = None
         app.amqp._producer_pool = None
         try:
@@ -171,8 +171,8 @@ def unreachable_broker(monkeypatch):
     app.conf.broker_url = nowhere
     forget_pools()
     yield
-    if app._pool is not None:
-        app._pool.force_close_all()  # the unreachable broker's pool: its URL is never used again
+    # The unreachable broker's pool is set aside too, not closed: a later test may draw the same free
+    # port, and kombu would hand it the closed pool.
     monkeypatch.undo()
     app.conf.broker_url = old
     forget_pools()
