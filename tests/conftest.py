@@ -153,11 +153,15 @@ def unreachable_cache(settings):
 def unreachable_broker(monkeypatch):
     """The Celery app publishes to a Redis broker at a loopback port nothing listens on (Redis down);
     put back after the test."""
+    import kombu.pools
+
     from rollout.celery import app
 
-    def forget_pools():
-        # kombu keeps one connection pool per broker URL for the whole process: pools are only set
-        # aside here (closing one would break every later publish to its URL in this process).
+    def fresh_pools():
+        # kombu keeps its connection and producer pools per broker URL for the whole process, and
+        # hands a closed one out again: close them all and forget them, so the next publish (to either
+        # broker) opens a fresh pool.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
         try:
@@ -169,13 +173,11 @@ def unreachable_broker(monkeypatch):
     nowhere = f"redis://127.0.0.1:{free_loopback_port()}/0"
     monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its own setting
     app.conf.broker_url = nowhere
-    forget_pools()
+    fresh_pools()
     yield
-    # The unreachable broker's pool is set aside too, not closed: a later test may draw the same free
-    # port, and kombu would hand it the closed pool.
     monkeypatch.undo()
     app.conf.broker_url = old
-    forget_pools()
+    fresh_pools()
 
 
 @pytest.fixture
