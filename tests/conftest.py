@@ -171,7 +171,9 @@ def unreachable_broker(monkeypatch):
 
     old = app.conf.broker_url
     nowhere = f"redis://127.0.0.1:{free_loopback_port()}/0"
-    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its own setting
+    # Celery reads these before its own settings; the write URL is the one publishing uses.
+    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", nowhere)
     app.conf.broker_url = nowhere
     fresh_pools()
     yield

@@ -236,7 +236,9 @@ def test_a_broker_restarted_without_persistence_is_recovered_within_a_minute(smt
     settings.NOTICES_CHUNK_SIZE = 4
     smtp_sink.delay = 0.1
     court, golive, accounts = live_court_with_filers(24)
-    old_urls = (app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url)
+    # The settings' own values, not the properties (which resolve the write and read URLs to the
+    # broker URL): putting those back would pin publishing to that URL for every later test.
+    old_urls = tuple(app.conf.get(name) for name in ("broker_url", "broker_write_url", "broker_read_url"))
     redis = start_private_redis(port, tmp_path)
     worker = None
     try:
