@@ -58,7 +58,8 @@ Recovery (`deliveries_reclaim_stale`, beat every NOTICES_SWEEP_INTERVAL_SECONDS)
   while rows wait loses nothing, since nothing waits in the broker.
 - Lost broker messages (a broker restarted without persistence) or a task that failed before its
   claim: pending rows published more than NOTICES_REQUEUE_AFTER_SECONDS ago are published again,
-  busy or not; a chunk that was only waiting is claimed by one of its tasks, the other finds nothing.
+  busy workers or not, once the broker's queue is empty (while messages wait, theirs may be among
+  them: a long campaign is not copied into the queue again at every sweep).
 With the defaults every message is sent within 60 seconds of a single fault ending (docs/deploy.md);
 `tests/rollout/test_notices_faults.py` checks it for each fault.
 

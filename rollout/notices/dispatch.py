@@ -187,6 +187,23 @@ def _publish(ids: list[int]) -> None:
     current_app.tasks[SEND_TASK].delay(ids)  # by name: `tasks` calls this module, not the reverse
 
 
+def send_queue_length() -> int | None:
+    """How many messages wait in the broker's queue of the send tasks (not those a worker already
+    holds), or None when the broker cannot be asked. Celery's documented way: a passive declare."""
+    from kombu.exceptions import ChannelError
+
+    app = current_app
+    queue = app.conf.task_default_queue  # send tasks are not routed elsewhere (no CELERY_TASK_ROUTES)
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1)
+            return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except ChannelError:  # Redis keeps no empty queue: "no such queue" means none waiting
+        return 0
+    except Exception:  # kombu raises the transport's own errors
+        return None
+
+
 def deliveries_publish(*, now: dt.datetime | None = None, chunk_size: int | None = None) -> int:
     """Publish a send task for every pending row not yet published whose retry time (if any) has
     come, ≤ chunk_size ids per task.
@@ -253,10 +270,12 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
        unrecorded: that one is flagged `possible_duplicate` (kept after the resend) and counts an
        attempt (it was offered), so a message that kills its sender every time ends failed.
        Every execution of a send task claims with its own token, so "each sender" is each execution.
-    2. Pending rows published more than NOTICES_REQUEUE_AFTER_SECONDS ago, busy or not: their
-       broker message was lost (a broker restarted empty) or its task failed before claiming (the
-       database briefly down). They are published again; a chunk that was only waiting in a long
-       queue is then sent by whichever task comes first, and the other claims nothing.
+    2. Pending rows published more than NOTICES_REQUEUE_AFTER_SECONDS ago, once the broker's queue
+       holds no message (or cannot say): their message was lost (a broker restarted empty) or its
+       task failed before claiming (the database briefly down). They are published again, busy
+       workers or not. While messages still wait, those rows' own may be among them: a copy would
+       join the queue behind them anyway, and in a campaign longer than the bound every sweep would
+       add a copy of the whole backlog. (Should a copy meet its original, the later claims nothing.)
     3. Publish every unpublished pending row that is due (`deliveries_publish`).
     """
     from django.db.models import F
@@ -290,10 +309,12 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
                     "(Message-ID %s)", claimed_by, sum(1 for r in stale if r[2] == claimed_by), delivery_id,
                     message_id_for(delivery_id, court_code))
     requeue_cutoff = now - dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS)
-    lost = NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(
-        queued_at=None)
-    if lost:
-        log.warning("notice sweeper: %d pending rows were published over %d s ago and not claimed: publishing "
-                    "them again", lost, settings.NOTICES_REQUEUE_AFTER_SECONDS)
+    waiting = send_queue_length()
+    if not waiting:
+        lost = NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(
+            queued_at=None)
+        if lost:
+            log.warning("notice sweeper: %d pending rows were published over %d s ago, not claimed, and the "
+                        "queue is empty: publishing them again", lost, settings.NOTICES_REQUEUE_AFTER_SECONDS)
     deliveries_publish(now=now)
     return ids

@@ -253,6 +253,24 @@ def test_a_chunk_whose_broker_message_was_lost_is_published_again_by_the_sweeper
     assert sorted(smtp_sink.per_recipient().values()) == [1] * 4
 
 
+def test_chunks_still_waiting_in_the_broker_queue_are_not_published_again(settings):
+    """A long campaign keeps its chunks in the queue for minutes; the sweeper must not add a copy of
+    each one every NOTICES_REQUEUE_AFTER_SECONDS (the queue would grow by the whole backlog each time)."""
+    from rollout.celery import app
+    from rollout.notices.dispatch import deliveries_publish, send_queue_length
+
+    app.control.purge()  # no worker runs in this test: what is published stays in the queue
+    court, now, ids = go_live_rows(250)
+    assert deliveries_publish(now=now) == 3
+    later = now + dt.timedelta(seconds=settings.NOTICES_REQUEUE_AFTER_SECONDS + 60)
+
+    deliveries_reclaim_stale(now=later)
+
+    assert set(NoticeDelivery.objects.values_list("queued_at", flat=True)) == {now}
+    assert send_queue_length() == 3
+    app.control.purge()
+
+
 def test_a_real_worker_killed_mid_chunk_loses_nothing_and_duplicates_at_most_one_message(
     smtp_sink, settings, tmp_path
 ):
