@@ -19,8 +19,9 @@ with INSERT … ON CONFLICT DO NOTHING. Two dispatchers at once: the constraint 
 
 Publishing (`deliveries_publish`). Pending, unpublished rows whose `next_attempt_at` has come are
 locked (SKIP LOCKED on PostgreSQL), stamped `queued_at`, and published after commit as send tasks
-of ≤ NOTICES_CHUNK_SIZE ids: one broker message per chunk. No task is ever published with a
-countdown or ETA.
+of ≤ NOTICES_CHUNK_SIZE ids: one broker message per chunk, in a queue of their own (NOTICES_QUEUE),
+which the worker takes from in turn with the default queue, so a campaign's backlog never holds up
+beat's sweep and dispatch or a filer's status link. No task is ever published with a countdown or ETA.
 
 Sending (`sending.py`, task `send_deliveries`). Claim: `UPDATE … SET state=sending, claimed_by=<token>
 WHERE id IN (…) AND state=pending`, with a fresh token for every execution (never the task id), then

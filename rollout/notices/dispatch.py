@@ -188,16 +188,14 @@ def _publish(ids: list[int]) -> None:
 
 
 def send_queue_length() -> int | None:
-    """How many messages wait in the broker's queue of the send tasks (not those a worker already
+    """How many send tasks wait in the broker's queue (NOTICES_QUEUE; not those a worker already
     holds), or None when the broker cannot be asked. Celery's documented way: a passive declare."""
     from kombu.exceptions import ChannelError
 
-    app = current_app
-    queue = app.conf.task_default_queue  # send tasks are not routed elsewhere (no CELERY_TASK_ROUTES)
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1)
-            return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+            return conn.default_channel.queue_declare(queue=settings.NOTICES_QUEUE, passive=True).message_count
     except ChannelError:  # Redis keeps no empty queue: "no such queue" means none waiting
         return 0
     except Exception:  # kombu raises the transport's own errors

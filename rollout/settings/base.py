@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from environs import Env
+from kombu import Queue
 from marshmallow import ValidationError
 from django.core.exceptions import ImproperlyConfigured
 from marshmallow.validate import OneOf, Range
@@ -256,6 +257,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Notice send chunks have a queue of their own, so a long campaign's backlog never stands between
+# the workers and everything else (beat's sweep and dispatch, a filer's status link, imports): the
+# worker takes from both queues in turn. A worker started without -Q consumes every queue listed here.
+NOTICES_QUEUE = "notices"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(NOTICES_QUEUE))
+CELERY_TASK_ROUTES = {"rollout.notices.tasks.send_deliveries": {"queue": NOTICES_QUEUE}}
 
 # --- Cache --------------------------------------------------------------------------------------
 # Shared by every process: the beat heartbeat (/healthz), import progress and the filers' link rate

@@ -271,6 +271,31 @@ def test_chunks_still_waiting_in_the_broker_queue_are_not_published_again(settin
     app.control.purge()
 
 
+def test_beats_sweep_is_not_held_behind_a_campaigns_backlog(smtp_sink, celery_worker, settings):
+    """Send chunks wait in a queue of their own: the sweep (beat's heartbeat for /healthz, the
+    recovery of dead senders) published behind 60 waiting chunks runs before most of them."""
+    from celery.signals import task_prerun
+
+    from rollout.notices.tasks import sweep
+
+    court, now, ids = go_live_rows(60)
+    sent_when_swept = []
+
+    def sweep_started(task=None, **_):
+        if task.name == sweep.name:
+            sent_when_swept.append(NoticeDelivery.objects.filter(state=DeliveryState.SENT).count())
+
+    task_prerun.connect(sweep_started, weak=False)
+    try:
+        for delivery_id in ids:  # one task per message: a backlog of 60 for the one worker process
+            send_deliveries.delay([delivery_id])
+        sweep.delay()
+        wait_for(lambda: sent_when_swept and len(smtp_sink.messages) == 60 and all_final(), what="60 messages")
+    finally:
+        task_prerun.disconnect(sweep_started)
+    assert sent_when_swept[0] < 30
+
+
 def test_a_real_worker_killed_mid_chunk_loses_nothing_and_duplicates_at_most_one_message(
     smtp_sink, settings, tmp_path
 ):
