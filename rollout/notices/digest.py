@@ -86,13 +86,23 @@ def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
 def digests_send_due(now: dt.datetime | None = None) -> int:
     """Send this week's digest to every court administrator who has not had it. Returns sent count.
 
-    Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so a
-    second beat run or a second worker sends nothing more.
+    Steps:
+    1. Take back this week's rows a sender left `sending` longer than NOTICES_CLAIM_TIMEOUT_SECONDS
+       (its process died between the claim and the "sent" mark): pending again, flagged
+       `possible_duplicate` (the server may have accepted it), so the digest is not lost.
+    2. Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so
+       a second beat run or a second worker sends nothing more.
     """
     now = now or timezone.now()
     week = digest_week(now)
     if week is None:
         return 0
+    stale = now - dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS)
+    taken_back = AdminDigest.objects.filter(week=week, state=DeliveryState.SENDING, claimed_at__lt=stale).update(
+        state=DeliveryState.PENDING, possible_duplicate=True,
+        last_error="Taken back from a sender that stopped while sending it.")
+    if taken_back:
+        log.warning("weekly digest: %d taken back from a sender that stopped; possible duplicates", taken_back)
     assignments = list(
         court_assignments_current().exclude(user__email="")
         .select_related("user").order_by("user_id", "court__name")

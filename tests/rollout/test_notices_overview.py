@@ -75,6 +75,28 @@ def test_weekly_digest_waits_for_its_day_and_hour(smtp_sink):
     assert smtp_sink.messages == []
 
 
+def digest_left_sending(user, claimed_at):
+    """This week's digest row as a sender left it between its claim and its "sent" mark."""
+    return AdminDigest.objects.create(user=user, week=dt.date(2026, 11, 23), state=DeliveryState.SENDING,
+                                      claimed_at=claimed_at)
+
+
+def test_a_digest_left_sending_by_a_sender_that_stopped_is_sent_at_the_next_run_flagged(smtp_sink):
+    user = montana_administrator()
+    digest_left_sending(user, claimed_at=MONDAY_9AM_NY)
+    assert digests_send_due(MONDAY_9AM_NY + dt.timedelta(hours=1)) == 1
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [["clerk@mtd.example.gov"]]
+    row = AdminDigest.objects.get(user=user)
+    assert (row.state, row.possible_duplicate) == (DeliveryState.SENT, True)
+
+
+def test_a_digest_a_live_sender_has_just_claimed_is_left_to_it(smtp_sink):
+    user = montana_administrator()
+    digest_left_sending(user, claimed_at=MONDAY_9AM_NY - dt.timedelta(seconds=5))
+    assert digests_send_due(MONDAY_9AM_NY) == 0
+    assert smtp_sink.messages == []
+
+
 @pytest.mark.parametrize("lost", ["is_staff", "is_active"])
 def test_weekly_digest_skips_a_user_who_lost_staff_status_or_was_deactivated(smtp_sink, lost):
     user = montana_administrator()
