@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='admindigest',
             name='possible_duplicate',
-            field=models.BooleanField(default=False, help_text='Taken back from a sender that stopped while sending it: the server may have accepted it before the resend (same Message-ID). Kept after the resend.'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Taken back from a sender that stopped while sending it: the server may have accepted it before the resend (same Message-ID). Kept after the resend.'),
         ),
     ]

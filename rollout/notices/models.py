@@ -189,8 +189,10 @@ class AdminDigest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True)
+    # db_default: the release still running while `migrate` adds the column inserts rows without it.
     possible_duplicate = models.BooleanField(
-        default=False, help_text="Taken back from a sender that stopped while sending it: the server may have "
+        default=False, db_default=False,
+        help_text="Taken back from a sender that stopped while sending it: the server may have "
         "accepted it before the resend (same Message-ID). Kept after the resend.",
     )
 
