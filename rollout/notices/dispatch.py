@@ -312,7 +312,8 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
         lost = NoticeDelivery.objects.filter(state=DeliveryState.PENDING, queued_at__lt=requeue_cutoff).update(
             queued_at=None)
         if lost:
-            log.warning("notice sweeper: %d pending rows were published over %d s ago, not claimed, and the "
-                        "queue is empty: publishing them again", lost, settings.NOTICES_REQUEUE_AFTER_SECONDS)
+            log.warning("notice sweeper: %d pending rows were published over %d s ago and not claimed, and %s: "
+                        "publishing them again", lost, settings.NOTICES_REQUEUE_AFTER_SECONDS,
+                        "the send queue is empty" if waiting == 0 else "the send queue could not be read")
     deliveries_publish(now=now)
     return ids
