@@ -14,6 +14,9 @@ admin.site.index_title = "Courts, filers and go-lives"
 # The changelists here are wide (many columns); the sidebar would squeeze them into a scroll.
 admin.site.enable_nav_sidebar = False
 
+# A database outage answers 503 "try again", any other uncaught error the 500 page (rollout.outage).
+handler500 = "rollout.outage.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),

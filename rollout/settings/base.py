@@ -439,6 +439,9 @@ LOGGING = {
         # A 503 from /healthz is the answer, not an error to mail about.
         "not_healthz": {"()": "django.utils.log.CallbackFilter",
                         "callback": lambda record: getattr(getattr(record, "request", None), "path", "") != "/healthz"},
+        # Requests failing because the database is unreachable: /healthz names it, and an outage
+        # would otherwise mail the admins once per request.
+        "not_database_outage": {"()": "rollout.outage.NotDatabaseOutage"},
     },
     "formatters": {
         "json": JSON_FORMATTER,  # time (UTC, ISO 8601), level, logger, message, request_id, process, extras
@@ -449,7 +452,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": LOG_FORMAT,
                     "filters": ["request_id"]},
         "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
-                        "filters": ["require_debug_false", "not_healthz"]},
+                        "filters": ["require_debug_false", "not_healthz", "not_database_outage"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     "loggers": {
