@@ -4,8 +4,8 @@ Django answers any uncaught exception with its 500 view (`handler500`), whicheve
 (a view, or a middleware reading the session). `server_error` is that view: when the exception is
 the database being unreachable (down, restarting, the connection lost), it answers 503 with a
 Retry-After header and a page that says so; any other error keeps the 500 page. `/healthz` names
-the database for the operator, so `NotDatabaseOutage` keeps those requests out of the admins'
-error mail: an outage would otherwise send one mail per request.
+the database for the operator, so `NotDatabaseOutage` keeps the requests and tasks an outage fails
+out of the admins' error mail: it would otherwise send one mail per request and per task.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def server_error(request):
 
 
 class NotDatabaseOutage(logging.Filter):
-    """Drop log records about a request that failed because the database is unreachable."""
+    """Drop log records of a request or task that failed because the database is unreachable."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (record.exc_info and database_unavailable(record.exc_info[1]))

@@ -91,3 +91,15 @@ def test_any_other_uncaught_error_keeps_the_500_page():
         response = server_error(request)
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
+
+
+def test_a_task_failing_on_the_outage_mails_no_admin(cut_database, settings):
+    settings.ADMINS = [("", "ops@example.gov")]
+    cut_database()
+    try:
+        connection.ensure_connection()
+    except OperationalError:  # logged as Celery logs a task that raised
+        logging.getLogger("celery.app.trace").error("Task send_deliveries raised unexpected", exc_info=True)
+    else:
+        pytest.fail("the database answered")
+    assert mail.outbox == []
