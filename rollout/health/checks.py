@@ -49,7 +49,12 @@ class Workers(HealthCheck):
             return
 
         try:
-            replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT)
+            try:
+                replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT)
+            except app.connection_for_write().connection_errors:
+                # A pooled connection that died with a restarted broker fails its first use, and
+                # kombu connects afresh on the next: one retry tells that from a broker still down.
+                replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT)
         except Exception as exc:  # kombu raises the transport's own errors
             raise ServiceUnavailable(f"ping not sent ({type(exc).__name__})") from exc
         self.value = len(replies or [])
