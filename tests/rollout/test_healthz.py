@@ -224,36 +224,21 @@ def test_the_sweep_task_run_by_a_worker_records_the_heartbeat(celery_worker):
 def test_the_first_check_after_the_broker_restarted_still_finds_the_worker(client, settings, tmp_path):
     """Each web process keeps pooled broker connections; a Redis restart kills them. The worker
     reconnects by itself, and the next /healthz must say so, not "ping not sent"."""
-    from rollout.celery import app
-    from tests.conftest import _celery_app_use_broker_options, free_loopback_port, wait_for
-    from tests.rollout.test_notices_faults import (start_private_redis, start_worker_process, stop, use_broker,
-                                                   worker_env)
+    from tests.conftest import wait_for
+    from tests.rollout.test_notices_faults import private_broker, start_worker_process, stop, worker_env
 
-    port = free_loopback_port()
-    broker = f"redis://127.0.0.1:{port}/0"
-    old_urls = tuple(app.conf.get(name) for name in ("broker_url", "broker_write_url", "broker_read_url"))
-    redis = start_private_redis(port, tmp_path)
-    worker = None
-    try:
-        use_broker(app, tmp_path, broker)
-        worker = start_worker_process(worker_env(settings, tmp_path, broker))
-        wait_for(lambda: get(client)[1]["checks"]["workers"] == "ok", timeout=60, what="the worker to answer")
-        stop(redis)
-        redis = start_private_redis(port, tmp_path)
-        # The worker is back once its remote-control queue is bound again (read with a client of
-        # our own: a ping from this process would itself replace the dead pooled connection).
-        wait_for(lambda: _redis_has_key(port, "_kombu.binding.celery.pidbox"), timeout=60,
-                 what="the worker to reconnect")
-        assert get(client)[1]["checks"]["workers"] == "ok"
-    finally:
-        if worker is not None:
+    with private_broker(settings, tmp_path) as redis:
+        worker = start_worker_process(worker_env(settings, tmp_path, redis.url))
+        try:
+            wait_for(lambda: get(client)[1]["checks"]["workers"] == "ok", timeout=60, what="the worker to answer")
+            redis.restart()
+            # The worker is back once its remote-control queue is bound again (read with a client of
+            # our own: a ping from this process would itself replace the dead pooled connection).
+            wait_for(lambda: _redis_has_key(redis.port, "_kombu.binding.celery.pidbox"), timeout=60,
+                     what="the worker to reconnect")
+            assert get(client)[1]["checks"]["workers"] == "ok"
+        finally:
             stop(worker)
-        stop(redis)
-        import kombu.pools
-
-        app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url = old_urls
-        _celery_app_use_broker_options(app, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
-        kombu.pools.reset()
 
 
 def _redis_has_key(port: int, key: str) -> bool:

@@ -8,6 +8,7 @@ test, which runs beat itself); each test checks that every notice is sent by the
 recovery bound (60 seconds, default settings), and that no message arrived twice unflagged: at
 most one per crash, on the delivery flagged as the possible duplicate.
 """
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -221,51 +222,66 @@ def start_private_redis(port: int, folder: Path) -> subprocess.Popen:
     return process
 
 
+class PrivateRedis:
+    """A redis-server of our own on a free port; `restart()` kills it and starts it again, empty."""
+
+    def __init__(self, folder: Path) -> None:
+        from tests.conftest import free_loopback_port
+
+        self.port, self.folder = free_loopback_port(), folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = start_private_redis(self.port, folder)
+
+    def restart(self) -> None:
+        stop(self.process)
+        self.process = start_private_redis(self.port, self.folder)
+
+
+@contextlib.contextmanager
+def private_broker(settings, tmp_path):
+    """The Celery app publishes to a PrivateRedis for the block, then to its own broker again, with
+    no pooled producer or connection of the private server left behind."""
+    import kombu.pools
+
+    from rollout.celery import app
+    from tests.conftest import _celery_app_use_broker_options
+
+    # The settings' own values, not the properties (which resolve the write and read URLs to the
+    # broker URL): putting those back would pin publishing to that URL for every later test.
+    old_urls = tuple(app.conf.get(name) for name in ("broker_url", "broker_write_url", "broker_read_url"))
+    redis = PrivateRedis(tmp_path)
+    try:
+        use_broker(app, tmp_path, redis.url)
+        yield redis
+    finally:
+        stop(redis.process)
+        app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url = old_urls
+        _celery_app_use_broker_options(app, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+        kombu.pools.reset()
+
+
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 def test_a_broker_restarted_without_persistence_is_recovered_within_a_minute(smtp_sink, settings, tmp_path):
     """Chunks wait in Redis; Redis is killed and started again empty (the queued chunks are lost);
     the sweeper sees published rows that nobody claims and publishes them again, all sent within
     the bound of the restart."""
-    from rollout.celery import app
-
-    from tests.conftest import free_loopback_port
-
-    port = free_loopback_port()  # its own redis-server, restarted on the same port
-
-    broker = f"redis://127.0.0.1:{port}/0"
     settings.NOTICES_CHUNK_SIZE = 4
     smtp_sink.delay = 0.1
     court, golive, accounts = live_court_with_filers(24)
-    # The settings' own values, not the properties (which resolve the write and read URLs to the
-    # broker URL): putting those back would pin publishing to that URL for every later test.
-    old_urls = tuple(app.conf.get(name) for name in ("broker_url", "broker_write_url", "broker_read_url"))
-    redis = start_private_redis(port, tmp_path)
-    worker = None
-    try:
-        use_broker(app, tmp_path, broker)
-        worker = start_worker_process(worker_env(settings, tmp_path, broker))
-        notices_dispatch(on_go_live_day(court))  # 6 chunks
-        wait_for(lambda: len(smtp_sink.messages) >= 2, timeout=120, what="the first chunk to be sending")
-        redis.kill()
-        redis.wait(30)
-        redis = start_private_redis(port, tmp_path)
-        fault_end = timezone.now()
-        smtp_sink.delay = 0
-        wait_for(lambda: not NoticeDelivery.objects.filter(state=DeliveryState.SENDING).exists(), timeout=60,
-                 what="the chunk in progress to finish")
-        assert NoticeDelivery.objects.filter(state=DeliveryState.PENDING).exists()  # lost with the queue
-        sweep_as_beat_until_all_sent(fault_end, 24)
-    finally:
-        if worker is not None:
+    with private_broker(settings, tmp_path) as redis:
+        worker = start_worker_process(worker_env(settings, tmp_path, redis.url))
+        try:
+            notices_dispatch(on_go_live_day(court))  # 6 chunks
+            wait_for(lambda: len(smtp_sink.messages) >= 2, timeout=120, what="the first chunk to be sending")
+            redis.restart()
+            fault_end = timezone.now()
+            smtp_sink.delay = 0
+            wait_for(lambda: not NoticeDelivery.objects.filter(state=DeliveryState.SENDING).exists(), timeout=60,
+                     what="the chunk in progress to finish")
+            assert NoticeDelivery.objects.filter(state=DeliveryState.PENDING).exists()  # lost with the queue
+            sweep_as_beat_until_all_sent(fault_end, 24)
+        finally:
             stop(worker)
-        stop(redis)
-        import kombu.pools
-
-        from tests.conftest import _celery_app_use_broker_options
-
-        app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url = old_urls
-        _celery_app_use_broker_options(app, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
-        kombu.pools.reset()  # no pooled producer or connection of the private server is left behind
     assert_at_most_one_duplicate(smtp_sink, 24)
 
 
