@@ -1,4 +1,4 @@
-"""Pages while the database cannot be reached: 503 "try again in a few minutes", not "Server Error".
+"""Pages while the database cannot be reached: 503 "try again in a minute", not "Server Error".
 
 Django answers any uncaught exception with its 500 view (`handler500`), whichever layer raised it
 (a view, or a middleware reading the session). `server_error` is that view: when the exception is

@@ -439,8 +439,8 @@ LOGGING = {
         # A 503 from /healthz is the answer, not an error to mail about.
         "not_healthz": {"()": "django.utils.log.CallbackFilter",
                         "callback": lambda record: getattr(getattr(record, "request", None), "path", "") != "/healthz"},
-        # Requests failing because the database is unreachable: /healthz names it, and an outage
-        # would otherwise mail the admins once per request.
+        # Requests and tasks failing because the database is unreachable: /healthz names it, and an
+        # outage would otherwise mail the admins once per request and per task.
         "not_database_outage": {"()": "rollout.outage.NotDatabaseOutage"},
     },
     "formatters": {
