@@ -18,10 +18,9 @@ from django.urls import reverse
 from rollout.outage import database_unavailable, server_error
 from tests.factories import montana_administrator
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's connection errors and SQLSTATEs"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
+needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
+                                      reason="psycopg's connection errors and SQLSTATEs")
 
 
 @pytest.fixture
@@ -46,6 +45,7 @@ def _get(client: Client, path: str):
     return client.get(path)
 
 
+@needs_postgresql
 def test_a_public_page_answers_503_with_retry_after_while_the_database_is_down(cut_database):
     cut_database()
     response = _get(Client(), reverse("status:index"))
@@ -54,6 +54,7 @@ def test_a_public_page_answers_503_with_retry_after_while_the_database_is_down(c
     assert b"briefly unavailable" in response.content
 
 
+@needs_postgresql
 def test_a_signed_in_administrator_gets_the_same_page_when_the_session_cannot_be_read(cut_database):
     client = Client()
     client.force_login(montana_administrator())
@@ -63,6 +64,7 @@ def test_a_signed_in_administrator_gets_the_same_page_when_the_session_cannot_be
     assert b"try again in\n1 minute" in response.content
 
 
+@needs_postgresql
 def test_failed_requests_of_an_outage_mail_no_admin_but_other_errors_still_do(cut_database, settings):
     settings.ADMINS = [("", "ops@example.gov")]
     cut_database()
@@ -76,6 +78,7 @@ def test_failed_requests_of_an_outage_mail_no_admin_but_other_errors_still_do(cu
     assert [m.to for m in mail.outbox] == [["ops@example.gov"]]
 
 
+@needs_postgresql
 def test_a_statement_timeout_is_an_error_of_the_page_not_an_outage():
     with pytest.raises(OperationalError) as raised, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = 1")
@@ -93,6 +96,7 @@ def test_any_other_uncaught_error_keeps_the_500_page():
     assert b"Something went wrong on our side" in response.content
 
 
+@needs_postgresql
 def test_a_task_failing_on_the_outage_mails_no_admin(cut_database, settings):
     settings.ADMINS = [("", "ops@example.gov")]
     cut_database()
