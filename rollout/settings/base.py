@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dj_database_url
 from environs import Env
 from kombu import Queue
 from marshmallow import ValidationError
@@ -30,6 +29,18 @@ def _time_zone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError("not an IANA time zone (e.g. America/Denver)") from None
+
+
+def _url_of(*schemes: str):
+    """A validator: empty, or a URL with one of `schemes` (any scheme when none is given)."""
+
+    def validate(value: str) -> None:
+        scheme, sep, _ = value.partition("://")
+        if value and (not sep or not scheme or (schemes and scheme not in schemes)):
+            wanted = ", ".join(f"{s}://" for s in schemes) if schemes else "scheme://"
+            raise ValidationError(f"not a URL starting with {wanted}")
+
+    return validate
 
 
 def env_hosts(name: str, default: list[str]) -> list[str]:
@@ -126,7 +137,7 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------------
 # PostgreSQL in CI and production (postgres://user@host:5432/name); SQLite under var/ when unset, so a
 # new machine runs the product with no server.
-DATABASES = {"default": dj_database_url.parse(env.str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rollout.sqlite3'}"))}
+DATABASES = {"default": env.dj_db_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rollout.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server, the worker and beat share one SQLite file.
     DATABASES["default"]["OPTIONS"] = {
@@ -228,8 +239,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery -------------------------------------------------------------------------------------
 # CELERY_BROKER_URL (or REDIS_URL) selects Redis; unset means kombu's filesystem transport under
 # var/celery/, a real broker that needs no server (development only).
-REDIS_URL = env.str("REDIS_URL", "")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "") or REDIS_URL or "filesystem://"
+REDIS_URL = env.str("REDIS_URL", "", validate=_url_of("redis", "rediss"))  # the broker's and the cache's
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "", validate=_url_of()) or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"
     for _sub in ("queue", "processed"):
@@ -269,7 +280,8 @@ CELERY_TASK_ROUTES = {"rollout.notices.tasks.send_deliveries": {"queue": NOTICES
 # Shared by every process: the beat heartbeat (/healthz), import progress and the filers' link rate
 # limits live here. CACHE_URL, else Redis when REDIS_URL (or a redis:// broker) is set; empty
 # (CACHE_URL=) or no Redis: files under var/cache, for a single machine.
-CACHE_URL = env.str("CACHE_URL", REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""))
+CACHE_URL = env.str("CACHE_URL", REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""),
+                    validate=_url_of("redis", "rediss", "unix"))
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}

@@ -29,6 +29,11 @@ def start(tmp_path, script: str = PRINT, **changes) -> subprocess.CompletedProce
     ("TIME_ZONE", "Mars/Olympus"),
     ("ROLLOUT_MODE", "staging"),
     ("LOG_FORMAT", "xml"),
+    ("DATABASE_URL", "postgress://rollout@db/rollout"),
+    ("DATABASE_URL", "postgres://rollout@db:port/rollout"),
+    ("REDIS_URL", "127.0.0.1:6379"),
+    ("CELERY_BROKER_URL", "127.0.0.1:6379"),
+    ("CACHE_URL", "memcached://127.0.0.1:11211"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
     result = start(tmp_path, **{name: value})
