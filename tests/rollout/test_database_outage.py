@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from rollout.outage import database_unavailable, server_error
 from tests.factories import montana_administrator
+from tests.rollout.test_query_strings import fill_route, site_patterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
@@ -62,6 +63,22 @@ def test_a_signed_in_administrator_gets_the_same_page_when_the_session_cannot_be
     response = _get(client, reverse("dashboard:overview"))
     assert response.status_code == 503
     assert b"try again in\n1 minute" in response.content
+
+
+@needs_postgresql
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "administrator"])
+def test_no_page_answers_500_while_the_database_is_down(cut_database, signed_in):
+    """Generated from the URL resolver: every page outside the admin (each with its path arguments
+    filled as in test_query_strings), the admin's index and the sign-in page answer 503, or what
+    they answer without the database (a redirect, /healthz's own 503), never another 5xx."""
+    paths = [fill_route(route, pattern)[0] for route, pattern in site_patterns()] + ["/admin/", "/accounts/login/"]
+    client = Client()
+    if signed_in:
+        client.force_login(montana_administrator())
+    cut_database()
+    answers = {path: _get(client, path).status_code for path in paths}
+    assert {path: status for path, status in answers.items() if status >= 500 and status != 503} == {}
+    assert 503 in answers.values()  # the outage was real for the pages that read the database
 
 
 @needs_postgresql
