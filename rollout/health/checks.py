@@ -92,8 +92,10 @@ class BeatHeartbeat(HealthCheck):
     def run(self):
         try:
             self.value = selectors.heartbeat_age_seconds()
-        except Exception as exc:  # the cache is Redis in production
+        except DatabaseError as exc:
             raise ServiceUnavailable(f"heartbeat unreadable ({type(exc).__name__})") from exc
+        finally:
+            connections.close_all()  # this thread's connection, as in _DatabaseRead
         if self.value is None:
             raise ServiceUnavailable("no sweep run recorded yet")
         limit = settings.HEALTHZ_BEAT_MAX_AGE_SECONDS
@@ -134,7 +136,7 @@ class Relay(HealthCheck):
     def run(self):
         try:
             last = relay_last_connection()
-        except Exception:  # the cache (Redis) is down: `broker` and `beat` name it, not the relay
+        except Exception:  # the cache (Redis) is down: `cache` names it, not the relay
             return
         if last is None:
             return  # no sender has connected yet

@@ -3,24 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
+from rollout.health.models import NOTICES_SWEEP, Heartbeat
 from rollout.notices.models import DeliveryState, NoticeDelivery
 
-HEARTBEAT_KEY = "rollout:heartbeat:notices-dispatch"
 
-
-def heartbeat_record(now: float | None = None) -> None:
-    """Remember that beat's dispatch just finished (a Unix time in the shared cache, no expiry)."""
-    cache.set(HEARTBEAT_KEY, timezone.now().timestamp() if now is None else now, None)
-
-
-def heartbeat_age_seconds() -> float | None:
-    """Seconds since the dispatch last finished; None when no run was ever recorded."""
-    value = cache.get(HEARTBEAT_KEY)
-    return None if value is None else max(0.0, timezone.now().timestamp() - float(value))
+def heartbeat_age_seconds(name: str = NOTICES_SWEEP) -> float | None:
+    """Seconds since `name` last finished; None when no run was ever recorded."""
+    return _age(Heartbeat.objects.filter(name=name).values_list("at", flat=True).first())
 
 
 def _age(moment: dt.datetime | None) -> float | None:

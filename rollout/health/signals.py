@@ -11,7 +11,8 @@ import logging
 from celery.signals import beat_init, before_task_publish, task_failure, task_postrun, task_prerun
 from django.db import DatabaseError
 
-from rollout.health.selectors import deliveries_court_codes, heartbeat_record
+from rollout.health.selectors import deliveries_court_codes
+from rollout.health.services import heartbeat_record
 from rollout.health.metrics import IMPORT_TASK, import_job_event_count
 
 DISPATCH = "rollout.notices.tasks.dispatch"
@@ -45,7 +46,10 @@ def task_finished(sender=None, task_id=None, task=None, args=(), kwargs=None, re
     logger.info("task finished", extra={**_fields(task, args, kwargs or {}), "state": state,
                                         "result": retval if isinstance(retval, (int, str)) else None})
     if task.name in (DISPATCH, SWEEP) and state == "SUCCESS":
-        heartbeat_record()
+        try:
+            heartbeat_record()
+        except DatabaseError:  # gone since the task finished: the next sweep records it
+            logger.warning("could not record the beat heartbeat", exc_info=True)
     if task.name == IMPORT_TASK:
         job_state = retval.get("state") if isinstance(retval, dict) else None
         import_job_event_count("done" if state == "SUCCESS" and job_state == "done" else "failed")

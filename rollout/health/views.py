@@ -11,6 +11,7 @@ from rollout.health.checks import BeatHeartbeat, Broker, DeliveriesSending, Noti
 # name in the JSON body → probe
 CHECKS = {
     "database": "health_check.checks.Database",
+    "cache": "health_check.checks.Cache",
     "broker": Broker,
     "workers": Workers,
     "beat": BeatHeartbeat,

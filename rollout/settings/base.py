@@ -277,8 +277,8 @@ CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(NOTICES_QUEUE))
 CELERY_TASK_ROUTES = {"rollout.notices.tasks.send_deliveries": {"queue": NOTICES_QUEUE}}
 
 # --- Cache --------------------------------------------------------------------------------------
-# Shared by every process: the beat heartbeat (/healthz), import progress and the filers' link rate
-# limits live here. CACHE_URL, else Redis when REDIS_URL (or a redis:// broker) is set; empty
+# Shared by every process: import progress, the filers' link rate limits and the relay's last
+# connection (/healthz) live here. CACHE_URL, else Redis when REDIS_URL (or a redis:// broker) is set; empty
 # (CACHE_URL=) or no Redis: files under var/cache, for a single machine.
 CACHE_URL = env.str("CACHE_URL", REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""),
                     validate=_url_of("redis", "rediss", "unix"))
