@@ -49,12 +49,12 @@ class Workers(HealthCheck):
             return
 
         try:
-            try:
-                replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT)
-            except app.connection_for_write().connection_errors:
-                # A pooled connection that died with a restarted broker fails its first use, and
-                # kombu connects afresh on the next: one retry tells that from a broker still down.
-                replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT)
+            # A connection of its own, opened with one try: a pooled one can have died with a
+            # restarted broker, and a ping published while the broker is down would retry until
+            # the probe's own timeout, holding /healthz for seconds instead of answering 503.
+            with app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+                replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_PING_TIMEOUT, connection=connection)
         except Exception as exc:  # kombu raises the transport's own errors
             raise ServiceUnavailable(f"ping not sent ({type(exc).__name__})") from exc
         self.value = len(replies or [])
