@@ -93,7 +93,7 @@ class BeatHeartbeat(HealthCheck):
         try:
             self.value = selectors.heartbeat_age_seconds()
         except DatabaseError as exc:
-            raise ServiceUnavailable(f"heartbeat unreadable ({type(exc).__name__})") from exc
+            raise ServiceUnavailable(f"database error ({type(exc).__name__})") from exc
         finally:
             connections.close_all()  # this thread's connection, as in _DatabaseRead
         if self.value is None:

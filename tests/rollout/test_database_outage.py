@@ -124,3 +124,16 @@ def test_a_task_failing_on_the_outage_mails_no_admin(cut_database, settings):
     else:
         pytest.fail("the database answered")
     assert mail.outbox == []
+
+
+@needs_postgresql
+def test_healthz_names_the_database_and_gives_it_as_the_reason_of_each_read_that_failed(cut_database):
+    from rollout.health.services import heartbeat_record
+
+    heartbeat_record()
+    cut_database()
+    response = _get(Client(), "/healthz")
+    checks = response.json()["checks"]
+    assert response.status_code == 503 and checks["database"] != "ok"
+    for name in ("beat", "notices_due", "notices_sending"):
+        assert checks[name].endswith("database error (OperationalError)"), checks
