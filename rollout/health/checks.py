@@ -67,6 +67,7 @@ class _DatabaseRead(HealthCheck):
 
     value: object = None
     limit_setting = ""
+    too_old = "{value:.0f} s old (limit {limit} s)"
 
     def measure(self):
         raise NotImplementedError
@@ -80,27 +81,24 @@ class _DatabaseRead(HealthCheck):
             connections.close_all()
         limit = getattr(settings, self.limit_setting)
         if self.value is not None and self.value > limit:
-            raise ServiceUnavailable(f"{self.value:.0f} s old (limit {limit} s)")
+            raise ServiceUnavailable(self.too_old.format(value=self.value, limit=limit))
 
 
 @dataclasses.dataclass
-class BeatHeartbeat(HealthCheck):
+class BeatHeartbeat(_DatabaseRead):
     """Beat's notice sweep (or dispatch) finished within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
 
     value: object = dataclasses.field(default=None, repr=False)
+    limit_setting = "HEALTHZ_BEAT_MAX_AGE_SECONDS"
+    too_old = "last sweep {value:.0f} s ago (limit {limit} s)"
+
+    def measure(self):
+        return selectors.heartbeat_age_seconds()
 
     def run(self):
-        try:
-            self.value = selectors.heartbeat_age_seconds()
-        except DatabaseError as exc:
-            raise ServiceUnavailable(f"database error ({type(exc).__name__})") from exc
-        finally:
-            connections.close_all()  # this thread's connection, as in _DatabaseRead
+        super().run()
         if self.value is None:
             raise ServiceUnavailable("no sweep run recorded yet")
-        limit = settings.HEALTHZ_BEAT_MAX_AGE_SECONDS
-        if self.value > limit:
-            raise ServiceUnavailable(f"last sweep {self.value:.0f} s ago (limit {limit} s)")
 
 
 @dataclasses.dataclass
