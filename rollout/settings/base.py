@@ -151,6 +151,11 @@ else:
     # backend, which costs the database more than the chunk's queries (docs/performance.md).
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that does not answer (gone from the network, or a server that accepts and
+    # says nothing) fails the connection in seconds, so pages answer 503 "try again" and tasks fail
+    # and retry, instead of each waiting minutes for TCP to give up. `?connect_timeout=N` in
+    # DATABASE_URL overrides it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------------------------

@@ -137,3 +137,21 @@ def test_healthz_names_the_database_and_gives_it_as_the_reason_of_each_read_that
     assert response.status_code == 503 and checks["database"] != "ok"
     for name in ("beat", "notices_due", "notices_sending"):
         assert checks[name].endswith("database error (OperationalError)"), checks
+
+
+@needs_postgresql
+def test_a_database_that_accepts_and_never_answers_gives_the_503_page(monkeypatch):
+    """A server that takes the connection and says nothing (a hung host, a stuck proxy): the
+    connection gives up after the configured connect_timeout and the visitor gets the outage page,
+    rather than a request that waits for TCP to give up."""
+    assert connections["default"].settings_dict["OPTIONS"]["connect_timeout"]
+    default = connections["default"]
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nothing ever reads or answers
+        default.close()
+        monkeypatch.setitem(default.settings_dict, "HOST", "127.0.0.1")
+        monkeypatch.setitem(default.settings_dict, "PORT", str(silent.getsockname()[1]))
+        response = _get(Client(), reverse("status:index"))
+    default.close()
+    assert response.status_code == 503 and response["Retry-After"] == "60"
