@@ -246,6 +246,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # var/celery/, a real broker that needs no server (development only).
 REDIS_URL = env.str("REDIS_URL", "", validate=_url_of("redis", "rediss"))  # the broker's and the cache's
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "", validate=_url_of()) or REDIS_URL or "filesystem://"
+# With a Redis broker. The visibility timeout: long enough that a chunk of sends is never
+# redelivered while a worker still runs it. The socket timeouts: a Redis that stops answering (a hung
+# host, a connection dropped without a word) fails a publish or a /healthz probe in seconds and the
+# worker reconnects, instead of each waiting on the socket for ever (redis-py sets no timeout).
+REDIS_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 2}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"
     for _sub in ("queue", "processed"):
@@ -258,8 +263,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Long enough that a chunk of sends is never redelivered while a worker still runs it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -259,3 +259,27 @@ def _redis_has_key(port: int, key: str) -> bool:
     import redis
 
     return bool(redis.Redis(port=port, socket_timeout=1).exists(key))
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_a_broker_that_stops_answering_is_named_not_waited_for(client, settings, tmp_path):
+    """A Redis that takes connections and answers nothing (a hung host): the broker's socket timeout
+    ends the probes, and /healthz answers naming the broker instead of waiting on the socket."""
+    import os
+    import signal
+    import threading
+
+    from tests.rollout.test_notices_faults import private_broker
+
+    heartbeat_record()
+    with private_broker(settings, tmp_path) as redis:
+        os.kill(redis.process.pid, signal.SIGSTOP)
+        # Without a socket timeout the request would wait for Redis for ever: thaw it in the end.
+        thaw = threading.Timer(60, os.kill, (redis.process.pid, signal.SIGCONT))
+        thaw.start()
+        try:
+            status, body = get(client)
+        finally:
+            thaw.cancel()
+            os.kill(redis.process.pid, signal.SIGCONT)
+    assert status == 503 and "broker unreachable" in body["checks"]["broker"], body

@@ -53,7 +53,9 @@ def use_broker(app, tmp_path, broker_url: str | None = None) -> None:
 
     if broker_url:
         app.conf.broker_url = app.conf.broker_write_url = app.conf.broker_read_url = broker_url
-        _celery_app_use_broker_options(app, {"visibility_timeout": 3600})
+        from django.conf import settings
+
+        _celery_app_use_broker_options(app, settings.REDIS_BROKER_TRANSPORT_OPTIONS)
     elif str(app.conf.broker_url).startswith("filesystem://"):
         folder = tmp_path / "worker-var" / "celery"
         (folder / "queue").mkdir(parents=True, exist_ok=True)
