@@ -116,7 +116,7 @@ class MessageBuilder:
         facts = self._golive_facts(golive, court)
         context = notice_context(
             filer_name=row.filer.name, court=court, golive=golive, facts=facts, readiness=readiness,
-            change=row.change, unsubscribe_url=unsubscribe, today=court.local_today(self.now),
+            change=row.change, told=getattr(row, "told", None), unsubscribe_url=unsubscribe, today=court.local_today(self.now),
             status_url=filer_status_url(row.filer_id, row.filer.email))
         subject, text, html = self.templates.get(court.id, row.kind).render(context)
         message = NoticeEmail(subject, text, envelope_sender, [row.filer.email], headers=headers,

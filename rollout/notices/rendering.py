@@ -277,7 +277,8 @@ class TemplateCache:
 
 
 def notice_context(
-    *, filer_name: str, court, golive, readiness: str, change=None, unsubscribe_url: str = "",
+    *, filer_name: str, court, golive, readiness: str, change=None, told: tuple | None = None,
+    unsubscribe_url: str = "",
     today: dt.date | None = None, status_url: str = "", now: dt.datetime | None = None,
     facts: GoLiveFacts | None = None,
 ) -> dict[str, Any]:
@@ -287,6 +288,9 @@ def notice_context(
     if facts is None:
         facts = golive_facts(golive, court=court, now=now, sequence=0)
     new_date = change.new_date if change and change.new_status in FIRM else None
+    # What the filer was last told (`told`, from the sender), else what the change replaced; a date
+    # only when there was one (not the date a postponement kept).
+    told_date, told_status = told or ((change.old_date, change.old_status) if change else (None, ""))
     # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.
     blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""
     day = facts.go_live_date
@@ -303,7 +307,7 @@ def notice_context(
         "court_name": court.name,
         "court_code": court.court_id,
         "go_live_date": facts.date_text,
-        "old_date": format_day(change.old_date) if change else "",
+        "old_date": format_day(told_date) if told_status in FIRM else "",
         # A postponement announces no new date.
         "new_date": format_day(new_date),
         "time_zone": court.time_zone,

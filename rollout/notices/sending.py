@@ -30,7 +30,7 @@ from courts.selectors import court_ids_live
 from rollout.notices.messages import MessageBuilder
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.relay import relay_connection_record
-from rollout.notices.selectors import RENDER_FAILED
+from rollout.notices.selectors import RENDER_FAILED, deliveries_dates_told
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +138,19 @@ def address_mark_undeliverable(address: str, reason: str, *, delivery_id: int | 
 UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waiting for a new address."
 
 
-def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime) -> str:
-    """Why a claimed row should not be sent any more ("" = send it)."""
+def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime,
+                 told: tuple | None = None) -> str:
+    """Why a claimed row should not be sent any more ("" = send it). `told`: for a date-changed
+    row, the (date, status) its filer was last told (`deliveries_dates_told`)."""
     golive = row.golive
     if row.kind == NoticeKind.DATE_CHANGED:
+        change = row.change
+        if change is not None and (change.new_status, change.new_date) != (golive.status, golive.go_live_date):
+            # Moved again, postponed, resumed or marked live since: that change is announced (or the
+            # go-live notice goes), and this one would state a date that no longer holds.
+            return "A later change to the go-live replaced the one this notice announces."
+        if told is not None and told == (golive.go_live_date, golive.status):
+            return "The go-live is back to what the filer was last told."
         return ""
     if readiness is None:
         return "The filer no longer has a CM/ECF login at this court."
@@ -267,11 +276,13 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     pairs = {"court_id__in": {r.court_id for r in rows}, "filer_id__in": {r.filer_id for r in rows}}
     unsubscribed = set(NoticeUnsubscribe.objects.filter(**pairs).values_list("filer_id", "court_id"))
     undeliverable = addresses_undeliverable({r.filer.email for r in rows})
+    told = deliveries_dates_told(rows)
     to_send: list[tuple[NoticeDelivery, str]] = []
     skips: dict[str, list[int]] = {}
     for row in rows:
         state = readiness.get((row.filer_id, row.court_id))
-        reason = _skip_reason(row, state, (row.filer_id, row.court_id) in unsubscribed, now)
+        row.told = told.get(row.id)
+        reason = _skip_reason(row, state, (row.filer_id, row.court_id) in unsubscribed, now, row.told)
         if not reason and row.filer.email in undeliverable:
             reason = UNDELIVERABLE
         if reason:

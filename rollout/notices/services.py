@@ -155,13 +155,18 @@ def filer_unsubscribe(filer_id: int, court_id: int) -> bool:
 
 def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     """A go-live date moved (or was postponed): tell everyone already told the old date.
-    A change that leaves the court live is not announced here (the go-live notice does it).
+    A change that leaves the court live is not announced here (the go-live notice does it); a change
+    that withdraws "live" also sets the sent go-live notices' key aside, so the real day sends one.
 
     Recipients: filers with a sent prepare or go-live notice for this court. Keyed by the change, so
     each change is announced once per filer. Published after the surrounding transaction commits.
     """
     if golive.rollout_id != rollout_current().id:
         return 0
+    if change.old_status == GoLiveStatus.LIVE and change.new_status != GoLiveStatus.LIVE:
+        # "Live" withdrawn (marked live by mistake): the go-live notices already sent announced a day
+        # that no longer holds. Their key is set aside, so the real go-live day sends one again.
+        NoticeDelivery.objects.filter(golive=golive, notice="golive").update(notice=f"golive_withdrawn_{change.id}")
     if change.new_status == GoLiveStatus.LIVE:
         # Marked live early, or a live date corrected: the go-live notice (due from the go-live day)
         # tells filers to link now; a "new date" notice telling them to wait would be wrong.

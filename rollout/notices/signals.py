@@ -16,10 +16,12 @@ def on_golive_date_changed(sender, golive, change, **kwargs) -> None:
 
 
 @receiver(post_save, sender=GoLiveChange, dispatch_uid="notices_golive_postponed")
-def on_golive_postponed(sender, instance: GoLiveChange, created: bool, **kwargs) -> None:
-    """A postponement that keeps the old date sends no date signal, but the old date no longer holds."""
-    if created and not instance.date_changed and instance.new_status == GoLiveStatus.POSTPONED \
-            and instance.old_status != GoLiveStatus.POSTPONED:
+def on_golive_postponed_or_resumed(sender, instance: GoLiveChange, created: bool, **kwargs) -> None:
+    """A postponement that keeps the old date sends no date signal, but the old date no longer holds;
+    nor does a postponed go-live scheduled again on that same date, which filers must hear about."""
+    postponed = instance.new_status == GoLiveStatus.POSTPONED and instance.old_status != GoLiveStatus.POSTPONED
+    resumed = instance.old_status == GoLiveStatus.POSTPONED and instance.new_status == GoLiveStatus.SCHEDULED
+    if created and not instance.date_changed and (postponed or resumed):
         from rollout.notices.services import deliveries_create_for_change
 
         deliveries_create_for_change(instance.golive, instance)

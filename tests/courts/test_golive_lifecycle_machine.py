@@ -259,11 +259,11 @@ class GoLiveLifecycle(RuleBasedStateMachine):
             if not facts.has_blackout:
                 assert not windows
             if kind == "golive" and facts.live:
-                assert f"(since {facts.date_text})" in text
+                assert f"(since {facts.date_text}, in the court's time zone, {court.time_zone})" in text
             if kind == "prepare" and facts.status == GoLiveStatus.SCHEDULED:
                 assert facts.date_text in subject
             if kind == "date_changed" and change.new_status in FIRM and change.new_date == facts.go_live_date:
-                assert f"The new go-live date is {facts.date_text}." in text
+                assert f"The new go-live date is {facts.date_text} (from midnight in the court's time zone, {court.time_zone})." in text
 
 
 @pytest.mark.django_db

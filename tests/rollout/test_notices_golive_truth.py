@@ -48,7 +48,7 @@ def test_a_date_changed_notice_gives_the_moved_blackout_not_the_old_one(utah_in_
     account = told_filer(utah_in_april, "legacy")
     golive_schedule(utah_in_april.golives.get(), dt.date(2027, 5, 10), now=NOW)
     text = date_changed_text(utah_in_april, account)
-    assert "The new go-live date is Monday, May 10, 2027." in text
+    assert "The new go-live date is Monday, May 10, 2027 (from midnight" in text
     assert "pause from Friday, May 7, 2027 at 5:00 PM MDT until Monday, May 10, 2027 at 8:00 AM MDT" in text
     assert "April 16" not in text and "April 19, 2027 at" not in text
 
@@ -129,7 +129,7 @@ def test_a_courts_preview_without_a_date_uses_the_sample_date():
     court = montana_court()
     GoLiveFactory(court=court, go_live_date=None, status=GoLiveStatus.NOT_SCHEDULED)
     subject, text, html = notice_template_render_sample(court, "golive", default_source("golive"), now=NOW)
-    assert "since ," not in text and "(since Monday, February 15, 2027)" in text
+    assert "since ," not in text and "(since Monday, February 15, 2027," in text
 
 
 def test_marking_live_early_sends_no_date_changed_notice_and_the_go_live_notice_says_today(utah_in_april):
@@ -144,4 +144,102 @@ def test_marking_live_early_sends_no_date_changed_notice_and_the_go_live_notice_
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(
         filer=account.filer, kind=NoticeKind.GOLIVE)
     text = MessageBuilder(NOW).build(row, "ready").body
-    assert "is now live on NextGen CM/ECF (since Monday, March 1, 2027)" in text
+    assert "is now live on NextGen CM/ECF (since Monday, March 1, 2027," in text
+
+
+def send_pending(now=NOW) -> list:
+    """Send every pending row as a sender would; returns the messages the server took."""
+    from rollout.notices.sending import deliveries_send, new_claim_token
+
+    ids = list(NoticeDelivery.objects.filter(state=DeliveryState.PENDING).order_by("id").values_list("id", flat=True))
+    deliveries_send(ids, claimed_by=new_claim_token(), now=now)
+    sent = list(mail.outbox)
+    mail.outbox.clear()
+    return sent
+
+
+def test_a_date_moved_twice_before_the_first_notice_went_tells_only_the_date_that_holds(utah_in_april, locmem):
+    told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_schedule(golive, dt.date(2027, 5, 10), now=NOW)
+    golive_schedule(golive, dt.date(2027, 6, 7), now=NOW)
+    (message,) = send_pending()
+    assert "June 7, 2027" in message.subject and "May 10" not in message.body
+    # The date the filer last received, not the replaced May 10 they never did.
+    assert "would move to NextGen CM/ECF on Monday, April 19, 2027. That date has changed." in message.body
+    first = NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED, change__new_date=dt.date(2027, 5, 10))
+    assert first.state == DeliveryState.SKIPPED and "later change" in first.skip_reason
+
+
+def test_a_date_moved_and_moved_back_before_any_notice_went_sends_nothing(utah_in_april, locmem):
+    told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_schedule(golive, dt.date(2027, 5, 10), now=NOW)
+    golive_schedule(golive, dt.date(2027, 4, 19), now=NOW)
+    assert send_pending() == []
+    assert set(NoticeDelivery.objects.filter(kind=NoticeKind.DATE_CHANGED).values_list("state", flat=True)) == {
+        DeliveryState.SKIPPED}
+
+
+def test_a_postponement_not_yet_sent_when_a_date_is_set_again_is_not_sent(utah_in_april, locmem):
+    from courts.services import golive_postpone
+
+    told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_postpone(golive, now=NOW)
+    golive_schedule(golive, dt.date(2027, 5, 10), now=NOW)
+    subjects = [m.subject for m in send_pending()]
+    assert subjects == ["New NextGen CM/ECF date at the District of Utah: Monday, May 10, 2027"]
+
+
+def test_a_postponed_go_live_set_again_on_the_same_date_is_announced(utah_in_april, locmem):
+    from courts.services import golive_postpone
+
+    told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_postpone(golive, now=NOW)
+    assert "postponed" in send_pending()[0].subject
+    golive_schedule(golive, dt.date(2027, 4, 19), now=NOW)
+    (message,) = send_pending()
+    assert "had no date for now. A date is now set." in message.body
+    assert "The new go-live date is Monday, April 19, 2027" in message.body
+
+
+def test_a_date_set_after_a_cancelled_one_is_announced_without_an_empty_old_date(utah_in_april, locmem):
+    from courts.services import golive_unschedule
+
+    told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_unschedule(golive, now=NOW)
+    send_pending()
+    golive_schedule(golive, dt.date(2027, 5, 10), now=NOW)
+    (message,) = send_pending()
+    assert " on . " not in message.body and "had no date for now" in message.body
+
+
+@pytest.mark.parametrize("kind", ["prepare", "golive", "reminder", "date_changed"])
+def test_every_notice_says_its_date_is_in_the_courts_time_zone(kind):
+    court = utah_court()
+    GoLiveFactory(court=court, go_live_date=dt.date(2027, 2, 15), status=GoLiveStatus.LIVE)
+    subject, text, html = notice_template_render_sample(court, kind, default_source(kind), now=NOW)
+    assert "in the court's time zone, America/Denver" in text
+    assert "in the court&#x27;s time zone, America/Denver" in html or "in the court's time zone, America/Denver" in html
+
+
+def test_a_court_marked_live_by_mistake_and_set_back_sends_the_go_live_notice_again_on_the_real_day(
+        utah_in_april, locmem):
+    from courts.services import golive_mark_live, golive_set, golives_mark_live_due
+    from rollout.notices.dispatch import notices_dispatch
+
+    told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_mark_live(golive, now=NOW)  # by mistake
+    notices_dispatch(NOW)
+    assert ["is now live" in m.body for m in send_pending()] == [True]
+    golive.refresh_from_db()
+    golive_set(golive, dt.date(2027, 4, 19), GoLiveStatus.SCHEDULED, now=NOW)  # set back
+    assert ["The new go-live date is Monday, April 19, 2027" in m.body for m in send_pending()] == [True]
+    real_day = dt.datetime(2027, 4, 19, 18, tzinfo=UTC)
+    golives_mark_live_due(real_day)
+    notices_dispatch(real_day)
+    assert ["is now live" in m.body for m in send_pending(real_day)] == [True]
