@@ -187,6 +187,10 @@ def emergency_instructions_problem(text: str) -> str:
 FIRM = (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE)
 BLACKOUT_DAYS_AROUND = 3  # a blackout ends on the go-live day or at most this many days before or after it
 BLACKOUT_MAX_DAYS = 7
+GOLIVE_MAX_YEARS_AHEAD = 10  # a go-live date further off is a typo (9999-12-31), and overflows day arithmetic
+# A reminder day is added to the go-live date: past a few years it is a typo, and a huge one overflows the
+# date arithmetic of the notice dispatcher.
+REMINDER_DAYS_MAX = 3650
 
 
 class GoLive(models.Model):
@@ -260,8 +264,11 @@ class GoLive(models.Model):
         if problem:
             raise ValidationError({"emergency_filing_instructions": problem})
         days = self.reminder_days_after
-        if not isinstance(days, list) or not all(isinstance(d, int) and d > 0 for d in days):
+        if not isinstance(days, list) or not all(isinstance(d, int) for d in days):
             raise ValidationError({"reminder_days_after": "A list of whole numbers of days, e.g. [7, 14, 30]."})
+        if not all(0 < d <= REMINDER_DAYS_MAX for d in days):
+            raise ValidationError({"reminder_days_after": (
+                f"Each reminder day is from 1 to {REMINDER_DAYS_MAX} days after the go-live date, e.g. [7, 14, 30].")})
 
     def compute_live_at(self) -> dt.datetime | None:
         if self.go_live_date is None:

@@ -16,6 +16,7 @@ Rules (days are calendar days in the court's own time zone; "today" is today the
 2. A blackout has a start and an end after it [constraint], lasts at most BLACKOUT_MAX_DAYS, and ends
    on the go-live day or within BLACKOUT_DAYS_AROUND days of it. Only a scheduled or live go-live
    has one [constraint]: postponing or unscheduling clears it (it was for a day that no longer holds).
+   Its start and end lie well inside the instants Python and PostgreSQL can hold, in UTC and in any zone.
 3. Moving the date moves the blackout by the same number of days, at the same wall-clock times in the
    court's zone: 17:00 the Friday before stays 17:00 the Friday before the new day, also across a
    daylight-saving change (the window is then an hour longer or shorter in absolute time). A time the
@@ -32,7 +33,8 @@ Rules (days are calendar days in the court's own time zone; "today" is today the
    shows it as "postponed (was …)", never as a firm date, with no blackout. Postponing takes no new
    date; a new date is a move (rule 3 does not apply: there is no blackout left to move).
 7. A court's zone changing keeps the go-live date and moves `live_at` to the new zone's midnight.
-Rules 2 (in part), 4 and 5 need the court's zone and today, so they live here and not in the database.
+8. A go-live date is at most GOLIVE_MAX_YEARS_AHEAD years after today.
+Rules 2 (in part), 4, 5 and 8 need the court's zone and today, so they live here and not in the database.
 """
 from __future__ import annotations
 
@@ -46,7 +48,8 @@ from django.utils import timezone
 
 from courts.formatting import format_day, format_instant
 from courts.models import (
-    BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, Court, GoLive, GoLiveChange, GoLiveStatus, SoftwareVersionChange,
+    BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, GOLIVE_MAX_YEARS_AHEAD, Court, GoLive, GoLiveChange, GoLiveStatus,
+    SoftwareVersionChange,
 )
 from courts.pacer_feed import FeedCourt, FeedSkip
 from courts.models import Rollout
@@ -171,6 +174,20 @@ def golives_recompute_live_at(court: Court) -> None:
 
 _KEEP = object()  # "leave the blackout to the rules" (moved with the date, or cleared)
 
+# Instants a blackout may have: a stored one must read back (PostgreSQL keeps year 10000, Python cannot
+# read it) and be shown in any court's zone with a day to spare either side for the calendars.
+_INSTANT_MIN = dt.datetime.min.replace(tzinfo=dt.timezone.utc) + dt.timedelta(days=2)
+_INSTANT_MAX = dt.datetime.max.replace(tzinfo=dt.timezone.utc) - dt.timedelta(days=2)
+
+
+def golive_latest_date(court: Court, now: dt.datetime | None = None) -> dt.date:
+    """The latest go-live date allowed: GOLIVE_MAX_YEARS_AHEAD years after today in the court's zone (rule 8)."""
+    today = court.local_today(now)
+    try:
+        return today.replace(year=today.year + GOLIVE_MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February, in a year that has none
+        return today.replace(year=today.year + GOLIVE_MAX_YEARS_AHEAD, day=28)
+
 
 def _same_day_in_zone(value: dt.datetime, days: int, tz) -> dt.datetime:
     """`value` moved by `days` calendar days keeping its wall-clock time in `tz` (rule 3)."""
@@ -219,6 +236,11 @@ def golive_problems(golive: GoLive, *, old_date: dt.date | None, old_status: str
             "that already happened, mark the court live and correct its date.")
     if status == GoLiveStatus.POSTPONED and day != old_date:
         problems["go_live_date"] = "A postponed go-live has no new date: to set one, choose Scheduled."
+    latest = golive_latest_date(court, now)
+    if day and day > latest and "go_live_date" not in problems:
+        problems["go_live_date"] = (
+            f"A go-live date is at most {GOLIVE_MAX_YEARS_AHEAD} years after today, so no later than "
+            f"{format_day(latest)} ({court.time_zone}); {format_day(day)} is too far off.")
     start, end = golive.blackout_start, golive.blackout_end
     if (start is None) != (end is None):
         problems["blackout_end" if end is None else "blackout_start"] = "Give both the start and the end of the blackout."
@@ -226,6 +248,13 @@ def golive_problems(golive: GoLive, *, old_date: dt.date | None, old_status: str
         if status not in FIRM:
             problems["blackout_start"] = ("A postponed or unscheduled court has no filing blackout: clear it, "
                                           "or schedule a date first.")
+        elif not (_INSTANT_MIN <= start <= _INSTANT_MAX and _INSTANT_MIN <= end <= _INSTANT_MAX):
+            # Checked before the others: they read the instants in the court's zone, which may not hold them.
+            for name, value in (("blackout_start", start), ("blackout_end", end)):
+                if not _INSTANT_MIN <= value <= _INSTANT_MAX:
+                    what = "start" if name == "blackout_start" else "end"
+                    problems[name] = (f"The blackout {what} ({value:%Y-%m-%d %H:%M}) is out of range: a blackout "
+                                      "is on or around the go-live day.")
         elif end <= start:
             problems["blackout_end"] = "The blackout must end after it starts."
         elif end - start > dt.timedelta(days=BLACKOUT_MAX_DAYS):
@@ -253,7 +282,12 @@ def golive_plan(
         unchanged = new_date == golive.go_live_date
         if new_date is None or (unchanged and (new_date > today or golive.status == GoLiveStatus.POSTPONED)):
             new_date = today
-    start, end = golive_blackout_moved(golive, new_date, new_status, now=now) if blackout is _KEEP else blackout
+    if blackout is not _KEEP:
+        start, end = blackout
+    elif new_date is not None and new_date > golive_latest_date(golive.court, now):
+        start, end = None, None  # the date is refused below; a blackout moved that far may not fit a datetime
+    else:
+        start, end = golive_blackout_moved(golive, new_date, new_status, now=now)
     plan = copy.copy(golive)
     plan.go_live_date, plan.status = new_date, new_status
     plan.blackout_start, plan.blackout_end = start, end

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
-from courts.models import GoLive, GoLiveStatus
+from courts.models import REMINDER_DAYS_MAX, GoLive, GoLiveStatus
 from courts.selectors import court_ids_live, rollout_current
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 
@@ -64,8 +64,11 @@ def notices_due(golive: GoLive, now: dt.datetime) -> list[DueNotice]:
     due = []
     if today <= day + catch_up:
         due.append(DueNotice(golive, NoticeKind.GOLIVE, "golive"))
+    # Out-of-range days saved before GoLive.clean refused them are skipped: one would overflow the date
+    # arithmetic and stop the dispatch of every court.
     days = sorted(
-        d for d in (golive.reminder_days_after or []) if isinstance(d, int) and d > 0 and day + dt.timedelta(days=d) <= today
+        d for d in (golive.reminder_days_after or [])
+        if isinstance(d, int) and 0 < d <= REMINDER_DAYS_MAX and day + dt.timedelta(days=d) <= today
     )
     if days and today <= day + dt.timedelta(days=days[-1]) + catch_up:
         due.append(DueNotice(golive, NoticeKind.REMINDER, f"reminder_{days[-1]}"))
