@@ -90,9 +90,10 @@ def pacer_account_report_upgraded(filer: Filer, *, now: dt.datetime | None = Non
 
 def pacer_upgrade_reports_settle(court, pacers: QuerySet[PacerAccount], *, source: str, by=None) -> tuple[int, int]:
     """After a roster for `court` was applied: the filers' own "I upgraded" reports on `pacers` (the
-    PACER accounts the roster lists) are settled — confirmed where the records now show the account
-    no longer legacy, cleared where the roster still says legacy. Set-based: two audit INSERT …
-    SELECT (one entry per login at this court) and one UPDATE. Returns (confirmed, cleared)."""
+    PACER accounts the roster lists and may change; the caller leaves out those shared with courts the
+    importer does not administer) are settled — confirmed where the records now show the account no
+    longer legacy, cleared where the roster still says legacy. Set-based: two audit INSERT … SELECT
+    (one entry per login at this court) and one UPDATE. Returns (confirmed, cleared)."""
     reported = pacers.filter(upgrade_reported_at__isnull=False)
     accounts = CmecfAccount.objects.filter(court=court, filer__pacer_account__in=reported.values("pk"))
     pacer = "filer__pacer_account"

@@ -152,14 +152,18 @@ def roster_import(
 
 def _roster_settle_upgrade_reports(stage: Stage, court: Court, *, by, source: str) -> None:
     """Filers' own "I upgraded my PACER account" reports: this roster confirms or clears each one
-    whose PACER account it lists (`accounts.self_service.pacer_upgrade_reports_settle`)."""
+    whose PACER account it lists and may change (`accounts.self_service.pacer_upgrade_reports_settle`).
+
+    A report is a shared fact like the account's other details: the rows kept because their PACER
+    account or filer is also at a court the importer does not administer (`KEEP_PACER`, as in the
+    writes) leave it as it is, for that court's staff or roster to settle."""
     from django.db.models.expressions import RawSQL
 
     from accounts.models import PacerAccount
     from accounts.self_service import pacer_upgrade_reports_settle
 
-    listed = PacerAccount.objects.filter(
-        username__in=RawSQL(f"SELECT pacer_username FROM {stage.name} WHERE pacer_username IS NOT NULL", []))
+    listed = PacerAccount.objects.filter(username__in=RawSQL(
+        f"SELECT pacer_username FROM {stage.name} WHERE pacer_username IS NOT NULL AND NOT ({KEEP_PACER})", []))
     pacer_upgrade_reports_settle(court, listed, source=source, by=by)
 
 

@@ -9,7 +9,8 @@ same stage. Weeks rather than days, because a single day's median swings with th
 day is the UTC date of the link (at most a few hours off the court's own date, never a week).
 
 Peers are every live court, not only the user's: only the median is shown, never another court's
-figures. One grouped query over the linked accounts of the live courts feeds both the overview's
+figures, and only over at least PEERS_MIN courts: the median of one peer is that court's figure, and
+with the court's own % linked beside "vs. peers" anyone could read it back. One grouped query over the linked accounts of the live courts feeds both the overview's
 column and the court page's peer curve.
 """
 from __future__ import annotations
@@ -24,11 +25,13 @@ from django.db.models.functions import TruncDate
 from accounts.models import CmecfAccount
 
 WEEK = 7
+PEERS_MIN = 3
 Curve = list[float]  # % linked at the end of week 0, 1, 2, … since go-live
 
 
 def median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
+    """The peers' median; None when fewer than PEERS_MIN courts give a value."""
+    return statistics.median(values) if len(values) >= PEERS_MIN else None
 
 
 def week_of(day: dt.date, go_live: dt.date) -> int:
@@ -49,14 +52,16 @@ def curve_from_links(links: list[tuple[dt.date, int]], *, go_live: dt.date, toda
 
 
 def peer_median_curve(curves: dict[int, Curve], *, exclude: int | None = None, weeks: int | None = None) -> list[float | None]:
-    """Per week w: the median over the courts (but `exclude`) whose curve reaches w; None where none does."""
+    """Per week w: the median over the courts (but `exclude`) whose curve reaches w; None where fewer
+    than PEERS_MIN do."""
     others = [c for key, c in curves.items() if key != exclude]
     length = weeks if weeks is not None else max((len(c) for c in others), default=0)
     return [median([c[w] for c in others if len(c) > w]) for w in range(length)]
 
 
 def vs_peers(curves: dict[int, Curve], court_id: int, pct_now: float) -> float | None:
-    """The court's % linked now minus its peers' median at its current week (None: not live, or no peer)."""
+    """The court's % linked now minus its peers' median at its current week (None: not live, or fewer
+    than PEERS_MIN peers)."""
     curve = curves.get(court_id)
     if not curve:
         return None

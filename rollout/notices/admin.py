@@ -346,10 +346,24 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
     list_filter = (("undeliverable_at", admin.EmptyFieldListFilter), BounceCourtFilter)
     search_fields = ("email",)
     readonly_fields = [f.name for f in BouncedAddress._meta.fields]
+    # Never a form field, so that when `get_readonly_fields` swaps it out it is not rendered as one.
+    exclude = ("last_delivery",)
     actions = ["export_csv"]
 
     def scope_q(self, ids):
         return Q(email__in=_filer_emails(ids))
+
+    def get_readonly_fields(self, request, obj=None):
+        # A filer at several courts shares one address, so the delivery the last bounce answered may be
+        # another court's: its notice, date and court are shown only to that court's administrators.
+        ids = request_court_ids(request)
+        if obj is None or obj.last_delivery_id is None or ids is None or obj.last_delivery.court_id in ids:
+            return self.readonly_fields
+        return ["last_delivery_elsewhere" if f == "last_delivery" else f for f in self.readonly_fields]
+
+    @admin.display(description="last delivery")
+    def last_delivery_elsewhere(self, obj):
+        return "—"
 
     @admin.action(description="Export the selected addresses with their filers (CSV)")
     def export_csv(self, request, queryset):
