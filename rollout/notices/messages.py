@@ -99,10 +99,11 @@ class MessageBuilder:
             self._facts[golive.pk] = golive_facts(golive, court=court, now=self.now)
         return self._facts[golive.pk]
 
-    def build(self, row: NoticeDelivery, readiness: str) -> NoticeEmail:
+    def build(self, row: NoticeDelivery, readiness: str, told: tuple | None = None) -> NoticeEmail:
         """The email for one delivery. Steps: the envelope sender (signed bounce address naming the
         delivery) and Message-ID; the go-live's facts; the court's template rendered for this
-        filer; prepare and date-changed notices carry the go-live day as an "add to calendar" .ics
+        filer (a date-changed notice names the date `told`, what the filer last received, when
+        given); prepare and date-changed notices carry the go-live day as an "add to calendar" .ics
         (same UID and SEQUENCE as the public feed)."""
         court, golive = row.court, row.golive
         envelope_sender = verp_address(row.id)  # Django sends `from_email` as the SMTP envelope sender
@@ -116,7 +117,7 @@ class MessageBuilder:
         facts = self._golive_facts(golive, court)
         context = notice_context(
             filer_name=row.filer.name, court=court, golive=golive, facts=facts, readiness=readiness,
-            change=row.change, told=getattr(row, "told", None), unsubscribe_url=unsubscribe, today=court.local_today(self.now),
+            change=row.change, told=told, unsubscribe_url=unsubscribe, today=court.local_today(self.now),
             status_url=filer_status_url(row.filer_id, row.filer.email))
         subject, text, html = self.templates.get(court.id, row.kind).render(context)
         message = NoticeEmail(subject, text, envelope_sender, [row.filer.email], headers=headers,

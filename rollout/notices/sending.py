@@ -281,8 +281,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     skips: dict[str, list[int]] = {}
     for row in rows:
         state = readiness.get((row.filer_id, row.court_id))
-        row.told = told.get(row.id)
-        reason = _skip_reason(row, state, (row.filer_id, row.court_id) in unsubscribed, now, row.told)
+        reason = _skip_reason(row, state, (row.filer_id, row.court_id) in unsubscribed, now, told.get(row.id))
         if not reason and row.filer.email in undeliverable:
             reason = UNDELIVERABLE
         if reason:
@@ -317,7 +316,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 _mine([r.id for r, _ in to_send[position:]], claimed_by).update(claimed_at=timezone.now())
                 renewed = time.monotonic()
             try:
-                message = messages.build(row, state)
+                message = messages.build(row, state, told=told.get(row.id))
             except SoftTimeLimitExceeded:
                 raise
             except Exception as exc:  # a broken court template fails its own messages, not the others
