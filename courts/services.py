@@ -32,7 +32,8 @@ Rules (days are calendar days in the court's own time zone; "today" is today the
 6. A postponed go-live keeps the date it had, only as the date that no longer holds: every surface
    shows it as "postponed (was …)", never as a firm date, with no blackout. Postponing takes no new
    date; a new date is a move (rule 3 does not apply: there is no blackout left to move).
-7. A court's zone changing keeps the go-live date and moves `live_at` to the new zone's midnight.
+7. A court's zone changing keeps the go-live date and moves `live_at` to the new zone's midnight;
+   staff's choice of zone is refused while a live court's date would be after today in it (rule 4).
 8. A go-live date is at most GOLIVE_MAX_YEARS_AHEAD years after today.
 Rules 2 (in part), 4, 5 and 8 need the court's zone and today, so they live here and not in the database.
 """
@@ -41,6 +42,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -153,8 +155,27 @@ def court_set_name(court: Court, name: str) -> Court:
 
 
 @transaction.atomic
-def court_set_time_zone(court: Court, time_zone: str) -> Court:
-    """An administrator's choice of zone: kept across feed imports; go-live instants follow it."""
+def court_time_zone_problems(court: Court, time_zone: str, now: dt.datetime | None = None) -> dict[str, str]:
+    """{"time_zone": why} when the court may not take `time_zone` now: a live go-live dated today in
+    the old zone can be tomorrow's date in the new one, and a live court's date is never in the future."""
+    try:
+        today = (now or timezone.now()).astimezone(ZoneInfo(time_zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return {}  # the model's own validation names an unknown zone
+    ahead = (GoLive.objects.filter(court=court, status=GoLiveStatus.LIVE, go_live_date__gt=today)
+             .values_list("go_live_date", flat=True).first())
+    if ahead is None:
+        return {}
+    return {"time_zone": (f"In {time_zone} it is still {format_day(today)}, so the court's live date, "
+                          f"{format_day(ahead)}, would be in the future. Choose this zone again from that date.")}
+
+
+def court_set_time_zone(court: Court, time_zone: str, now: dt.datetime | None = None) -> Court:
+    """An administrator's choice of zone: kept across feed imports; go-live instants follow it.
+    Refused (ValidationError on time_zone) when a live go-live's date would be after today in it."""
+    problems = court_time_zone_problems(court, time_zone, now)
+    if problems:
+        raise ValidationError(problems)
     court.time_zone = time_zone
     court.time_zone_overridden = True
     court.full_clean(validate_unique=False)

@@ -26,7 +26,8 @@ from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, So
 from courts.selectors import rollout_current
 from courts.selectors import golive_facts
 from courts.services import (
-    court_set_name, court_set_time_zone, golive_get_or_create, golive_mark_live, golive_plan, golive_postpone, golive_set,
+    court_set_name, court_set_time_zone, court_time_zone_problems, golive_get_or_create, golive_mark_live, golive_plan,
+    golive_postpone, golive_set,
 )
 
 
@@ -214,9 +215,22 @@ class GoLiveChangeInline(admin.TabularInline):
         return False
 
 
+class CourtForm(forms.ModelForm):
+    """A new time zone is checked as the service will write it (`court_time_zone_problems`)."""
+
+    def clean(self):
+        data = super().clean()
+        zone = data.get("time_zone")
+        if self.instance.pk and zone and "time_zone" in self.changed_data:
+            for name, problem in court_time_zone_problems(self.instance, zone).items():
+                self.add_error(name, problem)
+        return data
+
+
 @admin.register(Court)
 class CourtAdmin(GoLiveActions, CourtScopedAdmin):
     court_field = "pk"
+    form = CourtForm
     list_display = ("court_id", "name", "court_type", "circuit", "cmecf_code", "golive_date", "golive_status")
     list_filter = ("circuit", "court_type", CourtGoLiveStatusFilter, CourtGoLiveRangeFilter)
     search_fields = ("name", "court_id", "cmecf_code")
