@@ -188,6 +188,8 @@ FIRM = (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE)
 BLACKOUT_DAYS_AROUND = 3  # a blackout ends on the go-live day or at most this many days before or after it
 BLACKOUT_MAX_DAYS = 7
 GOLIVE_MAX_YEARS_AHEAD = 10  # a go-live date further off is a typo (9999-12-31), and overflows day arithmetic
+# Before any court ran CM/ECF: a typo (0001-01-01), whose midnight in a zone east of UTC is not a datetime.
+GOLIVE_EARLIEST = dt.date(2000, 1, 1)
 # A reminder day is added to the go-live date: past a few years it is a typo, and a huge one overflows the
 # date arithmetic of the notice dispatcher.
 REMINDER_DAYS_MAX = 3650

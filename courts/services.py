@@ -34,7 +34,7 @@ Rules (days are calendar days in the court's own time zone; "today" is today the
    date; a new date is a move (rule 3 does not apply: there is no blackout left to move).
 7. A court's zone changing keeps the go-live date and moves `live_at` to the new zone's midnight;
    staff's choice of zone is refused while a live court's date would be after today in it (rule 4).
-8. A go-live date is at most GOLIVE_MAX_YEARS_AHEAD years after today.
+8. A go-live date is at most GOLIVE_MAX_YEARS_AHEAD years after today, and not before GOLIVE_EARLIEST.
 Rules 2 (in part), 4, 5 and 8 need the court's zone and today, so they live here and not in the database.
 """
 from __future__ import annotations
@@ -50,8 +50,8 @@ from django.utils import timezone
 
 from courts.formatting import format_day, format_instant
 from courts.models import (
-    BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, GOLIVE_MAX_YEARS_AHEAD, Court, GoLive, GoLiveChange, GoLiveStatus,
-    SoftwareVersionChange,
+    BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, GOLIVE_EARLIEST, GOLIVE_MAX_YEARS_AHEAD, Court, GoLive, GoLiveChange,
+    GoLiveStatus, SoftwareVersionChange,
 )
 from courts.pacer_feed import FeedCourt, FeedSkip
 from courts.models import Rollout
@@ -262,6 +262,8 @@ def golive_problems(golive: GoLive, *, old_date: dt.date | None, old_status: str
         problems["go_live_date"] = (
             f"A go-live date is at most {GOLIVE_MAX_YEARS_AHEAD} years after today, so no later than "
             f"{format_day(latest)} ({court.time_zone}); {format_day(day)} is too far off.")
+    if day and day < GOLIVE_EARLIEST and "go_live_date" not in problems:
+        problems["go_live_date"] = f"A go-live date is on or after {format_day(GOLIVE_EARLIEST)}."
     start, end = golive.blackout_start, golive.blackout_end
     if (start is None) != (end is None):
         problems["blackout_end" if end is None else "blackout_start"] = "Give both the start and the end of the blackout."

@@ -100,3 +100,14 @@ def test_administrator_saving_a_far_future_blackout_in_the_change_form_gets_the_
     assert "out of range" in response.context["adminform"].form.errors["blackout_end"][0]
     golive.refresh_from_db()
     assert (golive.go_live_date, golive.blackout_start, golive.blackout_end) == (day, None, None)
+
+
+def test_a_live_date_corrected_to_the_year_one_is_refused_naming_the_date():
+    from courts.services import golive_mark_live
+
+    golive = scheduled(guam_court())  # east of UTC: the year-1 midnight there is before any UTC datetime
+    with pytest.raises(ValidationError) as refused:
+        golive_mark_live(golive, day=dt.date(1, 1, 1), now=NOW)
+    assert "on or after Saturday, January 1, 2000" in refused.value.message_dict["go_live_date"][0]
+    golive.refresh_from_db()
+    assert golive.status == GoLiveStatus.SCHEDULED
