@@ -93,9 +93,11 @@ def pacer_upgrade_reports_settle(court, pacers: QuerySet[PacerAccount], *, sourc
     PACER accounts the roster lists and may change; the caller leaves out those shared with courts the
     importer does not administer) are settled — confirmed where the records now show the account no
     longer legacy, cleared where the roster still says legacy. Set-based: two audit INSERT … SELECT
-    (one entry per login at this court) and one UPDATE. Returns (confirmed, cleared)."""
+    (one entry per login, at every court of the account, as the report itself records) and one UPDATE;
+    every one of those courts is recounted. Returns (confirmed, cleared)."""
     reported = pacers.filter(upgrade_reported_at__isnull=False)
-    accounts = CmecfAccount.objects.filter(court=court, filer__pacer_account__in=reported.values("pk"))
+    accounts = CmecfAccount.objects.filter(filer__pacer_account__in=reported.values("pk"))
+    courts = {court.pk, *accounts.values_list("court_id", flat=True).distinct()}  # before the reports clear
     pacer = "filer__pacer_account"
     not_legacy = Q(**{f"{pacer}__upgraded": True}) | Q(**{f"{pacer}__created_on__gte": LEGACY_CUTOFF}) \
         | Q(**{f"{pacer}__account_type": PacerAccountType.SHARED})
@@ -105,7 +107,7 @@ def pacer_upgrade_reports_settle(court, pacers: QuerySet[PacerAccount], *, sourc
     cleared = audit_record_queryset(accounts.exclude(not_legacy), "pacer_upgrade_reported_at", old=old,
                                     new="cleared: roster says not upgraded", by=by, source=source)
     if reported.update(upgrade_reported_at=None, updated_at=timezone.now()):
-        court_counts_touch([court.pk])
+        court_counts_touch(courts)
     return confirmed, cleared
 
 

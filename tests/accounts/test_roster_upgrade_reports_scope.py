@@ -48,3 +48,22 @@ def test_a_roster_saying_upgraded_does_not_confirm_another_courts_filers_report(
 def test_a_kept_report_is_not_audited_as_settled_at_the_importing_court(tmp_path, jane_reported_upgrade):
     montana_only_import(tmp_path, JANE_NOT_UPGRADED)
     assert not AuditEntry.objects.filter(court=montana_court(), field="pacer_upgrade_reported_at").exists()
+
+
+def test_an_import_by_an_administrator_of_every_court_settles_the_report_at_each_of_them(
+        tmp_path, jane_reported_upgrade, django_capture_on_commit_callbacks):
+    from accounts.counts import court_counts_refresh
+    from accounts.models import CourtReadinessCount
+    from tests.factories import utah_court
+
+    utah = utah_court()
+    court_counts_refresh()
+    assert CourtReadinessCount.objects.get(court=utah).upgrade_reported == 1
+    path = tmp_path / "roster.csv"
+    path.write_text(HEADER + JANE_NOT_UPGRADED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert roster_import(montana_court(), path, apply=True, today=TODAY).applied
+    assert PacerAccount.objects.get(username="jqlawyer").upgrade_reported_at is None
+    assert CourtReadinessCount.objects.get(court=utah).upgrade_reported == 0
+    assert AuditEntry.objects.filter(court=utah, field="pacer_upgrade_reported_at",
+                                     new_value__startswith="cleared").exists()
