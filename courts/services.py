@@ -84,6 +84,8 @@ class CourtImportResult:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[FeedSkip] = field(default_factory=list)
     version_changes: list[SoftwareVersionChange] = field(default_factory=list)
+    # (court_id, why): the feed's new zone is not taken yet; a later import takes it.
+    zones_kept: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
@@ -93,14 +95,16 @@ class CourtImportResult:
 @transaction.atomic
 def courts_import_feed(
     courts: list[FeedCourt], *, skipped: list[FeedSkip] | None = None, seen_on: dt.date | None = None,
-    only_create: bool = False,
+    only_create: bool = False, now: dt.datetime | None = None,
 ) -> CourtImportResult:
     """Create or update courts from feed records in one transaction.
 
     Steps: load every existing court once; for each record compare the feed-owned fields and write
     only what differs; record a SoftwareVersionChange when the release changed; keep an
-    administrator's name and time-zone overrides; recompute go-live instants when a zone changed.
-    With `only_create` (the built-in catalog) existing courts are left as they are.
+    administrator's name and time-zone overrides; keep the old zone while the feed's would put a live
+    court's date in the future (as staff are refused; a later import takes it); recompute go-live
+    instants when a zone changed. With `only_create` (the built-in catalog) existing courts are left
+    as they are.
     """
     seen_on = seen_on or timezone.localdate()
     result = CourtImportResult(skipped=list(skipped or []))
@@ -122,6 +126,13 @@ def courts_import_feed(
         if not court.name_overridden and court.name != record.name:
             changed.append("name")  # the display name follows the feed unless an administrator set it
         zone_changed = not court.time_zone_overridden and court.time_zone != record.time_zone
+        if zone_changed and (clash := _live_date_ahead_in(court, record.time_zone, now)):
+            today, ahead = clash
+            result.zones_kept.append((record.court_id, (
+                f"time zone stays {court.time_zone} for now: the feed gives {record.time_zone}, where it is still "
+                f"{format_day(today)}, so the court's live date, {format_day(ahead)}, would be in the future. "
+                f"The first import from that date takes it.")))
+            zone_changed = False
         if not changed and not zone_changed:
             result.unchanged.append(record.court_id)
             continue
@@ -158,16 +169,23 @@ def court_set_name(court: Court, name: str) -> Court:
 def court_time_zone_problems(court: Court, time_zone: str, now: dt.datetime | None = None) -> dict[str, str]:
     """{"time_zone": why} when the court may not take `time_zone` now: a live go-live dated today in
     the old zone can be tomorrow's date in the new one, and a live court's date is never in the future."""
+    clash = _live_date_ahead_in(court, time_zone, now)
+    if clash is None:
+        return {}
+    today, ahead = clash
+    return {"time_zone": (f"In {time_zone} it is still {format_day(today)}, so the court's live date, "
+                          f"{format_day(ahead)}, would be in the future. Choose this zone again from that date.")}
+
+
+def _live_date_ahead_in(court: Court, time_zone: str, now: dt.datetime | None) -> tuple[dt.date, dt.date] | None:
+    """(today in `time_zone`, the court's live date) when that date is after today there."""
     try:
         today = (now or timezone.now()).astimezone(ZoneInfo(time_zone)).date()
     except (ZoneInfoNotFoundError, ValueError):
-        return {}  # the model's own validation names an unknown zone
+        return None  # the model's own validation names an unknown zone
     ahead = (GoLive.objects.filter(court=court, status=GoLiveStatus.LIVE, go_live_date__gt=today)
              .values_list("go_live_date", flat=True).first())
-    if ahead is None:
-        return {}
-    return {"time_zone": (f"In {time_zone} it is still {format_day(today)}, so the court's live date, "
-                          f"{format_day(ahead)}, would be in the future. Choose this zone again from that date.")}
+    return None if ahead is None else (today, ahead)
 
 
 def court_set_time_zone(court: Court, time_zone: str, now: dt.datetime | None = None) -> Court:

@@ -48,3 +48,30 @@ def test_the_court_change_form_shows_the_refusal_and_keeps_the_zone(client):
     assert response.status_code == 200
     assert "would be in the future" in str(response.context["adminform"].form.errors["time_zone"])
     assert Court.objects.get(pk=court.pk).time_zone == "Pacific/Kiritimati"
+
+
+def _feed_records_giving(feed_path, court_id: str, time_zone: str):
+    from dataclasses import replace
+
+    from courts.pacer_feed import load_feed, parse_feed
+
+    courts, _ = parse_feed(load_feed(str(feed_path), timeout=5))
+    return [replace(record, time_zone=time_zone) for record in courts if record.court_id == court_id]
+
+
+def test_a_feed_zone_that_would_put_the_live_date_in_the_future_waits_and_says_why(guam_live_today, feed_path):
+    from courts.services import courts_import_feed
+
+    result = courts_import_feed(_feed_records_giving(feed_path, "GUDC", "Pacific/Honolulu"), now=NOW)
+    assert Court.objects.get(pk=guam_live_today.pk).time_zone == "Pacific/Guam"
+    [(court_id, why)] = result.zones_kept
+    assert court_id == "GUDC" and "would be in the future" in why and "Pacific/Guam" in why
+
+
+def test_the_feed_zone_is_taken_once_the_live_date_has_come_there(guam_live_today, feed_path):
+    from courts.services import courts_import_feed
+
+    result = courts_import_feed(_feed_records_giving(feed_path, "GUDC", "Pacific/Honolulu"),
+                                now=NOW + dt.timedelta(hours=18))  # 02:00 on March 2 in Honolulu
+    assert Court.objects.get(pk=guam_live_today.pk).time_zone == "Pacific/Honolulu"
+    assert result.zones_kept == []

@@ -24,6 +24,8 @@ class Command(BaseCommand):
         result = courts_import_feed(courts, skipped=skipped)
         for skip in result.skipped:
             self.stdout.write(f"  skipped {skip.court_id}: {skip.reason}")
+        for court_id, why in result.zones_kept:
+            self.stdout.write(f"  {court_id}: {why}")
         for change in result.version_changes:
             self.stdout.write(
                 f"  {change.court.court_id}: software version {change.old_version or '(none)'} → {change.new_version}"
