@@ -525,9 +525,13 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False  # no "remember me": the session limits below always apply
 ACCOUNT_LOGOUT_REDIRECT_URL = "login"
-# django-axes throttles failed log-ins (above); allauth's own login counters would answer first
-# with a page of their own, so they are off. Its other limits (re-authentication) stay.
-ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+# django-axes throttles failed password log-ins (above); allauth's own password counter would answer
+# first with a page of its own, so the adapter skips it (`AccountAdapter.pre_authenticate`). allauth
+# counts wrong second-factor codes (TOTP, recovery codes, re-authentication) on the same
+# "login_failed" limit, per user: the same number and cool-off as axes, so a stolen password does not
+# buy unlimited guesses at a 6-digit code. Its other limits stay.
+ACCOUNT_RATE_LIMITS = {"login": None,
+                       "login_failed": f"{AXES_FAILURE_LIMIT}/{int(AXES_COOLOFF_TIME.total_seconds())}s/key"}
 MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", "NextGen CM/ECF rollout tracker")
 # WebAuthn needs HTTPS, except on http://localhost / 127.0.0.1 in development and tests.

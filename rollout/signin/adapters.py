@@ -22,6 +22,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Password attempts are django-axes' to count (settings: ACCOUNT_RATE_LIMITS); allauth's
+        "login_failed" limit is left to second-factor codes."""
+
     def reauthenticate(self, user, password: str) -> bool:
         ok = super().reauthenticate(user, password)
         if ok:

@@ -148,3 +148,27 @@ def test_totp_enrolment_then_sign_in_asks_for_the_code(django_capture_on_commit_
     assert response.status_code == 302 and "_auth_user_id" in fresh.session
     kinds = list(SignInEvent.objects.filter(username="montana-admin").values_list("kind", flat=True))
     assert {SignInEvent.Kind.MFA_FAILED, SignInEvent.Kind.MFA_USED, SignInEvent.Kind.SIGNED_IN} <= set(kinds)
+
+
+def test_wrong_codes_are_limited_like_passwords_so_the_right_one_then_waits(settings):
+    """A stolen password buys AXES_FAILURE_LIMIT guesses at the code, not a million."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(montana_administrator(), secret)
+    client = Client()
+    assert sign_in(client, "montana-admin")["Location"] == reverse("mfa_authenticate")
+    wrong = "000000" if totp(secret) != "000000" else "111111"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("mfa_authenticate"), {"code": wrong})
+    refused = client.post(reverse("mfa_authenticate"), {"code": totp(secret)})
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed login attempts" in refused.content.decode()
+
+
+def test_a_wrong_password_is_still_counted_by_axes_not_allauth(settings):
+    montana_administrator()
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "montana-admin", "wrong password")
+    assert "Too many failed login attempts" not in sign_in(client, "montana-admin").content.decode()
