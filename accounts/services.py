@@ -378,6 +378,8 @@ def court_administrator_save(*, email: str, name: str, court_ids: list[str]) -> 
         validate_email(email)
     except ValidationError:
         raise ValidationError(f"{email!r} is not an email address.") from None
+    if len(email) > 150:  # it is the new account's username too, and Django's username holds 150
+        raise ValidationError(f"The address is {len(email)} characters long; at most 150 are taken.")
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError("A name is required.")
@@ -390,8 +392,11 @@ def court_administrator_save(*, email: str, name: str, court_ids: list[str]) -> 
         raise ValidationError(f"No court with the id {', '.join(unknown)}.")
 
     User = get_user_model()
-    user = User.objects.filter(email__iexact=email).order_by("pk").first() or \
-        User.objects.filter(username__iexact=email).first()
+    holders = list(User.objects.filter(email__iexact=email).order_by("pk")[:2])
+    if len(holders) > 1:  # which one was meant cannot be told; courts must not go to the wrong one
+        raise ValidationError(f"Two accounts have the address {email}: {holders[0].username} and "
+                              f"{holders[1].username}. Give one of them another address first.")
+    user = holders[0] if holders else User.objects.filter(username__iexact=email).first()
     created = user is None
     if created:
         user = User(username=email, email=email)

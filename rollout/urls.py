@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/login/", allauth_views.login, name="login"),
     path("accounts/logout/", allauth_views.logout, name="logout"),
     path("accounts/sign-out-everywhere/", signin_views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("accounts/email/", views.email_set_by_coordinator, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("admin/login/", allauth_views.login),
     path("metrics", metrics, name="metrics"),

@@ -1,6 +1,6 @@
 """The home page is the dashboard's overview (`rollout.dashboard.views.overview`); the name `home`
 stays so `reverse("home")` keeps working. The preferences page sets the user's own time zone.
-`login_locked_out` is the page django-axes answers with while a username or an address is locked out
+`email_set_by_coordinator` stands in for allauth's email-address page. `login_locked_out` is the page django-axes answers with while a username or an address is locked out
 (AXES_LOCKOUT_CALLABLE)."""
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def preferences(request):
                                   f"{form.cleaned_data['time_zone'] or 'the site time zone'}.")
         return redirect("preferences")
     return render(request, "preferences.html", {"form": form, "now": timezone.localtime()})
+
+
+def email_set_by_coordinator(request):
+    """Instead of allauth's email-address page: a staff address names the account a coordinator adds
+    courts to and the one single sign-on links, so only a coordinator changes it (HTTP 404)."""
+    return render(request, "registration/email_set_by_coordinator.html", status=404)
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -113,3 +113,42 @@ def test_a_court_administrator_cannot_add_one(client):
 
     client.force_login(montana_administrator())
     assert client.get("/admin/accounts/courtadministrator/add/").status_code == 403
+
+
+def test_two_accounts_with_the_address_are_refused_not_one_picked():
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import court_administrator_save
+
+    montana_court(), utah_court()
+    User = get_user_model()
+    User.objects.create(username="clerk-a", email="clerk@utd.example.gov", is_staff=True)
+    User.objects.create(username="clerk-b", email="Clerk@utd.example.gov", is_staff=True)
+    with pytest.raises(ValidationError, match="Two accounts have the address"):
+        court_administrator_save(email="clerk@utd.example.gov", name="Utah Clerk", court_ids=["UTDC"])
+    assert not CourtAdministrator.objects.exists()
+
+
+def test_staff_cannot_change_their_own_address(client):
+    from tests.factories import montana_administrator
+
+    admin = montana_administrator()
+    client.force_login(admin)
+    for action in ("action_add", "action_primary"):
+        response = client.post("/accounts/email/", {action: "", "email": "new.clerk@utd.example.gov"})
+        assert response.status_code == 404
+    admin.refresh_from_db()
+    assert admin.email == "clerk@mtd.example.gov"
+    assert "set by your rollout coordinator" in response.content.decode()
+
+
+def test_an_address_longer_than_a_username_holds_is_refused_naming_its_length():
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import court_administrator_save
+
+    montana_court()
+    email = "a" * 60 + "@" + "b" * 60 + "." + "c" * 60 + ".gov"
+    with pytest.raises(ValidationError, match="at most 150"):
+        court_administrator_save(email=email, name="Ann", court_ids=["MTDC"])
+    assert not get_user_model().objects.exists()
