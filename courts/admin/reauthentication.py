@@ -6,7 +6,9 @@ fresh authentication when the last one is older than ACCOUNT_REAUTHENTICATION_TI
   user has re-authenticated, replays the suspended POST, so the action completes without being
   chosen again.
 - Signed in by single sign-on: a new sign-in at the identity provider (`prompt=login`), then back
-  to the page; the action is chosen again (the provider's round trip cannot carry the POST).
+  to the page; the action is chosen again (the provider's round trip cannot carry the POST). The
+  time that counts is the ID token's `auth_time`, not the round trip's: a browser still signed in
+  at the provider does not re-authenticate by coming back.
 
 One decorator for both shapes of interface: a view `(request, …)` and an admin action
 `(self, request, queryset)`.
@@ -41,7 +43,9 @@ def _sso_reauthentication(request) -> HttpResponseRedirect | None:
     if time.time() - request.session.get(SESSION_SSO_AT, 0) < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT:
         return None
     back = request.get_full_path()
-    query = urlencode({"process": "login", "auth_params": "prompt=login", "next": back})
+    # prompt=login asks the provider to ask for credentials; max_age=0 obliges it to say when it did
+    # (the ID token's auth_time, which is what counts: rollout.signin.signals.sso_authenticated_at).
+    query = urlencode({"process": "login", "auth_params": "prompt=login&max_age=0", "next": back})
     return HttpResponseRedirect(f"{reverse('openid_connect_login', kwargs={'provider_id': SSO_PROVIDER_ID})}?{query}")
 
 

@@ -22,12 +22,24 @@ def on_logged_in_session_clock(sender, request, user, **kwargs):
         session[STARTED] = session[LAST_SEEN] = time.time()
 
 
+def sso_authenticated_at(sociallogin) -> float:
+    """When the identity provider last asked the user for credentials: the ID token's `auth_time`.
+
+    Not the time of this sign-in: a browser still signed in at the provider comes back without being
+    asked anything, and that must not count as re-authenticating. No `auth_time` (a provider may leave
+    it out unless `max_age` is asked, as the re-authentication redirect does) counts as long ago.
+    """
+    claims = (sociallogin.account.extra_data or {}).get("id_token") or {}
+    auth_time = claims.get("auth_time")
+    return float(auth_time) if isinstance(auth_time, (int, float)) and not isinstance(auth_time, bool) else 0.0
+
+
 @receiver(account_signals.user_logged_in, dispatch_uid="signin_logged_in")
 def on_logged_in(sender, request, user, sociallogin=None, **kwargs):
     method = "sso" if sociallogin is not None else "password"
     request.session[METHOD] = method
     if sociallogin is not None:
-        request.session[SESSION_SSO_AT] = time.time()  # the provider authenticated the user just now
+        request.session[SESSION_SSO_AT] = sso_authenticated_at(sociallogin)
     detail = f"provider {sociallogin.account.provider}" if sociallogin is not None else ""
     sign_in_event_record(SignInEvent.Kind.SIGNED_IN, request=request, user=user, method=method, detail=detail)
 

@@ -54,6 +54,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+IDP_ENV: dict[str, str] = {}  # the provider's environment, for a test that changes its records
+
+
 @pytest.fixture(scope="module")
 def identity_provider(tmp_path_factory):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
@@ -61,6 +64,7 @@ def identity_provider(tmp_path_factory):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "ROLLOUT_"))},
            "DJANGO_SETTINGS_MODULE": "tests.oidc_idp.settings", "PYTHONPATH": str(REPO),
            "IDP_DATABASE": str(tmp_path_factory.mktemp("idp") / "idp.sqlite3"), "IDP_RSA_PRIVATE_KEY": key}
+    IDP_ENV.update(env)
     django = [sys.executable, "-m", "django"]
     subprocess.run(django + ["migrate", "--noinput", "-v0"], env=env, cwd=REPO, check=True)
     subprocess.run(django + ["shell", "-c", SETUP], env=env, cwd=REPO, check=True)
@@ -93,18 +97,21 @@ def sso(identity_provider, settings, db):
     return identity_provider
 
 
-def sso_sign_in(client: Client, username: str, start_url: str = "/accounts/oidc/sso/login/"):
-    """The browser's part of the authorization code flow; returns the tracker's answer to the callback."""
+def sso_sign_in(client: Client, username: str, start_url: str = "/accounts/oidc/sso/login/",
+                browser: requests.Session | None = None):
+    """The browser's part of the authorization code flow; returns the tracker's answer to the callback.
+    A `browser` already signed in at the provider is sent straight back, asked nothing."""
     start = client.post(start_url, {"process": "login"})
     assert start.status_code == 302, start.content[:500]
-    browser = requests.Session()
+    browser = browser if browser is not None else requests.Session()
     answer = browser.get(start["Location"], allow_redirects=False)  # the provider asks who this is
-    login_url = urljoin(start["Location"], answer.headers["Location"])
-    browser.get(login_url)
-    answer = browser.post(login_url, data={"username": username, "password": IDP_PASSWORD,
-                                           "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-                          allow_redirects=False)
-    answer = browser.get(urljoin(login_url, answer.headers["Location"]), allow_redirects=False)
+    if urlsplit(answer.headers["Location"]).path != "/accounts/oidc/sso/login/callback/":
+        login_url = urljoin(start["Location"], answer.headers["Location"])
+        browser.get(login_url)
+        answer = browser.post(login_url, data={"username": username, "password": IDP_PASSWORD,
+                                               "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+                              allow_redirects=False)
+        answer = browser.get(urljoin(login_url, answer.headers["Location"]), allow_redirects=False)
     callback = urlsplit(answer.headers["Location"])
     assert callback.path == "/accounts/oidc/sso/login/callback/", answer.headers["Location"]
     return client.get(f"{callback.path}?{callback.query}")
@@ -209,3 +216,26 @@ def test_a_mass_action_sends_a_single_sign_on_session_back_to_the_provider(sso, 
     assert back.status_code == 302 and back["Location"] == "/admin/courts/golive/"
     client.post("/admin/courts/golive/", action)
     assert GoLive.objects.get(pk=golive.pk).status == GoLiveStatus.LIVE
+
+
+def test_coming_back_from_a_provider_session_without_credentials_is_not_a_re_authentication(sso, settings):
+    """The provider signed the user in an hour ago; a round trip that asks nothing keeps that hour."""
+    from courts.models import GoLive, GoLiveStatus
+    from tests.factories import GoLiveFactory, montana_court
+
+    settings.STAFF_REAUTHENTICATION_REQUIRED = True
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+    montana_administrator()
+    golive = GoLiveFactory(court=montana_court(), status=GoLiveStatus.SCHEDULED)
+    client, browser = Client(), requests.Session()
+    sso_sign_in(client, "montana-sso", browser=browser)
+    subprocess.run([sys.executable, "-m", "django", "shell", "-c",
+                    "import datetime as dt; from django.utils import timezone; "
+                    "from django.contrib.auth.models import User; User.objects.filter(username='montana-sso')"
+                    ".update(last_login=timezone.now() - dt.timedelta(hours=1))"],
+                   env=IDP_ENV, cwd=REPO, check=True)
+    back = sso_sign_in(client, "montana-sso", start_url="/accounts/oidc/sso/login/", browser=browser)
+    assert back.status_code == 302 and signed_in_as(client) == "montana-admin"
+    asked = client.post("/admin/courts/golive/", {"action": "mark_live", "_selected_action": [golive.pk]})
+    assert asked.status_code == 302 and "prompt%3Dlogin" in asked["Location"]
+    assert GoLive.objects.get(pk=golive.pk).status == GoLiveStatus.SCHEDULED
