@@ -127,6 +127,9 @@ class Filer(models.Model):
         related_name="filers",
         help_text="The PACER account the filer uses; none means they must register an individual one.",
     )
+    # Counts the filer's own address changes: an address-change or undo link carries the count it was
+    # made at, so once used (or overtaken) it is spent, even when an undo puts the address back.
+    email_changes = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -194,17 +194,19 @@ def help_request_update(help_request: HelpRequest, *, by, status: str | None = N
 # --- The filer's notice address -------------------------------------------------------------------
 
 @transaction.atomic
-def filer_change_email(filer_id: int, old_email: str, new_email: str) -> Filer:
+def filer_change_email(filer_id: int, old_email: str, new_email: str, changes: int) -> Filer:
     """Make `new_email` the filer's notice address (after it confirmed). Returns the filer.
 
-    Refused when the address changed since the confirmation link was sent (the link is stale), or
-    another filer already uses the new address (one filer per address). Audited on each of the
-    filer's logins, so each court's trail shows it.
+    `changes` is the address-change count the link was made at. Refused when the address changed
+    since the link was sent, or the link was already used (the count moved on: each link works
+    once), or another filer already uses the new address (one filer per address). Audited on each
+    of the filer's logins, so each court's trail shows it.
     """
     new_email = new_email.strip().lower()
     filer = Filer.objects.select_for_update().filter(pk=filer_id).first()
-    if filer is None or filer.email != old_email:
-        raise SelfServiceRefused("This confirmation link is no longer valid: your address changed since it was sent.")
+    if filer is None or filer.email != old_email or filer.email_changes != changes:
+        raise SelfServiceRefused("This link is no longer valid: it was used, or your address changed since it "
+                                 "was sent.")
     if filer.email == new_email:
         return filer
     if Filer.objects.filter(email=new_email).exclude(pk=filer.pk).exists():
@@ -212,7 +214,8 @@ def filer_change_email(filer_id: int, old_email: str, new_email: str) -> Filer:
     for account in CmecfAccount.objects.filter(filer=filer).select_related("court"):
         audit_record(account, "filer_email", filer.email, new_email, source=FILER_SOURCE)
     filer.email = new_email
-    filer.save(update_fields=["email", "updated_at"])
+    filer.email_changes += 1  # the row is locked: no other change can count in between
+    filer.save(update_fields=["email", "email_changes", "updated_at"])
     return filer
 
 

@@ -2,7 +2,9 @@
 purpose, so a token made for one cannot open another), expiring, and carrying only ids.
 
 The status token also carries a short digest of the filer's address when it was made: once the
-address changes, links sent to the old one stop working.
+address changes, links sent to the old one stop working. Address-change and undo tokens also carry
+the filer's address-change count, so each works once: after it is used, or after any later change
+(an undo that puts the old address back included), it is spent.
 """
 from __future__ import annotations
 
@@ -68,30 +70,33 @@ def status_url(filer_id: int, email: str) -> str:
     return f"{before}{status_token(filer_id, email)}{after}"
 
 
-def email_change_token(filer_id: int, old_email: str, new_email: str) -> str:
+def email_change_token(filer_id: int, old_email: str, new_email: str, changes: int) -> str:
+    """`changes`: the filer's address-change count now; the link works only while it still is."""
     return signing.TimestampSigner(salt=EMAIL_SALT).sign_object(
-        {"f": int(filer_id), "o": email_tag(old_email), "n": new_email.strip().lower()})
+        {"f": int(filer_id), "o": email_tag(old_email), "n": new_email.strip().lower(), "v": int(changes)})
 
 
-def email_change_token_read(token: str) -> tuple[int, str, str]:
-    """(filer id, digest of the address it replaces, new address); raises TokenRefused."""
+def email_change_token_read(token: str) -> tuple[int, str, str, int]:
+    """(filer id, digest of the address it replaces, new address, change count); raises TokenRefused."""
     data = _read(token, EMAIL_SALT, dt.timedelta(hours=settings.FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS))
     try:
-        return int(data["f"]), str(data["o"]), str(data["n"])
+        return int(data["f"]), str(data["o"]), str(data["n"]), int(data["v"])
     except (KeyError, TypeError, ValueError):
         raise TokenRefused(expired=False) from None
 
 
-def email_undo_token(filer_id: int, old_email: str, new_email: str) -> str:
-    """For the notice to the old address: puts it back, while the new one is still the filer's."""
+def email_undo_token(filer_id: int, old_email: str, new_email: str, changes: int) -> str:
+    """For the notice to the old address: puts it back, while the new one is still the filer's and
+    no change came after it (`changes`, the count after the change it undoes)."""
     return signing.TimestampSigner(salt=EMAIL_UNDO_SALT).sign_object(
-        {"f": int(filer_id), "o": old_email.strip().lower(), "n": email_tag(new_email)})
+        {"f": int(filer_id), "o": old_email.strip().lower(), "n": email_tag(new_email), "v": int(changes)})
 
 
-def email_undo_token_read(token: str) -> tuple[int, str, str]:
-    """(filer id, the address to restore, digest of the address it replaces); raises TokenRefused."""
+def email_undo_token_read(token: str) -> tuple[int, str, str, int]:
+    """(filer id, the address to restore, digest of the address it replaces, change count);
+    raises TokenRefused."""
     data = _read(token, EMAIL_UNDO_SALT, dt.timedelta(days=settings.FILERS_EMAIL_UNDO_DAYS))
     try:
-        return int(data["f"]), str(data["o"]), str(data["n"])
+        return int(data["f"]), str(data["o"]), str(data["n"]), int(data["v"])
     except (KeyError, TypeError, ValueError):
         raise TokenRefused(expired=False) from None

@@ -31,14 +31,14 @@ def send_status_link(filer) -> bool:
 
 
 def send_email_confirm(filer, new_email: str) -> bool:
-    path = reverse("filers:email_confirm", args=[email_change_token(filer.pk, filer.email, new_email)])
+    path = reverse("filers:email_confirm", args=[email_change_token(filer.pk, filer.email, new_email, filer.email_changes)])
     return _send("email_confirm", new_email, {"name": filer.name, "url": f"{settings.SITE_URL}{path}",
                                               "hours": settings.FILERS_EMAIL_CONFIRM_MAX_AGE_HOURS})
 
 
 def send_email_changed(filer, old_email: str) -> bool:
     """Tell the old address, with a link that puts it back (FILERS_EMAIL_UNDO_DAYS)."""
-    path = reverse("filers:email_undo", args=[email_undo_token(filer.pk, old_email, filer.email)])
+    path = reverse("filers:email_undo", args=[email_undo_token(filer.pk, old_email, filer.email, filer.email_changes)])
     return _send("email_changed", old_email, {"name": filer.name, "new_email": filer.email,
                                               "undo_url": f"{settings.SITE_URL}{path}",
                                               "days": settings.FILERS_EMAIL_UNDO_DAYS})

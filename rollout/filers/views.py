@@ -174,9 +174,9 @@ def change_email(request: HttpRequest, token: str) -> HttpResponse:
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (a mail scanner's prefetch changes nothing); POST makes the change."""
     try:
-        filer_id, old_tag, new_email = email_change_token_read(token)
+        filer_id, old_tag, new_email, changes = email_change_token_read(token)
         filer = Filer.objects.filter(pk=filer_id).first()
-        if filer is None or email_tag(filer.email) != old_tag:
+        if filer is None or email_tag(filer.email) != old_tag or filer.email_changes != changes:
             raise TokenRefused(expired=False)
     except TokenRefused as exc:
         return _refused(request, exc)
@@ -184,7 +184,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "filers/email_confirm.html", {"new_email": new_email})
     old_email = filer.email
     try:
-        filer = filer_change_email(filer.pk, old_email, new_email)
+        filer = filer_change_email(filer.pk, old_email, new_email, changes)
     except SelfServiceRefused as exc:
         return render(request, "filers/email_confirm.html", {"new_email": new_email, "error": str(exc)}, status=409)
     emails.send_email_changed(filer, old_email)
@@ -198,16 +198,16 @@ def email_undo(request: HttpRequest, token: str) -> HttpResponse:
     """The old address takes its place back (the link in the notice sent to it). GET shows a button;
     POST restores it, only while the address that replaced it is still the one on file."""
     try:
-        filer_id, old_email, new_tag = email_undo_token_read(token)
+        filer_id, old_email, new_tag, changes = email_undo_token_read(token)
         filer = Filer.objects.filter(pk=filer_id).first()
-        if filer is None or email_tag(filer.email) != new_tag:
+        if filer is None or email_tag(filer.email) != new_tag or filer.email_changes != changes:
             raise TokenRefused(expired=False)
     except TokenRefused as exc:
         return _refused(request, exc)
     if request.method == "GET":
         return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True})
     try:
-        filer = filer_change_email(filer.pk, filer.email, old_email)
+        filer = filer_change_email(filer.pk, filer.email, old_email, changes)
     except SelfServiceRefused as exc:
         return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True, "error": str(exc)},
                       status=409)

@@ -180,18 +180,18 @@ def test_changing_the_address_is_refused_when_another_filer_has_it(live_montana)
     account = filer_at(live_montana)
     FilerFactory(email="taken@example.com")
     with pytest.raises(SelfServiceRefused, match="another filer"):
-        filer_change_email(account.filer.pk, account.filer.email, "Taken@example.com")
+        filer_change_email(account.filer.pk, account.filer.email, "Taken@example.com", 0)
 
 
 def test_changing_the_address_is_audited_and_refused_once_it_changed(live_montana):
     account = filer_at(live_montana)
     old = account.filer.email
-    filer_change_email(account.filer.pk, old, "New.Address@example.com")
+    filer_change_email(account.filer.pk, old, "New.Address@example.com", 0)
     account.filer.refresh_from_db()
     assert account.filer.email == "new.address@example.com"
     assert audit("filer_email") == [("filer status page", old, "new.address@example.com")]
     with pytest.raises(SelfServiceRefused, match="no longer valid"):
-        filer_change_email(account.filer.pk, old, "third@example.com")
+        filer_change_email(account.filer.pk, old, "third@example.com", 1)
 
 
 def test_reporting_a_link_before_the_court_is_live_is_refused():

@@ -162,7 +162,7 @@ def test_an_edited_link_is_refused_revealing_nothing(client):
 def test_a_token_made_for_another_purpose_is_refused(client):
     account = filer_at(live(montana_court()))
     for token in (unsubscribe_token(account.filer.pk, account.court.pk, account.filer.email),
-                  email_change_token(account.filer.pk, account.filer.email, "new@example.com")):
+                  email_change_token(account.filer.pk, account.filer.email, "new@example.com", 0)):
         page = refused(client, page_url(account, token), 404)
         assert account.filer.name not in page
 
@@ -334,6 +334,23 @@ def test_the_old_address_is_told_with_a_link_that_puts_it_back(client):
     assert account.filer.email == old
     assert mail.outbox[-1].to == [old] and "/me/" in mail.outbox[-1].body  # a fresh status link
     assert client.post(path).status_code == 404  # once: the address it replaced is gone
+
+
+def test_a_used_confirmation_link_stays_spent_after_the_undo_puts_the_address_back(client):
+    account = filer_at(live(montana_court()))
+    old = account.filer.email
+    token = status_token(account.filer.pk, old)
+    client.post(reverse("filers:change_email", args=[token]), {"email": "mallory@example.com"})
+    confirm = next(w for w in mail.outbox[-1].body.split() if "/me/address/" in w).split("127.0.0.1:8000", 1)[-1]
+    client.post(confirm)
+    undo = undo_path(old)
+    client.post(undo)
+    account.filer.refresh_from_db()
+    assert account.filer.email == old
+    assert client.post(confirm).status_code == 404  # the address it replaces is back, but the link is spent
+    assert client.post(undo).status_code == 404
+    account.filer.refresh_from_db()
+    assert account.filer.email == old
 
 
 def test_the_undo_link_expires(client, settings):

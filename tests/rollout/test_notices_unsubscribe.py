@@ -60,7 +60,7 @@ def test_a_token_is_void_once_the_filer_changes_address(account):
     from accounts.self_service import filer_change_email
 
     token = unsubscribe_token(account.filer_id, account.court_id, account.filer.email)
-    filer_change_email(account.filer_id, account.filer.email, "new-address@example.com")
+    filer_change_email(account.filer_id, account.filer.email, "new-address@example.com", 0)
     response = Client().post(url(token))
     assert response.status_code == 400 and b"no longer use" in response.content
     assert not NoticeUnsubscribe.objects.exists()

@@ -232,11 +232,11 @@ def _token_for(url_name: str, filer) -> str:
     from rollout.notices.tokens import unsubscribe_token
 
     if url_name.endswith("email_confirm"):
-        return email_change_token(filer.pk, filer.email, "new." + filer.email)
+        return email_change_token(filer.pk, filer.email, "new." + filer.email, filer.email_changes)
     if url_name.endswith("unsubscribe"):
         return unsubscribe_token(filer.pk, filer.cmecf_accounts.first().court_id, filer.email)
     if url_name.endswith("email_undo"):
-        return email_undo_token(filer.pk, "old." + filer.email, filer.email)
+        return email_undo_token(filer.pk, "old." + filer.email, filer.email, filer.email_changes)
     return status_token(filer.pk, filer.email)
 
 
