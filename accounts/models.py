@@ -20,12 +20,21 @@ from courts.models import Court, validate_time_zone
 LEGACY_CUTOFF = dt.date(2014, 8, 11)
 
 
+# The length of the name_key columns (PacerAccount, CmecfAccount), which hold `normalize_name`.
+NAME_KEY_LENGTH = 200
+
+
 def normalize_name(name: str) -> str:
-    """The key two names are compared on: case, accents, punctuation and spacing do not count."""
+    """The key two names are compared on: case, accents, punctuation and spacing do not count.
+
+    Cut to NAME_KEY_LENGTH: some characters grow under NFKD and upper-casing ("ﷺ" is 18 characters,
+    "ß" becomes "SS"), so the key of a name that fits its 200-character column may not. The key is
+    only compared (never turned back into a name), and every key is cut the same way, so cutting
+    it is safe: at worst two such names that agree on their first 200 key characters compare equal."""
     text = unicodedata.normalize("NFKD", name or "")
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^\w\s]", " ", text.upper())
-    return " ".join(text.split())
+    return " ".join(text.split())[:NAME_KEY_LENGTH]
 
 
 # Words that say nothing about who a person is: generational suffixes and the lawyer's "Esq.".
@@ -129,7 +138,7 @@ class Filer(models.Model):
     )
     # Counts the filer's own address changes: an address-change or undo link carries the count it was
     # made at, so once used (or overtaken) it is spent, even when an undo puts the address back.
-    email_changes = models.PositiveIntegerField(default=0, editable=False)
+    email_changes = models.PositiveIntegerField(default=0, db_default=0, editable=False)  # the roster inserts in SQL
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE = ("Imports cannot run just now: the job queue cannot be reached. Nothing was imported. "
                "Please try again in a few minutes.")
+FAILED = ("The import failed because of an error in the tracker, not in the file. Nothing was imported. "
+          "Please try again; if it fails again, tell the tracker's administrators.")
 NOT_QUEUED = ("The import could not be handed to a worker (the job queue cannot be reached). Nothing was "
               "imported. Please try again in a few minutes.")
 
@@ -159,6 +161,13 @@ def import_job_run(job_id: str) -> dict:
         default_storage.delete(job["stored"])
         logger.info("import refused", extra={"import_job": job_id, "reason": str(exc)})
         return _job_update(job_id, state="failed", phase="done", error=str(exc))
+    except Exception:
+        # Anything else is a fault of ours, not of the file: the job must still end (a job left
+        # "running" has its page wait for ever), with a plain message; the traceback goes to the log.
+        # The importer writes in one transaction, so nothing was imported. The stored file is kept
+        # for a retry of the dry run's Apply; `imports_remove_stale` removes it in time.
+        logger.exception("import failed", extra={"import_job": job_id})
+        return _job_update(job_id, state="failed", phase="done", error=FAILED)
     if report.applied or not report.ok:
         default_storage.delete(job["stored"])  # nothing more will be done with it
     result = {**dataclasses.asdict(report), "ok": report.ok, "summary": report.summary()}

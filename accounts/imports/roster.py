@@ -40,7 +40,7 @@ from accounts.imports.identity import roster_identity
 from accounts.imports.roster_classify import roster_classify, roster_list_rows
 from accounts.imports.shared_facts import roster_shared_facts
 from accounts.imports.staging import Stage, db_now, execute, fetch
-from accounts.models import CmecfAccount, PacerAccountType, normalize_name
+from accounts.models import NAME_KEY_LENGTH, CmecfAccount, PacerAccountType, normalize_name
 from courts.models import Court
 
 REQUIRED = ("name", "email", "cmecf_login", "pacer_username", "pacer_created_on", "upgraded", "shared_account")
@@ -65,9 +65,12 @@ _ASCII_NOT_WORD = bytes(32 if c < 128 and _NOT_WORD.match(chr(c)) else c for c i
 
 def name_key(name: str) -> str:
     """`normalize_name`, with a shortcut for plain-ASCII names (NFKD leaves them as they are and they
-    carry no combining marks), which is nearly every name on a roster."""
+    carry no combining marks), which is nearly every name on a roster. Cut to NAME_KEY_LENGTH as
+    `normalize_name` cuts it (the key is only compared, so cutting is safe; an ASCII key never grows,
+    but it must equal `normalize_name`'s in every case)."""
     if name.isascii():
-        return " ".join(name.upper().encode("ascii").translate(_ASCII_NOT_WORD).decode("ascii").split())
+        key = " ".join(name.upper().encode("ascii").translate(_ASCII_NOT_WORD).decode("ascii").split())
+        return key[:NAME_KEY_LENGTH]
     return normalize_name(name)
 
 
