@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 from flufl.bounce import all_failures
 
+from courts.input_checks import BAD_CHARACTERS
 from rollout.notices.messages import verp_delivery_id
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery
 
@@ -87,14 +88,21 @@ def _diagnostic(message: email.message.Message) -> str:
                 code = block.get("Diagnostic-Code") or ""
                 status = block.get("Status") or ""
                 if code or status:
-                    return " ".join(f"{status} {code}".split())[:500]
+                    return _printable(f"{status} {code}")
     for part in message.walk():
         if part.get_content_type() == "text/plain":
             text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
             # The line with the remote server's reply ("550 No such user here"), else the start.
             reply = re.search(r"^.*\b[45]\d\d\b.*$", text, flags=re.MULTILINE)
-            return " ".join((reply.group(0) if reply else text).split())[:500]
+            return _printable(reply.group(0) if reply else text)
     return ""
+
+
+def _printable(text: str) -> str:
+    """The diagnostic as stored: a remote server's reply is not ours to trust, and a control character
+    in it (a NUL cannot be stored in PostgreSQL at all) would make recording the bounce fail; such
+    characters become spaces, and runs of spaces one."""
+    return " ".join(BAD_CHARACTERS.sub(" ", text).split())[:500]
 
 
 # --- Recording it --------------------------------------------------------------------------------
@@ -153,20 +161,29 @@ class BounceRun:
     recorded: int = 0
     not_bounces: int = 0
     ignored: int = 0
+    failed: int = 0
 
 
 def _handle(raw: bytes, run: BounceRun) -> bool:
-    """Process one raw message; True when it is done with and may be deleted."""
+    """Process one raw message; True when it is done with and may be deleted.
+
+    A message that cannot be processed is logged and left in the mailbox, like one that is not
+    addressed to us: one bad message must not stop the others from being recorded."""
     run.read += 1
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    bounce = bounce_read(message)
-    if bounce is None:
-        run.ignored += 1
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        bounce = bounce_read(message)
+        if bounce is None:
+            run.ignored += 1
+            return False
+        if bounce is False:
+            run.not_bounces += 1
+            return True
+        outcome = delivery_bounce_record(bounce)
+    except Exception:
+        log.exception("bounce message not processed: left in the mailbox")
+        run.failed += 1
         return False
-    if bounce is False:
-        run.not_bounces += 1
-        return True
-    outcome = delivery_bounce_record(bounce)
     log.info("bounce for delivery %s: %s", bounce.delivery_id, outcome)
     run.recorded += 1
     return True
