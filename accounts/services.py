@@ -260,15 +260,42 @@ def cmecf_accounts_mark_linked(
     """Record a link for every account in `queryset` that is ready at `linked_at`; the set-based
     equivalent of `cmecf_account_link`, in a fixed number of queries whatever the selection size.
 
-    Steps: the courts live at `linked_at` (one small query); the selection counted by readiness at
-    that instant (one grouped query) — everything not `ready` is skipped and reported by state; then
-    the write (`_bulk_set`), which checks readiness again on the locked rows; then the stored counts
-    of the courts touched are recounted after commit.
+    Steps: refuse a `linked_at` in the future or before the go-live of a selected court marked live
+    (ValidationError on "linked_at", worded as the link report import words it); the courts live at
+    `linked_at` (one small query); the selection counted by readiness at that instant (one grouped
+    query) — everything not `ready` is skipped and reported by state; then the write (`_bulk_set`),
+    which checks readiness again on the locked rows; then the stored counts of the courts touched
+    are recounted after commit.
     """
-    from courts.selectors import court_ids_live
+    from courts.models import GoLive, GoLiveStatus
+    from courts.selectors import court_ids_live, rollout_current
 
-    live = court_ids_live(linked_at)
+    if linked_at > timezone.now():
+        raise ValidationError({"linked_at": f"link date {linked_at.date()} is in the future"})
     selection = _selection(queryset)
+    rollout = rollout_current()
+    # A court marked live counts as live at any instant (readiness does not look at its go-live
+    # date), so a date before its go-live would be taken: refuse it here, as the link report import
+    # does. A court only scheduled is live from its go-live on, and readiness at `linked_at` already
+    # skips its accounts as waiting.
+    early = list(
+        GoLive.objects.filter(rollout=rollout, status=GoLiveStatus.LIVE, live_at__gt=linked_at,
+                              court__in=selection.values("court_id"))
+        .select_related("court").order_by("court__court_id")
+    )
+    if early:
+        court = early[0].court
+        try:
+            day = linked_at.astimezone(court.tzinfo).date()
+        except OverflowError:  # year 1 or 9999 moved across a zone: the date as given
+            day = linked_at.date()
+        if len(early) == 1 and not selection.exclude(court_id=court.pk).exists():
+            message = f"link date {day} is before the court's go-live ({early[0].go_live_date})"
+        else:  # a selection across courts: say which
+            dates = ", ".join(f"{g.court.court_id} ({g.go_live_date})" for g in early)
+            message = f"link date {day} is before the go-live of {dates}"
+        raise ValidationError({"linked_at": message})
+    live = court_ids_live(linked_at, rollout)
     by_state = dict(
         selection.annotate(link_readiness=readiness_expression(live)).order_by()
         .values("link_readiness").annotate(n=Count("id")).values_list("link_readiness", "n")

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
-from courts.admin.zones import court_time, court_value
+from courts.admin.zones import CourtDateFilter, CourtZoneFormAdmin, court_time, court_value
 from courts.admin.scope import CourtScopedFilter, ReadOnlyAdmin
 from accounts.models import AuditEntry
 
@@ -22,14 +22,26 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset.filter(source=self.value()) if self.value() else queryset
 
 
+class AuditDateFilter(CourtDateFilter):
+    court_may_be_empty = True  # an entry of no court: the user's own days, as its time is shown
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
     list_display = ("at_local", "who", "court_code", "object_repr", "field", "old_shown", "new_shown")
-    list_filter = (CourtScopedFilter, "field", SourceFilter, ("user", admin.RelatedOnlyFieldListFilter), "at")
+    # No date hierarchy and no plain date filter: both cut days at the user's midnight, not the court's.
+    list_filter = (CourtScopedFilter, "field", SourceFilter, ("user", admin.RelatedOnlyFieldListFilter), AuditDateFilter)
     list_select_related = ("user", "court")
     search_fields = ("object_repr", "^source")
-    date_hierarchy = "at"
     show_full_result_count = False
+
+    def zone_court(self, obj):
+        # The court key has no database constraint: an id whose court is gone leaves the page in the
+        # user's zone, as an entry of no court is.
+        try:
+            return obj.court
+        except ObjectDoesNotExist:
+            return None
 
     @admin.display(description="when (court time)", ordering="at")
     def at_local(self, obj):

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from courts.admin.reauthentication import recent_authentication_required
 from accounts.admin.saving import ServiceSavesAdmin
 from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter
-from courts.admin.zones import CourtZoneFormAdmin, court_time
+from courts.admin.zones import CourtZoneFormAdmin, court_time, court_value
 from accounts.audit import audit_entries_for
 from accounts.models import CmecfAccount, NameReview
 from accounts.readiness import Readiness, readiness_q
@@ -161,8 +161,8 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
     def recent_changes(self, obj):
         if not obj.pk:
             return "—"
-        rows = [(court_time(e.at, obj.court), e.who, e.field, e.old_value or "—", e.new_value or "—")
-                for e in audit_entries_for(obj)]
+        rows = [(court_time(e.at, obj.court), e.who, e.field, court_value(e.old_value, obj.court),
+                 court_value(e.new_value, obj.court)) for e in audit_entries_for(obj)]
         if not rows:
             return "No recorded changes."
         return format_html(
@@ -188,9 +188,13 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
             form = MarkLinkedForm(request.POST if "apply" in request.POST else None, zone_label=zone_label(tz),
                                   initial={"linked_at": timezone.localtime().replace(second=0, microsecond=0)})
             if "apply" in request.POST and form.is_valid():
-                result = cmecf_accounts_mark_linked(queryset, form.cleaned_data["linked_at"], by=request.user)
-                bulk_message(self, request, "Marked linked:", result)
-                return None
+                try:
+                    result = cmecf_accounts_mark_linked(queryset, form.cleaned_data["linked_at"], by=request.user)
+                except forms.ValidationError as exc:  # the service's rules (a date before the go-live): on the field
+                    form.add_error(None, exc)
+                else:
+                    bulk_message(self, request, "Marked linked:", result)
+                    return None
             response = self._mark_linked_page(request, form)
             response.render()
             return response

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 
 from accounts.admin.shared_facts import SharedFactsAdmin
 from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin
+from courts.admin.zones import court_time
 from accounts.admin.saving import ServiceSavesAdmin
 from accounts.models import CmecfAccount, CourtAdministrator, CourtReadinessCount, Filer, PacerAccount
 from accounts.services import (
@@ -22,7 +23,7 @@ class CmecfAccountInline(CourtScopedInline):
     """A filer's CM/ECF accounts, at the user's courts only. Changes go through the account page."""
 
     model = CmecfAccount
-    fields = ("court", "login", "cmecf_name", "name_review", "linked_at")
+    fields = ("court", "login", "cmecf_name", "name_review", "linked_at_local")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -30,6 +31,11 @@ class CmecfAccountInline(CourtScopedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("court")
+
+    @admin.display(description="linked at (court time)")
+    def linked_at_local(self, obj):
+        # A filer's accounts may be at courts of different zones: each row in its own court's, labelled.
+        return court_time(obj.linked_at, obj.court) if obj.linked_at else "—"
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 
 from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import CourtCircuitFilter, CourtScopedAdmin, CourtScopedFilter, ReadOnlyAdmin
-from courts.admin.zones import CourtZoneFormAdmin, court_time
+from courts.admin.zones import CourtDateFilter, CourtZoneFormAdmin, court_time
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.selectors import rollout_current
 from courts.selectors import golive_facts
@@ -211,6 +211,11 @@ class GoLiveChangeInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        # Each row's label names the court and each row shows who changed it: read with the rows, not
+        # one query per row.
+        return super().get_queryset(request).select_related("golive__court", "changed_by")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -228,14 +233,18 @@ class CourtForm(forms.ModelForm):
 
 
 @admin.register(Court)
-class CourtAdmin(GoLiveActions, CourtScopedAdmin):
+class CourtAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     court_field = "pk"
+    zone_court_field = None  # a new court has no zone until it is saved
     form = CourtForm
     list_display = ("court_id", "name", "court_type", "circuit", "cmecf_code", "golive_date", "golive_status")
     list_filter = ("circuit", "court_type", CourtGoLiveStatusFilter, CourtGoLiveRangeFilter)
     search_fields = ("name", "court_id", "cmecf_code")
     actions = ("set_golive_date", "mark_live", "postpone")
     readonly_fields = ("feed_name", "name_overridden", "created_at", "updated_at", "time_zone_overridden")
+
+    def zone_court(self, obj):
+        return obj
 
     def get_queryset(self, request):
         current = GoLive.objects.filter(court=OuterRef("pk"), rollout=rollout_current())
@@ -401,16 +410,24 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
         golive_set(obj, new_date, new_status, blackout=blackout, by=request.user, reason="admin")
 
 
+class GoLiveChangeDateFilter(CourtDateFilter):
+    field_path = "changed_at"
+    court_path = "golive__court"
+
+
 @admin.register(GoLiveChange)
-class GoLiveChangeAdmin(ReadOnlyAdmin):
+class GoLiveChangeAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
     court_field = "golive__court"
     list_display = ("changed_at_local", "court_code", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
                     "reason")
+    # No date hierarchy and no plain date filter: both cut days at the user's midnight, not the court's.
     list_filter = (type("GoLiveCourtFilter", (CourtScopedFilter,), {"field_path": "golive__court_id"}),
-                   "new_status", ("changed_by", admin.RelatedOnlyFieldListFilter), "source", "changed_at")
+                   "new_status", ("changed_by", admin.RelatedOnlyFieldListFilter), "source", GoLiveChangeDateFilter)
     list_select_related = ("golive__court", "changed_by")
     search_fields = ("golive__court__court_id", "golive__court__name", "reason", "source")
-    date_hierarchy = "changed_at"
+
+    def zone_court(self, obj):
+        return obj.golive.court
 
     @admin.display(description="court", ordering="golive__court__court_id")
     def court_code(self, obj):

@@ -23,6 +23,7 @@ from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_reminder_skips
 from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
+from courts.admin.zones import CourtZoneFormAdmin
 from courts.models import GoLive
 from courts.selectors import court_ids_live, courts_for_user, rollout_current, user_administers
 from courts.timezones import format_in_zone
@@ -239,7 +240,10 @@ class StalledFilter(admin.SimpleListFilter):
 
 
 @admin.register(NoticeDelivery)
-class NoticeDeliveryAdmin(ReadOnlyAdmin):
+class NoticeDeliveryAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
+    """Deliveries, each page in its court's zone (`CourtZoneFormAdmin`): when a notice was queued and
+    sent is read against the court's dates."""
+
     list_display = ("id", "filer_email", "court_code", "notice_label", "variant_label", "state", "attempts",
                     "sent_at_local", "possible_duplicate", "skip_reason", "error")
     list_filter = ("state", "kind", StalledFilter, "possible_duplicate")
