@@ -49,6 +49,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courts.formatting import format_day, format_instant
+from courts.input_checks import bad_character, is_court_id, web_address_problem
 from courts.models import (
     BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, GOLIVE_EARLIEST, GOLIVE_MAX_YEARS_AHEAD, Court, GoLive, GoLiveChange,
     GoLiveStatus, SoftwareVersionChange,
@@ -106,7 +107,6 @@ def courts_import_feed(
     instants when a zone changed. With `only_create` (the built-in catalog) existing courts are left
     as they are.
     """
-    seen_on = seen_on or timezone.localdate()
     result = CourtImportResult(skipped=list(skipped or []))
     existing = {court.court_id: court for court in Court.objects.all()}
     to_create: list[Court] = []
@@ -139,7 +139,8 @@ def courts_import_feed(
         if "software_version" in changed and record.software_version:
             result.version_changes.append(
                 SoftwareVersionChange(
-                    court=court, old_version=court.software_version, new_version=record.software_version, seen_on=seen_on
+                    court=court, old_version=court.software_version, new_version=record.software_version,
+                    seen_on=seen_on or court.local_today(now),  # the court's own date, not the server's
                 )
             )
         for name in changed:
@@ -163,6 +164,60 @@ def court_set_name(court: Court, name: str) -> Court:
     court.full_clean(validate_unique=False)
     court.save(update_fields=["name", "name_overridden", "updated_at"])
     return court
+
+
+# What a court's change form may write, checked as the feed's records are (courts.pacer_feed):
+# pages, emails and calendars build on these, so one stray line break or a phone list that is not a
+# list breaks every page of the court, not just its form.
+_COURT_TEXT_FIELDS = ("court_id", "cmecf_code", "name", "feed_name", "title", "circuit", "state",
+                      "software_version", "cmecf_start_text")
+_COURT_ADDRESS_FIELDS = ("login_url", "web_url", "rss_url")
+LOCATION_KEYS = ("name", "address", "email", "hours", "phone")
+
+
+def court_field_problems(values: dict) -> dict[str, str]:
+    """{field: why} for the values of a court (a change form's cleaned data) that cannot be stored:
+    a court id that is not letters and digits, a character no field may hold, an address that is
+    not http(s), help-desk phones that are not a list of texts, locations that are not a list of
+    offices (objects of `LOCATION_KEYS` with text values)."""
+    problems: dict[str, str | None] = {}
+    court_id = values.get("court_id")
+    if court_id is not None and not is_court_id(court_id):
+        problems["court_id"] = "a court id is letters and digits only (at most 16), e.g. MTDC"
+    for name in _COURT_TEXT_FIELDS:
+        problems.setdefault(name, bad_character(values.get(name) or ""))
+    for name in _COURT_ADDRESS_FIELDS:
+        problems[name] = web_address_problem(values.get(name) or "")
+    if "help_desk_phones" in values:
+        problems["help_desk_phones"] = _texts_problem(
+            values["help_desk_phones"], 'give the phone numbers as a list of texts, e.g. ["406-555-0100"]')
+    if "locations" in values:
+        problems["locations"] = _locations_problem(values["locations"])
+    return {name: _sentence(problem) for name, problem in problems.items() if problem}
+
+
+def _texts_problem(values, shape: str) -> str | None:
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        return shape
+    return next(filter(None, map(bad_character, values)), None)
+
+
+def _locations_problem(locations) -> str | None:
+    shape = 'give a list of offices, e.g. [{"name": "Helena", "phone": "406-555-0100"}]'
+    if not isinstance(locations, list) or not all(isinstance(office, dict) for office in locations):
+        return shape
+    for number, office in enumerate(locations, 1):
+        unknown = sorted(set(office) - set(LOCATION_KEYS))
+        if unknown:
+            return f"office {number} has {', '.join(map(repr, unknown))}; an office has {', '.join(LOCATION_KEYS)}"
+        problem = _texts_problem(list(office.values()), f"office {number}: each value is a text")
+        if problem:
+            return f"office {number}: {problem}" if not problem.startswith("office") else problem
+    return None
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 @transaction.atomic

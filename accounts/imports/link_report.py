@@ -46,7 +46,8 @@ def link_report_import(
 ) -> ImportReport:
     """Dry-run (default) or apply a link report for one court. Raises ImportError_ for an unreadable file."""
     path, report, court = import_begin("link report", court, path, file_name=file_name, allowed_court_ids=allowed_court_ids)
-    today = today or timezone.localdate()
+    # "Not in the future" by the court's own calendar: Guam's today starts hours before the server's.
+    today = today or court.local_today()
     golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first()
     go_live_date = golive.go_live_date if golive else None
     with transaction.atomic():

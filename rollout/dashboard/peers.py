@@ -5,8 +5,9 @@ after it). A court's *peers* at week w are the other live courts that have been 
 weeks; their value is the share of their accounts linked by the end of their own week w (the links of
 that week included). A court's "vs. peers" is its % linked now minus the median of its peers' values
 at its current week, in percentage points: +5.0 means five points ahead of the typical court at the
-same stage. Weeks rather than days, because a single day's median swings with the weekday; the link
-day is the UTC date of the link (at most a few hours off the court's own date, never a week).
+same stage. Weeks rather than days, because a single day's median swings with the weekday. Days are
+each court's own: a link's day is its date in the court's time zone, and a court's current week
+counts from its own today (Guam's day starts hours before the server's).
 
 Peers are every live court, not only the user's: only the median is shown, never another court's
 figures, and only over at least PEERS_MIN courts: the median of one peer is that court's figure, and
@@ -18,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.db.models import Case, Count, DateField, When
 from django.db.models.functions import TruncDate
 
 from accounts.models import CmecfAccount
@@ -69,16 +71,31 @@ def vs_peers(curves: dict[int, Curve], court_id: int, pct_now: float) -> float |
     return None if peer is None else pct_now - peer
 
 
-def live_court_curves(golives: dict[int, tuple[dt.date, int]], today: dt.date) -> dict[int, Curve]:
-    """{court id: curve} for live courts given as {court id: (go-live date, registered accounts)}.
+def live_court_curves(golives: dict[int, tuple[dt.date, int, str]], now: dt.datetime) -> dict[int, Curve]:
+    """{court id: curve} for live courts given as {court id: (go-live date, registered accounts, time zone)}.
 
-    One grouped query: links per court and UTC day over the linked accounts of these courts."""
+    One grouped query: links per court and day in the court's time zone over the linked accounts of
+    these courts."""
     links: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     if golives:
         rows = (CmecfAccount.objects.filter(court_id__in=list(golives), linked_at__isnull=False)
-                .annotate(day=TruncDate("linked_at", tzinfo=dt.timezone.utc)).order_by()
+                .annotate(day=_court_local_day("linked_at", golives)).order_by()
                 .values_list("court_id", "day").annotate(n=Count("*")))
         for court_id, day, n in rows:
             links[court_id].append((day, n))
-    return {court_id: curve_from_links(links[court_id], go_live=go_live, today=today, registered=registered)
-            for court_id, (go_live, registered) in golives.items() if go_live <= today}
+    curves = {}
+    for court_id, (go_live, registered, zone) in golives.items():
+        today = now.astimezone(ZoneInfo(zone)).date()
+        if go_live <= today:
+            curves[court_id] = curve_from_links(links[court_id], go_live=go_live, today=today, registered=registered)
+    return curves
+
+
+def _court_local_day(field: str, golives: dict[int, tuple[dt.date, int, str]]) -> Case:
+    """The day of `field` in its court's time zone, in SQL on any backend: TruncDate in each zone the
+    courts keep (a handful), chosen by court id, so the (court, linked_at) index still answers alone."""
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for court_id, (_, _, zone) in golives.items():
+        by_zone[zone].append(court_id)
+    return Case(*[When(court_id__in=ids, then=TruncDate(field, tzinfo=ZoneInfo(zone)))
+                  for zone, ids in sorted(by_zone.items())], output_field=DateField())

@@ -249,15 +249,22 @@ def court_accounts(court: Court, *, now: dt.datetime | None = None, live: bool) 
     ).select_related("filer")
 
 
-def upcoming_golives(courts: QuerySet[Court], *, rollout: Rollout, today: dt.date, months: int) -> list[GoLive]:
-    """Scheduled and postponed go-lives dated from today to `months` months ahead, soonest first."""
-    until = today + dt.timedelta(days=round(months * 30.44))
+def upcoming_golives(courts: QuerySet[Court], *, rollout: Rollout, now: dt.datetime, months: int) -> list[GoLive]:
+    """Scheduled and postponed go-lives dated from the court's own today to `months` months after it,
+    soonest first.
+
+    "Today" is each court's date at `now` (Guam's starts hours before the viewer's): the query takes a
+    day more on each side of the UTC date, which holds every zone's today (UTC-12 to UTC+14), and each
+    row is then kept against its court's today."""
+    span = dt.timedelta(days=round(months * 30.44))
+    utc_today = now.astimezone(dt.timezone.utc).date()
     golives = GoLive.objects.filter(
         rollout=rollout, status__in=[GoLiveStatus.SCHEDULED, GoLiveStatus.POSTPONED],
-        go_live_date__gte=today, go_live_date__lte=until,
+        go_live_date__gte=utc_today - dt.timedelta(days=1), go_live_date__lte=utc_today + dt.timedelta(days=1) + span,
         court__in=courts,
     ).select_related("court").order_by("go_live_date", "court__name")
-    return list(golives)
+    return [golive for golive in golives
+            if (today := golive.court.local_today(now)) <= golive.go_live_date <= today + span]
 
 
 def current_rollout() -> Rollout:
@@ -278,11 +285,12 @@ def peer_curves(rollout: Rollout, *, now: dt.datetime | None = None) -> dict:
 
     def compute() -> dict:
         rows = (GoLive.objects.filter(golive_live_q(now), rollout=rollout, go_live_date__isnull=False).order_by()
-                .values_list("court_id", "go_live_date", "court__readiness_count__total"))
-        return live_court_curves({court_id: (day, total or 0) for court_id, day, total in rows},
-                                 now.astimezone(dt.timezone.utc).date())
+                .values_list("court_id", "go_live_date", "court__readiness_count__total", "court__time_zone"))
+        return live_court_curves({court_id: (day, total or 0, zone) for court_id, day, total, zone in rows}, now)
 
-    key = f"rollout:peer-curves:{rollout.pk}:{now.astimezone(dt.timezone.utc).date().isoformat()}"
+    # Each court's day turns at its own midnight, a whole hour in UTC for every U.S. zone: a key per
+    # UTC hour never serves a curve computed before one of them.
+    key = f"rollout:peer-curves:{rollout.pk}:{now.astimezone(dt.timezone.utc):%Y-%m-%dT%H}"
     return _cached(key, PEER_CURVES_CACHE_SECONDS, compute)
 
 

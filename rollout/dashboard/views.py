@@ -168,7 +168,7 @@ def upcoming(request):
         months = 6
     months = months if months in UPCOMING_MONTHS else 6
     golives = selectors.upcoming_golives(courts_for_user(request.user), rollout=selectors.current_rollout(),
-                                         today=timezone.localdate(now), months=months)
+                                         now=now, months=months)
     counts = stored_readiness_counts([g.court_id for g in golives], now=now, live_court_ids=[])
     items = []
     for golive in golives:

@@ -42,7 +42,8 @@ def digest_period(start: dt.date, end: dt.date) -> str:
 
 
 def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
-    """Per court: counts now (stored, 2 queries), linked a week ago (1 grouped query), go-live (1)."""
+    """Per court: counts now (stored, 2 queries), linked a week ago (1 grouped query), go-live (1), and
+    the court's own date at `now`."""
     since = now - dt.timedelta(days=7)
     live = court_ids_live(now)
     counts = stored_readiness_counts(court_ids, now=now, live_court_ids=live)
@@ -72,6 +73,7 @@ def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
             "status": f.status_text,
             "go_live_date": f.date_text,
             "go_live_day": f.go_live_date,
+            "court_today": f.court.local_today(now),  # "the next 30 days" count from the court's own date
             "scheduled": f.status == GoLiveStatus.SCHEDULED,
             "linked_now": linked_now,
             "linked_delta_text": f"+{delta}" if delta >= 0 else str(delta),
@@ -129,9 +131,8 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
             if not claimed:
                 continue
             court_rows = [rows[c] for c in court_ids]
-            today = now.date()
             upcoming = [r for r in court_rows if r["scheduled"] and r["go_live_day"]
-                        and today <= r["go_live_day"] <= today + dt.timedelta(days=30)]
+                        and r["court_today"] <= r["go_live_day"] <= r["court_today"] + dt.timedelta(days=30)]
             subject, text, html = template.render({
                 "name": user.get_full_name(), "period": period, "week": format_day(start), "since": format_day(start),
                 "rows": court_rows, "upcoming": upcoming,
