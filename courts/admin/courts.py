@@ -26,7 +26,7 @@ from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, So
 from courts.selectors import rollout_current
 from courts.selectors import golive_facts
 from courts.services import (
-    court_set_name, court_set_time_zone, court_time_zone_problems, golive_get_or_create, golive_mark_live, golive_plan,
+    court_field_problems, court_set_name, court_set_time_zone, court_time_zone_problems, golive_get_or_create, golive_mark_live, golive_plan,
     golive_postpone, golive_set,
 )
 
@@ -221,10 +221,14 @@ class GoLiveChangeInline(admin.TabularInline):
 
 
 class CourtForm(forms.ModelForm):
-    """A new time zone is checked as the service will write it (`court_time_zone_problems`)."""
+    """The values are checked as the feed's are (`court_field_problems`: ids, characters, addresses,
+    the shape of phones and offices), and a new time zone as the service will write it
+    (`court_time_zone_problems`)."""
 
     def clean(self):
         data = super().clean()
+        for name, problem in court_field_problems(data).items():
+            self.add_error(name if name in self.fields else None, problem)
         zone = data.get("time_zone")
         if self.instance.pk and zone and "time_zone" in self.changed_data:
             for name, problem in court_time_zone_problems(self.instance, zone).items():

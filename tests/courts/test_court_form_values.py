@@ -1,0 +1,51 @@
+"""A court's change form refuses, on the field, what the feed import refuses: pages, emails and
+calendars are built from these values, so one bad value would break every page of the court."""
+import json
+
+import pytest
+from django.urls import reverse
+
+from courts.models import Court
+from tests.factories import montana_court, superuser
+
+pytestmark = pytest.mark.django_db
+
+
+def post_court(client, court, **changes):
+    client.force_login(superuser())
+    url = reverse("admin:courts_court_change", args=[court.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, (list, dict))}
+    data.update(help_desk_phones=json.dumps(court.help_desk_phones), locations=json.dumps(court.locations))
+    data.update(changes)
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("help_desk_phones", '["\\u0000"]', "NUL"),
+    ("help_desk_phones", "[1e999]", "list of texts"),
+    ("help_desk_phones", '{"a": 1}', "list of texts"),
+    ("help_desk_phones", '"406-555-0100"', "list of texts"),
+    ("locations", '[{"name": "x\\u0000"}]', "NUL"),
+    ("locations", '[{"name": "Helena", "fax": "1"}]', "'fax'"),
+    ("locations", '["Helena"]', "list of offices"),
+    ("name", "District\nBcc: evil@example.com", "line break"),
+    ("name", "District \u202eof Montana", "text-direction"),
+    ("court_id", "MT DC", "letters and digits"),
+])
+def test_a_value_the_feed_would_refuse_is_refused_on_its_field_and_nothing_changes(client, field, value, says):
+    court = montana_court()
+    before = Court.objects.filter(pk=court.pk).values().get()
+    response = post_court(client, court, **{field: value})
+    assert response.status_code == 200
+    assert says in " ".join(response.context["adminform"].form.errors.get(field, []))
+    assert Court.objects.filter(pk=court.pk).values().get() == before
+
+
+def test_good_values_are_saved(client):
+    court = montana_court()
+    response = post_court(client, court, help_desk_phones='["406-555-0100"]',
+                          locations='[{"name": "Helena", "phone": "406-555-0100"}]')
+    assert response.status_code == 302
+    court.refresh_from_db()
+    assert court.help_desk_phones == ["406-555-0100"] and court.locations == [{"name": "Helena", "phone": "406-555-0100"}]
