@@ -525,8 +525,25 @@ def golives_mark_live_due(now: dt.datetime | None = None) -> int:
     return count
 
 
+_NEW_GOLIVE_DEFAULTS = {"reminder_days_after": [7, 14, 30]}
+
+
 def golive_get_or_create(court: Court, rollout: Rollout | None = None) -> GoLive:
     """The court's go-live on the current rollout, created (not scheduled) when missing."""
     rollout = rollout or rollout_current()
-    golive, _ = GoLive.objects.get_or_create(court=court, rollout=rollout, defaults={"reminder_days_after": [7, 14, 30]})
+    golive, _ = GoLive.objects.get_or_create(court=court, rollout=rollout, defaults=_NEW_GOLIVE_DEFAULTS)
     return golive
+
+
+def golive_or_unsaved(court: Court, rollout: Rollout) -> GoLive:
+    """The court's go-live on `rollout`, or the one it would get, NOT saved: what a preview shows,
+    so looking at (or mistyping) a change creates nothing. `golive_saved` makes it real when a change
+    is applied."""
+    existing = GoLive.objects.filter(court=court, rollout=rollout).select_related("court", "rollout").first()
+    return existing or GoLive(court=court, rollout=rollout, **copy.deepcopy(_NEW_GOLIVE_DEFAULTS))
+
+
+def golive_saved(golive: GoLive) -> GoLive:
+    """`golive` itself, or for one from `golive_or_unsaved`, the row (created now if still missing).
+    Call it inside the transaction of the change, so a refused change leaves no row behind."""
+    return golive if golive.pk else golive_get_or_create(golive.court, golive.rollout)

@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.template.response import TemplateResponse
@@ -26,8 +27,8 @@ from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, So
 from courts.selectors import rollout_current
 from courts.selectors import golive_facts
 from courts.services import (
-    court_field_problems, court_set_name, court_set_time_zone, court_time_zone_problems, golive_get_or_create, golive_mark_live, golive_plan,
-    golive_postpone, golive_set,
+    court_field_problems, court_set_name, court_set_time_zone, court_time_zone_problems, golive_mark_live,
+    golive_or_unsaved, golive_plan, golive_postpone, golive_saved, golive_set,
 )
 
 
@@ -118,10 +119,21 @@ class GoLiveActions:
         return request.user.has_perm("courts.change_golive")
 
     def selected_golives(self, queryset) -> list[GoLive]:
+        """Selected courts without a go-live get an unsaved one: created only by an applied change."""
         if queryset.model is Court:
             rollout = rollout_current()
-            return [golive_get_or_create(court, rollout) for court in queryset]
+            return [golive_or_unsaved(court, rollout) for court in queryset]
         return list(queryset.select_related("court", "rollout"))
+
+    @staticmethod
+    def _write(golive: GoLive, write):
+        """`write` on the go-live, made for it if the court had none; a change refused (raised) or
+        with nothing to change takes back the row made for it."""
+        with transaction.atomic():
+            changed = write(golive_saved(golive))
+            if not changed and golive.pk is None:
+                transaction.set_rollback(True)
+            return changed
 
     @admin.action(description="Set the go-live date…", permissions=["golive"])
     @recent_authentication_required
@@ -136,8 +148,9 @@ class GoLiveActions:
             for golive in golives:
                 status = GoLiveStatus.LIVE if golive.status == GoLiveStatus.LIVE else GoLiveStatus.SCHEDULED
                 try:
-                    changed += bool(golive_set(golive, form.cleaned_data["go_live_date"], status, by=request.user,
-                                               reason=form.cleaned_data["reason"]))
+                    changed += bool(self._write(golive, lambda g: golive_set(
+                        g, form.cleaned_data["go_live_date"], status, by=request.user,
+                        reason=form.cleaned_data["reason"])))
                 except ValidationError as exc:
                     refused.append(f"{golive.court.court_id}: {_first_message(exc)}")
             self.message_user(request, f"Go-live date set to {form.cleaned_data['go_live_date']} for {changed} "
@@ -180,7 +193,7 @@ class GoLiveActions:
         changed = 0
         for golive in self.selected_golives(queryset):
             try:
-                changed += bool(write(golive))
+                changed += bool(self._write(golive, write))
             except ValidationError as exc:
                 self.message_user(request, f"Not changed: {golive.court.court_id}: {_first_message(exc)}", messages.ERROR)
         self.message_user(request, done.format(n=changed, s="s" if changed != 1 else ""), messages.SUCCESS)

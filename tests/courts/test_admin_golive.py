@@ -219,3 +219,36 @@ def test_another_courts_golive_change_url_answers_404(client):
     other = GoLiveFactory(court=utah_court())
     client.force_login(montana_clerk())
     assert client.get(reverse("admin:courts_golive_change", args=[other.pk])).status_code == 404
+
+
+def courts_action(name, courts, **extra):
+    return {"action": name, "index": "0", "select_across": "0", "_selected_action": [c.pk for c in courts], **extra}
+
+
+@pytest.mark.parametrize("extra", [{}, {"preview": "1", "go_live_date": "2027-05-01"},
+                                   {"apply": "1", "go_live_date": "2026-02-30"}])
+def test_opening_previewing_or_mistyping_a_date_for_courts_without_a_go_live_creates_none(client, extra):
+    client.force_login(superuser())
+    court = utah_court()
+    response = client.post(reverse("admin:courts_court_changelist"), courts_action("set_golive_date", [court], **extra))
+    assert response.status_code == 200
+    assert not GoLive.objects.filter(court=court).exists()
+
+
+def test_a_refused_date_for_a_court_without_a_go_live_leaves_no_go_live(client):
+    client.force_login(superuser())
+    court = utah_court()
+    response = client.post(reverse("admin:courts_court_changelist"),
+                           courts_action("set_golive_date", [court], apply="1", go_live_date="2020-01-06"), follow=True)
+    assert any("Not changed: UTDC" in str(m) for m in response.context["messages"])  # a date already past
+    assert not GoLive.objects.filter(court=court).exists()
+
+
+def test_an_applied_date_for_a_court_without_a_go_live_creates_and_schedules_it(client):
+    client.force_login(superuser())
+    court = utah_court()
+    client.post(reverse("admin:courts_court_changelist"),
+                courts_action("set_golive_date", [court], apply="1", go_live_date="2027-05-01"))
+    golive = GoLive.objects.get(court=court)
+    assert (golive.status, golive.go_live_date, golive.reminder_days_after) == (
+        GoLiveStatus.SCHEDULED, dt.date(2027, 5, 1), [7, 14, 30])
