@@ -285,6 +285,7 @@ class NoticeDeliveryAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
         return obj.last_error[:120]
 
     @admin.action(description="Resend the selected failed deliveries")
+    @recent_authentication_required  # it can reach every filer a campaign failed to reach
     def resend_failed(self, request, queryset):
         count = deliveries_resend(list(queryset.filter(state=DeliveryState.FAILED)), request.user)
         self.message_user(request, f"{count} failed deliveries queued to be sent again.", messages.SUCCESS)

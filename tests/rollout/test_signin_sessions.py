@@ -70,7 +70,11 @@ def world(settings):
     court = montana_court()
     golive = GoLiveFactory(court=court, go_live_date=dt.date(2031, 5, 1), status=GoLiveStatus.SCHEDULED)
     account = CmecfAccountFactory(court=court, login="mtfiler")
-    return {"golive": golive, "account": account, "user": superuser()}
+    from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+
+    failed = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind=NoticeKind.GOLIVE,
+                                           notice="golive", state=DeliveryState.FAILED, last_error="550 no such user")
+    return {"golive": golive, "account": account, "user": superuser(), "failed": failed}
 
 
 def mass_actions(world) -> dict[str, tuple[str, dict]]:
@@ -91,12 +95,14 @@ def mass_actions(world) -> dict[str, tuple[str, dict]]:
                                                                   "_selected_action": [account.pk]}),
         "send a notice now": (reverse("admin:rollout_noticedelivery_send_now"), {"golive": golive.pk, "kind": "golive"}),
         "apply an import": (reverse("admin:accounts_cmecfaccount_import"), {"token": "a-dry-run-token"}),
+        "resend failed deliveries": ("/admin/rollout/noticedelivery/", {"action": "resend_failed",
+                                                                        "_selected_action": [world["failed"].pk]}),
     }
 
 
 @pytest.mark.parametrize("name", ["mark live", "postpone", "set the go-live date", "set a court's go-live date",
                                   "edit a go-live", "edit go-lives in the list", "send a reminder now",
-                                  "send a notice now", "apply an import"])
+                                  "send a notice now", "apply an import", "resend failed deliveries"])
 def test_each_mass_action_asks_for_recent_authentication(world, name):
     url, data = mass_actions(world)[name]
     client = Client()
@@ -105,6 +111,8 @@ def test_each_mass_action_asks_for_recent_authentication(world, name):
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate")), name
     golive = GoLive.objects.get(pk=world["golive"].pk)
     assert (golive.status, golive.go_live_date) == (GoLiveStatus.SCHEDULED, dt.date(2031, 5, 1))
+    world["failed"].refresh_from_db()
+    assert world["failed"].state == "failed"
 
 
 def test_after_re_authenticating_the_action_goes_through_until_the_window_passes(world, settings):
