@@ -1,5 +1,7 @@
 """Tokens for links that act without a login: signed (SECRET_KEY), purpose-bound (a salt per
-purpose, so a token made for one cannot open another), expiring, and carrying only ids.
+purpose, so a token made for one cannot open another), expiring, and carrying ids and keyed digests
+of addresses, except the address an address-change or undo link puts in place (signed, not
+secret: the link goes to that address or names it).
 
 The status token also carries a short digest of the filer's address when it was made: once the
 address changes, links sent to the old one stop working. Address-change and undo tokens also carry

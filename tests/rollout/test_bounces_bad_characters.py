@@ -80,3 +80,10 @@ def test_a_message_that_cannot_be_recorded_is_left_and_the_others_are_recorded(t
                       rows[2].id: DeliveryState.BOUNCED}
     assert len(list(mailbox.Maildir(str(maildir)).iterkeys())) == 1  # the failed one, left to look at
     assert "bounce message not processed" in caplog.text
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("process_bounces", maildir=str(maildir), stdout=out)
+    assert "1 that could not be recorded (left; the log says why)" in out.getvalue()

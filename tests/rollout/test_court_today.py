@@ -54,6 +54,16 @@ def test_the_filer_page_dates_a_link_report_in_the_courts_zone_and_names_it(clie
     assert "You told us on 2026-03-10 (in the court's time zone, Pacific/Guam) that you linked" in page
 
 
+def test_the_filer_page_names_the_zone_of_a_pacer_upgrade_report_which_belongs_to_no_court(client, settings):
+    from accounts.self_service import pacer_account_report_upgraded
+    from tests.factories import utah_filer_with_legacy_account
+
+    account = utah_filer_with_legacy_account()
+    pacer_account_report_upgraded(account.filer, now=NOW)
+    page = _filer_page(client, account)
+    assert f"You told us on 2026-03-09 ({settings.TIME_ZONE}) that you upgraded it" in page
+
+
 def test_the_filer_page_dates_a_help_request_in_the_courts_zone_and_names_it(client):
     account = filer_at(live_since(guam_court()), login="gu1")
     help_request_create(account.filer, account.pk, HelpReason.FORGOT_LOGIN, now=NOW)

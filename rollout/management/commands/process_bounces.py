@@ -24,4 +24,5 @@ class Command(BaseCommand):
         except (ValueError, OSError) as exc:  # a wrong path or an unreachable IMAP server: say which
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Read {run.read} messages: {run.recorded} bounces recorded, {run.not_bounces} not "
-                          f"bounces (removed), {run.ignored} not addressed to a bounce address of ours (left).")
+                          f"bounces (removed), {run.ignored} not addressed to a bounce address of ours (left)"
+                          + (f", {run.failed} that could not be recorded (left; the log says why)." if run.failed else "."))
