@@ -48,10 +48,12 @@ def preferences(request):
     return render(request, "preferences.html", {"form": form, "now": timezone.localtime()})
 
 
+@login_required
 def email_set_by_coordinator(request):
     """Instead of allauth's email-address page: a staff address names the account a coordinator adds
-    courts to and the one single sign-on links, so only a coordinator changes it (HTTP 404)."""
-    return render(request, "registration/email_set_by_coordinator.html", status=404)
+    courts to and the one single sign-on links, so only a coordinator changes it. The page says so;
+    a POST (allauth's add, make primary, remove) is refused with it (HTTP 403)."""
+    return render(request, "registration/email_set_by_coordinator.html", status=200 if request.method == "GET" else 403)
 
 
 def login_locked_out(request, original_response=None, credentials=None):

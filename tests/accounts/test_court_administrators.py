@@ -136,10 +136,11 @@ def test_staff_cannot_change_their_own_address(client):
     client.force_login(admin)
     for action in ("action_add", "action_primary"):
         response = client.post("/accounts/email/", {action: "", "email": "new.clerk@utd.example.gov"})
-        assert response.status_code == 404
+        assert response.status_code == 403
     admin.refresh_from_db()
     assert admin.email == "clerk@mtd.example.gov"
     assert "set by your rollout coordinator" in response.content.decode()
+    assert client.get("/accounts/email/").status_code == 200
 
 
 def test_an_address_longer_than_a_username_holds_is_refused_naming_its_length():
