@@ -274,10 +274,9 @@ def cmecf_accounts_mark_linked(
         raise ValidationError({"linked_at": f"link date {linked_at.date()} is in the future"})
     selection = _selection(queryset)
     rollout = rollout_current()
-    # A court marked live counts as live at any instant (readiness does not look at its go-live
-    # date), so a date before its go-live would be taken: refuse it here, as the link report import
-    # does. A court only scheduled is live from its go-live on, and readiness at `linked_at` already
-    # skips its accounts as waiting.
+    # Readiness at `linked_at` would only skip these accounts as waiting; a date before a live court's
+    # go-live is a mistyped date, so it is refused as the link report import refuses it, naming the
+    # court. (A court only scheduled then is a different matter: its accounts are skipped as waiting.)
     early = list(
         GoLive.objects.filter(rollout=rollout, status=GoLiveStatus.LIVE, live_at__gt=linked_at,
                               court__in=selection.values("court_id"))

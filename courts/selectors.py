@@ -28,10 +28,14 @@ def rollout_current() -> Rollout:
 
 
 def golive_live_q(now: dt.datetime | None = None, prefix: str = "") -> Q:
-    """The condition "this go-live is live at `now`" as a Q over GoLive (or a relation via `prefix`)."""
+    """The condition "this go-live is live at `now`" as a Q over GoLive (or a relation via `prefix`).
+
+    Scheduled or marked live, from its start (`live_at`) on: a court marked live today was not live
+    last year, so a link dated before its go-live is not taken. (A live court's start is never in the
+    future — the services refuse it — so at the present instant every court marked live is live.)"""
     now = now or timezone.now()
-    return Q(**{f"{prefix}status": GoLiveStatus.LIVE}) | Q(
-        **{f"{prefix}status": GoLiveStatus.SCHEDULED, f"{prefix}live_at__lte": now}
+    return Q(**{f"{prefix}status": GoLiveStatus.LIVE, f"{prefix}live_at__isnull": True}) | Q(
+        **{f"{prefix}status__in": (GoLiveStatus.LIVE, GoLiveStatus.SCHEDULED), f"{prefix}live_at__lte": now}
     )
 
 

@@ -66,3 +66,15 @@ def test_cmecf_login_is_unique_per_court_only():
         from accounts.models import CmecfAccount
 
         CmecfAccount.objects.create(filer=first.filer, court=first.court, login="attornjq", cmecf_name="x")
+
+
+@pytest.mark.django_db
+def test_a_court_marked_live_was_not_live_before_its_go_live_so_an_earlier_link_is_refused():
+    from courts.models import GoLive
+
+    account = ready_account()
+    GoLive.objects.filter(court=account.court).update(status=GoLiveStatus.LIVE)
+    with pytest.raises(LinkRefused) as refused:
+        cmecf_account_link(account, linked_at=dt.datetime(2021, 9, 26, 15, tzinfo=UTC))
+    assert refused.value.readiness == Readiness.WAITING
+    assert cmecf_account_link(account, linked_at=dt.datetime(2021, 9, 28, 15, tzinfo=UTC)).linked_at is not None
