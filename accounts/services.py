@@ -397,6 +397,13 @@ class AdministratorSaved:
 
 @transaction.atomic
 def court_administrator_save(*, email: str, name: str, court_ids: list[str]) -> AdministratorSaved:
+    """Make (or update) the staff account of `email` a court administrator of `court_ids`.
+
+    Refused, naming why: an address that is not one, or longer than a username holds; no name; an
+    unknown court; an address two accounts share. A deactivated account found by the address is
+    taken back without its old password, security keys, authenticator apps or single sign-on link:
+    whoever holds the address now sets them afresh (the invitation's link).
+    """
     from courts.models import Court
 
     email = (email or "").strip().lower()
@@ -427,6 +434,8 @@ def court_administrator_save(*, email: str, name: str, court_ids: list[str]) -> 
     if created:
         user = User(username=email, email=email)
         user.set_unusable_password()
+    elif not user.is_active:
+        _user_forget_credentials(user)
     first, _, last = name.partition(" ")
     user.first_name, user.last_name = first[:150], last[:150]
     user.email = email
@@ -440,6 +449,15 @@ def court_administrator_save(*, email: str, name: str, court_ids: list[str]) -> 
     return AdministratorSaved(user=user, created=created, courts_added=added)
 
 
+def _user_forget_credentials(user) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+
+    user.set_unusable_password()
+    Authenticator.objects.filter(user=user).delete()
+    SocialAccount.objects.filter(user=user).delete()
+
+
 def user_set_password_url(user) -> str:
     """The link to Django's password-reset confirmation page for `user`, on SITE_URL."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
@@ -448,19 +466,25 @@ def user_set_password_url(user) -> str:
 
 
 def court_administrator_send_invitation(user) -> str:
-    """Email `user` the set-password link; returns the address. Refused when the user has no email."""
+    """Email `user` the set-password link (with SSO_ONLY, how to sign in by single sign-on instead: a
+    password would be refused); returns the address. Refused when the user has no email."""
     if not user.email:
         raise ValidationError("This user has no email address.")
     courts = ", ".join(sorted(CourtAdministrator.objects.filter(user=user).values_list("court__name", flat=True)))
-    days = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 86400))
-    body = (
-        f"Hello {user.get_full_name() or user.email},\n\n"
-        f"You are a court administrator in the NextGen CM/ECF rollout tracker for: {courts or 'no court yet'}.\n\n"
-        f"Set your password here (the link works once, for {days} day{'s' if days != 1 else ''}):\n"
-        f"{user_set_password_url(user)}\n\n"
-        f"Then log in at {settings.SITE_URL}{reverse('login')} with your user name: {user.get_username()}\n\n"
-        "If you did not expect this message, you can ignore it: nothing changes until the link is used.\n"
-    )
+    greeting = (f"Hello {user.get_full_name() or user.email},\n\n"
+                f"You are a court administrator in the NextGen CM/ECF rollout tracker for: {courts or 'no court yet'}.\n\n")
+    if settings.SSO_ONLY and not user.is_superuser:  # a password would be refused: say how to sign in instead
+        body = greeting + (
+            f"Sign in at {settings.SITE_URL}{reverse('login')} with {settings.SSO_PROVIDER_NAME} (single sign-on), "
+            f"as {user.email}. No password is needed for the tracker.\n\n"
+            "If you did not expect this message, tell your rollout coordinator.\n")
+    else:
+        days = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 86400))
+        body = greeting + (
+            f"Set your password here (the link works once, for {days} day{'s' if days != 1 else ''}):\n"
+            f"{user_set_password_url(user)}\n\n"
+            f"Then log in at {settings.SITE_URL}{reverse('login')} with your user name: {user.get_username()}\n\n"
+            "If you did not expect this message, you can ignore it: nothing changes until the link is used.\n")
     message = EmailMessage("Your NextGen CM/ECF rollout tracker account", body, settings.DEFAULT_FROM_EMAIL, [user.email],
                            headers={"Message-ID": make_msgid(domain=settings.NOTICES_MESSAGE_ID_DOMAIN or None)})
     message.send()

@@ -153,3 +153,43 @@ def test_an_address_longer_than_a_username_holds_is_refused_naming_its_length():
     with pytest.raises(ValidationError, match="at most 150"):
         court_administrator_save(email=email, name="Ann", court_ids=["MTDC"])
     assert not get_user_model().objects.exists()
+
+
+def test_a_deactivated_account_taken_back_keeps_none_of_its_old_credentials():
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts.services import court_administrator_save
+
+    montana_court()
+    old = get_user_model().objects.create_user("clerk-old", "clerk@mtd.example.gov", PASSWORD, is_staff=True,
+                                               is_active=False)
+    TOTP.activate(old, generate_totp_secret())
+    SocialAccount.objects.create(user=old, provider="sso", uid="old-clerk")
+    saved = court_administrator_save(email="clerk@mtd.example.gov", name="New Clerk", court_ids=["MTDC"])
+    user = get_user_model().objects.get(pk=old.pk)
+    assert saved.user.pk == old.pk and user.is_active
+    assert not user.has_usable_password()
+    assert not Authenticator.objects.filter(user=user).exists() and not SocialAccount.objects.filter(user=user).exists()
+
+
+def test_an_active_account_keeps_its_credentials_when_given_another_court():
+    from accounts.services import court_administrator_save
+
+    montana_court(), utah_court()
+    user = get_user_model().objects.create_user("clerk", "clerk@mtd.example.gov", PASSWORD, is_staff=True)
+    court_administrator_save(email="clerk@mtd.example.gov", name="Clerk", court_ids=["UTDC"])
+    assert get_user_model().objects.get(pk=user.pk).check_password(PASSWORD)
+
+
+def test_with_sso_only_the_invitation_says_how_to_sign_in_and_sends_no_password_link(settings):
+    from accounts.services import court_administrator_save, court_administrator_send_invitation
+
+    settings.SSO_ONLY, settings.SSO_PROVIDER_NAME = True, "Montana court sign-in"
+    montana_court()
+    saved = court_administrator_save(email="clerk@mtd.example.gov", name="Clerk", court_ids=["MTDC"])
+    court_administrator_send_invitation(saved.user)
+    (message,) = mail.outbox
+    assert "with Montana court sign-in (single sign-on), as clerk@mtd.example.gov" in message.body
+    assert "/accounts/reset/" not in message.body and "password here" not in message.body
