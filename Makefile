@@ -43,7 +43,7 @@ setup: migrate
 # reminder to a Montana filer), so var/mail/ holds a real email before the server is up.
 run: setup
 	@ROLLOUT_MODE=development $(PY) manage.py send_due_notices --demo-reminder
-	@echo "Emails: without EMAIL_HOST each sending run writes one file to var/mail/ (newest: ls -t var/mail | head -1),"
+	@echo "Emails: without EMAIL_HOST about one file per message in var/mail/ (newest: ls -t var/mail | head -1),"
 	@echo "        every message in full. Send what is due now at any time: $(PY) manage.py send_due_notices"
 	ROLLOUT_MODE=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 

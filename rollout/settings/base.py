@@ -301,7 +301,8 @@ else:
 # --- Notices ------------------------------------------------------------------------------------
 # How often beat looks for due notices; the health check's beat limit follows it.
 NOTICES_DISPATCH_INTERVAL_SECONDS = env.float("NOTICES_DISPATCH_INTERVAL_SECONDS", 300.0, validate=Range(min=10.0))
-# The most emails a second to the relay, across every worker (0 = no cap): set it to the relay's limit.
+# The most emails a second from each sending process (0 = no cap), not across workers: set it to the
+# relay's limit divided by the number of sending processes.
 NOTICES_MAX_PER_SECOND = env.float("NOTICES_MAX_PER_SECOND", 0.0, validate=Range(min=0.0))
 # Bounces: envelope sender <local>+<id>-<signature>@<domain> of this address (empty: the address of
 # DEFAULT_FROM_EMAIL); the mailbox it is delivered to, as a Maildir path or an IMAP URL
