@@ -75,13 +75,29 @@ def notices_due(golive: GoLive, now: dt.datetime) -> list[DueNotice]:
     return due
 
 
+def reminder_day(golive: GoLive, notice: str) -> dt.date | None:
+    """The court day a reminder's key stands for: `reminder_<N>` the N-th day after the go-live,
+    `reminder_manual_<date>` (sent by hand) that date."""
+    if notice.startswith("reminder_manual_"):
+        try:
+            return dt.date.fromisoformat(notice.removeprefix("reminder_manual_"))
+        except ValueError:
+            return None
+    days = notice.removeprefix("reminder_")
+    if golive.go_live_date is None or not (days.isascii() and days.isdigit()) or int(days) > REMINDER_DAYS_MAX:
+        return None
+    return golive.go_live_date + dt.timedelta(days=int(days))
+
+
 def recipients_for(
     kind: str, golive: GoLive, notice: str, *, live_court_ids: list[int], accounts: QuerySet[CmecfAccount] | None = None
 ) -> QuerySet[CmecfAccount]:
     """CM/ECF accounts at the go-live's court that should get `notice` and do not have it yet.
 
-    Linked accounts get nothing (they are done); unsubscribed filers get no reminder; an
-    undeliverable address (it bounced) gets nothing until the filer's address is changed.
+    Linked accounts get nothing (they are done); unsubscribed filers get no reminder, nor one whose
+    every unlinked login they reported linked lately, nor a second reminder on one court day (see
+    `reminder_day`); an undeliverable address (it bounced) gets nothing until the filer's address is
+    changed.
     """
     from rollout.notices.bounces import undeliverable_emails
 
@@ -96,6 +112,16 @@ def recipients_for(
         from accounts.self_service import reminder_paused_q
 
         qs = qs.exclude(reminder_paused_q(timezone.now(), settings.FILERS_SELF_REPORT_PAUSE_DAYS))
+        # One reminder a court day, and none for a day already passed by a later one: a filer who has
+        # a reminder for this day or a later one (another key after the days were edited, or one sent
+        # by hand) is not reminded for this day.
+        day = reminder_day(golive, notice)
+        reminders = NoticeDelivery.objects.filter(court_id=golive.court_id, golive=golive, kind=NoticeKind.REMINDER)
+        later = [key for key in reminders.order_by().values_list("notice", flat=True).distinct()
+                 if key != notice and day is not None and (other := reminder_day(golive, key)) and other >= day]
+        if later:
+            qs = qs.exclude(filer_id__in=reminders.filter(notice__in=later).exclude(state=DeliveryState.SKIPPED)
+                            .values("filer_id"))
     return qs.exclude(
         filer_id__in=NoticeDelivery.objects.filter(court_id=golive.court_id, notice=notice).values("filer_id")
     )

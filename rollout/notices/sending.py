@@ -113,6 +113,23 @@ def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]) -
     return result
 
 
+def _reminders_paused(rows: list[NoticeDelivery], now: dt.datetime) -> set[tuple[int, int]]:
+    """(filer, court) pairs of the chunk's reminders whose every unlinked login the filer reported
+    linked within FILERS_SELF_REPORT_PAUSE_DAYS: as the dispatch leaves them out (`recipients_for`),
+    for a report made after the row was created. One query, only for a chunk with reminders."""
+    reminders = [r for r in rows if r.kind == NoticeKind.REMINDER]
+    if not reminders:
+        return set()
+    since = now - dt.timedelta(days=settings.FILERS_SELF_REPORT_PAUSE_DAYS)
+    waiting: dict[tuple[int, int], bool] = {}
+    for filer_id, court_id, reported in CmecfAccount.objects.filter(
+            court_id__in={r.court_id for r in reminders}, filer_id__in={r.filer_id for r in reminders},
+            linked_at__isnull=True).values_list("filer_id", "court_id", "link_reported_at"):
+        paused = reported is not None and reported >= since
+        waiting[(filer_id, court_id)] = waiting.get((filer_id, court_id), True) and paused
+    return {pair for pair, paused in waiting.items() if paused}
+
+
 def addresses_undeliverable(emails) -> set[str]:
     """Those of `emails` that get no more notices (bounced, refused, or no mail system takes them)."""
     return set(BouncedAddress.objects.filter(email__in=list(emails), undeliverable_at__isnull=False)
@@ -139,10 +156,15 @@ UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waitin
 
 
 def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime,
-                 told: tuple | None = None) -> str:
+                 told: tuple | None = None, paused: bool = False) -> str:
     """Why a claimed row should not be sent any more ("" = send it). `told`: for a date-changed
-    row, the (date, status) its filer was last told (`deliveries_dates_told`)."""
+    row, the (date, status) its filer was last told (`deliveries_dates_told`). `paused`: the filer
+    reported every unlinked login at the court linked lately (`_reminders_paused`)."""
     golive = row.golive
+    if row.kind == NoticeKind.GOLIVE and row.notice != "golive":
+        # Set aside when "live" was withdrawn (deliveries_create_for_change): resending it would tell
+        # filers again that the court is live on a day it was not.
+        return "The live status this notice announced was withdrawn."
     if row.kind == NoticeKind.DATE_CHANGED:
         change = row.change
         if change is not None and (change.new_status, change.new_date) != (golive.status, golive.go_live_date):
@@ -166,6 +188,8 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
         return "The court is not live (go-live moved or postponed)."
     if row.kind == NoticeKind.REMINDER and unsubscribed:
         return "The filer unsubscribed from reminders for this court."
+    if row.kind == NoticeKind.REMINDER and paused:
+        return "The filer reported the link lately; reminders wait for the court's records."
     return ""
 
 
@@ -277,11 +301,13 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     unsubscribed = set(NoticeUnsubscribe.objects.filter(**pairs).values_list("filer_id", "court_id"))
     undeliverable = addresses_undeliverable({r.filer.email for r in rows})
     told = deliveries_dates_told(rows)
+    paused = _reminders_paused(rows, now)
     to_send: list[tuple[NoticeDelivery, str]] = []
     skips: dict[str, list[int]] = {}
     for row in rows:
         state = readiness.get((row.filer_id, row.court_id))
-        reason = _skip_reason(row, state, (row.filer_id, row.court_id) in unsubscribed, now, told.get(row.id))
+        pair = (row.filer_id, row.court_id)
+        reason = _skip_reason(row, state, pair in unsubscribed, now, told.get(row.id), pair in paused)
         if not reason and row.filer.email in undeliverable:
             reason = UNDELIVERABLE
         if reason:

@@ -158,8 +158,9 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     A change that leaves the court live is not announced here (the go-live notice does it); a change
     that withdraws "live" also sets the sent go-live notices' key aside, so the real day sends one.
 
-    Recipients: filers with a sent prepare or go-live notice for this court. Keyed by the change, so
-    each change is announced once per filer. Published after the surrounding transaction commits.
+    Recipients: filers with a prepare or go-live notice of this go-live sent or being sent. Keyed by
+    the change, so each change is announced once per filer. Published after the surrounding
+    transaction commits.
     """
     if golive.rollout_id != rollout_current().id:
         return 0
@@ -171,9 +172,13 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
         # Marked live early, or a live date corrected: the go-live notice (due from the go-live day)
         # tells filers to link now; a "new date" notice telling them to wait would be wrong.
         return 0
+    # Told: every prepare or go-live notice of this go-live that went, or is going (a chunk claimed
+    # before the change is built from the facts read at its claim), the go-live notices set aside
+    # just above included: their filers were told the court is live.
     told = (
         NoticeDelivery.objects.filter(
-            court_id=golive.court_id, notice__in=["prepare", "golive"], state=DeliveryState.SENT
+            golive=golive, kind__in=(NoticeKind.PREPARE, NoticeKind.GOLIVE),
+            state__in=(DeliveryState.SENT, DeliveryState.SENDING),
         )
         .order_by()
         .values_list("filer_id", flat=True)

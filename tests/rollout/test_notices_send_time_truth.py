@@ -1,0 +1,130 @@
+"""A notice goes once and says what is true when it goes, whatever staff or the filer did between its
+dispatch and its sending: a reported link pauses a reminder, a withdrawn "live" is corrected and never
+resent, a change while a chunk is on the wire is announced, and one court day gets one reminder."""
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from accounts.self_service import cmecf_account_report_linked
+from courts.models import GoLiveStatus
+from courts.services import golive_mark_live, golive_schedule, golive_set
+from rollout.notices.dispatch import notices_dispatch
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+from rollout.notices.sending import deliveries_claim, deliveries_send, new_claim_token
+from rollout.notices.services import deliveries_resend, notice_send_now
+from tests.factories import GoLiveFactory, filer_at, montana_court, superuser, utah_court
+
+pytestmark = pytest.mark.django_db
+UTC = dt.timezone.utc
+D = dt.date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def locmem(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def send_pending(now=None):
+    ids = list(NoticeDelivery.objects.filter(state=DeliveryState.PENDING).order_by("id").values_list("id", flat=True))
+    deliveries_send(ids, claimed_by=new_claim_token(), now=now)
+    sent, mail.outbox[:] = list(mail.outbox), []
+    return sent
+
+
+def day(court, n, hour=8):
+    return court.local_midnight(D + dt.timedelta(days=n)) + dt.timedelta(hours=hour)
+
+
+def test_a_filer_who_reports_the_link_after_dispatch_gets_no_reminder():
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[7])
+    account = filer_at(court)
+    now = day(court, 7)
+    notices_dispatch(now)
+    cmecf_account_report_linked(account.filer, account.pk, now=now)
+    send_pending(now)
+    reminder = NoticeDelivery.objects.get(notice="reminder_7")
+    assert (reminder.state, reminder.skip_reason) == (
+        DeliveryState.SKIPPED, "The filer reported the link lately; reminders wait for the court's records.")
+
+
+def test_withdrawing_live_tells_the_filers_who_got_only_the_go_live_notice():
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 4, 19), status=GoLiveStatus.SCHEDULED)
+    filer_at(court)
+    golive_mark_live(golive, now=now)  # by mistake: no prepare notice was due yet
+    notices_dispatch(now)
+    assert len(send_pending(now)) == 1
+    golive.refresh_from_db()
+    golive_set(golive, dt.date(2027, 4, 19), GoLiveStatus.SCHEDULED, now=now)
+    assert NoticeDelivery.objects.filter(kind=NoticeKind.DATE_CHANGED).count() == 1
+
+
+def test_a_go_live_notice_set_aside_when_live_was_withdrawn_is_not_resent():
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 4, 19), status=GoLiveStatus.SCHEDULED)
+    filer_at(court)
+    golive_mark_live(golive, now=now)
+    notices_dispatch(now)
+    NoticeDelivery.objects.update(state=DeliveryState.FAILED)  # the relay refused it
+    golive.refresh_from_db()
+    golive_set(golive, dt.date(2027, 4, 19), GoLiveStatus.SCHEDULED, now=now)
+    withdrawn = NoticeDelivery.objects.get(kind=NoticeKind.GOLIVE)
+    assert withdrawn.notice.startswith("golive_withdrawn_")
+    real_day = court.local_midnight(dt.date(2027, 4, 19)) + dt.timedelta(hours=8)
+    notices_dispatch(real_day)  # the court goes live on its day: its go-live notice goes
+    assert len(send_pending(real_day)) == 1
+    deliveries_resend([withdrawn], superuser())  # staff resend the failed rows
+    assert send_pending(real_day) == []
+    withdrawn.refresh_from_db()
+    assert withdrawn.state == DeliveryState.SKIPPED
+
+
+def test_a_date_moved_while_the_prepare_notices_are_being_sent_is_announced_to_their_filers():
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 20), status=GoLiveStatus.SCHEDULED)
+    filers = [filer_at(court, login=f"ut{i}") for i in range(3)]
+    notices_dispatch(now)
+    ids = list(NoticeDelivery.objects.values_list("id", flat=True))
+    claimed = deliveries_claim(ids, new_claim_token(), now)  # a sender built them from the old date
+    assert len(claimed) == 3
+    golive.refresh_from_db()
+    golive_schedule(golive, dt.date(2027, 5, 10), now=now)
+    told = set(NoticeDelivery.objects.filter(kind=NoticeKind.DATE_CHANGED).values_list("filer_id", flat=True))
+    assert told == {a.filer_id for a in filers}
+
+
+def test_an_earlier_reminder_day_added_later_is_not_sent_after_a_later_one_went():
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[7, 14, 30])
+    filer_at(court)
+    notices_dispatch(day(court, 14))
+    assert len(send_pending(day(court, 14))) == 2  # the go-live notice (still in catch-up) and reminder_14
+    golive.reminder_days_after = [7, 10, 30]
+    golive.save(update_fields=["reminder_days_after"])
+    notices_dispatch(day(court, 20))
+    assert not NoticeDelivery.objects.filter(notice="reminder_10").exists()
+
+
+def test_a_reminder_sent_by_hand_the_day_the_scheduled_one_went_is_not_sent_again():
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[7])
+    filer_at(court)
+    notices_dispatch(day(court, 7, hour=1))
+    send_pending(day(court, 7, hour=1))
+    notice_send_now(golive, NoticeKind.REMINDER, superuser(), now=day(court, 7, hour=9))
+    assert not NoticeDelivery.objects.filter(notice__startswith="reminder_manual_").exists()
+
+
+def test_a_reminder_sent_by_hand_before_the_scheduled_day_does_not_stop_the_scheduled_one():
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[7])
+    account = filer_at(court)
+    notice_send_now(golive, NoticeKind.REMINDER, superuser(), now=day(court, 5))
+    send_pending(day(court, 5))
+    notices_dispatch(day(court, 7))
+    assert NoticeDelivery.objects.filter(notice="reminder_7", filer_id=account.filer_id).exists()
