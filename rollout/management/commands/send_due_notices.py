@@ -32,7 +32,7 @@ class Command(BaseCommand):
             result = deliveries_send(pending[start:start + CHUNK], claimed_by="send_due_notices")
             sent, skipped, failed = sent + result.sent, skipped + result.skipped, failed + result.failed
         where = (f"SMTP server {settings.EMAIL_HOST}:{settings.EMAIL_PORT}" if settings.EMAIL_HOST
-                 else f"{settings.EMAIL_FILE_PATH}/ (one .log file per sending run, each message in full)")
+                 else f"{settings.EMAIL_FILE_PATH}/ (about one .log file per message, each in full)")
         self.stdout.write(f"Notices due now: {dispatched.rows_considered:,} created. Sent {sent:,}, skipped {skipped:,}, "
                           f"failed {failed:,}; emails go to {where}.")
 
