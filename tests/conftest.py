@@ -354,3 +354,15 @@ def admin_import_post(client, data: dict):
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(reverse("admin:accounts_cmecfaccount_import"), data)
     return client.get(response["Location"], follow=True) if response.status_code == 302 else response
+
+
+@pytest.fixture
+def viewer(client, settings):
+    """A superuser signed in to `client`, who sees times not tied to a court in New York's zone: the
+    court pages' own zones must then differ from theirs."""
+    from tests.factories import superuser
+
+    settings.TIME_ZONE = "America/New_York"
+    user = superuser()
+    client.force_login(user)
+    return user

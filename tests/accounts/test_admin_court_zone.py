@@ -10,20 +10,13 @@ from django.urls import reverse
 from accounts.audit import audit_record
 from accounts.self_service import cmecf_account_report_linked
 from courts.models import GoLiveStatus
-from tests.factories import GoLiveFactory, filer_at, guam_court, montana_court, superuser
+from tests.factories import GoLiveFactory, filer_at, guam_court, montana_court
 
 pytestmark = pytest.mark.django_db
 UTC = dt.timezone.utc
 # 2026-03-10 09:00 in Guam is 2026-03-09 19:00 in New York.
 GUAM_TUESDAY_MORNING = dt.datetime(2026, 3, 9, 23, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def viewer(client, settings):
-    settings.TIME_ZONE = "America/New_York"
-    user = superuser()
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus
 from courts.selectors import rollout_current
-from tests.factories import (GoLiveFactory, UserFactory, guam_court, hawaii_court, montana_administrator, montana_court,
-                             superuser)
+from tests.factories import GoLiveFactory, UserFactory, guam_court, hawaii_court, montana_administrator, montana_court
 
 pytestmark = pytest.mark.django_db
 UTC = dt.timezone.utc
@@ -21,13 +20,6 @@ HONOLULU = ZoneInfo("Pacific/Honolulu")
 # 2026-03-10 09:00 in Guam (ChST, UTC+10) is 2026-03-09 19:00 in New York.
 GUAM_TUESDAY_MORNING = dt.datetime(2026, 3, 9, 23, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def viewer(client, settings):
-    settings.TIME_ZONE = "America/New_York"
-    user = superuser()
-    client.force_login(user)
-    return user
 
 
 def _add_golive_form(court, go_live: dt.date) -> dict:
