@@ -291,7 +291,8 @@ class GoLive(models.Model):
 
 
 class GoLiveChange(models.Model):
-    """Every change of a go-live's date or status: filers told the old date must be told again."""
+    """Every change of a go-live's date or status, and of the filing pause (blackout) of a scheduled or
+    live go-live: filers told the old date or window must be told again."""
 
     golive = models.ForeignKey(GoLive, on_delete=models.CASCADE, related_name="changes")
     old_date = models.DateField(null=True, blank=True)
@@ -304,6 +305,12 @@ class GoLiveChange(models.Model):
     source = models.CharField(max_length=120, blank=True, help_text="What made the change when no user did: seed, import, schedule.")
     reason = models.CharField(max_length=255, blank=True)
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The filing pause before and after (both empty: none). Recorded on every change; a change of the
+    # pause alone is one too (`blackout_only`).
+    old_blackout_start = models.DateTimeField(null=True, blank=True)
+    old_blackout_end = models.DateTimeField(null=True, blank=True)
+    new_blackout_start = models.DateTimeField(null=True, blank=True)
+    new_blackout_end = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "go-live change"
@@ -315,3 +322,8 @@ class GoLiveChange(models.Model):
     @property
     def date_changed(self) -> bool:
         return self.old_date != self.new_date
+
+    @property
+    def blackout_only(self) -> bool:
+        """Only the filing pause changed (the date and status stayed)."""
+        return not self.date_changed and self.old_status == self.new_status

@@ -408,13 +408,16 @@ def golive_change(
     """The one write of a go-live's date, status and blackout: plan and check (`golive_plan`), save,
     record a GoLiveChange when the date or status changed, and announce a date change.
 
-    Returns None when the date and status stay (a blackout-only change is saved, not recorded as a
-    change of date). Raises ValidationError naming the field, writing nothing, when a rule is broken.
+    Returns None when nothing is recorded: the date, status and blackout stay (or only the blackout of
+    a go-live neither scheduled nor live changed). A change of the blackout alone of a scheduled or live
+    go-live is recorded (`GoLiveChange.blackout_only`): filers told the old window hear the new one.
+    Raises ValidationError naming the field, writing nothing, when a rule is broken.
     """
     now = now or timezone.now()
     with transaction.atomic():
         plan = golive_plan(golive, new_date=new_date, new_status=new_status, blackout=blackout, now=now)
         old_date, old_status = golive.go_live_date, golive.status
+        old_blackout = (golive.blackout_start, golive.blackout_end)
         fields = ("go_live_date", "status", "blackout_start", "blackout_end", "live_at")
         if all(getattr(plan, f) == getattr(golive, f) for f in fields):
             return None
@@ -425,7 +428,12 @@ def golive_change(
         for name in fields:
             setattr(golive, name, getattr(plan, name))
         golive.save()
-        if (old_date, old_status) == (golive.go_live_date, golive.status):
+        new_blackout = (golive.blackout_start, golive.blackout_end)
+        blackout_only = (old_date, old_status) == (golive.go_live_date, golive.status)
+        # A pause that changed alone is recorded (and announced) while it matters to filers: a scheduled
+        # or live go-live, and the old or the new window not over yet.
+        if blackout_only and (old_blackout == new_blackout or golive.status not in FIRM
+                              or not any(end and end > now for end in (old_blackout[1], new_blackout[1]))):
             return None
         change = GoLiveChange.objects.create(
             golive=golive,
@@ -435,8 +443,10 @@ def golive_change(
             new_status=golive.status,
             changed_by=by if getattr(by, "pk", None) else None,
             source=source[:120],
-            reason=reason[:255],
+            reason=(reason or ("Filing pause changed" if blackout_only else ""))[:255],
             changed_at=now,
+            old_blackout_start=old_blackout[0], old_blackout_end=old_blackout[1],
+            new_blackout_start=new_blackout[0], new_blackout_end=new_blackout[1],
         )
         if old_date != golive.go_live_date:
             golive_date_changed.send(sender=GoLive, golive=golive, change=change)

@@ -211,7 +211,8 @@ def _email_html_response(request, html: str) -> HttpResponse:
 
 class SendNowForm(forms.Form):
     golive = forms.ModelChoiceField(queryset=GoLive.objects.none(), label="Court")
-    kind = forms.ChoiceField(choices=[(k, l) for k, l in NoticeKind.choices if k != NoticeKind.DATE_CHANGED])
+    kind = forms.ChoiceField(choices=[(k, l) for k, l in NoticeKind.choices
+                                      if k not in (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)])
 
     def __init__(self, *args, court_ids=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ class NoticeKind(models.TextChoices):
     GOLIVE = "golive", "Go-live announcement"
     REMINDER = "reminder", "Reminder to link"
     DATE_CHANGED = "date_changed", "Go-live date changed"
+    BLACKOUT_CHANGED = "blackout_changed", "Filing pause changed"
 
 
 class DeliveryState(models.TextChoices):
@@ -34,7 +35,7 @@ class NoticeDelivery(models.Model):
 
     `notice` is the occurrence key that makes each distinct message unique per filer and court:
     "prepare", "golive", "reminder_7" (one per reminder day), "reminder_manual_2026-11-23" (an
-    administrator's send-now, at most one a day), "date_changed_<GoLiveChange id>".
+    administrator's send-now, at most one a day), "date_changed_<GoLiveChange id>", "blackout_changed_<GoLiveChange id>".
     """
 
     # filer and court are covered by the composite indexes below; golive and change are only used

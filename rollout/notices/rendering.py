@@ -37,13 +37,13 @@ from django.template import Context, Engine, Library, Template, TemplateSyntaxEr
 from django.template.base import Node, NodeList, Variable, VariableNode
 from django.template.defaulttags import ForNode
 from accounts.readiness import Readiness
-from courts.formatting import format_day
+from courts.formatting import format_day, format_instant
 from courts.models import FIRM, emergency_instructions_problem
 from courts.selectors import GoLiveFacts, golive_facts
 from rollout.links import REGISTER_URL, UPGRADE_URL, court_page_url
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notices"
-KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "digest")
+KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "blackout_changed", "digest")
 
 ALLOWED_TAGS = ("if", "for", "comment", "firstof", "spaceless", "verbatim", "templatetag", "cycle")
 ALLOWED_FILTERS = (
@@ -180,6 +180,7 @@ CONTEXT_HELP = {
     "help_desk_phone": "The court's CM/ECF help-desk phone",
     "help_desk_name": "The help desk as the court names it, e.g. CM/ECF help desk of the U.S. District Court for the District of Montana",
     "blackout": "The filing blackout, written out (empty when none)",
+    "old_blackout": "For a change of the filing pause alone: the window it replaces (empty when there was none)",
     "emergency_instructions": "What to do for an emergency filing during the blackout",
     "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
     "is_legacy / is_shared / is_no_pacer / is_name_mismatch": "Readiness flags",
@@ -293,6 +294,11 @@ def notice_context(
     told_date, told_status = told or ((change.old_date, change.old_status) if change else (None, ""))
     # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.
     blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""
+    # A change of the filing pause alone: the window the filer had, in the court's zone.
+    old_blackout = ""
+    if change is not None and change.blackout_only and change.old_blackout_start and change.old_blackout_end:
+        old_blackout = (f"from {format_instant(change.old_blackout_start, court.tzinfo)} "
+                        f"until {format_instant(change.old_blackout_end, court.tzinfo)}")
     day = facts.go_live_date
     days_since = (today - day).days if (today and day and facts.live) else None
     # Never a sentence pointing at an address or number the notice does not give: instructions
@@ -315,6 +321,7 @@ def notice_context(
         "help_desk_phone": court.help_desk_phone,
         "help_desk_name": court.help_desk_name,  # "CM/ECF help desk of the U.S. District Court for the …"
         "blackout": blackout,
+        "old_blackout": old_blackout,
         "emergency_instructions": emergency,
         "readiness": readiness,
         "is_legacy": readiness == Readiness.LEGACY,

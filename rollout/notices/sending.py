@@ -174,6 +174,16 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
         if told is not None and told == (golive.go_live_date, golive.status):
             return "The go-live is back to what the filer was last told."
         return ""
+    if row.kind == NoticeKind.BLACKOUT_CHANGED:
+        change = row.change
+        if golive.status not in (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE):
+            return "The go-live is no longer scheduled."
+        if change is not None and (change.new_blackout_start, change.new_blackout_end) != (
+                golive.blackout_start, golive.blackout_end):
+            return "A later change to the filing pause replaced the one this notice announces."
+        if golive.blackout_end is not None and golive.blackout_end <= now:
+            return "The filing pause is over."
+        return ""
     if readiness is None:
         return "The filer no longer has a CM/ECF login at this court."
     if row.kind == NoticeKind.PREPARE:

@@ -154,7 +154,8 @@ def filer_unsubscribe(filer_id: int, court_id: int) -> bool:
 
 
 def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
-    """A go-live date moved (or was postponed): tell everyone already told the old date.
+    """A go-live date moved (or was postponed), or its filing pause alone changed: tell everyone
+    already told the old one (a date-changed or a filing-pause-changed notice).
     A change that leaves the court live is not announced here (the go-live notice does it); a change
     that withdraws "live" also sets the sent go-live notices' key aside, so the real day sends one.
 
@@ -168,10 +169,11 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
         # "Live" withdrawn (marked live by mistake): the go-live notices already sent announced a day
         # that no longer holds. Their key is set aside, so the real go-live day sends one again.
         NoticeDelivery.objects.filter(golive=golive, notice="golive").update(notice=f"golive_withdrawn_{change.id}")
-    if change.new_status == GoLiveStatus.LIVE:
+    if change.new_status == GoLiveStatus.LIVE and not change.blackout_only:
         # Marked live early, or a live date corrected: the go-live notice (due from the go-live day)
         # tells filers to link now; a "new date" notice telling them to wait would be wrong.
         return 0
+    kind = NoticeKind.BLACKOUT_CHANGED if change.blackout_only else NoticeKind.DATE_CHANGED
     # Told: every prepare or go-live notice of this go-live that went, or is going (a chunk claimed
     # before the change is built from the facts read at its claim), the go-live notices set aside
     # just above included: their filers were told the court is live.
@@ -184,11 +186,11 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
         .values_list("filer_id", flat=True)
         .distinct()
     )
-    notice = f"date_changed_{change.id}"
+    notice = f"{kind}_{change.id}"
     rows, count = [], 0
     for filer_id in told.iterator(chunk_size=2000):
         rows.append(NoticeDelivery(filer_id=filer_id, court_id=golive.court_id, golive=golive,
-                                   kind=NoticeKind.DATE_CHANGED, notice=notice, change=change))
+                                   kind=kind, notice=notice, change=change))
         if len(rows) >= 2000:
             NoticeDelivery.objects.bulk_create(rows, ignore_conflicts=True)
             count, rows = count + len(rows), []
@@ -248,6 +250,12 @@ def notice_template_render_sample(
     if kind == NoticeKind.DATE_CHANGED:
         change = GoLiveChange(old_date=golive.go_live_date - dt.timedelta(days=14), new_date=golive.go_live_date,
                               old_status=GoLiveStatus.SCHEDULED, new_status=GoLiveStatus.SCHEDULED)
+    if kind == NoticeKind.BLACKOUT_CHANGED:
+        earlier = dt.timedelta(days=1)
+        change = GoLiveChange(old_date=golive.go_live_date, new_date=golive.go_live_date,
+                              old_status=GoLiveStatus.SCHEDULED, new_status=GoLiveStatus.SCHEDULED,
+                              old_blackout_start=golive.blackout_start and golive.blackout_start + earlier,
+                              old_blackout_end=golive.blackout_end)
     context = notice_context(
         filer_name=SAMPLE_FILER, court=court, golive=golive, readiness=readiness, change=change,
         unsubscribe_url=unsubscribe_url(0, court.pk or 0, "") if kind == NoticeKind.REMINDER else "",

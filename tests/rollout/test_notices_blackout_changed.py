@@ -1,0 +1,93 @@
+"""Filers told a go-live's filing pause (blackout) hear when it alone changes: the new window, in the
+court's zone, and the one it replaces; once per change, and only the change that still holds."""
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from courts.models import GoLiveChange, GoLiveStatus
+from courts.services import golive_set_blackout
+from rollout.notices.dispatch import notices_dispatch
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+from rollout.notices.sending import deliveries_send, new_claim_token
+from tests.factories import GoLiveFactory, filer_at, montana_court
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2027, 4, 1, 18, tzinfo=dt.timezone.utc)
+DAY = dt.date(2027, 4, 19)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def locmem(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def send_pending():
+    ids = list(NoticeDelivery.objects.filter(state=DeliveryState.PENDING).order_by("id").values_list("id", flat=True))
+    deliveries_send(ids, claimed_by=new_claim_token(), now=NOW)
+    sent, mail.outbox[:] = list(mail.outbox), []
+    return sent
+
+
+def at(court, day, hour):
+    return court.local_midnight(day) + dt.timedelta(hours=hour)
+
+
+@pytest.fixture
+def told():
+    """Montana scheduled for April 19, filing paused from Friday 17:00 to Monday 08:00, its filers
+    sent the prepare notice that says so."""
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=DAY, status=GoLiveStatus.SCHEDULED, prepare_days_before=30,
+                           blackout_start=at(court, DAY - dt.timedelta(days=3), 17), blackout_end=at(court, DAY, 8))
+    filer_at(court, login="mt1"), filer_at(court, login="mt2")
+    notices_dispatch(NOW)
+    assert len(send_pending()) == 2
+    return golive
+
+
+def test_a_changed_pause_is_announced_to_the_filers_told_the_old_one(told):
+    court = told.court
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
+    sent = send_pending()
+    assert len(sent) == 2 and {m.to[0] for m in sent} == set(NoticeDelivery.objects.filter(
+        kind=NoticeKind.PREPARE).values_list("filer__email", flat=True))
+    body = sent[0].body
+    assert "Electronic filing will now pause from Wednesday, April 14, 2027 at 12:00 PM MDT until Monday, April 19, " \
+           "2027 at 8:00 AM MDT." in body
+    assert "This replaces the pause we wrote to you about: from Friday, April 16, 2027 at 5:00 PM MDT" in body
+    assert "filing pause" in sent[0].subject
+
+
+def test_the_change_is_recorded_in_the_go_live_history(told):
+    court = told.court
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
+    change = GoLiveChange.objects.get(golive=told)
+    assert change.blackout_only and change.reason == "Filing pause changed"
+    assert change.old_blackout_start == at(court, DAY - dt.timedelta(days=3), 17)
+
+
+def test_a_pause_changed_twice_before_its_notice_goes_is_announced_once_as_it_stands(told):
+    court = told.court
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=4), 12), at(court, DAY, 8), now=NOW)
+    sent = send_pending()
+    assert len(sent) == 2 and all("Thursday, April 15, 2027 at 12:00 PM MDT" in m.body for m in sent)
+    reasons = set(NoticeDelivery.objects.filter(kind=NoticeKind.BLACKOUT_CHANGED, state=DeliveryState.SKIPPED)
+                  .values_list("skip_reason", flat=True))
+    assert reasons == {"A later change to the filing pause replaced the one this notice announces."}
+
+
+def test_a_pause_taken_away_says_filing_goes_on(told):
+    golive_set_blackout(told, None, None, now=NOW)
+    sent = send_pending()
+    assert len(sent) == 2 and "There is no pause any more" in sent[0].body
+
+
+def test_filers_not_told_of_the_pause_yet_get_no_extra_notice():
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=DAY, status=GoLiveStatus.SCHEDULED,
+                           blackout_start=at(court, DAY - dt.timedelta(days=3), 17), blackout_end=at(court, DAY, 8))
+    filer_at(court)
+    golive_set_blackout(golive, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
+    assert not NoticeDelivery.objects.exists()
