@@ -18,12 +18,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import DatabaseError
-from django.db.models import F
+from django.db.models import BooleanField, ExpressionWrapper, F
 from django.utils import timezone
 
 from accounts.emails import email_address_problem
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
+from accounts.self_service import reminder_paused_q
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
@@ -115,17 +116,19 @@ def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]) -
 
 def _reminders_paused(rows: list[NoticeDelivery], now: dt.datetime) -> set[tuple[int, int]]:
     """(filer, court) pairs of the chunk's reminders whose every unlinked login the filer reported
-    linked within FILERS_SELF_REPORT_PAUSE_DAYS: as the dispatch leaves them out (`recipients_for`),
-    for a report made after the row was created. One query, only for a chunk with reminders."""
+    linked lately: the dispatch's own rule (`reminder_paused_q`, as `recipients_for` applies it), for
+    a report made after the row was created. One query, only for a chunk with reminders."""
     reminders = [r for r in rows if r.kind == NoticeKind.REMINDER]
     if not reminders:
         return set()
-    since = now - dt.timedelta(days=settings.FILERS_SELF_REPORT_PAUSE_DAYS)
+    paused_q = reminder_paused_q(now, settings.FILERS_SELF_REPORT_PAUSE_DAYS)
+    unlinked = (CmecfAccount.objects
+                .filter(court_id__in={r.court_id for r in reminders}, filer_id__in={r.filer_id for r in reminders},
+                        linked_at__isnull=True)
+                .annotate(paused=ExpressionWrapper(paused_q, output_field=BooleanField()))
+                .values_list("filer_id", "court_id", "paused"))
     waiting: dict[tuple[int, int], bool] = {}
-    for filer_id, court_id, reported in CmecfAccount.objects.filter(
-            court_id__in={r.court_id for r in reminders}, filer_id__in={r.filer_id for r in reminders},
-            linked_at__isnull=True).values_list("filer_id", "court_id", "link_reported_at"):
-        paused = reported is not None and reported >= since
+    for filer_id, court_id, paused in unlinked:
         waiting[(filer_id, court_id)] = waiting.get((filer_id, court_id), True) and paused
     return {pair for pair, paused in waiting.items() if paused}
 
