@@ -332,9 +332,13 @@ class BounceCourtFilter(admin.SimpleListFilter):
         return [(str(c.pk), c.court_id) for c in courts_for_user(request.user).order_by("court_id")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(email__in=_filer_emails([int(self.value())]))
-        return queryset
+        """Another court's id finds nothing: it would tell which of the user's filers also file there."""
+        if not self.value():
+            return queryset
+        ids = request_court_ids(request)
+        if not self.value().isdigit() or (ids is not None and int(self.value()) not in ids):
+            return queryset.none()
+        return queryset.filter(email__in=_filer_emails([int(self.value())]))
 
 
 def _filer_emails(court_ids):

@@ -48,3 +48,18 @@ def test_another_courts_last_delivery_is_not_named(client, bounce_of_a_utah_deli
 def test_another_courts_last_delivery_is_not_linked(client, bounce_of_a_utah_delivery):
     delivery_url = reverse("admin:rollout_noticedelivery_change", args=[bounce_of_a_utah_delivery.last_delivery_id])
     assert delivery_url not in montana_page(client, bounce_of_a_utah_delivery)
+
+
+def test_the_court_filter_finds_nothing_for_another_court(client, bounce_of_a_utah_delivery):
+    """Filtering by Utah's id would otherwise list the Montana filers who also file at Utah."""
+    client.force_login(montana_administrator())
+    response = client.get(reverse("admin:rollout_bouncedaddress_changelist"),
+                          {"court": bounce_of_a_utah_delivery.last_delivery.court_id})
+    assert response.status_code == 200
+    assert "both@example.com" not in response.content.decode()
+
+
+def test_the_court_filter_lists_the_users_own_court(client, bounce_of_a_utah_delivery):
+    client.force_login(montana_administrator())
+    response = client.get(reverse("admin:rollout_bouncedaddress_changelist"), {"court": montana_court().pk})
+    assert "both@example.com" in response.content.decode()
