@@ -1,8 +1,11 @@
 """What the roster and link-report imports share: finding the court and checking the user's scope."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
+
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from accounts.imports.reading import ImportError_, ImportReport, detect_encoding
 from courts.input_checks import BAD_CHARACTERS, is_court_id
@@ -48,3 +51,32 @@ def import_begin(
         raise ImportError_(f"No such file: {report.file_name}.")
     report.encoding = detect_encoding(path)
     return path, report, court
+
+
+CHANGED_MEANWHILE = (
+    "Someone changed records this file touches while it was being imported (another import, or a change "
+    "made in the admin). Nothing was imported: upload the file again."
+)
+
+
+@contextmanager
+def import_transaction() -> Iterator[None]:
+    """The one transaction an import checks and writes in.
+
+    On PostgreSQL its statements read one snapshot (REPEATABLE READ), so the writes meet exactly the
+    records the checks saw (identity, shared facts, readiness). A filer, PACER account or link that
+    another session commits after the checks ran makes the write fail — a unique violation or a
+    serialization failure — instead of being written over unchecked; the import is then refused as a
+    whole (ImportError_), nothing imported. Inside a caller's transaction (the tests' own) the
+    caller's isolation applies: a transaction's level can only be set before its first query."""
+    outermost = not connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            if outermost and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+    except (IntegrityError, OperationalError) as exc:
+        if getattr(exc.__cause__, "sqlstate", None) in ("23505", "40001"):
+            raise ImportError_(CHANGED_MEANWHILE) from exc
+        raise

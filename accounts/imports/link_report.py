@@ -7,7 +7,9 @@ Steps (`link_report_import`): detect the encoding; stream and check each row (lo
 the future, not before the court's go-live); stage the good rows; in SQL find logins given twice,
 logins the court does not have, and accounts whose readiness would have stopped the link (legacy,
 shared, no PACER account, name mismatch), and accounts already linked on another day; count what
-would change; applying writes the audit trail (INSERT … SELECT) and one UPDATE, or nothing.
+would change; applying writes the audit trail (INSERT … SELECT) and one UPDATE, or nothing. The
+checks and the writes read one snapshot (`import_transaction`): a link another session commits
+meanwhile refuses the import rather than leave an audit entry for a date that was not stored.
 """
 from __future__ import annotations
 
@@ -16,13 +18,12 @@ from pathlib import Path
 from typing import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.audit import audit_value, audit_who
 from accounts.counts import court_counts_touch
-from accounts.imports.common import import_begin, import_source
+from accounts.imports.common import import_begin, import_source, import_transaction
 from accounts.imports.reading import (
     ROWS_LISTED, CellError, ImportReport, ProgressFn, RowChange, csv_rows, parse_date, parse_login,
 )
@@ -50,7 +51,7 @@ def link_report_import(
     today = today or court.local_today()
     golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first()
     go_live_date = golive.go_live_date if golive else None
-    with transaction.atomic():
+    with import_transaction():
         stage = Stage("link_stage", COLUMNS)
         try:
             with stage.writer(chunk_size) as write:
@@ -73,6 +74,8 @@ def link_report_import(
             stage.index("line", "login")
             _link_checks(stage, court, report, list_rows=not apply)
             report.errors.sort(key=lambda e: e.line)
+            if apply and report.ok and progress:
+                progress("writing", report.rows)
             if apply and report.ok and report.updated:
                 _link_write(stage, court, by=by, source=import_source(report.file_name))
             if apply and report.ok:

@@ -11,11 +11,13 @@ the conflicts across the whole file in SQL (a login twice, one email with two na
 accounts, one PACER username with two descriptions) — so memory stays flat whatever the size; count
 what would be created / updated / unchanged with one joined query; and, when applying a file with
 no bad row, record changed CM/ECF names in the audit trail, write PACER accounts, filers and CM/ECF
-accounts (`_roster_upsert`: three MERGE statements on PostgreSQL, INSERT … ON CONFLICT when a
-concurrent writer gets in their way and on SQLite), and recount the touched courts.
+accounts (`_roster_upsert`: three MERGE statements on PostgreSQL, INSERT … ON CONFLICT on SQLite),
+and recount the touched courts. All of it is one transaction reading one snapshot
+(`import_transaction`): a record another session commits meanwhile refuses the import, never slips
+past the checks.
 
 MERGE rather than INSERT … ON CONFLICT: MERGE inserts the rows it finds no match for as plain inserts,
-cheaper per row than ON CONFLICT's speculative insertion; ON CONFLICT stays as the fallback for safety.
+cheaper per row than ON CONFLICT's speculative insertion.
 Where the time goes, against a plain COPY of the same rows: docs/performance.md (`bench_import`).
 """
 from __future__ import annotations
@@ -26,12 +28,12 @@ from pathlib import Path
 from typing import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_who
 from accounts.counts import court_counts_touch
-from accounts.imports.common import import_begin, import_source
+from accounts.imports.common import import_begin, import_source, import_transaction
 from accounts.imports.reading import (
     CellError, ImportReport, ProgressFn, csv_values, parse_bool, parse_date, parse_email, parse_login,
     parse_required,
@@ -108,8 +110,9 @@ def roster_import(
 ) -> ImportReport:
     """Dry-run (default) or apply a roster file for one court. Raises ImportError_ for an unreadable file."""
     path, report, court = import_begin("roster", court, path, file_name=file_name, allowed_court_ids=allowed_court_ids)
-    today = today or timezone.localdate()
-    with transaction.atomic():
+    # "Not in the future" by the court's own calendar, as the link report reads it.
+    today = today or court.local_today()
+    with import_transaction():
         postgres = connection.vendor == "postgresql"
         if postgres:
             # The conflict checks and the writes group and hash-join every staged row; with the default
@@ -311,21 +314,12 @@ def _roster_upsert(stage: Stage, court: Court, repeated: set[str], now) -> None:
 
     On PostgreSQL, three MERGE statements: each joins the rows to the table once and inserts the
     unmatched ones as plain inserts, about a third cheaper per row than INSERT … ON CONFLICT (whose
-    every row is a speculative insertion: probe, insert, confirm). MERGE is not safe against a
-    concurrent writer inserting one of the keys after its snapshot — that ends in a unique violation —
-    so: (1) the MERGEs run in a savepoint; (2) on a unique violation (or a serialization failure)
-    the savepoint is rolled back and (3) the same work is done by the INSERT … ON CONFLICT statements,
-    which are safe. SQLite has no MERGE and uses those directly."""
-    if connection.vendor == "postgresql":
-        try:
-            with transaction.atomic():
-                for sql, params in _roster_merges(stage, court, repeated, now):
-                    execute(sql, params)
-            return
-        except (IntegrityError, OperationalError) as exc:
-            if getattr(exc.__cause__, "sqlstate", None) not in ("23505", "40001"):
-                raise
-    for sql, params in _roster_upserts(stage, court, repeated, now):
+    every row is a speculative insertion: probe, insert, confirm). A key another session commits
+    after the import's snapshot ends the MERGE in a unique violation, and the import is refused
+    (`import_transaction`): that record was never checked. SQLite has no MERGE and uses INSERT … ON
+    CONFLICT; it has one writer at a time."""
+    statements = _roster_merges if connection.vendor == "postgresql" else _roster_upserts
+    for sql, params in statements(stage, court, repeated, now):
         execute(sql, params)
 
 
@@ -370,7 +364,7 @@ def _roster_merges(stage: Stage, court: Court, repeated: set[str], now) -> list[
 
 
 def _roster_upserts(stage: Stage, court: Court, repeated: set[str], now) -> list[tuple[str, list]]:
-    """INSERT … ON CONFLICT for PACER accounts, filers and CM/ECF accounts: safe against a concurrent writer."""
+    """INSERT … ON CONFLICT for PACER accounts, filers and CM/ECF accounts (SQLite, which has no MERGE)."""
     s = stage.name
     return [
         (f"""

@@ -74,3 +74,34 @@ def test_account_that_could_not_have_linked_is_reported_with_its_readiness(tmp_p
     report = run(tmp_path, "mt0,2021-10-04\n")
     assert "Legacy PACER account" in report.errors[0].reason
     assert report.errors[0].line == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_link_another_session_commits_during_the_apply_refuses_it(tmp_path):
+    """Someone records mt0's link while the report is being applied (after its checks): the report
+    must not say it linked mt0, nor leave an audit entry for a date that was not stored."""
+    import psycopg
+    from django.db import connection
+
+    from accounts.imports.reading import ImportError_
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a second writer needs PostgreSQL")
+    court = live(montana_court(), day=dt.date(2021, 9, 27))
+    bulk_ready_accounts(court, 1, "mt")
+    other = psycopg.connect(**connection.get_connection_params())
+    other.execute("UPDATE accounts_cmecfaccount SET linked_at = '2021-10-04 06:00+00' WHERE login = 'mt0'")
+
+    def progress(phase, rows):
+        if phase == "writing":  # the checks are done; the other session's link commits now
+            other.commit()
+
+    path = tmp_path / "links.csv"
+    path.write_text("cmecf_login,linked_on\nmt0,2021-12-01\n")
+    try:
+        with pytest.raises(ImportError_, match="Nothing was imported"):
+            link_report_import(court, path, apply=True, today=TODAY, progress=progress)
+    finally:
+        other.close()
+    assert CmecfAccount.objects.get(login="mt0").linked_at == dt.datetime(2021, 10, 4, 6, tzinfo=dt.timezone.utc)
+    assert not AuditEntry.objects.exists()

@@ -203,11 +203,10 @@ def test_an_unreadable_line_after_rows_were_staged_stops_the_whole_file(tmp_path
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_key_a_concurrent_writer_commits_during_the_write_is_upserted_not_an_error(tmp_path):
-    """PostgreSQL writes with MERGE, which ends in a unique violation when another transaction commits
-    one of the file's keys after the MERGE's snapshot; the import then redoes the write with
-    INSERT … ON CONFLICT. Here a second connection holds a new PACER account with the file's username
-    uncommitted, the import's MERGE waits on it, and the second connection commits."""
+def test_a_key_a_concurrent_writer_commits_during_the_write_refuses_the_import(tmp_path):
+    """Another transaction holds a new PACER account with the file's username uncommitted; the
+    import's MERGE waits on it, and it commits. The import's checks never saw that account (whose
+    holder is someone else), so nothing is written over it: the import is refused as a whole."""
     import threading
     import time
 
@@ -215,7 +214,7 @@ def test_a_key_a_concurrent_writer_commits_during_the_write_is_upserted_not_an_e
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("MERGE and its fallback are PostgreSQL's")
+        pytest.skip("a second writer needs PostgreSQL")
     court = montana_court()
     path = roster(tmp_path, GOOD)
     other = psycopg.connect(**connection.get_connection_params())
@@ -245,11 +244,46 @@ def test_a_key_a_concurrent_writer_commits_during_the_write_is_upserted_not_an_e
     worker.join()
     other.close()
     watcher.close()
-    assert "error" not in result, result.get("error")
-    assert result["report"].applied
-    pacer = PacerAccount.objects.get(username="jqattorney")
-    assert (pacer.holder_name, pacer.upgraded, pacer.created_on) == ("John Q. Attorney", False, dt.date(2016, 5, 1))
-    assert Filer.objects.get().pacer_account == pacer and CmecfAccount.objects.count() == 1
+    assert isinstance(result.get("error"), ImportError_), result
+    assert "Nothing was imported" in str(result["error"])
+    assert PacerAccount.objects.get(username="jqattorney").holder_name == "Someone Else"
+    assert not Filer.objects.exists() and not CmecfAccount.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_filer_another_court_commits_after_the_checks_is_not_renamed_by_the_import(tmp_path):
+    """Utah's filer is committed after the Montana import checked identity and before it writes:
+    the write must not take that record for one it checked (renaming it and attaching a Montana
+    login to it). The import is refused, nothing imported."""
+    import psycopg
+    from django.db import connection
+
+    from tests.factories import utah_court
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a second writer needs PostgreSQL")
+    montana, utah = montana_court(), utah_court()
+    other = psycopg.connect(**connection.get_connection_params())
+    filer_id = other.execute(
+        "INSERT INTO accounts_filer (name, email, email_changes, created_at, updated_at) "
+        "VALUES ('Ursula Utah', 'ursula@example.com', 0, now(), now()) RETURNING id").fetchone()[0]
+    other.execute(
+        "INSERT INTO accounts_cmecfaccount (filer_id, court_id, login, cmecf_name, name_key, name_review, "
+        "created_at, updated_at) VALUES (%s, %s, 'uursula', 'Ursula Utah', 'URSULA UTAH', '', now(), now())",
+        [filer_id, utah.pk])
+
+    def progress(phase, rows):
+        if phase == "writing":  # the checks are done; Utah's transaction commits now
+            other.commit()
+
+    path = roster(tmp_path, "Mallory Montana,ursula@example.com,mallory,,,no,no\n")
+    try:
+        with pytest.raises(ImportError_, match="Nothing was imported"):
+            roster_import(montana, path, apply=True, today=TODAY, allowed_court_ids=[montana.pk], progress=progress)
+    finally:
+        other.close()
+    assert Filer.objects.get(email="ursula@example.com").name == "Ursula Utah"
+    assert not CmecfAccount.objects.filter(court=montana).exists()
 
 
 @pytest.mark.parametrize("address, reason", [
