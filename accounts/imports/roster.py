@@ -285,27 +285,19 @@ def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source:
 
 def _roster_audit_attaches(stage: Stage, court: Court, *, now, user_id, source: str) -> None:
     """One entry per existing filer a row attaches to a CM/ECF account of this court (a new login, or
-    one that moves to them), at every court the filer belongs to, this one included: each court's staff
-    see who attached their filer, when and from which file. Written before the upsert, while the
-    CM/ECF accounts still read as they were (two INSERT … SELECT)."""
+    one that moves to them), in this court's trail only: the filer's other courts hold nothing of
+    this court's (its login, its staff, its file), and their own records are not changed by it.
+    Written before the upsert, while the CM/ECF accounts still read as they were (INSERT … SELECT)."""
     from accounts.models import Filer
 
-    s = stage.name
-    content_type = ContentType.objects.get_for_model(Filer).pk
-    insert = (
-        "INSERT INTO accounts_auditentry (at, user_id, source, court_id, content_type_id, object_id, object_repr, "
-        "field, old_value, new_value) SELECT %s, %s, %s, {court}, %s, f.id, "
-        "SUBSTR(f.name || ' <' || f.email || '>', 1, 200), 'court_attached', '', s.login || %s "
-        f"FROM {s} s JOIN {FILER} f ON f.email = s.email {{join}} "
-        f"LEFT JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login "
-        "WHERE (c.id IS NULL OR c.filer_id <> f.id) {where}"
-    )
-    params = [now, user_id, source, content_type, f" @ {court.court_id}", court.pk]
-    execute(insert.format(court=int(court.pk), join="", where=""), params)
     execute(
-        insert.format(court="o.court_id", join=f"JOIN (SELECT DISTINCT filer_id, court_id FROM {CMECF}) o ON o.filer_id = f.id",
-                      where="AND o.court_id <> %s"),
-        [*params, court.pk],
+        "INSERT INTO accounts_auditentry (at, user_id, source, court_id, content_type_id, object_id, object_repr, "
+        "field, old_value, new_value) SELECT %s, %s, %s, %s, %s, f.id, "
+        "SUBSTR(f.name || ' <' || f.email || '>', 1, 200), 'court_attached', '', s.login || %s "
+        f"FROM {stage.name} s JOIN {FILER} f ON f.email = s.email "
+        f"LEFT JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login "
+        "WHERE c.id IS NULL OR c.filer_id <> f.id",
+        [now, user_id, source, court.pk, ContentType.objects.get_for_model(Filer).pk, f" @ {court.court_id}", court.pk],
     )
 
 

@@ -80,17 +80,26 @@ def test_an_agreeing_identity_attaches_and_the_dry_run_says_so(tmp_path):
 
 
 @pytest.mark.django_db
-def test_an_attach_is_audited_at_every_court_of_the_filer(tmp_path):
+def test_an_attach_is_audited_at_the_importing_court(tmp_path):
     utah_filer_with_legacy_account()
     clerk = montana_administrator()
     report = montana_import(tmp_path, "Jane Q. Lawyer,jane.lawyer@example.com,lawyerjqm,jqlawyer,2009-03-02,no,no\n",
                             apply=True, by=clerk)
     assert report.applied
     jane = Filer.objects.get(email="jane.lawyer@example.com")
-    entries = AuditEntry.objects.filter(object_id=jane.pk, field="court_attached")
-    assert {(e.court.court_id, e.user, e.source, e.new_value) for e in entries} == {
-        ("MTDC", clerk, "import roster.csv", "lawyerjqm @ MTDC"), ("UTDC", clerk, "import roster.csv", "lawyerjqm @ MTDC")}
-    assert {e.who for e in entries} == {f"{clerk} (import roster.csv)"}
+    entry = AuditEntry.objects.get(object_id=jane.pk, field="court_attached", court__court_id="MTDC")
+    assert (entry.user, entry.source, entry.new_value) == (clerk, "import roster.csv", "lawyerjqm @ MTDC")
+    assert entry.who == f"{clerk} (import roster.csv)"
+
+
+@pytest.mark.django_db
+def test_an_attach_leaves_nothing_in_the_filers_other_courts_trail(tmp_path):
+    """Utah's staff would otherwise read Montana's login, clerk and file name in their own trail."""
+    utah_filer_with_legacy_account()
+    report = montana_import(tmp_path, "Jane Q. Lawyer,jane.lawyer@example.com,lawyerjqm,jqlawyer,2009-03-02,no,no\n",
+                            apply=True, by=montana_administrator())
+    assert report.applied
+    assert not AuditEntry.objects.filter(court__court_id="UTDC").exists()
 
 
 @pytest.mark.django_db
