@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from accounts.models import CmecfAccount, CourtAdministrator
+from accounts.models import CmecfAccount, CourtAdministrator, PacerAccount, PacerAccountType, identity_agrees
 from accounts.readiness import ORDER as READINESS_ORDER, readiness_expression
 
 
@@ -32,6 +32,18 @@ def pacer_account_court_ids(pacer_ids) -> list[int]:
     """The courts of every filer using these PACER accounts (a firm's shared account has many)."""
     return list(CmecfAccount.objects.filter(filer__pacer_account_id__in=pacer_ids).order_by()
                 .values_list("court_id", flat=True).distinct())
+
+
+def pacer_account_attach_agrees(account: PacerAccount, *, name: str, filer_id: int | None,
+                                court_ids: list[int] | None) -> bool:
+    """May a filer named `name` come to use `account`? The roster import's identity rule
+    (`accounts.imports.identity`), for one filer: no other filer at a court outside `court_ids`
+    (None = every court) uses it, and an individual account's holder's name agrees with the filer's."""
+    if court_ids is not None and CmecfAccount.objects.filter(filer__pacer_account=account).exclude(
+            filer_id=filer_id).exclude(court_id__in=court_ids).exists():
+        return False
+    return (account.account_type != PacerAccountType.INDIVIDUAL or not account.holder_name
+            or identity_agrees(name, account.holder_name))
 
 
 def cmecf_accounts_with_readiness(

@@ -9,10 +9,11 @@ from django import forms
 from django.contrib import admin, messages
 
 from accounts.admin.shared_facts import SharedFactsAdmin
-from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin
+from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, request_court_ids
 from courts.admin.zones import court_time
 from accounts.admin.saving import ServiceSavesAdmin
 from accounts.models import CmecfAccount, CourtAdministrator, CourtReadinessCount, Filer, PacerAccount
+from accounts.selectors import pacer_account_attach_agrees
 from accounts.services import (
     cmecf_account_create, cmecf_account_update, filer_create, filer_delete, filer_update, pacer_account_create, pacer_account_delete,
     pacer_account_update,
@@ -79,6 +80,7 @@ class FilerForm(forms.ModelForm):
     new_pacer_created_on = forms.DateField(required=False, label="New PACER account: created on",
                                            help_text="Before 2014-08-11 means a legacy account.")
     new_pacer_upgraded = forms.BooleanField(required=False, label="New PACER account: upgraded")
+    court_ids: list[int] | None = None  # the user's courts (None = every court), set by the admin's get_form
 
     class Meta:
         model = Filer
@@ -99,6 +101,13 @@ class FilerForm(forms.ModelForm):
             if PacerAccount.objects.filter(username=username).exists():
                 self.add_error("new_pacer_username", ALREADY_REGISTERED)
             data["new_pacer_username"] = username
+        # Choosing a PACER account another filer uses attaches this filer to it: the import's identity
+        # rule, with the import's one message (it names no record or court).
+        account = data.get("pacer_account")
+        if (account is not None and account.pk != self.instance.pacer_account_id
+                and not pacer_account_attach_agrees(account, name=data.get("name") or "", filer_id=self.instance.pk,
+                                                    court_ids=self.court_ids)):
+            self.add_error("pacer_account", ALREADY_REGISTERED)
         return data
 
     def new_pacer_account(self) -> PacerAccount | None:
@@ -123,6 +132,11 @@ class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
 
     def get_inlines(self, request, obj):
         return (CmecfAccountInline,) if obj else (NewCmecfAccountInline,)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a new class per call: the attribute is this request's
+        form.court_ids = request_court_ids(request)
+        return form
 
     def get_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):

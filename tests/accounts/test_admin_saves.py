@@ -151,3 +151,44 @@ def test_adding_a_filer_whose_email_is_taken_does_not_say_who_has_it(client, wor
     assert "Already registered to a filer record" in body
     assert "Ursula" not in body and "ursulau" not in body and "UTDC" not in body
     assert not Filer.objects.filter(name="Someone").exists()
+
+
+def choose_pacer_account(client, world, account):
+    """Lee's page posted with `account` chosen as the PACER account they use."""
+    url = reverse("admin:accounts_filer_change", args=[world["filer"].pk])
+    client.force_login(world["user"])
+    data = change_form_data(client, url)
+    data["pacer_account"] = account.pk
+    return client.post(url, data)
+
+
+def test_choosing_another_persons_individual_pacer_account_is_refused(client, world):
+    """The roster import refuses to attach a filer to an individual account held by someone else;
+    the filer's page must not do it either."""
+    held = PacerAccountFactory(username="sampacer", holder_name="Sam Someone", created_on=dt.date(2018, 1, 1))
+    CmecfAccountFactory(court=world["account"].court, filer=FilerFactory(name="Sam Someone", pacer_account=held))
+    response = choose_pacer_account(client, world, held)
+    assert "Already registered to a filer record" in response.content.decode()
+    world["filer"].refresh_from_db()
+    assert world["filer"].pacer_account == world["pacer"]
+
+
+def test_choosing_a_pacer_account_a_filer_at_another_court_uses_is_refused(client, world):
+    firm = PacerAccountFactory(username="firmpacer", account_type=PacerAccountType.SHARED, holder_name="")
+    partner = FilerFactory(name="Pat Partner", pacer_account=firm)
+    CmecfAccountFactory(court=world["account"].court, filer=partner, login="patmt")
+    CmecfAccountFactory(court=utah_court(), filer=partner, login="patut")
+    response = choose_pacer_account(client, world, firm)
+    body = response.content.decode()
+    assert "Already registered to a filer record" in body and "UTDC" not in body
+    world["filer"].refresh_from_db()
+    assert world["filer"].pacer_account == world["pacer"]
+
+
+def test_choosing_a_firm_account_only_the_users_courts_use_is_saved(client, world):
+    firm = PacerAccountFactory(username="firmpacer", account_type=PacerAccountType.SHARED, holder_name="")
+    CmecfAccountFactory(court=world["account"].court, filer=FilerFactory(name="Pat Partner", pacer_account=firm))
+    response = choose_pacer_account(client, world, firm)
+    assert response.status_code == 302
+    world["filer"].refresh_from_db()
+    assert world["filer"].pacer_account == firm
