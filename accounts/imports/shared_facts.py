@@ -6,8 +6,9 @@ the importing court's own CM/ECF account only. The command line and superusers a
 
 Steps (`roster_shared_facts`): add two flags to the stage; mark the rows whose filer (`keep_filer`)
 or PACER account (`keep_pacer`) is also at a court outside `allowed_court_ids` — two UPDATEs that
-touch only those rows; list, for the marked rows that would change something, the line and the field
-(one query over the few marked rows). The writes then leave marked rows'
+touch only those rows; give one conflict to each marked row whose filer and PACER account are at none
+of the importer's courts, whatever it says; list, for the other marked rows that would change
+something, the line and the field (one query over the few marked rows). The writes then leave marked rows'
 filers and PACER accounts as they are (`roster._roster_upsert`).
 """
 from __future__ import annotations
@@ -40,8 +41,25 @@ def roster_shared_facts(stage: Stage, report: ImportReport, allowed_court_ids: l
         f" WHERE {outside} AND p.username IN (SELECT pacer_username FROM {s} WHERE pacer_username IS NOT NULL))",
         allowed,
     )
-    # (line, field) for each marked row that would change a shared fact: which courts share it is
-    # not said (one court's staff never learn what another court holds).
+    # A marked row whose filer and PACER account are at none of the importer's courts (a filer this
+    # row would attach) gets one conflict whatever it says: a conflict per differing field would let
+    # the importer guess, field by field, what another court holds. Filers the importer already
+    # sees are reported field by field (they can read those facts on the filer's page).
+    unseen_filer = (f"s.keep_filer AND NOT EXISTS (SELECT 1 FROM {FILER} f JOIN {CMECF} c ON c.filer_id = f.id"
+                    f" WHERE f.email = s.email AND NOT ({outside}))")
+    unseen_pacer = (f"s.keep_pacer AND NOT EXISTS (SELECT 1 FROM {PACER} p JOIN {FILER} f ON f.pacer_account_id = p.id"
+                    f" JOIN {CMECF} c ON c.filer_id = f.id WHERE p.username = s.pacer_username AND NOT ({outside}))")
+    unseen_lines = {}
+    for line, by_email in fetch(f"SELECT s.line, {unseen_filer} FROM {s} s WHERE ({unseen_filer}) OR ({unseen_pacer})",
+                                [*allowed, *allowed, *allowed]):
+        unseen_lines[line] = "email" if by_email else "pacer_username"  # the column that found the record
+    for line, column in sorted(unseen_lines.items()):
+        report.add_conflict(line, column, (
+            "this filer's name and PACER details are shared with courts you do not administer: they stay as "
+            "recorded, and only this court's CM/ECF account is imported; ask the help desk to change them"
+        ))
+    # (line, field) for each other marked row that would change a shared fact: which courts share it
+    # is not said (one court's staff never learn what another court holds).
     rows = fetch(
         f"""
         SELECT s.line, CASE WHEN f.name <> s.name THEN 'name' ELSE 'pacer_username' END
@@ -60,6 +78,8 @@ def roster_shared_facts(stage: Stage, report: ImportReport, allowed_court_ids: l
         """
     )
     for line, field_name in sorted(set(rows)):
+        if line in unseen_lines:
+            continue
         what, them = ("the filer's name is", "it") if field_name == "name" else ("the PACER details are", "them")
         report.add_conflict(line, field_name, (
             f"{what} shared with courts you do not administer: left unchanged, and only this court's CM/ECF account "

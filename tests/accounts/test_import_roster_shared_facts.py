@@ -30,12 +30,27 @@ def montana_import(tmp_path, body, *, apply, allowed):
                          allowed_court_ids=allowed)
 
 
-def test_dry_run_reports_each_shared_fact_as_a_conflict_naming_no_other_court(tmp_path):
-    utah_filer_with_legacy_account()
+def test_dry_run_reports_each_shared_fact_of_a_filer_the_importer_sees_naming_no_other_court(tmp_path):
+    jane = utah_filer_with_legacy_account().filer
+    CmecfAccount.objects.create(filer=jane, court=montana_court(), login="lawyerjqm", cmecf_name=jane.name)
     report = montana_import(tmp_path, JANE_IN_MONTANA, apply=False, allowed=[montana_court().pk])
-    assert report.ok and report.created == 1
+    assert report.ok
     assert {(c.line, c.field) for c in report.conflicts} == {(2, "name"), (2, "upgraded")}
     assert all("courts you do not administer" in c.reason and "UTDC" not in c.reason for c in report.conflicts)
+
+
+@pytest.mark.parametrize("row", [
+    JANE_IN_MONTANA,
+    "Jane Q. Lawyer,jane.lawyer@example.com,lawyerjqm,jqlawyer,2009-03-02,no,no\n",  # what Utah holds
+    "Jane Q. Lawyer,jane.lawyer@example.com,lawyerjqm,jqlawyer,2011-07-04,no,no\n",  # a wrong guess
+])
+def test_a_filer_only_other_courts_hold_gets_the_same_conflict_whatever_the_row_says(tmp_path, row):
+    """Per-field conflicts would let Montana guess Utah's facts about Jane one field at a time."""
+    utah_filer_with_legacy_account()
+    report = montana_import(tmp_path, row, apply=False, allowed=[montana_court().pk])
+    assert report.ok and report.created == 1
+    assert [(c.line, c.field) for c in report.conflicts] == [(2, "email")]
+    assert "courts you do not administer" in report.conflicts[0].reason
 
 
 def test_applying_keeps_the_shared_facts_and_adds_only_the_courts_own_account(tmp_path):
@@ -73,11 +88,12 @@ def test_a_new_filer_naming_another_courts_pacer_account_is_refused(tmp_path):
     assert not CmecfAccount.objects.filter(login="montanamo").exists()
 
 
-def test_an_unchanged_row_of_a_filer_at_another_court_is_no_conflict(tmp_path):
-    utah_filer_with_legacy_account()
+def test_an_unchanged_row_of_a_filer_also_at_another_court_is_no_conflict(tmp_path):
+    jane = utah_filer_with_legacy_account().filer
+    CmecfAccount.objects.create(filer=jane, court=montana_court(), login="lawyerjqm", cmecf_name=jane.name)
     body = "Jane Q. Lawyer,jane.lawyer@example.com,lawyerjqm,jqlawyer,2009-03-02,no,no\n"
     report = montana_import(tmp_path, body, apply=False, allowed=[montana_court().pk])
-    assert report.conflicts == [] and report.created == 1
+    assert report.conflicts == [] and report.unchanged == 1
 
 
 def test_the_admin_dry_run_lists_the_conflicts(client, tmp_path, eager_imports):
@@ -89,5 +105,5 @@ def test_the_admin_dry_run_lists_the_conflicts(client, tmp_path, eager_imports):
     with open(roster(tmp_path, JANE_IN_MONTANA), "rb") as upload:
         page = admin_import_post(client, {"kind": "roster", "court": montana_court().pk, "file": upload})
     body = page.content.decode()
-    assert "courts you do not administer" in body and "will be left as they are" in body and "UTDC" not in body
+    assert "courts you do not administer" in body and "will be left as it is" in body and "UTDC" not in body
     assert Filer.objects.get(email="jane.lawyer@example.com").name == "Jane Q. Lawyer"
