@@ -39,13 +39,14 @@ COURT_HEADER = ["Court id", "Court", "Type", "Circuit", "NextGen go-live", "Days
                 "Last announcement sent (court time)"]
 
 
-def court_rows(courts, *, now: dt.datetime, announcements: dict, peers: dict | None = None) -> Iterator[list]:
+def court_rows(courts, *, now: dt.datetime, announcements: dict, peers: dict | None = None,
+               peers_known: frozenset[int] = frozenset()) -> Iterator[list]:
     """One row per court; counts, percentages and days are numbers (empty when unknown), not text."""
     from rollout.dashboard.tables import vs_peers_of
 
     for court in courts:
         kind, sent_at = announcements.get(court.id, ("", None))
-        peer = vs_peers_of(peers or {}, court)
+        peer = vs_peers_of(peers or {}, court, peers_known)
         yield [
             court.court_id, court.name, CourtType(court.court_type).label if court.court_type in CourtType.values else court.court_type,
             court.circuit, court.golive_date,

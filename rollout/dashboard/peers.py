@@ -10,8 +10,9 @@ each court's own: a link's day is its date in the court's time zone, and a court
 counts from its own today (Guam's day starts hours before the server's).
 
 Peers are every live court, not only the user's: only the median is shown, never another court's
-figures, and only over at least PEERS_MIN courts: the median of one peer is that court's figure, and
-with the court's own % linked beside "vs. peers" anyone could read it back. One grouped query over the linked accounts of the live courts feeds both the overview's
+figures, and only over at least PEERS_MIN courts the viewer does not administer (`known`): the median
+of one peer is that court's figure, and with the court's own % linked beside "vs. peers" anyone could
+read it back — as could an administrator of three courts from a median of those three and one other. One grouped query over the linked accounts of the live courts feeds both the overview's
 column and the court page's peer curve.
 """
 from __future__ import annotations
@@ -31,9 +32,11 @@ PEERS_MIN = 3
 Curve = list[float]  # % linked at the end of week 0, 1, 2, … since go-live
 
 
-def median(values: list[float]) -> float | None:
-    """The peers' median; None when fewer than PEERS_MIN courts give a value."""
-    return statistics.median(values) if len(values) >= PEERS_MIN else None
+def median(values: dict[int, float], known: frozenset[int] = frozenset()) -> float | None:
+    """The median of {court id: value}; None when fewer than PEERS_MIN of the courts are outside
+    `known` (the courts whose figures the viewer already sees)."""
+    unknown = sum(1 for court_id in values if court_id not in known)
+    return statistics.median(values.values()) if unknown >= PEERS_MIN else None
 
 
 def week_of(day: dt.date, go_live: dt.date) -> int:
@@ -53,21 +56,24 @@ def curve_from_links(links: list[tuple[dt.date, int]], *, go_live: dt.date, toda
     return curve
 
 
-def peer_median_curve(curves: dict[int, Curve], *, exclude: int | None = None, weeks: int | None = None) -> list[float | None]:
+def peer_median_curve(curves: dict[int, Curve], *, exclude: int | None = None, weeks: int | None = None,
+                      known: frozenset[int] = frozenset()) -> list[float | None]:
     """Per week w: the median over the courts (but `exclude`) whose curve reaches w; None where fewer
-    than PEERS_MIN do."""
-    others = [c for key, c in curves.items() if key != exclude]
-    length = weeks if weeks is not None else max((len(c) for c in others), default=0)
-    return [median([c[w] for c in others if len(c) > w]) for w in range(length)]
+    than PEERS_MIN of them are outside `known`."""
+    others = {key: c for key, c in curves.items() if key != exclude}
+    length = weeks if weeks is not None else max((len(c) for c in others.values()), default=0)
+    return [median({key: c[w] for key, c in others.items() if len(c) > w}, known) for w in range(length)]
 
 
-def vs_peers(curves: dict[int, Curve], court_id: int, pct_now: float) -> float | None:
+def vs_peers(curves: dict[int, Curve], court_id: int, pct_now: float,
+             known: frozenset[int] = frozenset()) -> float | None:
     """The court's % linked now minus its peers' median at its current week (None: not live, or fewer
-    than PEERS_MIN peers)."""
+    than PEERS_MIN peers outside `known`)."""
     curve = curves.get(court_id)
     if not curve:
         return None
-    peer = median([c[len(curve) - 1] for key, c in curves.items() if key != court_id and len(c) >= len(curve)])
+    peer = median({key: c[len(curve) - 1] for key, c in curves.items() if key != court_id and len(c) >= len(curve)},
+                  known)
     return None if peer is None else pct_now - peer
 
 

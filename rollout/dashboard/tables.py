@@ -81,12 +81,13 @@ def progress_html(pct: float, label: str = "linked"):
     )
 
 
-def vs_peers_of(curves: dict, record) -> float | None:
+def vs_peers_of(curves: dict, record, known: frozenset[int] = frozenset()) -> float | None:
+    """`known`: the viewer's courts (`rollout.dashboard.peers`)."""
     from rollout.dashboard.peers import vs_peers
 
     if record.display_status != GoLiveStatus.LIVE or not record.registered:
         return None  # not live, or no account to link: nothing to compare
-    return vs_peers(curves, record.id, record.pct_linked)
+    return vs_peers(curves, record.id, record.pct_linked, known)
 
 
 class CourtTable(BoundedPagesTable):
@@ -121,13 +122,15 @@ class CourtTable(BoundedPagesTable):
         order_by = ()
 
     def __init__(self, *args, now: dt.datetime | None = None, announcements: dict | None = None,
-                 notice_health: dict | None = None, caption: str = "Courts", peers: dict | None = None, **kwargs):
+                 notice_health: dict | None = None, caption: str = "Courts", peers: dict | None = None,
+                 peers_known: frozenset[int] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         self.announcements = announcements or {}
         self.notice_health = notice_health or {}
         self.caption = caption
         self.peers = peers or {}
+        self.peers_known = peers_known
 
     def order_golive_date(self, queryset, is_descending):
         return _nulls_last(queryset, "golive_date", is_descending)
@@ -161,7 +164,7 @@ class CourtTable(BoundedPagesTable):
         return progress_html(value)
 
     def render_vs_peers(self, record):
-        value = vs_peers_of(self.peers, record)
+        value = vs_peers_of(self.peers, record, self.peers_known)
         if value is None:
             return mark_safe('<span class="muted">—</span>')
         css = "behind" if value < -0.05 else "ahead" if value > 0.05 else "even"

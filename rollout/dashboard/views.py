@@ -27,6 +27,12 @@ from rollout.dashboard.filters import AccountFilter, CourtFilter
 from rollout.dashboard.tables import PER_PAGE, AccountTable, CourtTable, KnownCountPaginator
 
 
+def _courts_known(request) -> frozenset[int]:
+    """The courts whose figures the user already sees: a peer median must rest on enough others
+    (`rollout.dashboard.peers`). A superuser sees every court's figures anyway."""
+    return frozenset() if request.user.is_superuser else frozenset(courts_for_user(request.user).values_list("pk", flat=True))
+
+
 def _court_view(request, now: dt.datetime):
     """The filtered, sorted court rows, the summary and announcements shared by the page and exports."""
     rollout = selectors.current_rollout()
@@ -36,6 +42,7 @@ def _court_view(request, now: dt.datetime):
     announcements = selectors.last_announcements(ids)
     peers = selectors.peer_curves(rollout, now=now)
     table = CourtTable(selectors.attention_first(court_filter.qs), now=now, announcements=announcements, peers=peers,
+                       peers_known=_courts_known(request),
                        notice_health=selectors.notice_health(ids, now),
                        caption=f"{summary.courts:,} court{'s' if summary.courts != 1 else ''}")
     return court_filter, summary, table, announcements
@@ -64,7 +71,8 @@ def _court_export(request, fmt: str):
     now = timezone.now()
     _, _, table, announcements = _court_view(request, now)
     RequestConfig(request, paginate=False).configure(table)
-    rows = exports.court_rows(table.data.data, now=now, announcements=announcements, peers=table.peers)
+    rows = exports.court_rows(table.data.data, now=now, announcements=announcements, peers=table.peers,
+                              peers_known=table.peers_known)
     stamp = timezone.localdate(now).isoformat()
     if fmt == "xlsx":
         return exports.xlsx_response(f"courts-{stamp}.xlsx", "Courts", exports.COURT_HEADER, rows)
@@ -117,7 +125,7 @@ def court_detail(request, court_id: str):
 
         curves = selectors.peer_curves(rollout, now=now)
         weeks = (burnup.today - golive.go_live_date).days // 7 + 1
-        peer_curve = peer_median_curve(curves, exclude=court.id, weeks=max(weeks, 1))
+        peer_curve = peer_median_curve(curves, exclude=court.id, weeks=max(weeks, 1), known=_courts_known(request))
     return render(request, "dashboard/court.html", {
         "court": court, "rollout": rollout, "golive": golive, "live": live,
         "facts": golive_facts(golive, court=court, now=now, rollout_name=rollout.name, sequence=0),

@@ -305,3 +305,14 @@ def test_accounts_page_beyond_the_last_shows_the_last_page(admin_client, courts)
     response = admin_client.get("/courts/mtdc/?page=999")
     assert response.status_code == 200
     assert response.context["table"].page.number == 1
+
+
+def test_the_overviews_peer_medians_leave_out_the_administrators_own_courts_from_the_minimum(client, courts):
+    """Their own courts' figures are known to them: a median must rest on enough other courts."""
+    client.force_login(montana_administrator())
+    response = client.get("/")
+    assert response.context["table"].peers_known == {montana_court().pk}
+
+
+def test_a_superusers_peer_medians_need_no_courts_left_out(admin_client, courts):
+    assert admin_client.get("/").context["table"].peers_known == frozenset()

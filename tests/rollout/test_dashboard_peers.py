@@ -43,3 +43,17 @@ def test_fewer_than_three_peers_give_no_median_so_no_courts_figure_can_be_read_b
     curves = {1: [5.0, 25.0], 2: [10.0, 50.0], 3: [20.0, 60.0]}
     assert vs_peers(curves, 1, 25.0) is None
     assert peer_median_curve(curves, exclude=1) == [None, None]
+
+
+def test_peers_the_viewer_administers_do_not_count_toward_the_minimum():
+    """An administrator of courts 1–3 knows their figures: with court 4 the only other peer, the
+    median of 2, 3 and 4 would give court 4's figure back."""
+    curves = {1: [50.0], 2: [10.0], 3: [90.0], 4: [37.0]}
+    assert vs_peers(curves, 1, 50.0) is not None
+    assert vs_peers(curves, 1, 50.0, known=frozenset({1, 2, 3})) is None
+    assert peer_median_curve(curves, exclude=1, known=frozenset({1, 2, 3})) == [None]
+
+
+def test_three_peers_outside_the_viewers_courts_give_a_median():
+    curves = {1: [50.0], 2: [10.0], 3: [20.0], 4: [30.0], 5: [40.0]}
+    assert vs_peers(curves, 1, 50.0, known=frozenset({1, 2})) == pytest.approx(50.0 - 25.0)
