@@ -260,6 +260,11 @@ class CourtAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     actions = ("set_golive_date", "mark_live", "postpone")
     readonly_fields = ("feed_name", "name_overridden", "created_at", "updated_at", "time_zone_overridden")
 
+    def has_delete_permission(self, request, obj=None):
+        # Never, superusers included: a court's go-lives, their history and the notices sent would go
+        # with it (the PACER feed adds and renames courts; a court that closes keeps its record).
+        return False
+
     def zone_court(self, obj):
         return obj
 
@@ -364,6 +369,7 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     first, then postponed without a date and not scheduled last."""
 
     form = GoLiveForm
+
     list_display = ("court_label", "go_live_date", "status", "live_at_local")
     list_display_links = ("court_label",)
     list_editable = ("go_live_date", "status")
@@ -374,6 +380,11 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     actions = ("set_golive_date", "mark_live", "postpone")
     readonly_fields = ("live_at_local", "filers_are_told")
     inlines = (GoLiveChangeInline,)
+
+    def has_delete_permission(self, request, obj=None):
+        # Never, superusers included: its history and its notice deliveries would go with it, and a
+        # go-live made again would announce itself to every filer a second time.
+        return False
 
     def get_changelist_form(self, request, **kwargs):
         return GoLiveListForm

@@ -252,3 +252,15 @@ def test_an_applied_date_for_a_court_without_a_go_live_creates_and_schedules_it(
     golive = GoLive.objects.get(court=court)
     assert (golive.status, golive.go_live_date, golive.reminder_days_after) == (
         GoLiveStatus.SCHEDULED, dt.date(2027, 5, 1), [7, 14, 30])
+
+
+@pytest.mark.parametrize("model", ["golive", "court"])
+def test_a_superuser_cannot_delete_a_golive_or_a_court(client, golive, model):
+    """Their history and the notices sent would go with them; a go-live made again would announce
+    itself to every filer once more."""
+    obj = golive if model == "golive" else golive.court
+    client.force_login(superuser())
+    assert client.get(reverse(f"admin:courts_{model}_delete", args=[obj.pk])).status_code == 403
+    changelist = client.get(reverse(f"admin:courts_{model}_changelist"))
+    assert "delete_selected" not in [name for name, _ in changelist.context["action_form"].fields["action"].choices]
+    assert type(obj).objects.filter(pk=obj.pk).exists()
