@@ -1,6 +1,7 @@
 """Reading import files: the encoding, the CSV rows with their line numbers, and the cell parsers."""
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import re
@@ -119,26 +120,96 @@ class ImportReport:
 ENCODING_LABELS = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
 
 
+SAVE_AS_CSV = "in Excel choose File > Save As > “CSV UTF-8 (Comma delimited)” and upload that file."
+# How a file that is not CSV text starts: a workbook (.xlsx is a zip file, .xls an OLE2 compound file).
+_WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when the whole file is UTF-8, Windows-1252 when none of it is;
     ImportError_ naming line and column for a file in neither, or one that mixes the two
-    (`courts.input_checks.utf8_or_cp1252`). Memory stays flat."""
+    (`courts.input_checks.utf8_or_cp1252`). Memory stays flat.
+
+    A workbook or a UTF-16 file is refused by what it is, before its bytes are judged as text:
+    Excel's UTF-16 export ("Unicode Text") is tab-separated, so decoding it would only trade one
+    puzzling message for another; saving as CSV UTF-8 is the one step that helps."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(8)
+    except OSError:
+        start = b""
+    if start.startswith(_WORKBOOK_STARTS):
+        raise ImportError_(f"line 1: this file is an Excel workbook, not a CSV file; {SAVE_AS_CSV}")
+    # UTF-16 with its byte-order mark, or without one: a header starts with a letter, which UTF-16
+    # writes as that ASCII byte next to a NUL byte (no CSV text holds a NUL there).
+    if start.startswith(_UTF16_BOMS) or (len(start) >= 2 and start[:2].count(0) == 1 and max(start[:2]) < 0x80):
+        raise ImportError_(f"line 1: this file is saved as UTF-16 (Excel's “Unicode Text”), which the tracker "
+                           f"does not read; {SAVE_AS_CSV}")
     try:
         return utf8_or_cp1252(path)
     except InputProblem as exc:
         raise ImportError_(str(exc)) from None
 
 
+# Header words that mean a password, PIN or secret, as a whole column name or one of its parts
+# separated by "_", "-" or spaces ("pacer_password", "PACER PIN"); "pinned" or "shipping" are not.
+_PASSWORD_WORDS = frozenset({
+    "password", "passwords", "passwd", "pwd", "passcode", "passcodes", "pin", "pins", "secret", "secrets",
+})
+# Written as one word with others ("PacerPassword", "cmecfpasswd"): these are never part of a harmless word.
+_PASSWORD_INSIDE = re.compile("password|passwd|passcode")
+_NAME_PARTS = re.compile(r"[_\-\s]+")
+
+
+def _password_column(name: str) -> bool:
+    return _PASSWORD_INSIDE.search(name) is not None or not _PASSWORD_WORDS.isdisjoint(_NAME_PARTS.split(name))
+
+
+def _csv_problem(exc: csv.Error, line: int) -> str:
+    """`exc` from the CSV reader in plain words, with the line it concerns ("line 3: …")."""
+    text = str(exc)
+    if text == "unexpected end of data":  # the file ended inside a quoted cell
+        return (f"line {line}: a quote (\") opened in this row is never closed, so the rest of the file "
+                "would be read as one cell; close the quote or remove it and upload again.")
+    if text.endswith("expected after '\"'"):
+        return (f"line {line}: a quoted cell has more text after its closing quote (\"); put the whole cell "
+                "in quotes, writing each quote inside it twice (\"\"), and upload again.")
+    return f"line {line}: unreadable CSV ({text})."
+
+
 def _csv_open(handle, required: tuple[str, ...], optional: tuple[str, ...]):
-    """The reader and the header's column names (stripped, lower case, spaces as underscores)."""
-    reader = csv.reader(handle)
+    """The reader and the header's column names (stripped, lower case, spaces as underscores).
+
+    The reader is strict, so a quote never closed is an error naming its row instead of a cell that
+    swallows the rest of the file. The header is refused (ImportError_, line 1) when a column is
+    named like a password (the tracker never takes one, so such a file is not read at all), when a
+    column the import reads is named twice (which one was meant cannot be told), or when a column
+    it needs is missing."""
+    reader = csv.reader(handle, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise ImportError_("The file is empty: line 1 must be the header row.") from None
     except csv.Error as exc:
-        raise ImportError_(f"line 1: not a CSV header ({exc}).") from None
+        raise ImportError_(_csv_problem(exc, 1)) from None
     names = [h.strip().lower().replace(" ", "_") for h in header]
+    passwords = [h.strip() for h, name in zip(header, names) if _password_column(name)]
+    if passwords:
+        shown = " and ".join(", ".join(map(repr, passwords)).rsplit(", ", 1))
+        raise ImportError_(
+            f"line 1: column{'s' if len(passwords) > 1 else ''} {shown}: this tracker never takes passwords, "
+            f"PINs or secrets (PACER or CM/ECF); remove the column{'s' if len(passwords) > 1 else ''} and "
+            "upload the file again."
+        )
+    for column in required + optional:
+        places = [i + 1 for i, name in enumerate(names) if name == column]
+        if len(places) > 1:
+            times = "twice" if len(places) == 2 else f"{len(places)} times"
+            where = " and ".join(", ".join(map(str, places)).rsplit(", ", 1))
+            raise ImportError_(
+                f"line 1: column {column!r} appears {times} (columns {where}); keep one and upload the file again."
+            )
     missing = [c for c in required if c not in names]
     if missing:
         raise ImportError_(
@@ -155,12 +226,15 @@ def _csv_cells(reader, names: list[str], read: set[int], report: ImportReport | 
     positions) is not yielded: it is counted in `report` as a row and as a bad row naming its first
     line, the column and the reason (ImportError_ without a report)."""
     while True:
+        start = reader.line_num + 1  # the line this row starts on
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ImportError_(f"line {reader.line_num}: unreadable CSV ({exc}).") from None
+            # A quote never closed ran to the end of the file: its row's first line, not the last one.
+            at_end = str(exc) == "unexpected end of data"
+            raise ImportError_(_csv_problem(exc, start if at_end else reader.line_num)) from None
         # Blank: every cell is whitespace, i.e. the cells joined are (one C call instead of a loop).
         joined = "".join(cells)
         if not joined or joined.isspace():
@@ -188,7 +262,7 @@ def _bad_cell(cells: list[str], names: list[str], read: set[int]) -> tuple[str, 
 
 
 def _read_positions(names: list[str], columns: tuple[str, ...]) -> set[int]:
-    """The positions of `columns` in the header (a repeated name: its last column, as the rows are read)."""
+    """The positions of `columns` in the header (`_csv_open` refused any of them named twice)."""
     position = {name: i for i, name in enumerate(names)}
     return {position[c] for c in columns if c in position}
 
@@ -212,8 +286,8 @@ def csv_values(
     report: ImportReport | None = None,
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     """Yield (line number, the stripped text of `required + optional` in that order) for every data row,
-    as `csv_rows` reads it ("" for a cell the row or the header lacks; a repeated header name: its last
-    column), without a dict per row: the cells are picked and stripped by C calls when the row is full.
+    as `csv_rows` reads it ("" for a cell the row or the header lacks), without a dict per row: the cells
+    are picked and stripped by C calls when the row is full.
     A row with a bad character is reported in `report` instead (see `_csv_cells`)."""
     columns = required + optional
     with open(path, encoding=encoding, newline="") as handle:
@@ -303,8 +377,14 @@ def parse_login(value: str, field_name: str = "cmecf_login") -> str:
     return value
 
 
+# The earliest date an import takes. PACER began in 1988 as a dial-up pilot, so an account created
+# before 1990 exists only in theory, and CM/ECF links came long after; an earlier date is a
+# placeholder (0001-01-01, a spreadsheet's 1900-01-01) or a slip of the keyboard, never a fact.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+
+
 def parse_date(value: str, field_name: str, *, today: dt.date, required: bool = False) -> dt.date | None:
-    """YYYY-MM-DD (or MM/DD/YYYY); never after `today`."""
+    """YYYY-MM-DD (or MM/DD/YYYY); never after `today`, never before EARLIEST_DATE."""
     if not value:
         if required:
             raise CellError(field_name, f"missing {field_name}")
@@ -314,6 +394,9 @@ def parse_date(value: str, field_name: str, *, today: dt.date, required: bool = 
         raise CellError(field_name, f"unreadable date {value!r} (use YYYY-MM-DD)")
     if day > today:
         raise CellError(field_name, f"date {day.isoformat()} is in the future")
+    if day < EARLIEST_DATE:
+        raise CellError(field_name, f"date {day.isoformat()} is before {EARLIEST_DATE.isoformat()}, earlier than "
+                                    "any PACER account; check the date")
     return day
 
 

@@ -39,3 +39,14 @@ def test_impossible_iso_date_is_refused(value):
 def test_login_with_inner_whitespace_is_refused():
     with pytest.raises(CellError, match="contains a space"):
         parse_login("jq\u00a0attorney")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "01/01/0001", "1900-01-01", "1989-12-31"])
+def test_a_date_before_1990_is_refused_naming_the_field(value):
+    with pytest.raises(CellError, match="before 1990-01-01") as refused:
+        parse_date(value, "pacer_created_on", today=TODAY)
+    assert refused.value.field == "pacer_created_on"
+
+
+def test_the_first_day_of_1990_is_read():
+    assert parse_date("1990-01-01", "pacer_created_on", today=TODAY) == dt.date(1990, 1, 1)
