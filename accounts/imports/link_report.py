@@ -82,7 +82,10 @@ def link_report_import(
                 # Filers' own "I have linked" reports: this report confirms or clears each of them.
                 from accounts.self_service import link_self_reports_settle
 
-                link_self_reports_settle(court, by=by, source=import_source(report.file_name))
+                report.reports_confirmed, report.reports_cleared = link_self_reports_settle(
+                    court, by=by, source=import_source(report.file_name))
+            elif report.ok:
+                report.reports_confirmed, report.reports_cleared = _link_self_reports_would_settle(stage, court)
             report.applied = bool(apply and report.ok)
         finally:
             stage.drop()
@@ -130,6 +133,18 @@ def _link_checks(stage: Stage, court: Court, report: ImportReport, *, list_rows:
             report.unchanged += 1
         else:
             report.add_error(line, f"{login!r} is already linked, on {court.local_today(linked_at)}", "linked_on")
+
+
+def _link_self_reports_would_settle(stage: Stage, court: Court) -> tuple[int, int]:
+    """What applying would do to the filers' own "I have linked" reports (`link_self_reports_settle`):
+    with no refused row, every login of the file ends linked, so a report is confirmed when its
+    login is linked already or in the file, and cleared otherwise. One query."""
+    from django.db.models import Count, Q
+
+    in_file = RawSQL(f"SELECT login FROM {stage.name}", [])
+    counts = CmecfAccount.objects.filter(court=court, link_reported_at__isnull=False).aggregate(
+        confirmed=Count("pk", filter=Q(linked_at__isnull=False) | Q(login__in=in_file)), reported=Count("pk"))
+    return counts["confirmed"], counts["reported"] - counts["confirmed"]
 
 
 def _link_write(stage: Stage, court: Court, *, by, source: str) -> None:

@@ -69,6 +69,10 @@ class ImportReport:
     # on the stage, so the report's size does not grow with the file.
     created_rows: list[RowChange] = field(default_factory=list)
     updated_rows: list[RowChange] = field(default_factory=list)
+    # Filers' own "I have linked" reports the file settles (would settle, in a dry run): confirmed
+    # where the login is linked, cleared — reminders resume — where it is not.
+    reports_confirmed: int = 0
+    reports_cleared: int = 0
 
     @property
     def ok(self) -> bool:
@@ -114,6 +118,9 @@ class ImportReport:
             text += f"; {self.error_count:,} bad rows, nothing applied"
         if self.conflicts:
             text += f"; {len(self.conflicts):,} rows with shared facts left as they are"
+        if self.ok and (self.reports_confirmed or self.reports_cleared):
+            text += (f"; filers' own reports: {self.reports_confirmed:,} confirmed, "
+                     f"{self.reports_cleared:,} cleared")
         return text
 
 

@@ -105,3 +105,37 @@ def test_a_link_another_session_commits_during_the_apply_refuses_it(tmp_path):
         other.close()
     assert CmecfAccount.objects.get(login="mt0").linked_at == dt.datetime(2021, 10, 4, 6, tzinfo=dt.timezone.utc)
     assert not AuditEntry.objects.exists()
+
+
+def test_the_dry_run_says_which_filers_own_link_reports_applying_would_clear(tmp_path, court):
+    """An empty report clears every filer's own "I have linked": the dry run must say so first."""
+    from django.utils import timezone
+
+    CmecfAccount.objects.filter(login__in=["mt0", "mt1"]).update(link_reported_at=timezone.now())
+    report = run(tmp_path, "", apply=False)
+    assert (report.reports_confirmed, report.reports_cleared) == (0, 2)
+    assert "2 cleared" in report.summary()
+    assert CmecfAccount.objects.filter(link_reported_at__isnull=False).count() == 2
+
+
+def test_the_dry_run_counts_a_filers_own_report_whose_login_the_file_links_as_confirmed(tmp_path, court):
+    from django.utils import timezone
+
+    CmecfAccount.objects.filter(login__in=["mt0", "mt1"]).update(link_reported_at=timezone.now())
+    dry = run(tmp_path, "mt0,2021-10-04\n", apply=False)
+    applied = run(tmp_path, "mt0,2021-10-04\n")
+    assert (dry.reports_confirmed, dry.reports_cleared) == (applied.reports_confirmed, applied.reports_cleared) == (1, 1)
+
+
+def test_the_admin_dry_run_page_says_the_filers_own_reports_would_be_cleared(client, tmp_path, court, eager_imports):
+    from django.utils import timezone
+
+    from tests.conftest import admin_import_post
+
+    CmecfAccount.objects.filter(login="mt0").update(link_reported_at=timezone.now())
+    client.force_login(superuser())
+    path = tmp_path / "links.csv"
+    path.write_text("cmecf_login,linked_on\n")
+    with open(path, "rb") as upload:
+        page = admin_import_post(client, {"kind": "link_report", "court": court.pk, "file": upload})
+    assert "would be cleared" in " ".join(page.content.decode().split())
