@@ -6,8 +6,10 @@ its own error, so nothing is written. Used here by the PACER feed and the built-
 the roster and link-report imports (`accounts.imports`).
 
 - `bad_character`: no field may hold a control character (NUL, tab, CR, LF, …), a Unicode line
-  or paragraph separator, an invisible direction control or byte-order mark, or an unpaired
-  surrogate: they end up in emails (an extra line), in links and in PostgreSQL (which refuses NUL).
+  or paragraph separator, an invisible direction control, zero-width character (not ZWNJ/ZWJ, which
+  some scripts need), soft hyphen or byte-order mark, or an unpaired surrogate: they end up in
+  emails (an extra line), in links and in PostgreSQL (which refuses NUL), or make two logins or
+  names look the same while differing.
 - `utf8_or_cp1252`: a file is read as UTF-8 when all of it is UTF-8, as Windows-1252 when none of
   its non-ASCII text is UTF-8; a file mixing both (typically rows pasted from two sources) is
   refused with the first line of each, never read silently as Windows-1252.
@@ -27,10 +29,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 # C0 and C1 control characters (tab, CR and LF included), Unicode line/paragraph separators, the
-# invisible bidirectional controls, a byte-order mark inside the text, and lone surrogates (which
-# JSON's \\ud800 escapes can produce and no database can store).
-BAD_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+# invisible bidirectional controls (the marks LRM, RLM and ALM, embeddings, overrides, isolates), the
+# invisible characters that make two texts look the same while differing (zero-width space, word
+# joiner, the invisible mathematical operators, soft hyphen), a byte-order mark inside the text,
+# and lone surrogates (which JSON's \\ud800 escapes can produce and no database can store).
+# ZERO WIDTH NON-JOINER and JOINER (U+200C, U+200D) stay allowed: Persian, Arabic and Indic names
+# (Devanagari conjuncts, …) need them to be spelled correctly.
+BAD_CHARACTERS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ufeff\ud800-\udfff]"
+)
 LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+DIRECTION_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+ZERO_WIDTH = "\u200b\u2060\u2061\u2062\u2063\u2064"
 
 COURT_ID = re.compile(r"[A-Za-z0-9]{1,16}\Z")
 URL_MAX_LENGTH = 200  # Court's URLFields
@@ -48,8 +59,12 @@ def describe_character(character: str) -> str:
         what = "a line break"
     elif character == "\t":
         what = "a tab"
-    elif "\u202a" <= character <= "\u2069":
+    elif character in DIRECTION_CONTROLS:
         what = "an invisible text-direction control"
+    elif character in ZERO_WIDTH:
+        what = "an invisible zero-width character"
+    elif character == "\xad":
+        what = "an invisible soft hyphen"
     elif character == "\ufeff":
         what = "an invisible byte-order mark"
     elif "\ud800" <= character <= "\udfff":

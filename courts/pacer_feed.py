@@ -21,6 +21,7 @@ from django.conf import settings
 from courts.input_checks import (
     BAD_CHARACTERS, bad_character, byte_position, file_size_problem, is_court_id, megabytes, web_address_problem,
 )
+from courts.models import Court
 from courts.names import display_name
 from courts.timezones import state_and_time_zone
 
@@ -40,6 +41,21 @@ _ORDINALS = {
 
 class FeedError(Exception):
     """The feed cannot be read or does not have the feed's shape. The message says where and why."""
+
+
+class _NotText(Exception):
+    """A field the record reads as text holds a number, true/false, a list or an object."""
+
+    def __init__(self, field_name: str, value):
+        super().__init__(field_name)
+        self.field_name, self.value = field_name, value
+
+    def reason(self) -> str:
+        kind = ("true/false" if isinstance(self.value, bool) else "a number" if isinstance(self.value, (int, float))
+                else "a list" if isinstance(self.value, list) else "an object")
+        shown = json.dumps(self.value, ensure_ascii=False)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        return f"{kind} ({BAD_CHARACTERS.sub('?', shown)}) where text is expected"
 
 
 @dataclass
@@ -109,11 +125,13 @@ def load_feed(source: str, *, timeout: float = 15.0) -> dict:
         raise FeedError(f"{source} is not a feed JSON can read: {str(exc)[:200] or 'nested too deeply'}.") from None
 
 
-def _text(value) -> str:
+def _text(value, field_name: str) -> str:
+    """The field's text, HTML entities decoded; "" when missing or null; _NotText for any other JSON value
+    (a number would otherwise become "123" or "inf", a list its Python spelling)."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        value = str(value)
+        raise _NotText(field_name, value)
     return html.unescape(value).strip()
 
 
@@ -145,13 +163,26 @@ def _month_number(name: str) -> int:
     return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(name) + 1
 
 
+# CM/ECF came into use in the federal courts in the late 1990s (the feed's earliest go_live_date is
+# November 1997), and a court gives the day it started, not one far ahead. A date before 1990 or more
+# than a few years after today is a slip ("01/01/0001", "12/31/9999"), not a start date: the import
+# refuses it rather than show it and sort courts by it.
+START_DATE_EARLIEST = dt.date(1990, 1, 1)
+START_DATE_MAX_YEARS_AHEAD = 5
+
+
+def start_date_latest_year(today: dt.date | None = None) -> int:
+    return (today or dt.date.today()).year + START_DATE_MAX_YEARS_AHEAD
+
+
 def parse_start_date(text: str) -> dt.date | None:
     """Parse the feed's free-text go_live_date when it names one clear calendar date, else None.
 
     "11/07/2005", "May 17, 2004", "[08/02/04]", "Date the court started using CM/ECF June 16, 2003"
     parse; month-only ("October 1997"), several dates ("Civil: …; Criminal: …") and text with other
     numbers ("6.1 date 2/15/2014", "version 3.1.2 - Oct. 16, 2006") do not: guessing would be worse
-    than keeping only the raw text. Never raises.
+    than keeping only the raw text. Only a two-digit year takes a century ("6/1/07" is 2007);
+    "01/01/0001" is the year 1, which `feed_court_problem` refuses. Never raises.
     """
     if not text:
         return None
@@ -161,7 +192,7 @@ def parse_start_date(text: str) -> dt.date | None:
             try:
                 if order == "mdy":
                     month, day, year = int(match[1]), int(match[2]), int(match[3])
-                    if year < 100:
+                    if len(match[3]) == 2:
                         year += 2000 if year < 70 else 1900
                 elif order == "Mdy":
                     month, day, year = _month_number(match[1]), int(match[2]), int(match[3])
@@ -186,10 +217,10 @@ def _help_desk_phones(value) -> list[str]:
     for entry in value:
         if not isinstance(entry, dict):
             continue
-        phone = _text(entry.get("phone"))
+        phone = _text(entry.get("phone"), "help_desk.phone")
         if not phone:
             continue
-        division = _text(entry.get("division"))
+        division = _text(entry.get("division"), "help_desk.division")
         label = f"{phone} ({division})" if division and "@" not in division and "http" not in division else phone
         if label not in phones:
             phones.append(label)
@@ -200,7 +231,7 @@ def _locations(value) -> list[dict]:
     if not isinstance(value, list):
         return []
     keys = ("name", "address", "email", "hours", "phone")
-    return [{k: _text(loc.get(k)) for k in keys if loc.get(k)} for loc in value if isinstance(loc, dict)]
+    return [{k: _text(loc.get(k), f"locations.{k}") for k in keys if loc.get(k)} for loc in value if isinstance(loc, dict)]
 
 
 def _shown(value, length: int = 60) -> str:
@@ -208,11 +239,19 @@ def _shown(value, length: int = 60) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+# (Court field, the feed's name for it): texts a court record stores, checked against the column's
+# length instead of being cut to it. The display name last: it is built from the others.
+_LENGTH_CHECKED = (("feed_name", "court_name"), ("title", "title"), ("circuit", "circuit"),
+                   ("software_version", "software_version"), ("cmecf_start_text", "go_live_date"), ("name", "name"))
+
+
 def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
     """(field, reason) of the first fact of a court record that cannot be stored as it is, or None:
     a court id that is not letters and digits, an address that is not http(s) (`javascript:`,
     `data:`, …), a CM/ECF code longer than 16, a character no field may hold
-    (`courts.input_checks.bad_character`). The feed and the catalog refuse the whole import on one."""
+    (`courts.input_checks.bad_character`), a text longer than its column (never cut), a start date
+    outside START_DATE_EARLIEST … START_DATE_MAX_YEARS_AHEAD years from today. The feed and the
+    catalog refuse the whole import on one."""
     if not is_court_id(court.court_id):
         return "court_id", f"{_shown(court.court_id)} is not a court id (letters and digits, at most 16)"
     for name in ("login_url", "web_url", "rss_url"):
@@ -229,6 +268,14 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
         problem = bad_character(text)
         if problem:
             return name, problem
+    for column, name in _LENGTH_CHECKED:
+        text, limit = getattr(court, column), Court._meta.get_field(column).max_length
+        if len(text) > limit:
+            return name, f"{_shown(text)} is longer than {limit} characters"
+    day, latest = court.cmecf_start_date, start_date_latest_year()
+    if day is not None and not (START_DATE_EARLIEST <= day and day.year <= latest):
+        return "go_live_date", (f"{_shown(court.cmecf_start_text)} reads as {day.isoformat()}, which is not a "
+                                f"plausible CM/ECF start date ({START_DATE_EARLIEST.year} to {latest})")
     return None
 
 
@@ -248,60 +295,77 @@ def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
             raise FeedError(f"Entry {index} of the feed is not an object.")
-        court_id = _text(entry.get("court_id")).upper()
+        try:
+            written = _text(entry.get("court_id"), "court_id")
+        except _NotText as exc:
+            raise FeedError(f"Entry {index} of the feed, court_id: {exc.reason()}.") from None
+        court_id = written.upper()  # court ids are compared ignoring case: "mtdc" is MTDC
         if not court_id:
-            title = _text(entry.get("title")) or "no title"
+            title = entry.get("title") if isinstance(entry.get("title"), str) else ""
+            title = html.unescape(title).strip() or "no title"
             raise FeedError(f"Entry {index} of the feed ({BAD_CHARACTERS.sub('?', title)[:60]}) has no court_id.")
         if not is_court_id(court_id):
             raise FeedError(f"Entry {index} of the feed, court_id: {_shown(court_id)} is not a court id "
                             "(letters and digits, at most 16).")
         if court_id in seen:
-            raise FeedError(f"Entry {index} of the feed repeats court_id {court_id}.")
+            spelling = f" (written {written})" if written != court_id else ""
+            raise FeedError(f"Entry {index} of the feed repeats court_id {court_id}{spelling}.")
         seen.add(court_id)
         if court_id in NOT_COURTS:
             skipped.append(FeedSkip(court_id, NOT_COURTS[court_id]))
             continue
-        raw_type = _text(entry.get("type")).lower()
-        if raw_type not in TYPES:
+        try:
+            court = _feed_court(entry, court_id)
+        except _NotText as exc:
+            raise FeedError(f"Entry {index} of the feed ({court_id}), {exc.field_name}: {exc.reason()}.") from None
+        if court is None:
             raise FeedError(f"Entry {index} of the feed ({court_id}) has an unknown type {_shown(entry.get('type'))}.")
-        court_type = TYPES[raw_type]
-        circuit = _text(entry.get("circuit")).upper()
-        title = _text(entry.get("title"))
-        name = _text(entry.get("court_name"))
-        if not name or not any(word in name.lower() for word in _COURT_NAME_WORDS):
-            name = title or court_id
-        if court_type == "bankruptcy" and "bankruptcy" not in name.lower() and title:
-            # A bankruptcy court's court_name is its district's ("District of Montana"): use its title.
-            name = title
-        if court_id.endswith("BAP") and circuit in _ORDINALS:
-            # The feed gives a BAP its circuit's appeals-court name; keep the two apart.
-            name = f"Bankruptcy Appellate Panel for the {_ORDINALS[circuit]} Circuit"
-        login_url = _text(entry.get("login_url"))
-        state, zone = state_and_time_zone(court_id, court_type, circuit)
-        start_text = _text(entry.get("go_live_date"))
-        courts.append(
-            FeedCourt(
-                court_id=court_id,
-                cmecf_code=cmecf_code_from_url(login_url),
-                name=display_name(court_id=court_id, court_type=court_type, circuit=circuit, name=name, title=title)[:200],
-                feed_name=_text(entry.get("court_name"))[:200],
-                title=title[:200],
-                court_type=court_type,
-                circuit=circuit[:4],
-                state=state,
-                time_zone=zone,
-                login_url=login_url.rstrip("/"),
-                web_url=_text(entry.get("web_url")),
-                rss_url=_text(entry.get("rss_url")),
-                help_desk_phones=_help_desk_phones(entry.get("help_desk")),
-                locations=_locations(entry.get("locations")),
-                software_version=_text(entry.get("software_version"))[:120],
-                cmecf_start_text=start_text[:255],
-                cmecf_start_date=parse_start_date(start_text),
-            )
-        )
-        problem = feed_court_problem(courts[-1])
+        courts.append(court)
+        problem = feed_court_problem(court)
         if problem:
             field_name = {"name": "court_name or title"}.get(problem[0], problem[0])
             raise FeedError(f"Entry {index} of the feed ({court_id}), {field_name}: {problem[1]}.")
     return courts, skipped
+
+
+def _feed_court(entry: dict, court_id: str) -> FeedCourt | None:
+    """The court record of one feed entry, None when its type is not one of TYPES; _NotText for a
+    field that is not text. Nothing is cut to its column: `feed_court_problem` refuses what is too long."""
+    raw_type = _text(entry.get("type"), "type").lower()
+    if raw_type not in TYPES:
+        return None
+    court_type = TYPES[raw_type]
+    circuit = _text(entry.get("circuit"), "circuit").upper()
+    title = _text(entry.get("title"), "title")
+    feed_name = _text(entry.get("court_name"), "court_name")
+    name = feed_name
+    if not name or not any(word in name.lower() for word in _COURT_NAME_WORDS):
+        name = title or court_id
+    if court_type == "bankruptcy" and "bankruptcy" not in name.lower() and title:
+        # A bankruptcy court's court_name is its district's ("District of Montana"): use its title.
+        name = title
+    if court_id.endswith("BAP") and circuit in _ORDINALS:
+        # The feed gives a BAP its circuit's appeals-court name; keep the two apart.
+        name = f"Bankruptcy Appellate Panel for the {_ORDINALS[circuit]} Circuit"
+    login_url = _text(entry.get("login_url"), "login_url")
+    state, zone = state_and_time_zone(court_id, court_type, circuit)
+    start_text = _text(entry.get("go_live_date"), "go_live_date")
+    return FeedCourt(
+        court_id=court_id,
+        cmecf_code=cmecf_code_from_url(login_url),
+        name=display_name(court_id=court_id, court_type=court_type, circuit=circuit, name=name, title=title),
+        feed_name=feed_name,
+        title=title,
+        court_type=court_type,
+        circuit=circuit,
+        state=state,
+        time_zone=zone,
+        login_url=login_url.rstrip("/"),
+        web_url=_text(entry.get("web_url"), "web_url"),
+        rss_url=_text(entry.get("rss_url"), "rss_url"),
+        help_desk_phones=_help_desk_phones(entry.get("help_desk")),
+        locations=_locations(entry.get("locations")),
+        software_version=_text(entry.get("software_version"), "software_version"),
+        cmecf_start_text=start_text,
+        cmecf_start_date=parse_start_date(start_text),
+    )

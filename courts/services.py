@@ -105,13 +105,19 @@ def courts_import_feed(
     administrator's name and time-zone overrides; keep the old zone while the feed's would put a live
     court's date in the future (as staff are refused; a later import takes it); recompute go-live
     instants when a zone changed. With `only_create` (the built-in catalog) existing courts are left
-    as they are.
+    as they are. A record finds its court ignoring case (the feed's MTDC updates a court stored as
+    mtdc, whose id stays as it is); of two stored courts differing only in case, the one spelled
+    exactly like the record.
     """
     result = CourtImportResult(skipped=list(skipped or []))
-    existing = {court.court_id: court for court in Court.objects.all()}
+    stored = list(Court.objects.all())
+    existing = {court.court_id: court for court in stored}
+    existing_any_case: dict[str, Court] = {}
+    for court in stored:
+        existing_any_case.setdefault(court.court_id.upper(), court)
     to_create: list[Court] = []
     for record in courts:
-        court = existing.get(record.court_id)
+        court = existing.get(record.court_id) or existing_any_case.get(record.court_id.upper())
         if court is None:
             court = Court(court_id=record.court_id, time_zone=record.time_zone, name=record.name)
             for name in FEED_FIELDS:

@@ -136,6 +136,15 @@ def test_a_line_break_inside_a_cell_is_reported_on_the_line_the_row_starts(world
     assert f"line 3, {importer.field}: a line break" in out
 
 
+def test_a_zero_width_space_in_a_roster_login_is_refused_with_line_and_column(world, tmp_path):
+    roster = IMPORTERS[0]
+    before = snapshot()
+    out, error = run_command(roster, tmp_path, roster.body(roster.good, "Ann Zed,ann.zed@example.com,an\u200bn,,,no,no\n"))
+    assert "line 3, cmecf_login: an invisible zero-width character (U+200B) at character 3" in out
+    assert "nothing was imported" in error
+    assert snapshot() == before
+
+
 def test_a_bad_character_in_a_column_the_import_does_not_read_is_ignored(world, tmp_path):
     path = tmp_path / "notes.csv"
     path.write_bytes(b"cmecf_login,linked_on,notes\nmt0,2021-10-04,\"two\nlines\x00\"\n")

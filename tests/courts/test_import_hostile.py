@@ -78,11 +78,28 @@ def test_an_address_that_is_not_http_is_refused_naming_entry_and_field(imported,
     ("go_live_date", "11/07\u2028/2005", "line break"),
     ("court_name", "District of \u202eanatnoM", "text-direction control"),
     ("court_name", "District of Montana&#10;Second line", "line break"),  # an HTML entity, decoded first
+    ("court_name", "District of \u200fMontana", "text-direction control"),
 ])
 def test_a_character_no_field_may_hold_is_refused(imported, tmp_path, field, value, reason):
     message = refused(tmp_path, with_field(field, value))
     assert message.startswith("Entry 1 of the feed (MTDC), ") and reason in message
     assert courts_now() == imported
+
+
+@pytest.mark.parametrize("character", ["\u200b", "\u200e", "\u200f", "\u2060", "\u2061", "\u2062", "\u2063",
+                                       "\u2064", "\u061c", "\u00ad", "\ufeff"])
+def test_an_invisible_character_is_refused(imported, tmp_path, character):
+    message = refused(tmp_path, with_field("title", f"Mon{character}tana District Court"))
+    assert message.startswith("Entry 1 of the feed (MTDC), title: an invisible ")
+    assert f"(U+{ord(character):04X}) at character 4" in message
+    assert courts_now() == imported
+
+
+def test_the_zero_width_joiners_some_scripts_need_are_kept(tmp_path):
+    # ZWNJ in Persian "می\u200cخواهم", ZWJ in Devanagari "क्\u200dष"
+    title = "Court \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u0915\u094d\u200d\u0937"
+    call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("title", title))))
+    assert Court.objects.get(court_id="MTDC").title == title
 
 
 def test_a_bad_character_in_a_location_or_help_desk_is_refused(imported, tmp_path):
@@ -103,6 +120,76 @@ def test_a_lone_surrogate_from_a_json_escape_is_refused(imported, tmp_path):
 def test_a_court_id_of_the_wrong_shape_is_refused(imported, tmp_path, court_id):
     message = refused(tmp_path, with_field("court_id", court_id))
     assert message.startswith("Entry 1 of the feed, court_id: ")
+    assert courts_now() == imported
+
+
+@pytest.mark.parametrize("court_id", [123, 1e400, True, ["MTDC"]], ids=["int", "huge-float", "bool", "list"])
+def test_a_court_id_that_is_not_text_is_refused(imported, tmp_path, court_id):
+    raw = json.dumps(with_field("court_id", "PLACEHOLDER")).replace('"PLACEHOLDER"', json.dumps(court_id))
+    if court_id == 1e400:
+        raw = raw.replace("Infinity", "1e400")
+    message = refused(tmp_path, raw=raw.encode())
+    assert message.startswith("Entry 1 of the feed, court_id: ") and "where text is expected" in message
+    assert courts_now() == imported
+
+
+@pytest.mark.parametrize("field, value", [
+    ("title", 123), ("court_name", ["District of Montana"]), ("circuit", 9), ("type", ["district"]),
+    ("login_url", {"href": "https://ecf.mtd.uscourts.gov"}), ("software_version", 1.6), ("go_live_date", 20051107),
+    ("web_url", False),
+])
+def test_a_text_field_that_is_not_text_is_refused(imported, tmp_path, field, value):
+    message = refused(tmp_path, with_field(field, value))
+    assert message.startswith(f"Entry 1 of the feed (MTDC), {field}: ") and "where text is expected" in message
+    assert courts_now() == imported
+
+
+@pytest.mark.parametrize("field, value, named", [
+    ("help_desk", [{"phone": 8664634052}], "help_desk.phone"),
+    ("help_desk", [{"phone": "866-463-4052", "division": ["CM/ECF"]}], "help_desk.division"),
+    ("locations", [{"name": ["Billings", "Helena"]}], "locations.name"),
+    ("locations", [{"name": "Billings", "phone": {"main": "406-247-7000"}}], "locations.phone"),
+])
+def test_a_location_or_help_desk_value_that_is_not_text_is_refused(imported, tmp_path, field, value, named):
+    message = refused(tmp_path, with_field(field, value))
+    assert message.startswith(f"Entry 1 of the feed (MTDC), {named}: ") and "where text is expected" in message
+    assert courts_now() == imported
+
+
+def test_a_missing_or_null_text_field_is_read_as_empty(tmp_path):
+    call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("software_version", None))))
+    assert Court.objects.get(court_id="MTDC").software_version == ""
+
+
+@pytest.mark.parametrize("field, value, limit", [
+    ("title", "T" * 201, 200), ("court_name", "District of Montana " + "x" * 181, 200), ("circuit", "0999999", 4),
+    ("software_version", "NextGen CM/ECF Release " + "1" * 98, 120), ("go_live_date", "11/07/2005 " + "x" * 245, 255),
+])
+def test_a_text_longer_than_its_field_is_refused_not_cut(imported, tmp_path, field, value, limit):
+    message = refused(tmp_path, with_field(field, value))
+    assert message.startswith(f"Entry 1 of the feed (MTDC), {field}: ")
+    assert f"is longer than {limit} characters" in message
+    assert courts_now() == imported
+
+
+def test_a_text_as_long_as_its_field_is_kept_whole(tmp_path):
+    call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("title", "T" * 200))))
+    assert Court.objects.get(court_id="MTDC").title == "T" * 200
+
+
+@pytest.mark.parametrize("text", ["01/01/0001", "1/1/1899", "June 1, 1985", "12/31/9999", "01/01/2999"])
+def test_a_start_date_outside_the_years_cmecf_can_have_started_is_refused(imported, tmp_path, text):
+    message = refused(tmp_path, with_field("go_live_date", text))
+    assert message.startswith("Entry 1 of the feed (MTDC), go_live_date: ")
+    assert "is not a plausible CM/ECF start date" in message
+    assert courts_now() == imported
+
+
+def test_two_entries_whose_court_ids_differ_only_in_case_are_refused(imported, tmp_path):
+    payload = json.loads(json.dumps(FEED))
+    payload["data"][1]["court_id"] = "mtdc"
+    message = refused(tmp_path, payload)
+    assert message.startswith("Entry 2 of the feed repeats court_id MTDC (written mtdc)")
     assert courts_now() == imported
 
 

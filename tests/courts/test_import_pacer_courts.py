@@ -170,3 +170,31 @@ def test_raw_cmecf_start_text_is_kept_and_parsed_when_clear(feed_path):
 )
 def test_start_date_parsing_never_guesses(text, expected):
     assert parse_start_date(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("01/01/0001", dt.date(1, 1, 1)),
+    ("1/1/0099", dt.date(99, 1, 1)),
+    ("6/1/07", dt.date(2007, 6, 1)),
+    ("6/1/97", dt.date(1997, 6, 1)),
+])
+def test_only_a_two_digit_year_takes_a_century(text, expected):
+    assert parse_start_date(text) == expected
+
+
+@pytest.mark.django_db
+def test_a_court_stored_in_another_case_is_updated_not_created_again(feed_path):
+    Court.objects.create(court_id="mtdc", name="District of Montana", court_type="district", time_zone="America/Denver")
+    run_import(feed_path)
+    assert list(Court.objects.filter(court_id__iexact="MTDC").values_list("court_id", "cmecf_code")) == [("mtdc", "mtd")]
+    assert Court.objects.count() == 209
+
+
+@pytest.mark.django_db
+def test_of_two_courts_differing_only_in_case_the_one_spelled_like_the_feed_is_updated(feed_path):
+    for court_id in ("mtdc", "MTDC"):
+        Court.objects.create(court_id=court_id, name="District of Montana", court_type="district",
+                             time_zone="America/Denver")
+    run_import(feed_path)
+    assert dict(Court.objects.filter(court_id__iexact="MTDC").values_list("court_id", "cmecf_code")) == {
+        "MTDC": "mtd", "mtdc": ""}
