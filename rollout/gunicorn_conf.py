@@ -7,6 +7,9 @@ WEB_CONCURRENCY (worker processes, default 2), FORWARDED_ALLOW_IPS. No request s
 the default there) gunicorn's own lines and the access lines are JSON objects like the app's
 (rollout/logs.py), in development plain text.
 
+The variables the app reads too (ROLLOUT_MODE, LOG_FORMAT, LOG_LEVEL, LOCAL_HTTP_TRIAL) are taken from the
+settings module itself, so both parse them alike and a bad value stops gunicorn at start, naming it.
+
 Request metrics (rollout/health/metrics.py) are counted in each worker process and added up at scrape
 time through PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode): a fresh directory per
 start unless the variable names one, emptied at start, a dead worker's files marked.
@@ -16,8 +19,21 @@ import shutil
 import sys
 import tempfile
 
+# prometheus-client reads the directory when it is first imported: set it before the app loads
+# (only when gunicorn itself reads this file, not when something merely imports it).
+_own_metrics_dir = "gunicorn.arbiter" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rollout-metrics-")
+
+# The settings, in the mode rollout.wsgi will load them in (its default is production).
+os.environ.setdefault("ROLLOUT_MODE", "production")
+from marshmallow.validate import Range as _Range  # noqa: E402
+
+from rollout import settings as _settings  # noqa: E402
+from rollout.settings.base import env as _env  # noqa: E402
+
 bind = [os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"]
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = _env.int("WEB_CONCURRENCY", 2, validate=_Range(min=1))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
@@ -25,11 +41,10 @@ keepalive = 5
 preload_app = True
 accesslog = "-"
 errorlog = "-"
-_mode = os.environ.get("ROLLOUT_MODE") or "production"  # rollout.wsgi's default
-if (os.environ.get("LOG_FORMAT") or ("json" if _mode == "production" else "text")).strip().lower() == "json":
+if _settings.LOG_FORMAT == "json":
     from rollout.logs import gunicorn_logconfig
 
-    logconfig_dict = gunicorn_logconfig(os.environ.get("LOG_LEVEL", "INFO"))
+    logconfig_dict = gunicorn_logconfig(_settings.LOG_LEVEL)
 else:
     # Development: gunicorn's lines in the app's text format (UTC, ISO 8601), like the worker's and beat's.
     access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus request_id=%({x-request-id}o)s'
@@ -42,26 +57,20 @@ else:
                     "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False}},
     }
 # Restarted workers pick up code changes while developing.
-reload = os.environ.get("ROLLOUT_MODE") == "development"
+reload = _settings.ROLLOUT_MODE == "development"
 if reload:
     preload_app = False
 # No control socket: several deployments (or tests) on one machine would share its default path.
 control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# The plain-HTTP trial (LOCAL_HTTP_TRIAL=1, see rollout/settings.py) listens on loopback only.
-if (os.environ.get("LOCAL_HTTP_TRIAL") or "").strip().lower() in ("1", "true", "yes", "on"):
+# The plain-HTTP trial (LOCAL_HTTP_TRIAL=1, see rollout/settings/production.py) listens on loopback only.
+if _settings.LOCAL_HTTP_TRIAL:
     from rollout.local_trial import loopback_bind_problem
 
     for _address in bind:
         if problem := loopback_bind_problem(_address):
             raise SystemExit(problem)
-
-# prometheus-client reads the directory when it is first imported: set it before the app loads
-# (only when gunicorn itself reads this file, not when something merely imports it).
-_own_metrics_dir = "gunicorn.arbiter" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-if _own_metrics_dir:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rollout-metrics-")
 
 
 def on_starting(server):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,20 +34,71 @@ def _time_zone(value: str) -> None:
 
 
 def _url_of(*schemes: str):
-    """A validator: empty, or a URL with one of `schemes` (any scheme when none is given)."""
+    """A validator: empty, or a URL with one of `schemes` (any scheme when none is given; the scheme in
+    any case). A redis:// or rediss:// URL must also name a host, a port that is a number and a
+    database that is a number (or none)."""
 
     def validate(value: str) -> None:
         scheme, sep, _ = value.partition("://")
-        if value and (not sep or not scheme or (schemes and scheme not in schemes)):
+        if value and (not sep or not scheme or (schemes and scheme.lower() not in schemes)):
             wanted = ", ".join(f"{s}://" for s in schemes) if schemes else "scheme://"
             raise ValidationError(f"not a URL starting with {wanted}")
+        if scheme.lower() in ("redis", "rediss"):
+            parts = urlsplit(value)
+            try:
+                parts.port
+            except ValueError:
+                raise ValidationError("the port is not a number from 0 to 65535") from None
+            if not parts.hostname:
+                raise ValidationError("no host name (redis://host:6379/0)")
+            if not re.fullmatch(r"/?|/\d+", parts.path):
+                raise ValidationError("the path is not a database number (redis://host:6379/0)")
 
     return validate
 
 
-def env_hosts(name: str, default: list[str]) -> list[str]:
+def _scheme_lowered(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.lower()}{sep}{rest}"
+
+
+def _site_url(value: str) -> None:
+    parts = urlsplit(value)
+    try:
+        parts.port
+    except ValueError:
+        raise ValidationError("the port is not a number from 0 to 65535") from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None
+            or parts.path not in ("", "/") or re.search(r"[\s?#]", value)):
+        raise ValidationError("not the site's address, e.g. https://rollout.court.example "
+                              "(http or https, a host name and optionally a port; no path)")
+
+
+def _hosts(values: list[str]) -> None:
+    for value in values:
+        if re.search(r"\s|/", value.strip()):
+            raise ValidationError(f"{value.strip()!r} is not a host name (comma-separated host names, no "
+                                  "scheme or path: rollout.court.example,localhost)")
+
+
+def _not_empty(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("empty: unset it to use the default, or name a directory")
+
+
+def _header_name(value: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9-]*", value.strip()):
+        raise ValidationError("not a header name, e.g. X-Forwarded-Proto (the name alone: no value, no HTTP_ prefix)")
+
+
+def _log_level(value: str) -> None:
+    if value.strip().upper() not in logging.getLevelNamesMapping():
+        raise ValidationError("not a logging level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in any case)")
+
+
+def env_hosts(name: str, default: list[str], validate=None) -> list[str]:
     """A comma-separated list, spaces and empty items dropped."""
-    return [item.strip() for item in env.list(name, default) if item.strip()]
+    return [item.strip() for item in env.list(name, default, validate=validate) if item.strip()]
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -70,15 +123,22 @@ elif PRODUCTION:
                                "(the directory this installation writes to; see docs/deploy.md).")
 else:
     VAR_DIR = Path.cwd() / "var"
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise ImproperlyConfigured(f"ROLLOUT_VAR_DIR: cannot create the directory {VAR_DIR} ({exc.strerror}).") from None
 
 # --- Core ---------------------------------------------------------------------------------------
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
-ALLOWED_HOSTS = env_hosts("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = env_hosts("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], validate=_hosts)
 CSRF_TRUSTED_ORIGINS = env_hosts("CSRF_TRUSTED_ORIGINS", [])
-# Public address of the site, used in links inside emails (unsubscribe, status page).
-SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public address of the site, used in links inside emails (unsubscribe, status page); required in
+# production, https there unless LOCAL_HTTP_TRIAL (production.py).
+SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000", validate=_site_url).rstrip("/")
+# LOCAL_HTTP_TRIAL: production over plain HTTP on this machine (production.py acts on it). Read here, in
+# every mode, because gunicorn's loopback-only guard (rollout/gunicorn_conf.py) reads this value too.
+LOCAL_HTTP_TRIAL = env.bool("LOCAL_HTTP_TRIAL", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -211,7 +271,7 @@ USE_THOUSAND_SEPARATOR = True
 
 # --- Static and uploaded files ------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static"), validate=_not_empty))
 # whitenoise serves them (production.py: compressed, hashed names cached for a year).
 STORAGES = {
     "default": {"BACKEND": env.str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
@@ -220,7 +280,7 @@ STORAGES = {
 # Uploaded files (admin imports): MEDIA_ROOT on local disk by default, shared by every web and worker
 # process only when it is a shared disk; any Django storage backend by MEDIA_STORAGE (its own
 # settings then apply). Never served: no MEDIA_URL route.
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media"), validate=_not_empty))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
@@ -228,7 +288,7 @@ WHITENOISE_AUTOREFRESH = True
 # EMAIL_HOST set means SMTP; unset means one file per sending connection under var/mail/ (a batch of
 # messages in one .log file), for a developer to read.
 EMAIL_HOST = env.str("EMAIL_HOST", "")
-EMAIL_PORT = env.int("EMAIL_PORT", 25, validate=Range(min=1))
+EMAIL_PORT = env.int("EMAIL_PORT", 25, validate=Range(min=1, max=65535))
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
@@ -243,9 +303,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery -------------------------------------------------------------------------------------
 # CELERY_BROKER_URL (or REDIS_URL) selects Redis; unset means kombu's filesystem transport under
-# var/celery/, a real broker that needs no server (development only).
-REDIS_URL = env.str("REDIS_URL", "", validate=_url_of("redis", "rediss"))  # the broker's and the cache's
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "", validate=_url_of()) or REDIS_URL or "filesystem://"
+# var/celery/, a real broker that needs no server (development only: production refuses it and the
+# in-process memory transport). URL schemes are read in any case.
+# REDIS_URL: the broker's and the cache's.
+REDIS_URL = _scheme_lowered(env.str("REDIS_URL", "", validate=_url_of("redis", "rediss")))
+CELERY_BROKER_URL = _scheme_lowered(
+    env.str("CELERY_BROKER_URL", "", validate=_url_of("redis", "rediss", "amqp", "filesystem", "memory"))
+    or REDIS_URL or "filesystem://")
 # With a Redis broker. The visibility timeout: long enough that a chunk of sends is never
 # redelivered while a worker still runs it. The socket timeouts: a Redis that stops answering (a hung
 # host, a connection dropped without a word) fails a publish or a /healthz probe in seconds and the
@@ -289,8 +353,8 @@ CELERY_TASK_ROUTES = {"rollout.notices.tasks.send_deliveries": {"queue": NOTICES
 # Shared by every process: import progress, the filers' link rate limits and the relay's last
 # connection (/healthz) live here. CACHE_URL, else Redis when REDIS_URL (or a redis:// broker) is set; empty
 # (CACHE_URL=) or no Redis: files under var/cache, for a single machine.
-CACHE_URL = env.str("CACHE_URL", REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""),
-                    validate=_url_of("redis", "rediss", "unix"))
+_redis_broker = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+CACHE_URL = _scheme_lowered(env.str("CACHE_URL", REDIS_URL or _redis_broker, validate=_url_of("redis", "rediss", "unix")))
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
@@ -406,7 +470,8 @@ HEALTHZ_RELAY_FAILURE_WINDOW_SECONDS = 600
 # --- Security headers ---------------------------------------------------------------------------
 # SECURE_PROXY_SSL_HEADER: the header a TLS-terminating proxy sets, e.g. "X-Forwarded-Proto" (it
 # must then overwrite what clients send); unset = the connection itself says whether it is HTTPS.
-_proxy_header = env.str("SECURE_PROXY_SSL_HEADER", "").strip()
+# The header's name only: letters, digits and hyphens (not Django's HTTP_X_FORWARDED_PROTO, no ": https").
+_proxy_header = env.str("SECURE_PROXY_SSL_HEADER", "", validate=_header_name).strip()
 if _proxy_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -441,6 +506,8 @@ if SENTRY_DSN:
 # request starts), times in UTC ISO 8601: JSON lines in production, text in development
 # (LOG_FORMAT=json|text). Server errors are also mailed to ADMINS.
 LOG_FORMAT = env.str("LOG_FORMAT", "json" if PRODUCTION else "text", validate=OneOf(["json", "text"]))
+# The root logger's level, a logging level name in any case (gunicorn's loggers read it too).
+LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=_log_level).strip().upper()
 from django_guid.integrations import CeleryIntegration  # noqa: E402
 
 from rollout.logs import JSON_FORMATTER  # noqa: E402
@@ -476,7 +543,7 @@ LOGGING = {
         "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
                         "filters": ["require_debug_false", "not_healthz", "not_database_outage"]},
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_guid": {"level": "WARNING"},  # not a line per request about the generated id

@@ -2,7 +2,7 @@
 start-up stops naming it (no silent SQLite, mail files or filesystem broker); HTTPS everywhere; static
 files compressed with hashed names. `manage.py check --deploy` is clean with the defaults."""
 from rollout.settings.base import *  # noqa: F401,F403
-from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, env
+from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, LOCAL_HTTP_TRIAL, SITE_URL, env
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -28,9 +28,10 @@ if _secret_problem := secret_key_problem(env.str("SECRET_KEY")):  # short, predi
     raise ImproperlyConfigured(_secret_problem)
 if not (env.str("CELERY_BROKER_URL", "") or env.str("REDIS_URL", "")):
     _required("CELERY_BROKER_URL")
-if CELERY_BROKER_URL.startswith("filesystem://"):
+if CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):
     raise ImproperlyConfigured("CELERY_BROKER_URL must name a broker server in production mode (e.g. redis://…), "
-                               "not the filesystem broker.")
+                               "not the filesystem or memory transport.")
+_required("SITE_URL")
 
 STORAGES = {
     "default": {"BACKEND": env.str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
@@ -48,10 +49,10 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
-# LOCAL_HTTP_TRIAL=1: production mode over plain HTTP on this machine, before the proxy and its
-# certificate exist (no https redirect, no HSTS, cookies not Secure). Refused unless ALLOWED_HOSTS
-# names only loopback hosts; gunicorn refuses a non-loopback bind (rollout/local_trial.py).
-LOCAL_HTTP_TRIAL = env.bool("LOCAL_HTTP_TRIAL", False)
+# LOCAL_HTTP_TRIAL=1 (read in base.py): production mode over plain HTTP on this machine, before the
+# proxy and its certificate exist (no https redirect, no HSTS, cookies not Secure, SITE_URL may be
+# http://). Refused unless ALLOWED_HOSTS names only loopback hosts; gunicorn refuses a non-loopback
+# bind (rollout/local_trial.py).
 if LOCAL_HTTP_TRIAL:
     from rollout.local_trial import allowed_hosts_problem
 
@@ -61,4 +62,10 @@ if LOCAL_HTTP_TRIAL:
     SECURE_HSTS_SECONDS = 0
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
+elif not SITE_URL.lower().startswith("https://"):
+    raise ImproperlyConfigured(f"SITE_URL must be an https:// address in production mode (the links in emails), "
+                               f"not {SITE_URL}; plain http only with LOCAL_HTTP_TRIAL=1.")
+if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host names in production mode, comma-separated "
+                               f"(e.g. rollout.court.example), not {', '.join(ALLOWED_HOSTS) or 'nothing'}.")
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]  # scraped on the internal port

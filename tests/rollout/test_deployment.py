@@ -264,6 +264,7 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
         "STATIC_ROOT": str(tmp_path / "static"),
         "NOTICES_DISPATCH_INTERVAL_SECONDS": str(DISPATCH_INTERVAL),
         "GUNICORN_BIND": f"127.0.0.1:{web_port}", "WEB_CONCURRENCY": "2",
+        "SITE_URL": f"https://127.0.0.1:{web_port}",
         "DJANGO_SUPERUSER_PASSWORD": "deploy-test-Pa55word", "PYTHONUNBUFFERED": "1",
         # This walk is about the processes; the second factor and re-authentication, on by default in
         # production, have their own tests (tests/rollout/test_signin_*).

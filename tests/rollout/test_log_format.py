@@ -131,6 +131,7 @@ def test_every_process_prints_json_lines(tmp_path, smtp_server, broker):
         "ROLLOUT_VAR_DIR": str(tmp_path / "var"),
         "NOTICES_DISPATCH_INTERVAL_SECONDS": "10",
         "GUNICORN_BIND": f"127.0.0.1:{web_port}", "WEB_CONCURRENCY": "2",
+        "SITE_URL": f"http://127.0.0.1:{web_port}",
     })
     if broker:
         env.update({"ROLLOUT_MODE": "production", "CELERY_BROKER_URL": broker})

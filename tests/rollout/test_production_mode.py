@@ -28,6 +28,7 @@ def production_env(tmp_path, **changes) -> dict:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
         "EMAIL_HOST": "smtp.example.org",
+        "SITE_URL": "https://rollout.example.org",
     })
     for key, value in changes.items():
         if value is None:

@@ -48,6 +48,7 @@ def base_env(tmp_path: Path, **changes) -> dict:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
         "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": "9",
+        "SITE_URL": "https://rollout.court.example",
         # The trial logs in with a password alone (no second factor enrolled in a fresh install).
         "STAFF_MFA_REQUIRED": "0", "STAFF_REAUTHENTICATION_REQUIRED": "0",
         "ROLLOUT_VAR_DIR": str(tmp_path / "var"),

@@ -1,0 +1,159 @@
+"""Values the settings take or refuse beyond their type: production's own rules (SITE_URL, ALLOWED_HOSTS,
+the broker), gunicorn's configuration, which reads the same settings, and the example systemd units.
+Each case starts a real Python process with a clean environment; a refusal names the variable in the
+last line the process prints."""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOW = "from rollout import settings as s; print({})"
+GUNICORN = "import rollout.gunicorn_conf as g; print(g.workers, g.logconfig_dict['root']['level'])"
+# The plain-HTTP trial on this machine (docs/deploy.md).
+TRIAL = {"LOCAL_HTTP_TRIAL": "1", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SITE_URL": "http://127.0.0.1:5000"}
+
+
+def start(tmp_path, script: str, mode: str = "production", **changes) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items()
+           if key in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR")}
+    env.update({"ROLLOUT_MODE": mode, "DJANGO_SETTINGS_MODULE": "rollout.settings",
+                "ROLLOUT_VAR_DIR": str(tmp_path / "var")})
+    if mode == "production":
+        env.update({
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "rollout.court.example",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+            "EMAIL_HOST": "smtp.court.example",
+            "SITE_URL": "https://rollout.court.example",
+        })
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def refusal(result: subprocess.CompletedProcess) -> str:
+    """The message a process stopped with (the last line of its traceback)."""
+    assert result.returncode != 0, result.stdout
+    return result.stderr.strip().splitlines()[-1]
+
+
+# --- LOCAL_HTTP_TRIAL: gunicorn's loopback guard follows the settings ---------------------------
+
+@pytest.mark.parametrize("value", ["1", "y", "t", "On"])
+def test_gunicorn_refuses_a_public_bind_for_every_value_the_settings_take_as_on(tmp_path, value):
+    result = start(tmp_path, "import rollout.gunicorn_conf", **{**TRIAL, "LOCAL_HTTP_TRIAL": value},
+                   GUNICORN_BIND="0.0.0.0:5099")
+    assert "GUNICORN_BIND must be a loopback address" in refusal(result)
+
+
+def test_gunicorn_stops_on_a_local_http_trial_value_the_settings_refuse(tmp_path):
+    result = start(tmp_path, "import rollout.gunicorn_conf", **{**TRIAL, "LOCAL_HTTP_TRIAL": "maybe"},
+                   GUNICORN_BIND="0.0.0.0:5099")
+    assert 'Environment variable "LOCAL_HTTP_TRIAL" invalid' in refusal(result)
+
+
+# --- SITE_URL -------------------------------------------------------------------------------------
+
+def test_production_refuses_to_start_without_site_url(tmp_path):
+    result = start(tmp_path, SHOW.format("s.SITE_URL"), SITE_URL=None)
+    assert "SITE_URL must be set" in refusal(result)
+
+
+def test_production_refuses_a_plain_http_site_url(tmp_path):
+    result = start(tmp_path, SHOW.format("s.SITE_URL"), SITE_URL="http://rollout.court.example")
+    assert "SITE_URL must be an https:// address" in refusal(result)
+
+
+def test_the_trial_takes_a_plain_http_site_url_on_this_machine(tmp_path):
+    result = start(tmp_path, SHOW.format("s.SITE_URL, s.NOTICES_MESSAGE_ID_DOMAIN"), **TRIAL)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["http://127.0.0.1:5000", "127.0.0.1"]
+
+
+# --- ALLOWED_HOSTS --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hosts", [",", " , ", "*", "rollout.court.example,*"])
+def test_production_refuses_allowed_hosts_naming_no_host_or_every_host(tmp_path, hosts):
+    result = start(tmp_path, SHOW.format("s.ALLOWED_HOSTS"), ALLOWED_HOSTS=hosts)
+    assert "ALLOWED_HOSTS must name" in refusal(result)
+
+
+# --- The broker and Redis -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("broker", ["filesystem://", "Filesystem://", "memory://", "MEMORY://"])
+def test_production_refuses_a_broker_without_a_server(tmp_path, broker):
+    result = start(tmp_path, SHOW.format("s.CELERY_BROKER_URL"), CELERY_BROKER_URL=broker)
+    assert "CELERY_BROKER_URL must name a broker server" in refusal(result)
+
+
+def test_the_broker_scheme_is_read_in_any_case(tmp_path):
+    script = SHOW.format("s.CELERY_BROKER_URL, 'data_folder_in' in s.CELERY_BROKER_TRANSPORT_OPTIONS")
+    result = start(tmp_path, script, mode="development", CELERY_BROKER_URL="Filesystem://")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["filesystem://", "True"]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("REDIS_URL", "redis://127.0.0.1:6379"),
+    ("REDIS_URL", "redis://127.0.0.1:6379/"),
+    ("REDIS_URL", "rediss://:secret@redis.court.example:6380/2?ssl_cert_reqs=required"),
+    ("REDIS_URL", "redis://[::1]:6379/0"),
+    ("CELERY_BROKER_URL", "amqp://rollout:secret@rabbit.court.example:5672//"),
+    ("CACHE_URL", "unix:///run/redis/redis.sock?db=1"),
+])
+def test_server_urls_of_the_usual_forms_are_accepted(tmp_path, name, value):
+    result = start(tmp_path, SHOW.format("s.CACHES['default']['LOCATION']"), mode="development", **{name: value})
+    assert result.returncode == 0, result.stderr
+
+
+# --- LOG_LEVEL and gunicorn's own variables ------------------------------------------------------
+
+@pytest.mark.parametrize("level", ["debug", "Debug"])
+def test_log_level_is_read_in_any_case(tmp_path, level):
+    script = "import django, logging; django.setup(); print(logging.getLevelName(logging.getLogger().level))"
+    result = start(tmp_path, script, mode="development", LOG_LEVEL=level)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "DEBUG"
+
+
+def test_gunicorn_logs_at_the_level_the_settings_read(tmp_path):
+    result = start(tmp_path, GUNICORN, LOG_LEVEL="warning")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "WARNING"]
+
+
+def test_gunicorn_stops_on_an_unknown_log_level_naming_it(tmp_path):
+    result = start(tmp_path, GUNICORN, LOG_LEVEL="verbose")
+    assert 'Environment variable "LOG_LEVEL" invalid' in refusal(result)
+
+
+@pytest.mark.parametrize("count", ["0", "-2", "abc", "1.5"])
+def test_gunicorn_stops_on_a_worker_count_that_is_not_a_positive_integer(tmp_path, count):
+    result = start(tmp_path, GUNICORN, mode="development", WEB_CONCURRENCY=count)
+    assert 'Environment variable "WEB_CONCURRENCY" invalid' in refusal(result)
+
+
+# --- Paths ----------------------------------------------------------------------------------------
+
+def test_a_var_dir_that_cannot_be_created_stops_start_up_naming_it(tmp_path):
+    result = start(tmp_path, SHOW.format("s.VAR_DIR"), mode="development", ROLLOUT_VAR_DIR="/proc/nope")
+    assert "ROLLOUT_VAR_DIR" in refusal(result) and "/proc/nope" in refusal(result)
+
+
+# --- systemd --------------------------------------------------------------------------------------
+
+def test_the_worker_unit_runs_four_processes_unless_the_environment_file_says_otherwise():
+    lines = (ROOT / "deploy" / "systemd" / "rollout-worker.service").read_text().splitlines()
+    assert "Environment=WORKER_CONCURRENCY=4" in lines  # EnvironmentFile= overrides Environment=
+    assert "EnvironmentFile=/etc/rollout-tracker/env" in lines
+    assert any(line.startswith("ExecStart=") and "--concurrency=${WORKER_CONCURRENCY}" in line for line in lines)
