@@ -228,6 +228,10 @@ def _help_desk_phones(value) -> list[str]:
 
 
 def _locations(value) -> list[dict]:
+    """The court's offices. The feed writes a list, or — for a list with gaps in its numbering, as PHP
+    encodes one (five courts in the real feed) — an object keyed "0", "1", "4": its values in key order."""
+    if isinstance(value, dict) and all(isinstance(k, str) and k.isdigit() for k in value):
+        value = [value[k] for k in sorted(value, key=int)]
     if not isinstance(value, list):
         return []
     keys = ("name", "address", "email", "hours", "phone")

@@ -198,3 +198,14 @@ def test_of_two_courts_differing_only_in_case_the_one_spelled_like_the_feed_is_u
     run_import(feed_path)
     assert dict(Court.objects.filter(court_id__iexact="MTDC").values_list("court_id", "cmecf_code")) == {
         "MTDC": "mtd", "mtdc": ""}
+
+
+@pytest.mark.django_db
+def test_offices_the_feed_writes_as_a_numbered_object_are_kept_in_order(feed_path):
+    """Five courts of the real feed give their offices as {"0": …, "1": …, "4": …} (a list with gaps,
+    as PHP writes one), not a list: their offices are shown like every other court's."""
+    run_import(feed_path)
+    offices = Court.objects.get(court_id="CAEBK").locations
+    assert [office.get("name") for office in offices[:3]] == [
+        "Eastern District of California", "Sacramento Division", "Modesto Division"]
+    assert not Court.objects.filter(court_id__in=["AZBK", "CAEBK", "CTBK", "SCDC", "SDDC"], locations=[]).exists()
