@@ -19,10 +19,18 @@ def import_court(court: Court | str, allowed_court_ids: Iterable[int] | None = N
         code = str(court).strip()
         if not is_court_id(code):
             raise ImportError_("Unknown court: give the court id (e.g. MTDC) or its CM/ECF code (letters and digits).")
-        found = Court.objects.filter(court_id__iexact=code).first() or Court.objects.filter(cmecf_code__iexact=code).first()
-        if found is None:
+        found = list(Court.objects.filter(court_id=code)) or list(Court.objects.filter(court_id__iexact=code)[:1])
+        if not found:  # a CM/ECF code: among the user's courts, for an appeals court and its panel share one
+            by_code = Court.objects.filter(cmecf_code__iexact=code).order_by("court_id")
+            if allowed_court_ids is not None:
+                by_code = by_code.filter(pk__in=list(allowed_court_ids))
+            found = list(by_code)
+        if not found:
             raise ImportError_(f"Unknown court {code!r}: give the court id (e.g. MTDC) or its CM/ECF code.")
-        court = found
+        if len(found) > 1:
+            raise ImportError_(f"{code!r} is the CM/ECF code of {' and '.join(c.court_id for c in found[:5])}: "
+                               "give the court id instead.")
+        court = found[0]
     if allowed_court_ids is not None and court.pk not in set(allowed_court_ids):
         raise ImportError_(f"You do not administer {court.name} ({court.court_id}); nothing was imported.")
     return court

@@ -295,3 +295,23 @@ def test_an_address_no_mail_system_takes_is_refused_in_the_dry_run_with_its_line
     assert report.error_count == 1
     error = report.errors[0]
     assert (error.line, error.field) == (3, "email") and "undeliverable email" in error.reason and reason in error.reason
+
+
+def test_a_cmecf_code_two_courts_share_is_refused_naming_both(tmp_path):
+    """An appeals court and its bankruptcy appellate panel share one CM/ECF site (ca1): which court
+    a file is for must not be a guess."""
+    from tests.factories import CourtFactory
+
+    CourtFactory(court_id="01CA", cmecf_code="ca1")
+    CourtFactory(court_id="01BAP", cmecf_code="ca1")
+    with pytest.raises(ImportError_, match="ca1.* is the CM/ECF code of 01BAP and 01CA"):
+        roster_import("ca1", roster(tmp_path, GOOD), apply=False, today=TODAY)
+
+
+def test_a_shared_cmecf_code_names_the_one_court_the_user_administers(tmp_path):
+    from tests.factories import CourtFactory
+
+    appeals = CourtFactory(court_id="01CA", cmecf_code="ca1")
+    CourtFactory(court_id="01BAP", cmecf_code="ca1")
+    report = roster_import("ca1", roster(tmp_path, GOOD), apply=False, today=TODAY, allowed_court_ids=[appeals.pk])
+    assert report.court_id == "01CA"
