@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import CmecfAccount, Filer, HelpRequest, HelpStatus
@@ -57,6 +58,12 @@ class LoginRow:
     @property
     def court(self):
         return self.account.court
+
+    @property
+    def report_pause_ends(self) -> dt.datetime | None:
+        """When the reminders a self-reported link paused resume, unless the court's records confirm it."""
+        reported = self.account.link_reported_at
+        return reported + dt.timedelta(days=settings.FILERS_SELF_REPORT_PAUSE_DAYS) if reported else None
 
     @property
     def can_report_link(self) -> bool:

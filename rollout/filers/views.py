@@ -119,7 +119,7 @@ def report_linked(request: HttpRequest, token: str) -> HttpResponse:
     def action(filer):
         account = cmecf_account_report_linked(filer, _account_id(request))
         return (f"Thank you: we noted that you linked {account.login} at the {account.court.name}. "
-                "The court's records will confirm it; until then no reminders for it.")
+                f"Until the court's records confirm it, no reminders for it for {settings.FILERS_SELF_REPORT_PAUSE_DAYS} days.")
     return _act(request, token, action)
 
 

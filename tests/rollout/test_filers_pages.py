@@ -199,6 +199,19 @@ def test_i_have_linked_is_recorded_and_shown(client):
     assert account.link_reported_at is not None
 
 
+def test_the_status_page_says_until_when_a_reported_link_pauses_the_reminders(client, settings):
+    """The pause lasts FILERS_SELF_REPORT_PAUSE_DAYS, not until the court confirms: the page must not
+    promise no reminders at all."""
+    import datetime as dt
+
+    account = filer_at(live(montana_court()))
+    account.link_reported_at = dt.datetime(2026, 11, 20, 18, tzinfo=dt.timezone.utc)
+    account.save(update_fields=["link_reported_at"])
+    settings.FILERS_SELF_REPORT_PAUSE_DAYS = 14
+    page = " ".join(client.get(page_url(account), follow=True).content.decode().split())
+    assert "reminders for it are paused until 2026-12-04" in page and "the reminders resume" in page
+
+
 def test_asking_for_help_creates_a_request_for_that_court(client):
     account = filer_at(live(montana_court()), state="name_mismatch")
     token = status_token(account.filer.pk, account.filer.email)
