@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from courts.admin.reauthentication import recent_authentication_required
 from accounts.admin.saving import ServiceSavesAdmin
-from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter
+from courts.admin.scope import CappedCountAdmin, CourtScopedAdmin, CourtScopedFilter
 from courts.admin.zones import CourtZoneFormAdmin, court_time, court_value
 from accounts.audit import audit_entries_for
 from accounts.models import CmecfAccount, NameReview
@@ -94,7 +94,7 @@ def bulk_message(modeladmin, request, verb: str, result: BulkResult) -> None:
 
 
 @admin.register(CmecfAccount)
-class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin):
+class CmecfAccountAdmin(CappedCountAdmin, CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin):
     # The filer's own name is on the filer page; the CM/ECF name is what the help desk compares.
     # Seven columns that fit 1,280 px beside the filters: the filer's CM/ECF name, email and PACER
     # username share one cell; readiness and the link time (court zone) stay readable.
@@ -105,7 +105,6 @@ class CmecfAccountAdmin(CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin)
     search_fields = ("^login", "^filer__email", "^filer__pacer_account__username", "filer__name")
     search_help_text = "CM/ECF login, email or PACER username (start), or any part of the filer's name."
     ordering = ("court_id", "login")
-    show_full_result_count = False
     list_per_page = 100
     autocomplete_fields = ("filer",)
     create, update = staticmethod(cmecf_account_create), staticmethod(cmecf_account_update)

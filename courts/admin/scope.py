@@ -15,10 +15,12 @@ administers which court is read by `courts.selectors.court_ids_for_user`.
 """
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.functional import cached_property
 
 from courts.models import Court
 from courts.selectors import court_ids_for_user
@@ -118,6 +120,52 @@ class ReadOnlyAdmin(CourtScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator for lists of up to a million rows: it counts at most `count_cap` + 1 of them (a
+    bounded subquery, `SELECT COUNT(*) FROM (SELECT id … LIMIT cap + 1)`), never the whole table.
+
+    Up to the cap the count is exact. Past it `capped` is set and `count` is the cap: the pages
+    hold the first `count_cap` rows, and `CappedCountAdmin` says on the page that more match.
+    """
+
+    count_cap = 10_000
+
+    @cached_property
+    def counted(self) -> int:
+        """Rows found, up to count_cap + 1: one bounded query."""
+        if not isinstance(self.object_list, QuerySet):
+            return len(self.object_list)
+        return self.object_list.order_by().values("pk")[: self.count_cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.count_cap)
+
+    @property
+    def capped(self) -> bool:
+        """More rows match than were counted."""
+        return self.counted > self.count_cap
+
+
+class CappedCountAdmin:
+    """Mixin for a ModelAdmin of a big table: counts with `CappedCountPaginator` (and never the whole
+    table for the "N total" either), and when more rows match than it counts, says so above the list:
+    the number shown with the pages is then the cap, and "select all" still acts on every match."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None and getattr(cl.paginator, "capped", False):
+            cap = cl.paginator.count_cap
+            self.message_user(request, f"More than {cap:,} {self.opts.verbose_name_plural} match: the count and the "
+                                       f"pages stop at the first {cap:,} (filter or search to narrow them). An action "
+                                       f"on all of them acts on every match.", messages.INFO)
+        return response
 
 
 class CourtScopedFilter(admin.SimpleListFilter):

@@ -7,7 +7,7 @@ import dataclasses
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import TemplateSyntaxError
@@ -22,7 +22,7 @@ from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_reminder_skips
 from courts.admin.reauthentication import recent_authentication_required
-from courts.admin.scope import CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
+from courts.admin.scope import CappedCountAdmin, CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
 from courts.admin.zones import CourtZoneFormAdmin
 from courts.models import GoLive
 from courts.selectors import court_ids_live, courts_for_user, rollout_current, user_administers
@@ -241,7 +241,7 @@ class StalledFilter(admin.SimpleListFilter):
 
 
 @admin.register(NoticeDelivery)
-class NoticeDeliveryAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
+class NoticeDeliveryAdmin(CappedCountAdmin, CourtZoneFormAdmin, ReadOnlyAdmin):
     """Deliveries, each page in its court's zone (`CourtZoneFormAdmin`): when a notice was queued and
     sent is read against the court's dates."""
 
@@ -250,7 +250,6 @@ class NoticeDeliveryAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
     list_filter = ("state", "kind", StalledFilter, "possible_duplicate")
     search_fields = ("filer__email", "notice", "message_id")
     list_select_related = ("filer", "court")
-    show_full_result_count = False  # no COUNT(*) over a million rows per page
     actions = ["resend_failed"]
     readonly_fields = [f.name for f in NoticeDelivery._meta.fields]
 
@@ -288,7 +287,7 @@ class NoticeDeliveryAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
     @admin.action(description="Resend the selected failed deliveries")
     @recent_authentication_required  # it can reach every filer a campaign failed to reach
     def resend_failed(self, request, queryset):
-        count = deliveries_resend(list(queryset.filter(state=DeliveryState.FAILED)), request.user)
+        count = deliveries_resend(queryset.filter(state=DeliveryState.FAILED), request.user)  # stays a subquery
         self.message_user(request, f"{count} failed deliveries queued to be sent again.", messages.SUCCESS)
 
     def get_urls(self):
@@ -347,33 +346,57 @@ def _filer_emails(court_ids):
     return CmecfAccount.objects.filter(court_id__in=court_ids).values("filer__email")
 
 
+# The details of an address's last bounce (when, the soft bounces counted, what the server said)
+# describe the delivery it answered, which may be another court's (a filer at several courts has one
+# address; a non-DSN bounce's diagnostic may quote the notice). They are shown to that delivery's
+# court's administrators and to superusers; to others, as the delivery itself, as "—".
+BOUNCE_DETAILS = ("soft_bounces", "last_bounce_at", "diagnostic", "last_delivery")
+NOT_SHOWN = "—"
+
+
 @admin.register(BouncedAddress)
 class BouncedAddressAdmin(ReadOnlyAdmin):
     """Unreachable filers: addresses that bounced, seen by administrators of the courts their filers
     file at."""
 
-    list_display = ("email", "undeliverable_at", "soft_bounces", "last_bounce_at", "diagnostic")
+    list_display = ("email", "undeliverable_at", "soft_bounces_shown", "last_bounce_at_shown", "diagnostic_shown")
     list_filter = (("undeliverable_at", admin.EmptyFieldListFilter), BounceCourtFilter)
     search_fields = ("email",)
     readonly_fields = [f.name for f in BouncedAddress._meta.fields]
-    # Never a form field, so that when `get_readonly_fields` swaps it out it is not rendered as one.
-    exclude = ("last_delivery",)
+    # Never form fields, so that when `get_readonly_fields` swaps them out they are not rendered as ones.
+    exclude = BOUNCE_DETAILS
     actions = ["export_csv"]
 
     def scope_q(self, ids):
         return Q(email__in=_filer_emails(ids))
 
-    def get_readonly_fields(self, request, obj=None):
-        # A filer at several courts shares one address, so the delivery the last bounce answered may be
-        # another court's: its notice, date and court are shown only to that court's administrators.
+    def get_queryset(self, request):
+        """Each row says, in the same query, whether its last bounce's details are the user's to see."""
         ids = request_court_ids(request)
-        if obj is None or obj.last_delivery_id is None or ids is None or obj.last_delivery.court_id in ids:
+        shown = Value(True) if ids is None else Q(last_delivery__court_id__in=ids)
+        return super().get_queryset(request).annotate(
+            details_shown=ExpressionWrapper(shown, output_field=BooleanField()))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or getattr(obj, "details_shown", False):
             return self.readonly_fields
-        return ["last_delivery_elsewhere" if f == "last_delivery" else f for f in self.readonly_fields]
+        return [f"{f}_shown" if f in BOUNCE_DETAILS else f for f in self.readonly_fields]
+
+    @admin.display(description="soft bounces", ordering="soft_bounces")
+    def soft_bounces_shown(self, obj):
+        return obj.soft_bounces if obj.details_shown else NOT_SHOWN
+
+    @admin.display(description="last bounce at", ordering="last_bounce_at")
+    def last_bounce_at_shown(self, obj):
+        return obj.last_bounce_at if obj.details_shown else NOT_SHOWN
+
+    @admin.display(description="diagnostic")
+    def diagnostic_shown(self, obj):
+        return obj.diagnostic if obj.details_shown else NOT_SHOWN
 
     @admin.display(description="last delivery")
-    def last_delivery_elsewhere(self, obj):
-        return "—"
+    def last_delivery_shown(self, obj):
+        return obj.last_delivery if obj.details_shown else NOT_SHOWN
 
     @admin.action(description="Export the selected addresses with their filers (CSV)")
     def export_csv(self, request, queryset):
@@ -385,15 +408,17 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
             accounts = accounts.filter(court_id__in=ids)
         # Each row's bounce joined in the query, so the export streams whatever the selection's size.
         bounce = BouncedAddress.objects.filter(email=OuterRef("filer__email"))
+        fields = ("undeliverable_at", "soft_bounces", "last_bounce_at", "diagnostic", "last_delivery__court_id")
         rows = (
-            (name, email, court_id, login, "undeliverable" if undeliverable_at else "soft bounces", soft_bounces,
-             last_bounce_at.isoformat() if last_bounce_at else "", diagnostic)
-            for name, email, court_id, login, undeliverable_at, soft_bounces, last_bounce_at, diagnostic in accounts
-            .annotate(**{f"bounce_{f}": Subquery(bounce.values(f)[:1])
-                         for f in ("undeliverable_at", "soft_bounces", "last_bounce_at", "diagnostic")})
+            (name, email, court_id, login, "undeliverable" if undeliverable_at else "soft bounces",
+             *((soft_bounces, last_bounce_at.isoformat() if last_bounce_at else "", diagnostic)
+               if ids is None or bounce_court_id in ids else ("", "", "")))
+            for (name, email, court_id, login, undeliverable_at, soft_bounces, last_bounce_at, diagnostic,
+                 bounce_court_id) in accounts
+            .annotate(**{f"bounce_{i}": Subquery(bounce.values(f)[:1]) for i, f in enumerate(fields)})
             .order_by("court__court_id", "filer__name")
-            .values_list("filer__name", "filer__email", "court__court_id", "login", "bounce_undeliverable_at",
-                         "bounce_soft_bounces", "bounce_last_bounce_at", "bounce_diagnostic")
+            .values_list("filer__name", "filer__email", "court__court_id", "login",
+                         *(f"bounce_{i}" for i in range(len(fields))))
             .iterator(chunk_size=2000)
         )
         return csv_response("unreachable-filers.csv", ["name", "email", "court", "cmecf_login", "state", "soft_bounces",

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, Expression, F, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -122,25 +123,35 @@ def notice_send_reminder_now(cmecf_account_ids, user, *, now: dt.datetime | None
     return count
 
 
+def _delivery_repr() -> Expression:
+    """`str(delivery)` as an expression over the row, for the audit trail written in bulk."""
+    return Concat(F("notice"), Value(" to filer "), F("filer_id"), Value(" @ court "), F("court_id"), Value(": "),
+                  F("state"), output_field=CharField())
+
+
 @transaction.atomic
 def deliveries_resend(deliveries, user) -> int:
     """Put failed deliveries back to pending and publish them (admin "Resend"). Scoped to the
     user's courts. The row, and so its Message-ID, stays the same; it starts over: no tries
-    counted, due now, no last error. Each row's old state and error go into the audit trail."""
-    from accounts.audit import audit_record
+    counted, due now, no last error. Each row's old state and error go into the audit trail.
+
+    `deliveries`: a queryset (the admin's "all N matching"), which stays a subquery, or delivery
+    rows or ids. Set-based: the rows are updated and audited together (`audit_update_rows`),
+    whatever their number."""
+    from accounts.audit import audit_update_rows
 
     allowed = court_ids_for_user(user)
-    qs = NoticeDelivery.objects.filter(id__in=[d.id for d in deliveries], state=DeliveryState.FAILED)
+    chosen = (deliveries.values("id") if isinstance(deliveries, QuerySet)
+              else [getattr(d, "pk", d) for d in deliveries])
+    target = NoticeDelivery.objects.filter(id__in=chosen, state=DeliveryState.FAILED)
     if allowed is not None:
-        qs = qs.filter(court_id__in=allowed)
-    rows = list(qs.select_for_update().only("id", "court_id", "state", "attempts", "last_error", "notice",
-                                            "filer_id"))
-    for row in rows:
-        audit_record(row, "state", row.state, DeliveryState.PENDING, by=user)
-        audit_record(row, "last_error", row.last_error, "", by=user)
-    count = NoticeDelivery.objects.filter(id__in=[r.id for r in rows]).update(
-        state=DeliveryState.PENDING, queued_at=None, claimed_at=None, claimed_by="", attempts=0,
-        next_attempt_at=None, last_error="")
+        target = target.filter(court_id__in=allowed)
+    count = audit_update_rows(
+        target,
+        {"state": DeliveryState.PENDING, "last_error": "", "queued_at": None, "claimed_at": None, "claimed_by": "",
+         "attempts": 0, "next_attempt_at": None},
+        audited=("state", "last_error"), object_repr=_delivery_repr(), by=user,
+    )
     _publish_on_commit()
     return count
 
