@@ -9,7 +9,9 @@ from django import forms
 from django.contrib import admin, messages
 
 from accounts.admin.shared_facts import SharedFactsAdmin
-from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, request_court_ids
+from courts.admin.scope import (
+    CappedCountAdmin, CourtScopedAdmin, CourtScopedFilter, CourtScopedInline, ReadOnlyAdmin, request_court_ids,
+)
 from courts.admin.zones import court_time
 from accounts.admin.saving import ServiceSavesAdmin
 from accounts.models import CmecfAccount, CourtAdministrator, CourtReadinessCount, Filer, PacerAccount
@@ -120,12 +122,11 @@ class FilerForm(forms.ModelForm):
 
 
 @admin.register(Filer)
-class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
+class FilerAdmin(CappedCountAdmin, ServiceSavesAdmin, SharedFactsAdmin):
     form = FilerForm
     list_display = ("name", "email", "pacer_account")
     list_select_related = ("pacer_account",)
     search_fields = ("^email", "name", "^pacer_account__username")
-    show_full_result_count = False
     autocomplete_fields = ("pacer_account",)
     create, update, delete = staticmethod(filer_create), staticmethod(filer_update), staticmethod(filer_delete)
     inline_create, inline_update = staticmethod(cmecf_account_create), staticmethod(cmecf_account_update)
@@ -162,13 +163,12 @@ class FilerAdmin(ServiceSavesAdmin, SharedFactsAdmin):
 
 
 @admin.register(PacerAccount)
-class PacerAccountAdmin(ServiceSavesAdmin, SharedFactsAdmin):
+class PacerAccountAdmin(CappedCountAdmin, ServiceSavesAdmin, SharedFactsAdmin):
     accounts_path = "filer__pacer_account"
     list_display = ("username", "account_type", "holder_name", "created_on", "upgraded", "upgrade_reported_at")
     list_filter = ("account_type", "upgraded", ("upgrade_reported_at", admin.EmptyFieldListFilter))
     search_fields = ("^username", "holder_name")
     ordering = ("username",)
-    show_full_result_count = False
     readonly_fields = ("name_key", "upgrade_reported_at")
     create = staticmethod(pacer_account_create)
     update, delete = staticmethod(pacer_account_update), staticmethod(pacer_account_delete)

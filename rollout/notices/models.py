@@ -131,7 +131,8 @@ class BouncedAddress(models.Model):
         ordering = ["-last_bounce_at"]
 
     def __str__(self) -> str:
-        return f"{self.email}: {'undeliverable' if self.undeliverable_at else f'{self.soft_bounces} soft bounce(s)'}"
+        # No count: the title shows on every court's pages, and the bounces may answer another court's notices.
+        return f"{self.email}: {'undeliverable' if self.undeliverable_at else 'bounced'}"
 
 
 class NoticeTemplate(models.Model):

@@ -1,4 +1,4 @@
-"""The big lists (CM/ECF accounts, notice deliveries, the audit trail) count at most a fixed number of
+"""The big lists (CM/ECF accounts, filers, PACER accounts, notice deliveries, the audit trail) count at most a fixed number of
 rows per page load, never the whole (scoped) table, and say so honestly when there are more."""
 from __future__ import annotations
 
@@ -11,20 +11,20 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AuditEntry, CmecfAccount, Filer
+from accounts.models import AuditEntry, CmecfAccount, Filer, PacerAccount
 from courts.models import GoLiveStatus
 from rollout.notices.models import NoticeDelivery
 from tests.accounts.admin_helpers import bulk_ready_accounts
 from tests.factories import GoLiveFactory, court_admin_user, montana_court, superuser
 
 pytestmark = pytest.mark.django_db
-MODELS = [CmecfAccount, NoticeDelivery, AuditEntry]
+MODELS = [CmecfAccount, Filer, PacerAccount, NoticeDelivery, AuditEntry]
 
 
 def _rows(model, court, n: int, tag: str) -> None:
     """n rows of `model` at `court` (bulk)."""
-    if model is CmecfAccount:
-        bulk_ready_accounts(court, n, tag)
+    if model in (CmecfAccount, Filer, PacerAccount):
+        bulk_ready_accounts(court, n, tag)  # a filer and their PACER account per CM/ECF account
     elif model is NoticeDelivery:
         golive = court.golives.first() or GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27),
                                                          status=GoLiveStatus.LIVE)
