@@ -145,7 +145,8 @@ def roster_import(
                 if progress:
                     progress("writing", report.rows)
                     # Runs after the commit, before the recount `_roster_write` asks for.
-                    transaction.on_commit(lambda: progress("recounting", report.rows))
+                    # Robust: a progress note that cannot be written must not stop the recount after it.
+                    transaction.on_commit(lambda: progress("recounting", report.rows), robust=True)
                 _roster_write(stage, court, repeated, by=by, source=import_source(report.file_name))
                 _roster_settle_upgrade_reports(stage, court, by=by, source=import_source(report.file_name))
                 report.applied = True

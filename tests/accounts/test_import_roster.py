@@ -315,3 +315,20 @@ def test_a_shared_cmecf_code_names_the_one_court_the_user_administers(tmp_path):
     CourtFactory(court_id="01BAP", cmecf_code="ca1")
     report = roster_import("ca1", roster(tmp_path, GOOD), apply=False, today=TODAY, allowed_court_ids=[appeals.pk])
     assert report.court_id == "01CA"
+
+
+def test_a_progress_note_that_cannot_be_written_after_the_commit_does_not_stop_the_recount(
+        tmp_path, django_capture_on_commit_callbacks):
+    """The job store (the cache) failing as the import commits must not leave the court's counts
+    stale: the recount still runs."""
+    from accounts.selectors import readiness_counts
+
+    def progress(phase, rows):
+        if phase == "recounting":
+            raise ConnectionError("cache unreachable")
+
+    court = montana_court()
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import(court, roster(tmp_path, GOOD), apply=True, today=TODAY, progress=progress)
+    assert sum(stored_readiness_counts([court.pk])[court.pk].values()) == 1
+    assert stored_readiness_counts([court.pk]) == readiness_counts(CmecfAccount.objects.filter(court=court))
