@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -85,21 +86,31 @@ def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
     return rows
 
 
+# The weekly digest task's time limit (rollout.notices.tasks): past it, its process is gone. A row
+# "sending" for longer was left by a sender that died; before that it may still be on the wire (a
+# slow server), and taking it back would send it twice.
+DIGEST_TIME_LIMIT_SECONDS = 900
+DIGEST_TAKE_BACK_SECONDS = DIGEST_TIME_LIMIT_SECONDS + 60
+
+
 def digests_send_due(now: dt.datetime | None = None) -> int:
     """Send this week's digest to every court administrator who has not had it. Returns sent count.
 
     Steps:
-    1. Take back this week's rows a sender left `sending` longer than NOTICES_CLAIM_TIMEOUT_SECONDS
+    1. Take back this week's rows a sender left `sending` longer than DIGEST_TAKE_BACK_SECONDS
        (its process died between the claim and the "sent" mark): pending again, flagged
        `possible_duplicate` (the server may have accepted it), so the digest is not lost.
     2. Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so
        a second beat run or a second worker sends nothing more.
+    3. Send on an open connection: a refusal the server answered leaves the row pending as it was; a
+       connection cut once the message was offered (no reply, a timeout) leaves it pending flagged
+       `possible_duplicate`, as the server may have taken it.
     """
     now = now or timezone.now()
     week = digest_week(now)
     if week is None:
         return 0
-    stale = now - dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS)
+    stale = now - dt.timedelta(seconds=DIGEST_TAKE_BACK_SECONDS)
     taken_back = AdminDigest.objects.filter(week=week, state=DeliveryState.SENDING, claimed_at__lt=stale).update(
         state=DeliveryState.PENDING, possible_duplicate=True,
         last_error="Taken back from a sender that stopped while sending it.")
@@ -141,13 +152,19 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
             message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email],
                                              headers={"Message-ID": message_id}, connection=connection)
             message.attach_alternative(html, "text/html")
+            offered = False
             try:
+                connection.open()  # a server that cannot be reached was offered nothing
+                offered = True
                 message.send()
             except Exception as exc:
                 # Back to pending: the next hourly run tries again this week.
+                answered = isinstance(exc, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
                 AdminDigest.objects.filter(user_id=user_id, week=week).update(
-                    state=DeliveryState.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                    state=DeliveryState.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    **({"possible_duplicate": True} if offered and not answered else {}))
                 log.warning("weekly digest to %s failed: %s", user.email, exc)
+                connection.close()  # a new connection for the next one
                 continue
             AdminDigest.objects.filter(user_id=user_id, week=week).update(
                 state=DeliveryState.SENT, sent_at=timezone.now(), message_id=message_id, last_error="")

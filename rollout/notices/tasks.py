@@ -4,6 +4,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from rollout.notices.digest import DIGEST_TIME_LIMIT_SECONDS
 from rollout.notices.sending import deliveries_send, new_claim_token
 
 
@@ -55,7 +56,8 @@ def process_bounces() -> int:
     return bounces_process().recorded
 
 
-@shared_task(name="rollout.notices.tasks.weekly_digest", ignore_result=True, time_limit=900, soft_time_limit=840)
+@shared_task(name="rollout.notices.tasks.weekly_digest", ignore_result=True, time_limit=DIGEST_TIME_LIMIT_SECONDS,
+             soft_time_limit=DIGEST_TIME_LIMIT_SECONDS - 60)
 def weekly_digest() -> int:
     """Beat (hourly): once a week, each court administrator's progress email (see `digest.py`)."""
     from rollout.notices.digest import digests_send_due

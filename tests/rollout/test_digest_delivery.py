@@ -1,0 +1,59 @@
+"""The weekly digest goes once per administrator and week: a failed send is tried again within the
+week, flagged as a possible duplicate only when the server may have taken it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rollout.notices.digest import DIGEST_TAKE_BACK_SECONDS, digests_send_due
+from rollout.notices.models import AdminDigest, DeliveryState
+from tests.conftest import free_loopback_port
+from tests.factories import GoLiveFactory, montana_administrator, montana_court
+
+pytestmark = pytest.mark.django_db
+MONDAY_9AM_NY = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def administrator():
+    GoLiveFactory(court=montana_court(), go_live_date=dt.date(2026, 12, 1))
+    return montana_administrator()
+
+
+def test_a_digest_cut_off_after_it_was_offered_is_retried_flagged(administrator, smtp_sink, settings):
+    """No reply to DATA within the timeout: the server may have taken it, so the retry is flagged."""
+    settings.EMAIL_TIMEOUT = 0.3
+    smtp_sink.delay = 0.6
+    digests_send_due(MONDAY_9AM_NY)
+    row = AdminDigest.objects.get(user=administrator)
+    assert (row.state, row.possible_duplicate) == (DeliveryState.PENDING, True)
+
+
+def test_a_digest_the_server_could_not_be_reached_for_is_retried_unflagged(administrator, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_loopback_port(), 1
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    digests_send_due(MONDAY_9AM_NY)
+    row = AdminDigest.objects.get(user=administrator)
+    assert (row.state, row.possible_duplicate) == (DeliveryState.PENDING, False)
+
+
+def test_a_digest_the_server_refused_is_retried_unflagged(administrator, smtp_sink):
+    smtp_sink.fail_4xx = 1
+    digests_send_due(MONDAY_9AM_NY)
+    row = AdminDigest.objects.get(user=administrator)
+    assert (row.state, row.possible_duplicate) == (DeliveryState.PENDING, False)
+
+
+def test_a_digest_still_being_sent_by_a_slow_server_is_not_taken_back(administrator, smtp_sink):
+    """Another hourly run a minute later must leave a live sender's row alone (taking it back would
+    send the digest twice); only past the task's time limit is its sender surely gone."""
+    digests_send_due(MONDAY_9AM_NY)
+    AdminDigest.objects.filter(user=administrator).update(state=DeliveryState.SENDING, claimed_at=MONDAY_9AM_NY)
+    digests_send_due(MONDAY_9AM_NY + dt.timedelta(seconds=60))
+    assert AdminDigest.objects.get(user=administrator).state == DeliveryState.SENDING
+    digests_send_due(MONDAY_9AM_NY + dt.timedelta(seconds=DIGEST_TAKE_BACK_SECONDS + 1))
+    row = AdminDigest.objects.get(user=administrator)
+    assert (row.state, row.possible_duplicate) == (DeliveryState.SENT, True)
