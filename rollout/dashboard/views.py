@@ -18,6 +18,7 @@ from django_tables2.paginators import LazyPaginator
 from accounts.counts import stored_readiness_counts, stored_self_reports
 from accounts.readiness import NEEDS_ACTION
 from accounts.selectors import help_summary
+from courts.models import GoLiveStatus
 from courts.selectors import courts_for_user
 from accounts.spreadsheets import csv_response
 from courts.selectors import golive_facts
@@ -184,6 +185,7 @@ def upcoming(request):
         items.append({
             "golive": golive, "court": golive.court,
             "days": (golive.go_live_date - golive.court.local_today(now)).days,
+            "postponed": golive.status == GoLiveStatus.POSTPONED,  # its date no longer holds: no countdown
             "registered": sum(per_court.values()),
             "needs_action": sum(per_court.get(s, 0) for s in NEEDS_ACTION),
         })

@@ -316,3 +316,13 @@ def test_the_overviews_peer_medians_leave_out_the_administrators_own_courts_from
 
 def test_a_superusers_peer_medians_need_no_courts_left_out(admin_client, courts):
     assert admin_client.get("/").context["table"].peers_known == frozenset()
+
+
+def test_upcoming_shows_a_postponed_courts_old_date_as_no_longer_holding(admin_client, courts):
+    """MTBK is postponed: its date is the one given before, not a new one, so no countdown to it."""
+    response = admin_client.get(reverse("dashboard:upcoming"))
+    item = next(i for _, items in response.context["by_month"] for i in items if i["court"].court_id == "MTBK")
+    page = " ".join(response.content.decode().split())
+    assert item["postponed"]
+    assert f'<td><s>was <time datetime="{item["golive"].go_live_date:%Y-%m-%d}">' in page
+    assert f"{item['days']} days" not in page
