@@ -9,6 +9,7 @@ can make the tracker mark another delivery or address as bounced by writing to a
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import secrets
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from courts.models import FIRM, GoLiveStatus
 from courts.selectors import GoLiveFacts, golive_facts
 from rollout.links import golive_ics
 from rollout.notices.models import NoticeDelivery, NoticeKind
@@ -127,4 +129,13 @@ class MessageBuilder:
             if golive.pk not in self._calendars:
                 self._calendars[golive.pk] = golive_ics(facts, golive.rollout.slug)
             message.attach("go-live.ics", self._calendars[golive.pk], "text/calendar; method=PUBLISH")
+        elif row.kind == NoticeKind.DATE_CHANGED and row.change is not None:
+            # No date any more: the event the filer's calendar holds (the date they were told) is
+            # sent again as cancelled, with the next SEQUENCE, so the calendar drops it; the public
+            # feed no longer lists it at all.
+            told_date, told_status = told or (row.change.old_date, row.change.old_status)
+            if told_date and told_status in FIRM:
+                cancelled = dataclasses.replace(facts, status=GoLiveStatus.POSTPONED, was_date=told_date)
+                message.attach("go-live.ics", golive_ics(cancelled, golive.rollout.slug),
+                               "text/calendar; method=PUBLISH")
         return message

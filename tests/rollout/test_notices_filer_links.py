@@ -68,3 +68,20 @@ def test_the_date_changed_notice_attaches_the_new_day_with_a_higher_sequence(smt
     (event,) = attached_calendar(changed[-1].message).walk("VEVENT")
     assert event.decoded("DTSTART") == day + dt.timedelta(days=7)
     assert str(event["UID"]) == str(first["UID"]) and int(event["SEQUENCE"]) == int(first["SEQUENCE"]) + 1
+
+
+def test_the_notice_that_a_date_no_longer_holds_cancels_the_event_the_filer_was_sent(smtp_sink):
+    """Unscheduled after the prepare notice: the go-live has no date, so the public feed drops it;
+    the filer's calendar still holds the day, and the notice that says so must cancel it."""
+    from courts.services import golive_unschedule
+
+    account, day, received = prepared(smtp_sink)
+    (first,) = attached_calendar(received.message).walk("VEVENT")
+    golive_unschedule(GoLive.objects.get(court=account.court))
+    send_pending()
+    changed = [m for m in smtp_sink.to(account.filer.email) if m is not received]
+    message, text, html = parts(changed[-1])
+    (event,) = attached_calendar(message).walk("VEVENT")
+    assert str(event["UID"]) == str(first["UID"]) and int(event["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert str(event["STATUS"]) == "CANCELLED" and event.decoded("DTSTART") == day
+    assert "marks" in text and "as cancelled in your calendar" in text
