@@ -110,6 +110,16 @@ def pacer_account_upgrade(pacer: PacerAccount, *, by=None, source: str | None = 
 # writes one audit entry per changed field and per court the record belongs to, and recounts the
 # courts before and after.
 
+def _lock_holders(obj) -> None:
+    """Before a PACER account's courts are read: lock the filers using it. A CM/ECF account another
+    session is adding for one of them holds a key-share lock on that filer (its foreign key), which
+    this waits for, and one committing later waits for this commit (foreign keys are checked at
+    commit); so no court of the account is left
+    out of the recount, its stored count still reading the account as it was."""
+    if isinstance(obj, PacerAccount):
+        list(Filer.objects.select_for_update().filter(pacer_account_id=obj.pk).values_list("pk", flat=True))
+
+
 def _courts_of(obj) -> set[int]:
     if isinstance(obj, CmecfAccount):
         return {obj.court_id}
@@ -128,6 +138,7 @@ def _record_update(model, pk: int, changes: dict, *, by, source):
     """Steps: lock the row; apply the changed values; save; audit each change under every court the
     record belongs to before or after; recount those courts after commit."""
     obj = model.objects.select_for_update().get(pk=pk)
+    _lock_holders(obj)
     before = _courts_of(obj)
     changed = {}
     for name, new in changes.items():
@@ -180,6 +191,7 @@ def _record_create(obj, *, by, source):
 @transaction.atomic
 def _record_delete(obj, *, by, source) -> None:
     """Delete a record; audit it under every court it belonged to; recount those courts."""
+    _lock_holders(obj)
     courts = _courts_of(obj)
     _audit_for_courts(obj, "deleted", str(obj), "", courts, by=by, source=source)
     obj.delete()
