@@ -112,10 +112,10 @@ def pacer_account_upgrade(pacer: PacerAccount, *, by=None, source: str | None = 
 
 def _lock_holders(obj) -> None:
     """Before a PACER account's courts are read: lock the filers using it. A CM/ECF account another
-    session is adding for one of them holds a key-share lock on that filer (its foreign key), which
-    this waits for, and one committing later waits for this commit (foreign keys are checked at
-    commit); so no court of the account is left
-    out of the recount, its stored count still reading the account as it was."""
+    session adds for one of them takes a key-share lock on that filer when it commits (the foreign
+    key is checked then), which waits for this transaction: its court's recount, after that commit,
+    then reads the account as this edit left it, and no court is counted from the old values.
+    (A filer's own edit locks the filer row itself.)"""
     if isinstance(obj, PacerAccount):
         list(Filer.objects.select_for_update().filter(pacer_account_id=obj.pk).values_list("pk", flat=True))
 
