@@ -305,12 +305,13 @@ def golive_blackout_moved(golive: GoLive, new_date: dt.date | None, new_status: 
     old_date = golive.go_live_date
     if old_date is None or old_date == new_date:
         return start, end
+    if new_status == GoLiveStatus.LIVE and golive.status != GoLiveStatus.LIVE and end > (now or timezone.now()):
+        # Marked live before the announced blackout was over (rule 4): it will not happen as announced.
+        # The announced window decides, not the moved one (moved to an earlier day it may look over).
+        return None, None
     days = (new_date - old_date).days
     tz = golive.court.tzinfo
-    start, end = _same_day_in_zone(start, days, tz), _same_day_in_zone(end, days, tz)
-    if new_status == GoLiveStatus.LIVE and golive.status != GoLiveStatus.LIVE and end > (now or timezone.now()):
-        return None, None  # marked live before the planned blackout: it will not happen as announced
-    return start, end
+    return _same_day_in_zone(start, days, tz), _same_day_in_zone(end, days, tz)
 
 
 def golive_problems(golive: GoLive, *, old_date: dt.date | None, old_status: str, now: dt.datetime | None = None

@@ -121,3 +121,17 @@ def test_blackout_must_end_after_it_starts():
     golive.blackout_end = dt.datetime(2021, 9, 24, 9, tzinfo=UTC)
     with pytest.raises(ValidationError, match="end after it starts"):
         golive.full_clean()
+
+
+@pytest.mark.django_db
+def test_marking_live_a_week_early_clears_the_announced_blackout_not_only_a_moved_one():
+    """Announced: filing pauses Fri May 7 17:00 – Mon May 10 08:00 MDT. Marked live at noon on Mon
+    May 3: moved with the date, that window would end that morning, already past — but it never
+    happened and was never announced, so it must be cleared, not recorded."""
+    mdt = dt.timezone(dt.timedelta(hours=-6))
+    golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2027, 5, 10), status=GoLiveStatus.SCHEDULED,
+                           blackout_start=dt.datetime(2027, 5, 7, 17, tzinfo=mdt),
+                           blackout_end=dt.datetime(2027, 5, 10, 8, tzinfo=mdt))
+    golive_mark_live(golive, now=dt.datetime(2027, 5, 3, 12, tzinfo=mdt))
+    golive.refresh_from_db()
+    assert (golive.go_live_date, golive.blackout_start, golive.blackout_end) == (dt.date(2027, 5, 3), None, None)
