@@ -1,6 +1,6 @@
-"""The linking steps in the go-live notice and the reminders say what the courts' own notices say a
-filer must know at the two points where linking stops: a forgotten CM/ECF login, and names that do
-not match on the confirm screen."""
+"""What the go-live notice and the reminders tell a filer about linking: the steps say what the
+courts' own notices say at the two points where linking stops (a forgotten CM/ECF login, names that
+do not match on the confirm screen), and a go-live notice sent during the filing pause says so."""
 import datetime as dt
 
 import pytest
@@ -34,3 +34,28 @@ def test_the_steps_say_whom_to_ask_for_a_forgotten_cmecf_login(kind):
 def test_the_steps_say_to_go_back_when_the_names_do_not_match(kind):
     for part in message(kind):
         assert "If they do not match, go back and call the help desk instead." in part
+
+
+def go_live_notice_at(now: dt.datetime):
+    court = montana_court()
+    mdt = dt.timezone(dt.timedelta(hours=-6))
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 5, 10), status=GoLiveStatus.LIVE,
+                           blackout_start=dt.datetime(2027, 5, 7, 17, tzinfo=mdt),
+                           blackout_end=dt.datetime(2027, 5, 10, 8, tzinfo=mdt))
+    account = filer_at(court, state="ready")
+    row = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=golive, kind="golive", notice="golive")
+    row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(id=row.id)
+    built = MessageBuilder(now).build(row, "ready")
+    (html, _), = built.alternatives
+    return " ".join(built.body.split()), " ".join(html.split())
+
+
+def test_a_go_live_notice_sent_during_the_filing_pause_says_when_it_ends():
+    """Sent just after midnight on go-live day, while filing is paused until 8 AM."""
+    for part in go_live_notice_at(dt.datetime(2027, 5, 10, 6, 30, tzinfo=dt.timezone.utc)):
+        assert "Electronic filing here is paused" in part and "8:00 AM MDT" in part
+
+
+def test_a_go_live_notice_sent_after_the_pause_does_not_mention_it():
+    for part in go_live_notice_at(dt.datetime(2027, 5, 11, 18, tzinfo=dt.timezone.utc)):
+        assert "paused" not in part
