@@ -25,6 +25,7 @@ from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import request_court_ids
 from accounts.imports.jobs import (
     KINDS, ImportUnavailable, import_job_get, import_job_report, import_job_start, import_upload_store,
+    imports_upload_expiring,
 )
 from courts.input_checks import megabytes, size_problem
 from courts.models import Court
@@ -104,6 +105,11 @@ def import_view(model_admin):
                 # Applied already (a second click, a replayed form) or removed: say so, never the path.
                 messages.error(request, "Nothing imported: this dry run's file was already applied or has been "
                                         "removed. Upload the file again.")
+                return redirect(request.path)
+            if imports_upload_expiring(data["stored"]):
+                # The hourly clean-up would remove it while the apply waits for a worker.
+                messages.error(request, "Nothing imported: this dry run is nearly a day old and its file is about "
+                                        "to be removed. Upload the file again.")
                 return redirect(request.path)
             try:
                 job_id = import_job_start(kind=data["kind"], court_id=data["court"], stored=data["stored"],

@@ -48,6 +48,8 @@ FAILED = ("The import failed because of an error in the tracker, not in the file
           "Please try again; if it fails again, tell the tracker's administrators.")
 NOT_QUEUED = ("The import could not be handed to a worker (the job queue cannot be reached). Nothing was "
               "imported. Please try again in a few minutes.")
+APPLIED_UNREPORTED = ("The file was applied, but the worker stopped before it could write the report. Do not "
+                      "apply it again: check the CM/ECF accounts list for what it changed.")
 
 
 class ImportUnavailable(Exception):
@@ -137,7 +139,13 @@ def import_job_run(job_id: str) -> dict:
     if job is None or job.get("state") not in ("queued", "running"):
         return job or {}  # expired, or a redelivered message for a job already finished
     # "running" again: the worker died mid-run and the broker redelivered the task (acks_late). The
-    # importer's writes are one transaction, so nothing of the first run stayed: run it again.
+    # importer's writes are one transaction: before its commit nothing of the first run stayed, so it
+    # runs again; after it ("recounting" is written once the apply commits), running again would
+    # report every row unchanged, so the job ends saying the file was applied.
+    if job.get("state") == "running" and job.get("apply") and job.get("phase") == "recounting":
+        default_storage.delete(job["stored"])
+        logger.warning("import applied, report lost", extra={"import_job": job_id})
+        return _job_update(job_id, state="applied", phase="done", error=APPLIED_UNREPORTED)
     _job_update(job_id, state="running", phase="reading")
     user = get_user_model().objects.filter(pk=job["user_id"]).first()
 
@@ -173,6 +181,17 @@ def import_job_run(job_id: str) -> dict:
     result = {**dataclasses.asdict(report), "ok": report.ok, "summary": report.summary()}
     logger.info("import finished", extra={"import_job": job_id, "summary": report.summary()})
     return _job_update(job_id, state="done", phase="done", rows=report.rows, report=result)
+
+
+# An apply must start this long before its upload's removal: more than the clean-up's hourly
+# interval, so the file is still there when a worker takes the job.
+APPLY_MARGIN = timedelta(hours=2)
+
+
+def imports_upload_expiring(stored: str, now=None) -> bool:
+    """Would the clean-up remove this upload before an apply started now is run?"""
+    keep = timedelta(seconds=settings.IMPORTS_KEEP_UNAPPLIED_SECONDS)
+    return default_storage.get_modified_time(stored) < (now or timezone.now()) - keep + APPLY_MARGIN
 
 
 def imports_remove_stale(now=None) -> int:

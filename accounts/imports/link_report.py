@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -76,6 +77,9 @@ def link_report_import(
             report.errors.sort(key=lambda e: e.line)
             if apply and report.ok and progress:
                 progress("writing", report.rows)
+            if apply and report.ok and progress:
+                # Runs after the commit: the job then knows the file was applied.
+                transaction.on_commit(lambda: progress("recounting", report.rows), robust=True)
             if apply and report.ok and report.updated:
                 _link_write(stage, court, by=by, source=import_source(report.file_name))
             if apply and report.ok:

@@ -183,3 +183,37 @@ def test_a_job_the_broker_will_not_take_is_shown_failed_not_left_waiting(clerk, 
     response = clerk.get(reverse(URL), {"job": upload(clerk)})
     assert response.context["running"] is False
     assert "could not be handed to a worker" in response.content.decode()
+
+
+def test_an_apply_of_a_dry_run_whose_file_is_about_to_be_removed_is_refused(clerk, celery_worker, settings):
+    """The Apply button comes back with every view of the dry run's page; pressed at hour 23, the
+    hourly clean-up would remove the file while the apply waits, and the job would fail as "already
+    applied". It is refused at once, saying why, with nothing imported."""
+    settings.IMPORTS_KEEP_UNAPPLIED_SECONDS = 24 * 3600
+    response = finished(clerk, upload(clerk))
+    (stored,) = stored_files()
+    nearly_a_day = time.time() - 23 * 3600
+    os.utime(default_storage.path(f"imports/{stored}"), (nearly_a_day, nearly_a_day))
+    applied = clerk.post(reverse(URL), {"token": response.context["token"]}, follow=True)
+    assert "nearly a day old" in applied.content.decode()
+    assert not CmecfAccount.objects.filter(login="aable").exists()
+
+
+def test_an_apply_redelivered_after_it_committed_says_it_was_applied_and_does_not_run_again(clerk):
+    """The worker stopped after the apply's commit (the job's phase says "recounting"); the broker
+    hands the task over again. Run again, it would report every row "unchanged" as if nothing had
+    been done."""
+    from accounts.imports.jobs import _job_update, import_job_run, import_job_start, import_upload_store
+
+    stored = import_upload_store(ContentFile(ROSTER, name="roster.csv"))
+    from django.contrib.auth import get_user_model
+
+    job_id = import_job_start(kind="roster", court_id="MTDC", stored=stored, file_name="roster.csv",
+                              user_id=get_user_model().objects.get(username="mt-clerk").pk, apply=True,
+                              allowed_court_ids=None)
+    _job_update(job_id, state="running", phase="recounting")
+    import_job_run(job_id)
+    page = clerk.get(reverse(URL), {"job": job_id}).content.decode()
+    assert "The file was applied, but the worker stopped" in page and "Nothing imported" not in page
+    assert not CmecfAccount.objects.filter(login="aable").exists()  # not run again (the commit was simulated)
+    assert stored_files() == []
