@@ -291,14 +291,18 @@ def notice_context(
     new_date = change.new_date if change and change.new_status in FIRM else None
     # What the filer was last told (`told`, from the sender), else what the change replaced; a date
     # only when there was one (not the date a postponement kept).
-    told_date, told_status = told or ((change.old_date, change.old_status) if change else (None, ""))
+    pause_change = change is not None and change.blackout_only
+    told_date, told_status = (told if told and not pause_change else None) or (
+        (change.old_date, change.old_status) if change else (None, ""))
     # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.
     blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""
-    # A change of the filing pause alone: the window the filer had, in the court's zone.
+    # A change of the filing pause alone: the window the filer was last told (`told`, from the
+    # sender), else the one the change replaced, in the court's zone.
     old_blackout = ""
-    if change is not None and change.blackout_only and change.old_blackout_start and change.old_blackout_end:
-        old_blackout = (f"from {format_instant(change.old_blackout_start, court.tzinfo)} "
-                        f"until {format_instant(change.old_blackout_end, court.tzinfo)}")
+    if pause_change:
+        old_start, old_end = told or (change.old_blackout_start, change.old_blackout_end)
+        if old_start and old_end:
+            old_blackout = f"from {format_instant(old_start, court.tzinfo)} until {format_instant(old_end, court.tzinfo)}"
     day = facts.go_live_date
     days_since = (today - day).days if (today and day and facts.live) else None
     # Never a sentence pointing at an address or number the notice does not give: instructions

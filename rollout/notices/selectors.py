@@ -107,32 +107,37 @@ def court_notice_health(court, now=None) -> CourtNoticeHealth:
     return health
 
 
-def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple[dt.date | None, str]]:
+def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     """For each date-changed row: the go-live date and status its filer was last told, as
-    {row id: (date, status)}, in one query for the chunk.
+    {row id: (date, status)}; for each filing-pause row: the pause window they were last told, as
+    {row id: (start, end)}; in one query for the chunk.
 
-    Steps: read each (filer, go-live)'s prepare, go-live and date-changed rows in id order (ids
-    follow creation); the last sent one is what the filer last heard; the first date-changed row
-    after it announces the first change since, and that change's old date and status are what the
-    filer was told. Usually that is the row's own change; when a change was replaced before its
+    Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, date-changed)
+    or the pause (prepare, date-changed, filing-pause) in id order (ids follow creation); the last
+    sent one before the row is what the filer last heard; the first row of the row's kind after it
+    announces the first change since, and that change's old date and status (or old window) are what
+    the filer was told. Usually that is the row's own change; when a change was replaced before its
     notice went (that notice is skipped), it is the replaced one's, so the notice does not say "we
-    wrote to you" about a date the filer never received.
+    wrote to you" about a date or a pause the filer never received.
     """
-    wanted = [r for r in rows if r.kind == NoticeKind.DATE_CHANGED]
+    stating = {NoticeKind.DATE_CHANGED: (NoticeKind.PREPARE, NoticeKind.GOLIVE, NoticeKind.DATE_CHANGED),
+               NoticeKind.BLACKOUT_CHANGED: (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)}
+    wanted = [r for r in rows if r.kind in stating]
     if not wanted:
         return {}
     history = (NoticeDelivery.objects
                .filter(filer_id__in={r.filer_id for r in wanted}, golive_id__in={r.golive_id for r in wanted},
-                       kind__in=(NoticeKind.PREPARE, NoticeKind.GOLIVE, NoticeKind.DATE_CHANGED))
+                       kind__in={kind for kinds in stating.values() for kind in kinds})
                .order_by("id").values_list("id", "filer_id", "golive_id", "kind", "state",
-                                           "change__old_date", "change__old_status"))
+                                           "change__old_date", "change__old_status",
+                                           "change__old_blackout_start", "change__old_blackout_end"))
     by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    for row_id, filer_id, golive_id, kind, state, old_date, old_status in history:
-        by_pair[(filer_id, golive_id)].append((row_id, kind, state, old_date, old_status))
+    for row_id, filer_id, golive_id, kind, state, old_date, old_status, old_start, old_end in history:
+        by_pair[(filer_id, golive_id)].append((row_id, kind, state, (old_date, old_status), (old_start, old_end)))
     told = {}
     for row in wanted:
-        entries = by_pair[(row.filer_id, row.golive_id)]
+        entries = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in stating[row.kind]]
         last_sent = max((e[0] for e in entries if e[2] == DeliveryState.SENT and e[0] < row.id), default=0)
-        first = next(e for e in entries if e[1] == NoticeKind.DATE_CHANGED and e[0] > last_sent)
-        told[row.id] = (first[3], first[4])
+        first = next(e for e in entries if e[1] == row.kind and e[0] > last_sent)
+        told[row.id] = first[3] if row.kind == NoticeKind.DATE_CHANGED else first[4]
     return told

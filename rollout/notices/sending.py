@@ -161,7 +161,8 @@ UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waitin
 def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime,
                  told: tuple | None = None, paused: bool = False) -> str:
     """Why a claimed row should not be sent any more ("" = send it). `told`: for a date-changed
-    row, the (date, status) its filer was last told (`deliveries_dates_told`). `paused`: the filer
+    row, the (date, status) its filer was last told; for a filing-pause row, the window
+    (`deliveries_dates_told`). `paused`: the filer
     reported every unlinked login at the court linked lately (`_reminders_paused`)."""
     golive = row.golive
     if row.kind == NoticeKind.GOLIVE and row.notice != "golive":
@@ -176,6 +177,10 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
             return "A later change to the go-live replaced the one this notice announces."
         if told is not None and told == (golive.go_live_date, golive.status):
             return "The go-live is back to what the filer was last told."
+        if golive.is_live(now):
+            # Moved to today and sent after the court's midnight: it would say to keep filing the
+            # old way "until the court is live". The go-live notice tells the filer instead.
+            return "The court is live now: the go-live notice tells the filer."
         return ""
     if row.kind == NoticeKind.BLACKOUT_CHANGED:
         change = row.change
@@ -186,6 +191,8 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
             return "A later change to the filing pause replaced the one this notice announces."
         if golive.blackout_end is not None and golive.blackout_end <= now:
             return "The filing pause is over."
+        if told is not None and told == (golive.blackout_start, golive.blackout_end):
+            return "The filing pause is back to what the filer was last told."
         return ""
     if readiness is None:
         return "The filer no longer has a CM/ECF login at this court."

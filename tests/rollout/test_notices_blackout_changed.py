@@ -91,3 +91,21 @@ def test_filers_not_told_of_the_pause_yet_get_no_extra_notice():
     filer_at(court)
     golive_set_blackout(golive, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
     assert not NoticeDelivery.objects.exists()
+
+
+def test_a_pause_changed_twice_names_the_window_the_filer_was_told_not_the_one_in_between(told):
+    """Told Friday 17:00 (the prepare notice); changed to Wednesday, then to Thursday before the
+    first change's notice went: the notice replaces Friday's window, the one the filer has."""
+    court = told.court
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=4), 12), at(court, DAY, 8), now=NOW)
+    body = send_pending()[0].body
+    assert "This replaces the pause we wrote to you about: from Friday, April 16, 2027 at 5:00 PM MDT" in body
+    assert "Wednesday, April 14" not in body
+
+
+def test_a_pause_changed_and_changed_back_before_its_notice_goes_sends_nothing(told):
+    court = told.court
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=3), 17), at(court, DAY, 8), now=NOW)
+    assert send_pending() == []

@@ -243,3 +243,14 @@ def test_a_court_marked_live_by_mistake_and_set_back_sends_the_go_live_notice_ag
     golives_mark_live_due(real_day)
     notices_dispatch(real_day)
     assert ["is now live" in m.body for m in send_pending(real_day)] == [True]
+
+
+def test_a_date_moved_to_today_is_not_announced_as_still_to_come_once_the_court_is_live(utah_in_april, locmem):
+    """Moved on the evening of March 1 to March 2; its notice still waiting at 00:30 on March 2,
+    Utah time, would tell filers to keep filing the old way "until the court is live". The go-live
+    notice tells them instead."""
+    told_filer(utah_in_april, "ready")
+    golive_schedule(utah_in_april.golives.get(), dt.date(2027, 3, 2), now=NOW)
+    after_midnight = utah_in_april.local_midnight(dt.date(2027, 3, 2)) + dt.timedelta(minutes=30)
+    assert send_pending(after_midnight) == []
+    assert NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED).skip_reason.startswith("The court is live now")
