@@ -241,6 +241,29 @@ def golive_facts(
     )
 
 
+def golive_pause_called_off_text(golive: GoLive | None, *, now: dt.datetime | None = None) -> str:
+    """The filing pause that marking the court live early called off, written out for filers ("" when
+    none): they were told filing would pause, and nothing else says it will not.
+
+    Steps: only a live go-live with no pause now; its latest change that had a pause before (one
+    query) must be the one that marked it live and cleared that pause while it was not over yet.
+    """
+    if golive is None or golive.pk is None or golive.blackout_start is not None or not golive.is_live(now or timezone.now()):
+        return ""
+    change = (golive.changes.filter(old_blackout_start__isnull=False, old_blackout_end__isnull=False)
+              .order_by("-changed_at", "-id").first())
+    if (change is None or change.new_blackout_start is not None or change.new_status != GoLiveStatus.LIVE
+            or change.old_status == GoLiveStatus.LIVE or change.old_blackout_end <= change.changed_at):
+        return ""
+    tz = golive.court.tzinfo
+    start, end = format_instant(change.old_blackout_start, tz), format_instant(change.old_blackout_end, tz)
+    if change.old_blackout_start > change.changed_at:
+        return (f"The filing pause announced from {start} until {end} does not take place: "
+                "the court went live early, and electronic filing here stays open.")
+    return (f"The filing pause announced until {end} ended early, when the court went live: "
+            "electronic filing here is open.")
+
+
 def golives_facts(
     rollout: Rollout, *, court_ids: list[int] | None = None, circuit: str | None = None,
     now: dt.datetime | None = None,

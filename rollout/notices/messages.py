@@ -20,7 +20,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from courts.models import FIRM, GoLiveStatus
-from courts.selectors import GoLiveFacts, golive_facts
+from courts.selectors import GoLiveFacts, golive_facts, golive_pause_called_off_text
 from rollout.links import golive_ics
 from rollout.notices.models import NoticeDelivery, NoticeKind
 from rollout.notices.rendering import TemplateCache, notice_context
@@ -95,17 +95,24 @@ class MessageBuilder:
         self.templates = TemplateCache()
         self._facts: dict[int, GoLiveFacts] = {}
         self._calendars: dict[int, bytes] = {}
+        self._called_off: dict[int, str] = {}
 
     def _golive_facts(self, golive, court) -> GoLiveFacts:
         if golive.pk not in self._facts:
             self._facts[golive.pk] = golive_facts(golive, court=court, now=self.now)
         return self._facts[golive.pk]
 
+    def _pause_called_off(self, golive) -> str:
+        if golive.pk not in self._called_off:
+            self._called_off[golive.pk] = golive_pause_called_off_text(golive, now=self.now)
+        return self._called_off[golive.pk]
+
     def build(self, row: NoticeDelivery, readiness: str, told: tuple | None = None) -> NoticeEmail:
         """The email for one delivery. Steps: the envelope sender (signed bounce address naming the
         delivery) and Message-ID; the go-live's facts; the court's template rendered for this
         filer (a date-changed notice names the date `told`, what the filer last received, when
-        given); prepare and date-changed notices carry the go-live day as an "add to calendar" .ics
+        given; a go-live notice says when marking the court live early called off an announced
+        filing pause); prepare and date-changed notices carry the go-live day as an "add to calendar" .ics
         (same UID and SEQUENCE as the public feed)."""
         court, golive = row.court, row.golive
         envelope_sender = verp_address(row.id)  # Django sends `from_email` as the SMTP envelope sender
@@ -120,7 +127,8 @@ class MessageBuilder:
         context = notice_context(
             filer_name=row.filer.name, court=court, golive=golive, facts=facts, readiness=readiness,
             change=row.change, told=told, unsubscribe_url=unsubscribe, today=court.local_today(self.now),
-            status_url=filer_status_url(row.filer_id, row.filer.email))
+            status_url=filer_status_url(row.filer_id, row.filer.email),
+            pause_called_off=self._pause_called_off(golive) if row.kind == NoticeKind.GOLIVE else "")
         subject, text, html = self.templates.get(court.id, row.kind).render(context)
         message = NoticeEmail(subject, text, envelope_sender, [row.filer.email], headers=headers,
                               connection=self.connection)

@@ -182,6 +182,7 @@ CONTEXT_HELP = {
     "blackout": "The filing blackout, written out (empty when none)",
     "old_blackout": "For a change of the filing pause alone: the window it replaces (empty when there was none)",
     "emergency_instructions": "What to do for an emergency filing during the blackout",
+    "pause_called_off": "For the go-live notice of a court marked live early: the announced filing pause that no longer happens, in a sentence (empty otherwise)",
     "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
     "is_legacy / is_shared / is_no_pacer / is_name_mismatch": "Readiness flags",
     "days_since_golive": "For a reminder: days since the court went live",
@@ -281,7 +282,7 @@ def notice_context(
     *, filer_name: str, court, golive, readiness: str, change=None, told: tuple | None = None,
     unsubscribe_url: str = "",
     today: dt.date | None = None, status_url: str = "", now: dt.datetime | None = None,
-    facts: GoLiveFacts | None = None,
+    facts: GoLiveFacts | None = None, pause_called_off: str = "",
 ) -> dict[str, Any]:
     """The whole context a notice template sees: plain strings and flags only, the go-live's from its
     facts (`facts`, or courts.selectors.golive_facts read now), so a notice says what the public page
@@ -327,6 +328,8 @@ def notice_context(
         "blackout": blackout,
         "old_blackout": old_blackout,
         "emergency_instructions": emergency,
+        # Only the go-live notice says a pause was called off (the sender reads it for those rows).
+        "pause_called_off": pause_called_off,
         "readiness": readiness,
         "is_legacy": readiness == Readiness.LEGACY,
         "is_shared": readiness == Readiness.SHARED,

@@ -7,7 +7,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from courts.models import Court, GoLive, GoLiveStatus, Rollout
-from courts.selectors import GoLiveFacts, courts_facts, golive_facts, golives_facts
+from courts.selectors import GoLiveFacts, courts_facts, golive_facts, golive_pause_called_off_text, golives_facts
 
 NEXTGEN_STATES = {
     GoLiveStatus.LIVE: "Live",
@@ -35,6 +35,16 @@ def court_facts(rollout: Rollout, court_id: str, *, now: dt.datetime | None = No
         return None
     return golives_facts(rollout, court_ids=[court.pk], now=now).get(court.pk) or golive_facts(
         None, court=court, rollout_name=rollout.name)
+
+
+def court_pause_called_off(rollout: Rollout, court: Court, *, now: dt.datetime | None = None) -> str:
+    """The announced filing pause that marking the court live early called off, in a sentence ("" when
+    none). Two queries at most."""
+    golive = GoLive.objects.filter(rollout=rollout, court=court).first()
+    if golive is None:
+        return ""
+    golive.court = court
+    return golive_pause_called_off_text(golive, now=now)
 
 
 def filter_choices() -> tuple[list[str], list[str]]:

@@ -58,7 +58,9 @@ def court(request: HttpRequest, court_id: str) -> HttpResponse:
     facts = selectors.court_facts(rollout, court_id)
     if facts is None:
         raise Http404("No court has this id.")
-    return render(request, "status/court.html", {"rollout": rollout, "court": facts.court, "facts": facts})
+    return render(request, "status/court.html", {
+        "rollout": rollout, "court": facts.court, "facts": facts,
+        "pause_called_off": selectors.court_pause_called_off(rollout, facts.court)})
 
 
 # --- Feeds ----------------------------------------------------------------------------------------

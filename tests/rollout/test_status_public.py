@@ -203,3 +203,17 @@ def test_status_and_feeds_run_a_fixed_number_of_queries(client, django_assert_ma
     with django_assert_max_num_queries(5):
         response = client.get(reverse(name, args=args))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_courts_page_says_an_announced_pause_was_called_off_when_the_court_went_live_early(client):
+    from courts.services import golive_mark_live
+
+    court = montana_court()
+    day = court.local_today() + dt.timedelta(days=7)
+    start = court.local_midnight(day - dt.timedelta(days=3)) + dt.timedelta(hours=17)
+    golive = GoLiveFactory(court=court, go_live_date=day, status=GoLiveStatus.SCHEDULED,
+                           blackout_start=start, blackout_end=court.local_midnight(day) + dt.timedelta(hours=8))
+    golive_mark_live(golive)
+    page = " ".join(client.get(reverse("status:court", args=["mtdc"])).content.decode().split())
+    assert "does not take place: the court went live early" in page and "None announced" not in page
