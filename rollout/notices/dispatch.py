@@ -90,14 +90,15 @@ def reminder_day(golive: GoLive, notice: str) -> dt.date | None:
 
 
 def recipients_for(
-    kind: str, golive: GoLive, notice: str, *, live_court_ids: list[int], accounts: QuerySet[CmecfAccount] | None = None
+    kind: str, golive: GoLive, notice: str, *, live_court_ids: list[int], accounts: QuerySet[CmecfAccount] | None = None,
+    now: dt.datetime | None = None,
 ) -> QuerySet[CmecfAccount]:
     """CM/ECF accounts at the go-live's court that should get `notice` and do not have it yet.
 
     Linked accounts get nothing (they are done); unsubscribed filers get no reminder, nor one whose
     every unlinked login they reported linked lately, nor a second reminder on one court day (see
     `reminder_day`); an undeliverable address (it bounced) gets nothing until the filer's address is
-    changed.
+    changed. "Lately" is as of `now` (the dispatch's moment), like the rest of the dispatch.
     """
     from rollout.notices.bounces import undeliverable_emails
 
@@ -111,7 +112,7 @@ def recipients_for(
         # A login its filer reported as linked lately gets no reminder (FILERS_SELF_REPORT_PAUSE_DAYS).
         from accounts.self_service import reminder_paused_q
 
-        qs = qs.exclude(reminder_paused_q(timezone.now(), settings.FILERS_SELF_REPORT_PAUSE_DAYS))
+        qs = qs.exclude(reminder_paused_q(now or timezone.now(), settings.FILERS_SELF_REPORT_PAUSE_DAYS))
         # One reminder a court day, and none for a day already passed by a later one: a filer who has
         # a reminder for this day or a later one (another key after the days were edited, or one sent
         # by hand) is not reminded for this day.
@@ -129,12 +130,12 @@ def recipients_for(
 
 def deliveries_create(
     golive: GoLive, kind: str, notice: str, *, live_court_ids: list[int], accounts: QuerySet[CmecfAccount] | None = None,
-    created_by=None, change=None,
+    created_by=None, change=None, now: dt.datetime | None = None,
 ) -> int:
     """Insert the missing delivery rows for one notice: keyset pages of recipients, one INSERT … ON
     CONFLICT DO NOTHING per page. Returns rows considered (a concurrent dispatcher may have inserted
     some of them first; the constraint keeps one)."""
-    qs = recipients_for(kind, golive, notice, live_court_ids=live_court_ids, accounts=accounts).order_by("id")
+    qs = recipients_for(kind, golive, notice, live_court_ids=live_court_ids, accounts=accounts, now=now).order_by("id")
     considered, last_id = 0, 0
     while True:
         page = list(qs.filter(id__gt=last_id).values_list("id", "filer_id", "readiness")[:INSERT_BATCH])
@@ -185,7 +186,7 @@ def deliveries_insert_select(
     filer at the court, offers the same one.
     """
     now = now or timezone.now()
-    recipients = recipients_for(kind, golive, notice, live_court_ids=live_court_ids, accounts=accounts)
+    recipients = recipients_for(kind, golive, notice, live_court_ids=live_court_ids, accounts=accounts, now=now)
     select_sql, select_params = recipients.order_by().values_list("filer_id", "readiness").query.sql_with_params()
     qn = connection.ops.quote_name
     given = {"court_id": golive.court_id, "golive_id": golive.id, "kind": kind, "notice": notice,
@@ -274,7 +275,7 @@ def notices_dispatch(now: dt.datetime | None = None) -> DispatchResult:
     ).select_related("court")
     for golive in golives:
         for due in notices_due(golive, now):
-            considered = deliveries_create(golive, due.kind, due.notice, live_court_ids=live_ids)
+            considered = deliveries_create(golive, due.kind, due.notice, live_court_ids=live_ids, now=now)
             result.rows_considered += considered
             if considered:
                 result.due.append(f"{golive.court.court_id} {due.notice}: {considered}")

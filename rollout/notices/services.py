@@ -87,7 +87,7 @@ def notice_send_now(golive: GoLive, kind: str, user, *, now: dt.datetime | None 
         notice = f"reminder_manual_{golive.court.local_today(now).isoformat()}"
     else:
         raise ValidationError(f"Cannot send a {kind!r} notice now.")
-    count = deliveries_create(golive, kind, notice, live_court_ids=court_ids_live(now), created_by=user)
+    count = deliveries_create(golive, kind, notice, live_court_ids=court_ids_live(now), created_by=user, now=now)
     _publish_on_commit(count)
     return count
 

@@ -79,6 +79,18 @@ def test_reminders_pause_for_a_recently_reported_login_and_resume_after_the_paus
     assert ids() == {reported.pk, other.pk}
 
 
+def test_the_reminder_pause_is_judged_at_the_dispatchs_moment_not_the_clocks(live_montana, settings):
+    """A dispatch run for a moment 15 days after the report (a catch-up, a test of the schedule)
+    reminds the filer: the pause was over then."""
+    settings.FILERS_SELF_REPORT_PAUSE_DAYS = 14
+    reported = filer_at(live_montana)
+    cmecf_account_report_linked(reported.filer, reported.pk)
+    golive = live_montana.golives.get()
+    later = timezone.now() + dt.timedelta(days=15)
+    assert set(recipients_for(NoticeKind.REMINDER, golive, "reminder_7", live_court_ids=[live_montana.pk], now=later)
+               .values_list("pk", flat=True)) == {reported.pk}
+
+
 def test_the_next_link_report_confirms_a_listed_self_report_and_clears_an_unlisted_one(live_montana, tmp_path):
     listed, unlisted = filer_at(live_montana, login="listed"), filer_at(live_montana, name="Other", login="unlisted")
     for account in (listed, unlisted):
