@@ -311,6 +311,10 @@ class GoLiveChange(models.Model):
     old_blackout_end = models.DateTimeField(null=True, blank=True)
     new_blackout_start = models.DateTimeField(null=True, blank=True)
     new_blackout_end = models.DateTimeField(null=True, blank=True)
+    # What to do for an emergency filing during the pause, before and after: part of what filers are
+    # told about the pause, so a change of it alone is announced like a new window.
+    old_emergency_instructions = models.TextField(blank=True, default="")
+    new_emergency_instructions = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = "go-live change"
@@ -325,5 +329,11 @@ class GoLiveChange(models.Model):
 
     @property
     def blackout_only(self) -> bool:
-        """Only the filing pause changed (the date and status stayed)."""
+        """Only the filing pause changed (the date and status stayed): its window, its emergency
+        instructions or both."""
         return not self.date_changed and self.old_status == self.new_status
+
+    @property
+    def pause_window_kept(self) -> bool:
+        """The pause's window stayed (only its emergency instructions changed)."""
+        return (self.old_blackout_start, self.old_blackout_end) == (self.new_blackout_start, self.new_blackout_end)

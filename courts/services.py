@@ -52,7 +52,7 @@ from courts.formatting import format_day, format_instant
 from courts.input_checks import bad_character, is_court_id, web_address_problem
 from courts.models import (
     BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, GOLIVE_EARLIEST, GOLIVE_MAX_YEARS_AHEAD, Court, GoLive, GoLiveChange,
-    GoLiveStatus, SoftwareVersionChange,
+    GoLiveStatus, SoftwareVersionChange, emergency_instructions_problem,
 )
 from courts.pacer_feed import FeedCourt, FeedSkip
 from courts.models import Rollout
@@ -407,17 +407,21 @@ def golive_change(
     new_date: dt.date | None,
     new_status: str,
     blackout=_KEEP,
+    emergency=_KEEP,
     by=None,
     source: str = "",
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> GoLiveChange | None:
-    """The one write of a go-live's date, status and blackout: plan and check (`golive_plan`), save,
-    record a GoLiveChange when the date or status changed, and announce a date change.
+    """The one write of a go-live's date, status, blackout and emergency filing instructions: plan
+    and check (`golive_plan`), save, record a GoLiveChange when the date or status changed, and
+    announce a date change.
 
     Returns None when nothing is recorded: the date, status and blackout stay (or only the blackout of
     a go-live neither scheduled nor live changed). A change of the blackout alone of a scheduled or live
     go-live is recorded (`GoLiveChange.blackout_only`): filers told the old window hear the new one.
+    So is a change of the emergency instructions alone while a pause is announced and not over:
+    filers told what to do during it hear the new instructions.
     Raises ValidationError naming the field, writing nothing, when a rule is broken.
     """
     now = now or timezone.now()
@@ -425,8 +429,13 @@ def golive_change(
         plan = golive_plan(golive, new_date=new_date, new_status=new_status, blackout=blackout, now=now)
         old_date, old_status = golive.go_live_date, golive.status
         old_blackout = (golive.blackout_start, golive.blackout_end)
+        old_emergency = golive.emergency_filing_instructions or ""
+        new_emergency = old_emergency if emergency is _KEEP else (emergency or "")
+        problem = emergency_instructions_problem(new_emergency) if new_emergency != old_emergency else ""
+        if problem:
+            raise ValidationError({"emergency_filing_instructions": problem})
         fields = ("go_live_date", "status", "blackout_start", "blackout_end", "live_at")
-        if all(getattr(plan, f) == getattr(golive, f) for f in fields):
+        if all(getattr(plan, f) == getattr(golive, f) for f in fields) and new_emergency == old_emergency:
             return None
         if plan.status == GoLiveStatus.LIVE and old_status != GoLiveStatus.LIVE and old_date and plan.go_live_date < old_date:
             early = (f"Marked live on {format_day(plan.go_live_date)}, before its scheduled date "
@@ -434,14 +443,19 @@ def golive_change(
             reason = f"{early}: {reason}" if reason else early
         for name in fields:
             setattr(golive, name, getattr(plan, name))
+        golive.emergency_filing_instructions = new_emergency
         golive.save()
         new_blackout = (golive.blackout_start, golive.blackout_end)
         blackout_only = (old_date, old_status) == (golive.go_live_date, golive.status)
+        # Instructions are only ever shown beside a pause: changed with none, nobody hears of them.
+        told_changed = old_blackout != new_blackout or (new_emergency != old_emergency and new_blackout[0] is not None)
         # A pause that changed alone is recorded (and announced) while it matters to filers: a scheduled
         # or live go-live, and the old or the new window not over yet.
-        if blackout_only and (old_blackout == new_blackout or golive.status not in FIRM
+        if blackout_only and (not told_changed or golive.status not in FIRM
                               or not any(end and end > now for end in (old_blackout[1], new_blackout[1]))):
             return None
+        if blackout_only and old_blackout == new_blackout and not reason:
+            reason = "Emergency filing instructions changed"
         change = GoLiveChange.objects.create(
             golive=golive,
             old_date=old_date,
@@ -454,6 +468,7 @@ def golive_change(
             changed_at=now,
             old_blackout_start=old_blackout[0], old_blackout_end=old_blackout[1],
             new_blackout_start=new_blackout[0], new_blackout_end=new_blackout[1],
+            old_emergency_instructions=old_emergency, new_emergency_instructions=new_emergency,
         )
         if old_date != golive.go_live_date:
             golive_date_changed.send(sender=GoLive, golive=golive, change=change)
@@ -512,8 +527,8 @@ def golive_set_blackout(
 
 
 def golive_set(
-    golive: GoLive, new_date: dt.date | None, new_status: str, *, blackout=_KEEP, by=None, source: str = "",
-    reason: str = "", now: dt.datetime | None = None,
+    golive: GoLive, new_date: dt.date | None, new_status: str, *, blackout=_KEEP, emergency=_KEEP, by=None,
+    source: str = "", reason: str = "", now: dt.datetime | None = None,
 ) -> GoLiveChange | None:
     """Bring a go-live to (new_date, new_status) as an administrator chose it in a form.
 
@@ -522,8 +537,8 @@ def golive_set(
     """
     if new_status == GoLiveStatus.NOT_SCHEDULED:
         new_date = None
-    return golive_change(golive, new_date=new_date, new_status=new_status, blackout=blackout, by=by, source=source,
-                         reason=reason, now=now)
+    return golive_change(golive, new_date=new_date, new_status=new_status, blackout=blackout, emergency=emergency,
+                         by=by, source=source, reason=reason, now=now)
 
 
 def golives_mark_live_due(now: dt.datetime | None = None) -> int:

@@ -424,18 +424,20 @@ class GoLiveAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
-        """Date, status and blackout go through the services (history with who and when, the rules
-        checked); the rest saves as usual."""
+        """Date, status, blackout and emergency instructions go through the services (history with who
+        and when, the rules checked, filers told); the rest saves as usual."""
         new_date, new_status, blackout = obj.go_live_date, obj.status, (obj.blackout_start, obj.blackout_end)
+        emergency = obj.emergency_filing_instructions
         if change:
             old = GoLive.objects.get(pk=obj.pk)
             obj.go_live_date, obj.status, obj.live_at = old.go_live_date, old.status, old.live_at
             obj.blackout_start, obj.blackout_end = old.blackout_start, old.blackout_end
+            obj.emergency_filing_instructions = old.emergency_filing_instructions
         else:
             obj.go_live_date, obj.status, obj.live_at = None, GoLiveStatus.NOT_SCHEDULED, None
             obj.blackout_start = obj.blackout_end = None
         super().save_model(request, obj, form, change)
-        golive_set(obj, new_date, new_status, blackout=blackout, by=request.user, reason="admin")
+        golive_set(obj, new_date, new_status, blackout=blackout, emergency=emergency, by=request.user, reason="admin")
 
 
 class GoLiveChangeDateFilter(CourtDateFilter):

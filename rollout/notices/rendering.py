@@ -180,7 +180,8 @@ CONTEXT_HELP = {
     "help_desk_phone": "The court's CM/ECF help-desk phone",
     "help_desk_name": "The help desk as the court names it, e.g. CM/ECF help desk of the U.S. District Court for the District of Montana",
     "blackout": "The filing blackout, written out (empty when none)",
-    "old_blackout": "For a change of the filing pause alone: the window it replaces (empty when there was none)",
+    "old_blackout": "For a change of the filing pause alone: the window it replaces (empty when there was none, or when only the emergency instructions changed)",
+    "pause_window_kept": "For a change of the filing pause alone: true when the window stayed and only the emergency instructions changed",
     "emergency_instructions": "What to do for an emergency filing during the blackout",
     "pause_called_off": "For the go-live notice of a court marked live early: the announced filing pause that no longer happens, in a sentence (empty otherwise)",
     "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
@@ -299,10 +300,12 @@ def notice_context(
     blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""
     # A change of the filing pause alone: the window the filer was last told (`told`, from the
     # sender), else the one the change replaced, in the court's zone.
-    old_blackout = ""
+    # The window kept, only the emergency instructions changed: the notice says so instead.
+    old_blackout, pause_window_kept = "", False
     if pause_change:
-        old_start, old_end = told or (change.old_blackout_start, change.old_blackout_end)
-        if old_start and old_end:
+        old_start, old_end = (told or (change.old_blackout_start, change.old_blackout_end))[:2]
+        pause_window_kept = facts.has_blackout and (old_start, old_end) == (facts.blackout_start, facts.blackout_end)
+        if old_start and old_end and not pause_window_kept:
             old_blackout = f"from {format_instant(old_start, court.tzinfo)} until {format_instant(old_end, court.tzinfo)}"
     day = facts.go_live_date
     days_since = (today - day).days if (today and day and facts.live) else None
@@ -327,6 +330,7 @@ def notice_context(
         "help_desk_name": court.help_desk_name,  # "CM/ECF help desk of the U.S. District Court for the …"
         "blackout": blackout,
         "old_blackout": old_blackout,
+        "pause_window_kept": pause_window_kept,
         "emergency_instructions": emergency,
         # Only the go-live notice says a pause was called off (the sender reads it for those rows).
         "pause_called_off": pause_called_off,

@@ -109,8 +109,8 @@ def court_notice_health(court, now=None) -> CourtNoticeHealth:
 
 def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     """For each date-changed row: the go-live date and status its filer was last told, as
-    {row id: (date, status)}; for each filing-pause row: the pause window they were last told, as
-    {row id: (start, end)}; in one query for the chunk.
+    {row id: (date, status)}; for each filing-pause row: the pause they were last told, as
+    {row id: (start, end, emergency instructions)}; in one query for the chunk.
 
     Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, date-changed)
     or the pause (prepare, date-changed, filing-pause) in id order (ids follow creation); the last
@@ -130,10 +130,12 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
                        kind__in={kind for kinds in stating.values() for kind in kinds})
                .order_by("id").values_list("id", "filer_id", "golive_id", "kind", "state",
                                            "change__old_date", "change__old_status",
-                                           "change__old_blackout_start", "change__old_blackout_end"))
+                                           "change__old_blackout_start", "change__old_blackout_end",
+                                           "change__old_emergency_instructions"))
     by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    for row_id, filer_id, golive_id, kind, state, old_date, old_status, old_start, old_end in history:
-        by_pair[(filer_id, golive_id)].append((row_id, kind, state, (old_date, old_status), (old_start, old_end)))
+    for row_id, filer_id, golive_id, kind, state, old_date, old_status, old_start, old_end, old_emergency in history:
+        by_pair[(filer_id, golive_id)].append((row_id, kind, state, (old_date, old_status),
+                                               (old_start, old_end, old_emergency or "")))
     told = {}
     for row in wanted:
         entries = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in stating[row.kind]]

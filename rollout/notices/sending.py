@@ -161,8 +161,8 @@ UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waitin
 def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime,
                  told: tuple | None = None, paused: bool = False) -> str:
     """Why a claimed row should not be sent any more ("" = send it). `told`: for a date-changed
-    row, the (date, status) its filer was last told; for a filing-pause row, the window
-    (`deliveries_dates_told`). `paused`: the filer
+    row, the (date, status) its filer was last told; for a filing-pause row, the window and
+    emergency instructions (`deliveries_dates_told`). `paused`: the filer
     reported every unlinked login at the court linked lately (`_reminders_paused`)."""
     golive = row.golive
     if row.kind == NoticeKind.GOLIVE and row.notice != "golive":
@@ -186,12 +186,14 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
         change = row.change
         if golive.status not in (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE):
             return "The go-live is no longer scheduled."
-        if change is not None and (change.new_blackout_start, change.new_blackout_end) != (
-                golive.blackout_start, golive.blackout_end):
+        pause = (golive.blackout_start, golive.blackout_end, golive.emergency_filing_instructions or "")
+        if change is not None and (change.new_blackout_start, change.new_blackout_end,
+                                   change.new_emergency_instructions) != pause:
             return "A later change to the filing pause replaced the one this notice announces."
         if golive.blackout_end is not None and golive.blackout_end <= now:
             return "The filing pause is over."
-        if told is not None and told == (golive.blackout_start, golive.blackout_end):
+        if told is not None and (told == pause or (golive.blackout_start is None and told[:2] == pause[:2])):
+            # With no pause, instructions are never shown: a pause back to none is back to what was told.
             return "The filing pause is back to what the filer was last told."
         return ""
     if readiness is None:

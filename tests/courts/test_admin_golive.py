@@ -264,3 +264,22 @@ def test_a_superuser_cannot_delete_a_golive_or_a_court(client, golive, model):
     changelist = client.get(reverse(f"admin:courts_{model}_changelist"))
     assert "delete_selected" not in [name for name, _ in changelist.context["action_form"].fields["action"].choices]
     assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_new_emergency_instructions_saved_in_the_form_are_recorded_and_told_to_filers_told_the_pause(client, golive):
+    from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+    from tests.factories import filer_at
+
+    with_blackout(golive)
+    account = filer_at(golive.court)
+    NoticeDelivery.objects.create(filer=account.filer, court=golive.court, golive=golive, kind=NoticeKind.PREPARE,
+                                  notice="prepare", state=DeliveryState.SENT)
+    user = superuser()
+    client.force_login(user)
+    text = "Email emergency filings to intake@mtd.uscourts.gov."
+    response = client.post(reverse("admin:courts_golive_change", args=[golive.pk]),
+                           change_form(golive, emergency_filing_instructions=text))
+    assert response.status_code == 302
+    change = GoLiveChange.objects.get(golive=golive)
+    assert (change.changed_by, change.old_emergency_instructions, change.new_emergency_instructions) == (user, "", text)
+    assert NoticeDelivery.objects.filter(kind=NoticeKind.BLACKOUT_CHANGED, change=change, filer=account.filer).exists()

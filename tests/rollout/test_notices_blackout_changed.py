@@ -109,3 +109,50 @@ def test_a_pause_changed_and_changed_back_before_its_notice_goes_sends_nothing(t
     golive_set_blackout(told, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
     golive_set_blackout(told, at(court, DAY - dt.timedelta(days=3), 17), at(court, DAY, 8), now=NOW)
     assert send_pending() == []
+
+
+def set_instructions(golive, text):
+    from courts.services import golive_change
+
+    return golive_change(golive, new_date=golive.go_live_date, new_status=golive.status, emergency=text, now=NOW)
+
+
+def test_new_emergency_instructions_for_the_same_pause_are_announced_with_the_pause_kept(told):
+    set_instructions(told, "Email emergency filings to intake@mtd.uscourts.gov.")
+    sent = send_pending()
+    assert len(sent) == 2
+    body = " ".join(sent[0].body.split())
+    assert "has changed what to do for an emergency filing" in body
+    assert "The pause itself stays as we wrote to you: from Friday, April 16, 2027 at 5:00 PM MDT" in body
+    assert "For an emergency filing during that time: Email emergency filings to intake@mtd.uscourts.gov." in body
+    assert "This replaces the pause" not in body and sent[0].subject.startswith("New emergency filing instructions")
+    change = GoLiveChange.objects.get(golive=told)
+    assert (change.old_emergency_instructions, change.new_emergency_instructions) == (
+        "", "Email emergency filings to intake@mtd.uscourts.gov.")
+
+
+def test_instructions_changed_and_changed_back_before_their_notice_goes_send_nothing(told):
+    set_instructions(told, "Email emergency filings to intake@mtd.uscourts.gov.")
+    set_instructions(told, "")
+    assert send_pending() == []
+
+
+def test_instructions_of_a_court_with_no_pause_are_not_announced():
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=DAY, status=GoLiveStatus.SCHEDULED, prepare_days_before=30)
+    filer_at(court, login="mt1")
+    notices_dispatch(NOW)
+    assert len(send_pending()) == 1
+    assert set_instructions(golive, "Email emergency filings to intake@mtd.uscourts.gov.") is None
+    golive.refresh_from_db()
+    assert golive.emergency_filing_instructions.startswith("Email") and send_pending() == []
+
+
+def test_instructions_naming_no_address_or_number_are_refused_and_nothing_changes(told):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        set_instructions(told, "Email your emergency filing to the clerk.")
+    assert "emergency_filing_instructions" in refused.value.message_dict
+    told.refresh_from_db()
+    assert told.emergency_filing_instructions == "" and not GoLiveChange.objects.exists()
