@@ -454,8 +454,10 @@ def golive_change(
         if blackout_only and (not told_changed or golive.status not in FIRM
                               or not any(end and end > now for end in (old_blackout[1], new_blackout[1]))):
             return None
-        if blackout_only and old_blackout == new_blackout and not reason:
-            reason = "Emergency filing instructions changed"
+        if blackout_only:
+            # The history says what changed; a reason given (the admin form's) follows it.
+            what = "Filing pause changed" if old_blackout != new_blackout else "Emergency filing instructions changed"
+            reason = f"{what} ({reason})" if reason else what
         change = GoLiveChange.objects.create(
             golive=golive,
             old_date=old_date,
@@ -464,7 +466,7 @@ def golive_change(
             new_status=golive.status,
             changed_by=by if getattr(by, "pk", None) else None,
             source=source[:120],
-            reason=(reason or ("Filing pause changed" if blackout_only else ""))[:255],
+            reason=reason[:255],
             changed_at=now,
             old_blackout_start=old_blackout[0], old_blackout_end=old_blackout[1],
             new_blackout_start=new_blackout[0], new_blackout_end=new_blackout[1],

@@ -282,4 +282,5 @@ def test_new_emergency_instructions_saved_in_the_form_are_recorded_and_told_to_f
     assert response.status_code == 302
     change = GoLiveChange.objects.get(golive=golive)
     assert (change.changed_by, change.old_emergency_instructions, change.new_emergency_instructions) == (user, "", text)
+    assert change.reason.startswith("Emergency filing instructions changed")
     assert NoticeDelivery.objects.filter(kind=NoticeKind.BLACKOUT_CHANGED, change=change, filer=account.filer).exists()
