@@ -107,12 +107,14 @@ class MessageBuilder:
             self._called_off[golive.pk] = golive_pause_called_off_text(golive, now=self.now)
         return self._called_off[golive.pk]
 
-    def build(self, row: NoticeDelivery, readiness: str, told: tuple | None = None) -> NoticeEmail:
+    def build(self, row: NoticeDelivery, readiness: str, told: tuple | None = None, *,
+              pacer_created_unknown: bool = False) -> NoticeEmail:
         """The email for one delivery. Steps: the envelope sender (signed bounce address naming the
         delivery) and Message-ID; the go-live's facts; the court's template rendered for this
         filer (a date-changed notice names the date `told`, what the filer last received, when
         given; a go-live notice says when marking the court live early called off an announced
-        filing pause); prepare and date-changed notices carry the go-live day as an "add to calendar" .ics
+        filing pause; a legacy account with no creation date on record is not called one for sure);
+        prepare and date-changed notices carry the go-live day as an "add to calendar" .ics
         (same UID and SEQUENCE as the public feed)."""
         court, golive = row.court, row.golive
         envelope_sender = verp_address(row.id)  # Django sends `from_email` as the SMTP envelope sender
@@ -128,7 +130,8 @@ class MessageBuilder:
             filer_name=row.filer.name, court=court, golive=golive, facts=facts, readiness=readiness,
             change=row.change, told=told, unsubscribe_url=unsubscribe, today=court.local_today(self.now),
             status_url=filer_status_url(row.filer_id, row.filer.email),
-            pause_called_off=self._pause_called_off(golive) if row.kind == NoticeKind.GOLIVE else "")
+            pause_called_off=self._pause_called_off(golive) if row.kind == NoticeKind.GOLIVE else "",
+            pacer_created_unknown=pacer_created_unknown)
         subject, text, html = self.templates.get(court.id, row.kind).render(context)
         message = NoticeEmail(subject, text, envelope_sender, [row.filer.email], headers=headers,
                               connection=self.connection)

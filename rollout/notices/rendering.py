@@ -186,6 +186,7 @@ CONTEXT_HELP = {
     "pause_called_off": "For the go-live notice of a court marked live early: the announced filing pause that no longer happens, in a sentence (empty otherwise)",
     "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
     "is_legacy / is_shared / is_no_pacer / is_name_mismatch": "Readiness flags",
+    "legacy_date_unknown": "With is_legacy: no creation date is on record for the PACER account, so it may be a legacy account, not surely one",
     "days_since_golive": "For a reminder: days since the court went live",
     "unsubscribe_url": "For a reminder: one-click unsubscribe link",
     "register_url / upgrade_url": "PACER pages to register an individual account or upgrade a legacy one",
@@ -283,7 +284,7 @@ def notice_context(
     *, filer_name: str, court, golive, readiness: str, change=None, told: tuple | None = None,
     unsubscribe_url: str = "",
     today: dt.date | None = None, status_url: str = "", now: dt.datetime | None = None,
-    facts: GoLiveFacts | None = None, pause_called_off: str = "",
+    facts: GoLiveFacts | None = None, pause_called_off: str = "", pacer_created_unknown: bool = False,
 ) -> dict[str, Any]:
     """The whole context a notice template sees: plain strings and flags only, the go-live's from its
     facts (`facts`, or courts.selectors.golive_facts read now), so a notice says what the public page
@@ -336,6 +337,8 @@ def notice_context(
         "pause_called_off": pause_called_off,
         "readiness": readiness,
         "is_legacy": readiness == Readiness.LEGACY,
+        # Counted as legacy because no creation date is on record: the notice says it may be one.
+        "legacy_date_unknown": readiness == Readiness.LEGACY and pacer_created_unknown,
         "is_shared": readiness == Readiness.SHARED,
         "is_no_pacer": readiness == Readiness.NO_PACER,
         "is_name_mismatch": readiness == Readiness.NAME_MISMATCH,

@@ -98,20 +98,25 @@ def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = 
     )
 
 
-def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]) -> dict[tuple[int, int], str]:
-    """Readiness now for each (filer, court) of the chunk: one query. With several logins at a court,
-    an unlinked one wins (the filer still has something to do)."""
+def _readiness_by_filer_court(rows: list[NoticeDelivery], live_ids: list[int]
+                              ) -> tuple[dict[tuple[int, int], str], set[int]]:
+    """Readiness now for each (filer, court) of the chunk, and the filers whose PACER account counts
+    as legacy only because no creation date is on record (the notice must not say it is one): one
+    query. With several logins at a court, an unlinked one wins (the filer still has something to do)."""
     accounts = cmecf_accounts_with_readiness(
         CmecfAccount.objects.filter(
             court_id__in={r.court_id for r in rows}, filer_id__in={r.filer_id for r in rows}
         ),
         live_court_ids=live_ids,
-    ).values_list("filer_id", "court_id", "readiness")
+    ).values_list("filer_id", "court_id", "readiness", "filer__pacer_account__created_on")
     result: dict[tuple[int, int], str] = {}
-    for filer_id, court_id, readiness in accounts:
+    undated: set[int] = set()
+    for filer_id, court_id, readiness, created_on in accounts:
         if result.get((filer_id, court_id)) in (None, Readiness.LINKED):
             result[(filer_id, court_id)] = readiness
-    return result
+        if readiness == Readiness.LEGACY and created_on is None:
+            undated.add(filer_id)
+    return result, undated
 
 
 def _reminders_paused(rows: list[NoticeDelivery], now: dt.datetime) -> set[tuple[int, int]]:
@@ -318,7 +323,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     if not rows:
         return result
     live_ids = court_ids_live(now)
-    readiness = _readiness_by_filer_court(rows, live_ids)
+    readiness, legacy_undated = _readiness_by_filer_court(rows, live_ids)
     pairs = {"court_id__in": {r.court_id for r in rows}, "filer_id__in": {r.filer_id for r in rows}}
     unsubscribed = set(NoticeUnsubscribe.objects.filter(**pairs).values_list("filer_id", "court_id"))
     undeliverable = addresses_undeliverable({r.filer.email for r in rows})
@@ -364,7 +369,8 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 _mine([r.id for r, _ in to_send[position:]], claimed_by).update(claimed_at=timezone.now())
                 renewed = time.monotonic()
             try:
-                message = messages.build(row, state, told=told.get(row.id))
+                message = messages.build(row, state, told=told.get(row.id),
+                                         pacer_created_unknown=row.filer_id in legacy_undated)
             except SoftTimeLimitExceeded:
                 raise
             except Exception as exc:  # a broken court template fails its own messages, not the others

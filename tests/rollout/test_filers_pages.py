@@ -401,3 +401,18 @@ def test_buttons_carry_ids_past_a_thousand_unformatted(client):
     client.post(reverse("filers:report_linked", args=[token]), {"account": values[0]})
     account.refresh_from_db()
     assert account.link_reported_at is not None
+
+
+@pytest.mark.parametrize("created_on, says", [
+    (None, "We have no creation date on record for your PACER account"),
+    (dt.date(2009, 3, 2), "is a legacy account (created before August 11, 2014)"),
+])
+def test_the_page_calls_an_account_legacy_only_when_its_creation_date_shows_it(client, created_on, says):
+    from accounts.models import PacerAccount
+
+    account = filer_at(live(montana_court()), state="legacy")
+    PacerAccount.objects.filter(pk=account.filer.pacer_account_id).update(created_on=created_on)
+    page = " ".join(client.get(page_url(account), follow=True).content.decode().split())
+    other = ("is a legacy account (created before" if created_on is None
+             else "We have no creation date on record")
+    assert says in page and other not in page
