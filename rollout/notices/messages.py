@@ -128,7 +128,7 @@ class MessageBuilder:
         facts = self._golive_facts(golive, court)
         context = notice_context(
             filer_name=row.filer.name, court=court, golive=golive, facts=facts, readiness=readiness,
-            change=row.change, told=told, unsubscribe_url=unsubscribe, today=court.local_today(self.now),
+            change=row.change, told=told, unsubscribe_url=unsubscribe, today=court.local_today(self.now), now=self.now,
             status_url=filer_status_url(row.filer_id, row.filer.email),
             pause_called_off=self._pause_called_off(golive) if row.kind == NoticeKind.GOLIVE else "",
             pacer_created_unknown=pacer_created_unknown)

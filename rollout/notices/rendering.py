@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import Node, NodeList, Variable, VariableNode
 from django.template.defaulttags import ForNode
@@ -182,6 +183,7 @@ CONTEXT_HELP = {
     "blackout": "The filing blackout, written out (empty when none)",
     "old_blackout": "For a change of the filing pause alone: the window it replaces (empty when there was none, or when only the emergency instructions changed)",
     "pause_window_kept": "For a change of the filing pause alone: true when the window stayed and only the emergency instructions changed",
+    "pause_ended": "For a change of the filing pause alone: when a pause cut short to a time already past ended (empty otherwise)",
     "emergency_instructions": "What to do for an emergency filing during the blackout",
     "pause_called_off": "For the go-live notice of a court marked live early: the announced filing pause that no longer happens, in a sentence (empty otherwise)",
     "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
@@ -302,7 +304,11 @@ def notice_context(
     # A change of the filing pause alone: the window the filer was last told (`told`, from the
     # sender), else the one the change replaced, in the court's zone.
     # The window kept, only the emergency instructions changed: the notice says so instead.
-    old_blackout, pause_window_kept = "", False
+    old_blackout, pause_window_kept, pause_ended = "", False, ""
+    if pause_change and not facts.has_blackout and golive is not None and golive.blackout_end is not None \
+            and golive.blackout_end <= (now or timezone.now()):
+        # Cut short to a time already past: filing is open again, since then.
+        pause_ended = format_instant(golive.blackout_end, court.tzinfo)
     if pause_change:
         old_start, old_end = (told or (change.old_blackout_start, change.old_blackout_end))[:2]
         pause_window_kept = facts.has_blackout and (old_start, old_end) == (facts.blackout_start, facts.blackout_end)
@@ -332,6 +338,7 @@ def notice_context(
         "blackout": blackout,
         "old_blackout": old_blackout,
         "pause_window_kept": pause_window_kept,
+        "pause_ended": pause_ended,
         "emergency_instructions": emergency,
         # Only the go-live notice says a pause was called off (the sender reads it for those rows).
         "pause_called_off": pause_called_off,

@@ -163,6 +163,15 @@ def address_mark_undeliverable(address: str, reason: str, *, delivery_id: int | 
 UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waiting for a new address."
 
 
+def _pause_as_told(start, end, instructions, now: dt.datetime) -> tuple:
+    """A pause as a notice sent at `now` tells it: its window, and its emergency instructions only
+    beside a window (with none, instructions are never shown, so a change of them alone tells
+    nothing). A pause already over is told as none: filing is open either way."""
+    if start is None or end is None or end <= now:
+        return None, None, ""
+    return start, end, instructions or ""
+
+
 def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime,
                  told: tuple | None = None, paused: bool = False) -> str:
     """Why a claimed row should not be sent any more ("" = send it). `told`: for a date-changed
@@ -191,14 +200,19 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
         change = row.change
         if golive.status not in (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE):
             return "The go-live is no longer scheduled."
-        pause = (golive.blackout_start, golive.blackout_end, golive.emergency_filing_instructions or "")
-        if change is not None and (change.new_blackout_start, change.new_blackout_end,
-                                   change.new_emergency_instructions) != pause:
+        pause = _pause_as_told(golive.blackout_start, golive.blackout_end, golive.emergency_filing_instructions, now)
+        if change is not None and _pause_as_told(change.new_blackout_start, change.new_blackout_end,
+                                                 change.new_emergency_instructions, now) != pause:
+            # A later change to a pause that matters is announced by its own notice. (One to a pause
+            # already over is not recorded: this notice then tells what holds instead.)
             return "A later change to the filing pause replaced the one this notice announces."
         if golive.blackout_end is not None and golive.blackout_end <= now:
-            return "The filing pause is over."
-        if told is not None and (told == pause or (golive.blackout_start is None and told[:2] == pause[:2])):
-            # With no pause, instructions are never shown: a pause back to none is back to what was told.
+            # Over now; the filer still needs telling when the pause they were told runs on (one cut
+            # short, to a time already past): they would wait for a filing system that is open.
+            told_end = told[1] if told is not None else (change.old_blackout_end if change is not None else None)
+            if told_end is None or told_end <= now:
+                return "The filing pause is over."
+        if told is not None and _pause_as_told(*told, now) == pause:
             return "The filing pause is back to what the filer was last told."
         return ""
     if readiness is None:

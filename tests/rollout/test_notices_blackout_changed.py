@@ -156,3 +156,40 @@ def test_instructions_naming_no_address_or_number_are_refused_and_nothing_change
     assert "emergency_filing_instructions" in refused.value.message_dict
     told.refresh_from_db()
     assert told.emergency_filing_instructions == "" and not GoLiveChange.objects.exists()
+
+
+@pytest.fixture
+def live_with_pause():
+    """Montana live since this morning (April 1), filing paused from March 31 00:00 until April 2
+    08:00 court time, its filers told that pause."""
+    from courts.services import golive_mark_live
+
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=DAY, status=GoLiveStatus.SCHEDULED, prepare_days_before=30)
+    filer_at(court, login="mt1")
+    notices_dispatch(NOW)
+    send_pending()
+    golive_mark_live(golive, now=NOW)
+    golive_set_blackout(golive, at(court, dt.date(2027, 3, 31), 0), at(court, dt.date(2027, 4, 2), 8), now=NOW)
+    (told,) = send_pending()
+    assert "until Friday, April 2, 2027 at 8:00 AM MDT" in told.body
+    return golive
+
+
+def test_a_pause_cut_short_to_a_time_already_past_tells_filers_filing_is_open_again(live_with_pause):
+    court = live_with_pause.court
+    golive_set_blackout(live_with_pause, at(court, dt.date(2027, 3, 31), 0), at(court, dt.date(2027, 4, 1), 8), now=NOW)
+    (sent,) = send_pending()
+    body = " ".join(sent.body.split())
+    assert "The pause is over: electronic filing here is open again since Thursday, April 1, 2027 at 8:00 AM MDT" in body
+    assert sent.subject.startswith("Electronic filing is open again")
+
+
+def test_a_pause_cut_short_then_cleared_before_its_notice_goes_still_tells_filing_is_open(live_with_pause):
+    """The clearing of a pause already over is not recorded (it matters to nobody but those told the
+    longer one): the notice of the cut goes, saying what holds."""
+    court = live_with_pause.court
+    golive_set_blackout(live_with_pause, at(court, dt.date(2027, 3, 31), 0), at(court, dt.date(2027, 4, 1), 8), now=NOW)
+    golive_set_blackout(live_with_pause, None, None, now=NOW)
+    (sent,) = send_pending()
+    assert "There is no pause any more" in sent.body

@@ -1,0 +1,198 @@
+"""What each filer was last told stays true after any sequence of staff changes.
+
+Random sequences of what staff do to a go-live a few weeks ahead — move the date, postpone it, set
+it again, set or clear the filing pause, change the emergency-filing instructions, mark the court
+live early (and the beat's dispatch of the go-live notice), withdraw "live" by postponing — with the
+send queue drained at random moments (as of that moment). Whenever the queue has been drained, the last
+email each filer received that states the go-live date says the date that holds (or that the switch
+is postponed), and the last one that states the filing pause gives the pause that holds, with the
+instructions that hold, or says there is none.
+"""
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from courts.models import GoLive, GoLiveStatus
+from courts.selectors import golive_facts
+from courts.services import golive_change, golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout
+from rollout.notices.dispatch import notices_dispatch
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+from rollout.notices.sending import deliveries_send, new_claim_token
+from tests.factories import GoLiveFactory, filer_at, montana_court
+
+UTC = dt.timezone.utc
+START = dt.datetime(2027, 4, 1, 18, tzinfo=UTC)
+FIRST_DAY = dt.date(2027, 4, 26)  # a Monday, 25 days ahead: the prepare notice is due at once
+INSTRUCTIONS = ["", "Email emergency filings to intake@mtd.uscourts.gov.",
+                "Call the clerk's office at 406-555-0199 for an emergency filing."]
+STATES_DATE = (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.GOLIVE)
+STATES_PAUSE = (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED, NoticeKind.GOLIVE)
+DELIVERY_ID = re.compile(r"<delivery-(\d+)\.")
+MOMENT = r"\w+day, \w+ \d+, \d{4} at \d+:\d\d [AP]M \w+"
+# The pause a notice states as the one that holds (not the one it replaces, nor one called off).
+STATED_PAUSE = re.compile(rf"(?:pauses|will pause|will now pause|is paused|stays as we wrote to you:) "
+                          rf"from (?P<start>{MOMENT}) until (?P<end>{MOMENT})")
+
+
+def instant(text: str, tz) -> dt.datetime:
+    """ "Friday, April 23, 2027 at 5:00 PM MDT" in the court's zone."""
+    return dt.datetime.strptime(text.rsplit(" ", 1)[0], "%A, %B %d, %Y at %I:%M %p").replace(tzinfo=tz)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+class ToldTruth(RuleBasedStateMachine):
+    @initialize()
+    def setup(self):
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()  # each run rolls back in teardown
+        self.now = START
+        self.court = montana_court()
+        tz = self.court.tzinfo
+        self.golive = GoLiveFactory(
+            court=self.court, go_live_date=FIRST_DAY, status=GoLiveStatus.SCHEDULED, prepare_days_before=30,
+            blackout_start=dt.datetime.combine(FIRST_DAY - dt.timedelta(days=3), dt.time(17), tzinfo=tz),
+            blackout_end=dt.datetime.combine(FIRST_DAY, dt.time(8), tzinfo=tz),
+            emergency_filing_instructions=INSTRUCTIONS[1])
+        self.filers = [filer_at(self.court, login=f"mt{i}", email=f"filer{i}@example.com").filer for i in range(2)]
+        self.last = {}  # email -> {"date": (kind, body), "pause": (kind, body)}
+        mail.outbox = []
+        notices_dispatch(self.now)
+        self.drained = False
+        self.send()
+
+    def teardown(self):
+        if hasattr(self, "atomic"):
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+
+    def fresh(self) -> GoLive:
+        self.golive = GoLive.objects.select_related("court", "rollout").get(pk=self.golive.pk)
+        return self.golive
+
+    def attempt(self, write):
+        try:
+            write(self.fresh())
+        except ValidationError:
+            pass  # a refused change changes nothing (checked by the go-live lifecycle machine)
+        self.drained = False
+
+    def send(self):
+        ids = list(NoticeDelivery.objects.filter(state=DeliveryState.PENDING).order_by("id")
+                   .values_list("id", flat=True))
+        if ids:
+            deliveries_send(ids, claimed_by=new_claim_token(), now=self.now)
+        kinds = dict(NoticeDelivery.objects.values_list("id", "kind"))
+        for message in mail.outbox:
+            kind = kinds[int(DELIVERY_ID.search(message.extra_headers["Message-ID"]).group(1))]
+            told = self.last.setdefault(message.to[0], {})
+            if kind in STATES_DATE:
+                told["date"] = (kind, flat(message.body))
+            if kind in STATES_PAUSE:
+                told["pause"] = (kind, flat(message.body))
+        mail.outbox = []
+        self.drained = True
+
+    # --- what staff do, and the queue -----------------------------------------------------------------
+
+    @rule(days=st.integers(-14, 14))
+    def move_the_date(self, days):
+        # Never today or earlier: a date moved to today makes the court live (the go-live notice's
+        # business, checked elsewhere).
+        earliest = self.court.local_today(self.now) + dt.timedelta(days=2)
+        day = max(earliest, (self.fresh().go_live_date or FIRST_DAY) + dt.timedelta(days=days))
+        self.attempt(lambda g: golive_schedule(g, day, now=self.now))
+
+    @rule()
+    def postpone(self):
+        self.attempt(lambda g: golive_postpone(g, now=self.now))
+
+    @rule(days_before=st.integers(1, 3), start_hour=st.sampled_from([0, 12, 17]), ends_next_day=st.booleans())
+    def set_the_pause(self, days_before, start_hour, ends_next_day):
+        day, tz = self.fresh().go_live_date, self.court.tzinfo
+        if day is None:
+            return
+        start = dt.datetime.combine(day - dt.timedelta(days=days_before), dt.time(start_hour), tzinfo=tz)
+        end = dt.datetime.combine(day + dt.timedelta(days=int(ends_next_day)), dt.time(8), tzinfo=tz)
+        self.attempt(lambda g: golive_set_blackout(g, start, end, now=self.now))
+
+    @rule()
+    def clear_the_pause(self):
+        self.attempt(lambda g: golive_set_blackout(g, None, None, now=self.now))
+
+    @rule(text=st.sampled_from(INSTRUCTIONS))
+    def change_the_emergency_instructions(self, text):
+        self.attempt(lambda g: golive_change(g, new_date=g.go_live_date, new_status=g.status, emergency=text,
+                                             now=self.now))
+
+    @rule()
+    def mark_live_now(self):
+        self.attempt(lambda g: golive_mark_live(g, now=self.now))
+        notices_dispatch(self.now)  # the beat: the go-live notice is due from the go-live day
+
+    @rule(minutes=st.integers(1, 600))
+    def time_passes_and_the_queue_drains(self, minutes):
+        self.now += dt.timedelta(minutes=minutes)
+        self.send()
+
+    # --- what each filer was last told -----------------------------------------------------------------
+
+    @invariant()
+    def the_last_date_each_filer_was_told_holds(self):
+        if not self.drained:
+            return
+        facts = golive_facts(self.fresh(), now=self.now)
+        for filer in self.filers:
+            kind, body = self.last[filer.email]["date"]
+            if facts.status == GoLiveStatus.POSTPONED:
+                assert "The switch is postponed" in body, (kind, body)
+            elif facts.status == GoLiveStatus.LIVE:
+                assert kind == NoticeKind.GOLIVE and f"live on NextGen CM/ECF (since {facts.date_text}" in body, (
+                    kind, body)
+            else:
+                assert facts.status == GoLiveStatus.SCHEDULED
+                if kind == NoticeKind.PREPARE:
+                    assert f"to NextGen CM/ECF on {facts.date_text}" in body, (kind, body)
+                else:
+                    assert f"The new go-live date is {facts.date_text}" in body, (kind, body)
+
+    @invariant()
+    def the_last_pause_each_filer_was_told_holds(self):
+        """The pause last stated is the one that holds, with its instructions; with none holding now,
+        a pause last stated must be over (what it said stays true)."""
+        if not self.drained:
+            return
+        golive = self.fresh()
+        facts = golive_facts(golive, now=self.now)
+        for filer in self.filers:
+            kind, body = self.last[filer.email]["pause"]
+            stated = STATED_PAUSE.search(body)
+            if facts.has_blackout:
+                assert stated and (stated["start"], stated["end"]) == (
+                    facts.blackout_start_text, facts.blackout_end_text), (facts.blackout_text, kind, body)
+                if golive.emergency_filing_instructions:
+                    assert golive.emergency_filing_instructions in body, (kind, body)
+                else:
+                    assert not any(text and text in body for text in INSTRUCTIONS), (kind, body)
+            elif stated:
+                assert instant(stated["end"], self.court.tzinfo) <= self.now, (kind, body)
+
+
+@pytest.mark.django_db
+def test_what_each_filer_was_last_told_stays_true_after_any_staff_changes(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_state_machine_as_test(ToldTruth, settings=settings_for_machine())
+
+
+def settings_for_machine():
+    return settings(max_examples=50, stateful_step_count=15, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.function_scoped_fixture])
