@@ -144,7 +144,7 @@ class MessageBuilder:
             # No date any more: the event the filer's calendar holds (the date they were told) is
             # sent again as cancelled, with the next SEQUENCE, so the calendar drops it; the public
             # feed no longer lists it at all.
-            told_date, told_status = told or (row.change.old_date, row.change.old_status)
+            told_date, told_status = told[:2] if told else (row.change.old_date, row.change.old_status)
             if told_date and told_status in FIRM:
                 cancelled = dataclasses.replace(facts, status=GoLiveStatus.POSTPONED, was_date=told_date)
                 message.attach("go-live.ics", golive_ics(cancelled, golive.rollout.slug),

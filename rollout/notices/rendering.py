@@ -176,6 +176,7 @@ CONTEXT_HELP = {
     "court_code": "The court id, e.g. MTDC",
     "go_live_date": "The go-live date, written out (court's own calendar)",
     "old_date / new_date": "For a date change: the earlier and the new date (new_date empty = postponed)",
+    "date_kept": "For a date change: true when the filer was told this very date and only the pause around it changed",
     "time_zone": "The court's time zone",
     "login_url": "The court's CM/ECF site",
     "help_desk_phone": "The court's CM/ECF help-desk phone",
@@ -297,7 +298,7 @@ def notice_context(
     # What the filer was last told (`told`, from the sender), else what the change replaced; a date
     # only when there was one (not the date a postponement kept).
     pause_change = change is not None and change.blackout_only
-    told_date, told_status = (told if told and not pause_change else None) or (
+    told_date, told_status = (told[:2] if told and not pause_change else None) or (
         (change.old_date, change.old_status) if change else (None, ""))
     # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.
     blackout = facts.blackout_text if (change is None or new_date == facts.go_live_date) else ""
@@ -331,6 +332,9 @@ def notice_context(
         "old_date": format_day(told_date) if told_status in FIRM else "",
         # A postponement announces no new date.
         "new_date": format_day(new_date),
+        # Told this very date (postponed and set again on it before the postponement went): only
+        # the pause around it changed, and the notice says so.
+        "date_kept": bool(told) and not pause_change and bool(new_date) and told_status in FIRM and told_date == new_date,
         "time_zone": court.time_zone,
         "login_url": court.login_url or "",
         "help_desk_phone": court.help_desk_phone,

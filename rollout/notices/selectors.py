@@ -108,9 +108,10 @@ def court_notice_health(court, now=None) -> CourtNoticeHealth:
 
 
 def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
-    """For each date-changed row: the go-live date and status its filer was last told, as
-    {row id: (date, status)}; for each filing-pause row: the pause they were last told, as
-    {row id: (start, end, emergency instructions)}; in one query for the chunk.
+    """For each date-changed row: the go-live date and status its filer was last told and the pause
+    told with them, as {row id: (date, status, (start, end, emergency instructions))}; for each
+    filing-pause row: the pause they were last told, as {row id: (start, end, emergency
+    instructions)}; in one query for the chunk.
 
     Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, date-changed)
     or the pause (prepare, date-changed, filing-pause) in id order (ids follow creation); the last
@@ -122,6 +123,7 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     """
     stating = {NoticeKind.DATE_CHANGED: (NoticeKind.PREPARE, NoticeKind.GOLIVE, NoticeKind.DATE_CHANGED),
                NoticeKind.BLACKOUT_CHANGED: (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)}
+    changing_pause = (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)
     wanted = [r for r in rows if r.kind in stating]
     if not wanted:
         return {}
@@ -141,5 +143,12 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
         entries = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in stating[row.kind]]
         last_sent = max((e[0] for e in entries if e[2] == DeliveryState.SENT and e[0] < row.id), default=0)
         first = next(e for e in entries if e[1] == row.kind and e[0] > last_sent)
-        told[row.id] = first[3] if row.kind == NoticeKind.DATE_CHANGED else first[4]
+        if row.kind == NoticeKind.BLACKOUT_CHANGED:
+            told[row.id] = first[4]
+            continue
+        # The pause told beside that date: the same steps over the notices that state the pause.
+        pauses = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in stating[NoticeKind.BLACKOUT_CHANGED]]
+        last_sent = max((e[0] for e in pauses if e[2] == DeliveryState.SENT and e[0] < row.id), default=0)
+        pause = next(e for e in pauses if e[1] in changing_pause and e[0] > last_sent)[4]
+        told[row.id] = (*first[3], pause)
     return told

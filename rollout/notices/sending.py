@@ -175,7 +175,7 @@ def _pause_as_told(start, end, instructions, now: dt.datetime) -> tuple:
 def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool, now: dt.datetime,
                  told: tuple | None = None, paused: bool = False) -> str:
     """Why a claimed row should not be sent any more ("" = send it). `told`: for a date-changed
-    row, the (date, status) its filer was last told; for a filing-pause row, the window and
+    row, the (date, status, pause) its filer was last told; for a filing-pause row, the window and
     emergency instructions (`deliveries_dates_told`). `paused`: the filer
     reported every unlinked login at the court linked lately (`_reminders_paused`)."""
     golive = row.golive
@@ -189,7 +189,11 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
             # Moved again, postponed, resumed or marked live since: that change is announced (or the
             # go-live notice goes), and this one would state a date that no longer holds.
             return "A later change to the go-live replaced the one this notice announces."
-        if told is not None and told == (golive.go_live_date, golive.status):
+        if told is not None and told[:2] == (golive.go_live_date, golive.status) and _pause_as_told(
+                *told[2], now) == _pause_as_told(golive.blackout_start, golive.blackout_end,
+                                                 golive.emergency_filing_instructions, now):
+            # Back to the date and the pause last told. (Postponed and set again on the same day, the
+            # pause the postponement cleared is not back: the notice goes and gives what holds.)
             return "The go-live is back to what the filer was last told."
         if golive.is_live(now):
             # Moved to today and sent after the court's midnight: it would say to keep filing the

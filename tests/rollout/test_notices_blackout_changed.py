@@ -193,3 +193,18 @@ def test_a_pause_cut_short_then_cleared_before_its_notice_goes_still_tells_filin
     golive_set_blackout(live_with_pause, None, None, now=NOW)
     (sent,) = send_pending()
     assert "There is no pause any more" in sent.body
+
+
+def test_postponed_and_set_again_on_the_same_day_before_any_notice_went_tells_the_pause_is_gone(told):
+    """The postponement cleared the pause; set again on the same day, the go-live has none. The
+    date the filers were told stands, their pause does not: the notice says so."""
+    from courts.services import golive_postpone, golive_schedule
+
+    golive_postpone(told, now=NOW)
+    golive_schedule(told, DAY, now=NOW)
+    sent = send_pending()
+    assert len(sent) == 2
+    body = " ".join(sent[0].body.split())
+    assert "would move to NextGen CM/ECF on Monday, April 19, 2027. That date stands; the filing pause around it has changed." in body
+    assert "There is no filing pause any more" in body and "That date has changed" not in body
+    assert sent[0].subject.startswith("Filing pause changed")
