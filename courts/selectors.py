@@ -81,9 +81,17 @@ def user_administers(user, court: Court) -> bool:
 
 # --- The go-live facts every surface reads ------------------------------------------------------
 
+def _differs_q(old: str, new: str) -> Q:
+    """`old` IS DISTINCT FROM `new` (two nullable columns) as plain conditions."""
+    return (Q(**{f"{old}__isnull": True}, **{f"{new}__isnull": False})
+            | Q(**{f"{old}__isnull": False}, **{f"{new}__isnull": True})
+            | Q(**{f"{old}__lt": F(new)}) | Q(**{f"{old}__gt": F(new)}))
+
+
 def golive_revision_q(prefix: str = "changes__") -> Q:
-    """A GoLiveChange that touches the go-live's calendar event: a date set, moved or removed, or a
-    postponement made or ended while the go-live had a date (over a relation via `prefix`)."""
+    """A GoLiveChange that touches the go-live's calendar event: a date set, moved or removed, a
+    postponement made or ended while the go-live had a date, or the filing pause (which the event's
+    description gives) changed alone on a dated go-live (over a relation via `prefix`)."""
     p = prefix
     dated = Q(**{f"{p}old_date__isnull": False}) | Q(**{f"{p}new_date__isnull": False})
     date_moved = (
@@ -92,7 +100,10 @@ def golive_revision_q(prefix: str = "changes__") -> Q:
     )
     postponed = Q(**{f"{p}new_status": GoLiveStatus.POSTPONED}) & ~Q(**{f"{p}old_status": GoLiveStatus.POSTPONED})
     resumed = Q(**{f"{p}old_status": GoLiveStatus.POSTPONED}) & ~Q(**{f"{p}new_status": GoLiveStatus.POSTPONED})
-    return dated & (date_moved | postponed | resumed)
+    pause_moved = (Q(**{f"{p}old_date": F(f"{p}new_date")}) & Q(**{f"{p}old_status": F(f"{p}new_status")})
+                   & (_differs_q(f"{p}old_blackout_start", f"{p}new_blackout_start")
+                      | _differs_q(f"{p}old_blackout_end", f"{p}new_blackout_end")))
+    return dated & (date_moved | postponed | resumed | pause_moved)
 
 
 def golives_with_revisions(golives: QuerySet[GoLive]) -> QuerySet[GoLive]:

@@ -114,8 +114,9 @@ class MessageBuilder:
         filer (a date-changed notice names the date `told`, what the filer last received, when
         given; a go-live notice says when marking the court live early called off an announced
         filing pause; a legacy account with no creation date on record is not called one for sure);
-        prepare and date-changed notices carry the go-live day as an "add to calendar" .ics
-        (same UID and SEQUENCE as the public feed)."""
+        prepare, date-changed and filing-pause notices carry the go-live day as an "add to calendar"
+        .ics (same UID and SEQUENCE as the public feed: a pause change is a revision of the event,
+        whose description gives the pause)."""
         court, golive = row.court, row.golive
         envelope_sender = verp_address(row.id)  # Django sends `from_email` as the SMTP envelope sender
         headers = {"From": settings.DEFAULT_FROM_EMAIL, "Message-ID": message_id_for(row.id, court.court_id),
@@ -136,7 +137,7 @@ class MessageBuilder:
         message = NoticeEmail(subject, text, envelope_sender, [row.filer.email], headers=headers,
                               connection=self.connection)
         message.attach_alternative(html, "text/html")
-        if row.kind in (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED) and golive.go_live_date:
+        if row.kind in (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED) and golive.go_live_date:
             if golive.pk not in self._calendars:
                 self._calendars[golive.pk] = golive_ics(facts, golive.rollout.slug)
             message.attach("go-live.ics", self._calendars[golive.pk], "text/calendar; method=PUBLISH")

@@ -4,7 +4,8 @@ Courts in three zones (Guam: no daylight saving; New York and Denver: with it), 
 before a daylight-saving change or a year end. After every step the public page, the court pages,
 the JSON and .ics feeds and the text of each notice kind are rendered as of that moment and checked:
 no blackout on a postponed or unscheduled court, every blackout shown is the current one and lies
-around the go-live day, no live court dated after today in its zone, SEQUENCE counts the revisions,
+around the go-live day, no live court dated after today in its zone, SEQUENCE counts the revisions
+(date, postponement and pause changes),
 a refused action changed nothing.
 """
 import datetime as dt
@@ -103,7 +104,17 @@ class GoLiveLifecycle(RuleBasedStateMachine):
         after = self.fresh(i)
         old_date, old_status = before[0], before[1]
         self.count_revision(i, old_date, old_status, after.go_live_date, after.status)
+        self.count_pause_revision(i, before, after)
         return before, after
+
+    def count_pause_revision(self, i, before, after):
+        """The pause alone changed on a dated, scheduled or live go-live while the old or the new one
+        was still to end: recorded, and the event's description changes with it."""
+        old_window, new_window = before[2:4], (after.blackout_start, after.blackout_end)
+        if ((before[0], before[1]) == (after.go_live_date, after.status) and after.go_live_date is not None
+                and old_window != new_window and after.status in FIRM
+                and any(end and end > self.now for end in (old_window[1], new_window[1]))):
+            self.sequence[i] += 1
 
     def count_revision(self, i, old_date, old_status, new_date, new_status):
         postponed = (old_status == GoLiveStatus.POSTPONED) != (new_status == GoLiveStatus.POSTPONED)

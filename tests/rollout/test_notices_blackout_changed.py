@@ -208,3 +208,18 @@ def test_postponed_and_set_again_on_the_same_day_before_any_notice_went_tells_th
     assert "would move to NextGen CM/ECF on Monday, April 19, 2027. That date stands; the filing pause around it has changed." in body
     assert "There is no filing pause any more" in body and "That date has changed" not in body
     assert sent[0].subject.startswith("Filing pause changed")
+
+
+def test_a_changed_pause_comes_with_the_calendar_event_revised(told):
+    """The prepare notice's event described the old pause; the filing-pause notice carries it again
+    with the next SEQUENCE (as the public feed has it), describing the new one."""
+    from icalendar import Calendar
+
+    court = told.court
+    golive_set_blackout(told, at(court, DAY - dt.timedelta(days=5), 12), at(court, DAY, 8), now=NOW)
+    sent = send_pending()
+    (name, content, mimetype), = sent[0].attachments
+    event = next(c for c in Calendar.from_ical(content).walk() if c.name == "VEVENT")
+    assert name == "go-live.ics" and int(event["SEQUENCE"]) == 1
+    assert "Electronic filing pauses from Wednesday, April 14, 2027 at 12:00 PM MDT" in " ".join(
+        str(event["DESCRIPTION"]).split())
