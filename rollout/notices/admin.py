@@ -28,7 +28,9 @@ from courts.models import GoLive
 from courts.selectors import court_ids_live, courts_for_user, rollout_current, user_administers
 from courts.timezones import format_in_zone
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
-from rollout.notices.rendering import CONTEXT_HELP, TemplateSource, compile_source, default_source
+from rollout.notices.rendering import (
+    CONTEXT_HELP, TOLD_FACTS, TemplateSource, compile_source, default_source, facts_left_out,
+)
 from rollout.notices.services import (
     deliveries_resend,
     notice_send_now,
@@ -78,10 +80,23 @@ class NoticeTemplateForm(forms.ModelForm):
         return data
 
 
+def _source(template: NoticeTemplate) -> TemplateSource:
+    return TemplateSource(template.subject, template.text_body, template.html_body)
+
+
+def left_out_warning(names: list[str]) -> str:
+    """What staff are told about a template that leaves out facts (TOLD_FACTS)."""
+    facts = "; ".join(f"{TOLD_FACTS[name]} ({name})" for name in names)
+    return (f"This template does not tell, in both its text and HTML parts: {facts}. A message that has one "
+            f"of these to tell goes out with the shipped default wording instead, so the filer is not "
+            f"told something untrue. Use the variable in both parts (see the shipped default) to keep "
+            f"your wording for those messages.")
+
+
 @admin.register(NoticeTemplate)
 class NoticeTemplateAdmin(NoticeTemplateScope):
     form = NoticeTemplateForm
-    list_display = ("kind", "court_label", "updated_at", "updated_by", "preview_link")
+    list_display = ("kind", "court_label", "left_out", "updated_at", "updated_by", "preview_link")
     list_filter = ("kind",)
     list_select_related = ("court", "updated_by")
     change_form_template = None
@@ -89,6 +104,11 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
     @admin.display(description="Court")
     def court_label(self, obj):
         return obj.court.court_id if obj.court_id else "Default (all courts)"
+
+    @admin.display(description="Facts it leaves out")
+    def left_out(self, obj):
+        """The facts this template does not tell: messages carrying one go with the shipped wording."""
+        return ", ".join(facts_left_out(obj.kind, _source(obj))) or "—"
 
     @admin.display(description="Preview")
     def preview_link(self, obj):
@@ -119,6 +139,8 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
             raise PermissionDenied
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        if left_out := facts_left_out(obj.kind, _source(obj)):
+            self.message_user(request, left_out_warning(left_out), messages.WARNING)
 
     class Media:
         # Switching the kind of a new template loads that kind's default (a static file: the CSP
@@ -129,6 +151,9 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
         """The variable help as a table; on the add page, a link per kind that starts from its default
         (?kind=) and the defaults as JSON data for notice_template.js."""
         context["variables"] = CONTEXT_HELP.items()
+        obj = context.get("original")
+        if obj is not None and (left_out := facts_left_out(obj.kind, _source(obj))):
+            context["left_out_warning"] = left_out_warning(left_out)
         if add:
             context["kind_links"] = [(label, f"{request.path}?kind={k}") for k, label in NoticeKind.choices]
             context["kind_defaults"] = {k: dataclasses.asdict(default_source(k)) for k in NoticeKind.values}

@@ -133,7 +133,7 @@ class MessageBuilder:
             status_url=filer_status_url(row.filer_id, row.filer.email),
             pause_called_off=self._pause_called_off(golive) if row.kind == NoticeKind.GOLIVE else "",
             pacer_created_unknown=pacer_created_unknown)
-        subject, text, html = self.templates.get(court.id, row.kind).render(context)
+        subject, text, html = self.templates.for_message(court.id, row.kind, context).render(context)
         message = NoticeEmail(subject, text, envelope_sender, [row.filer.email], headers=headers,
                               connection=self.connection)
         message.attach_alternative(html, "text/html")

@@ -28,7 +28,9 @@ bounds a render's time and memory.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -205,11 +207,59 @@ class TemplateSource:
     html_body: str
 
 
+# Facts a notice must not leave out when it carries them: without them the rest of the wording
+# says something untrue ("That date has changed" when it stands; "your account is a legacy account"
+# when no creation date is on record) or keeps from the filer a pause in filing they must plan for.
+# A court's template written before one of these existed does not use it; a message that carries
+# such a fact is then rendered from the shipped files instead (`TemplateCache.for_message`), and the
+# admin shows the template as leaving it out. Only facts the shipped default of a kind uses count
+# for that kind (`facts_required`). The text says what the fact is, for the admin's warning.
+TOLD_FACTS = {
+    "blackout": "a filing pause",
+    "pause_called_off": "an announced filing pause that no longer happens because the court went live early",
+    "pause_window_kept": "new emergency instructions for a filing pause that stays as it was",
+    "pause_ended": "a filing pause cut short that is already over",
+    "date_kept": "a go-live date that stands while the filing pause around it changed",
+    "legacy_date_unknown": "a PACER account counted as legacy because no creation date is on record",
+}
+
+# What a template part names: the words inside {{ }} and {% %}, once comments and verbatim blocks
+# (which print or hide text, never a value) are taken out.
+_NOT_CODE = re.compile(r"{#.*?#}|{%\s*comment\b.*?{%\s*endcomment\s*%}|{%\s*verbatim\b.*?{%\s*endverbatim\s*%}", re.S)
+_CODE = re.compile(r"{{(.*?)}}|{%(.*?)%}", re.S)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def names_used(source: str) -> frozenset[str]:
+    """The variable (and tag) names a template part's source mentions."""
+    code = " ".join(a or b for a, b in _CODE.findall(_NOT_CODE.sub("", source)))
+    return frozenset(_WORD.findall(code))
+
+
+def facts_used(source: TemplateSource) -> frozenset[str]:
+    """The TOLD_FACTS both bodies use (a fact told in the text part only is not told to a reader of
+    the HTML part)."""
+    return frozenset(TOLD_FACTS) & names_used(source.text_body) & names_used(source.html_body)
+
+
+@functools.cache
+def facts_required(kind: str) -> frozenset[str]:
+    """The TOLD_FACTS a template of `kind` must use: those its shipped default uses."""
+    return facts_used(default_source(kind)) if kind in KINDS_WITH_FILES else frozenset()
+
+
+def facts_left_out(kind: str, source: TemplateSource) -> list[str]:
+    """The facts a template of `kind` does not tell, in TOLD_FACTS order ([] = it tells them all)."""
+    used = facts_used(source)
+    return [name for name in TOLD_FACTS if name in facts_required(kind) and name not in used]
+
+
 @dataclass(frozen=True)
 class CompiledTemplate:
     subject: Template
     text_body: Template
     html_body: Template
+    facts: frozenset[str] = field(default=frozenset())  # the TOLD_FACTS both bodies use
 
     def render(self, context: dict[str, Any]) -> tuple[str, str, str]:
         budget = [settings.NOTICES_TEMPLATE_MAX_LOOP]  # shared by the three parts
@@ -253,11 +303,24 @@ def compile_source(source: TemplateSource) -> CompiledTemplate:
         subject=_compile(_text_engine, source.subject),
         text_body=_compile(_text_engine, source.text_body),
         html_body=_compile(_html_engine, source.html_body),
+        facts=facts_used(source),
     )
 
 
 class TemplateCache:
     """Compiled templates for (court, kind), read once per send chunk: court row, default row, files."""
+
+    def for_message(self, court_id: int, kind: str, context: dict[str, Any]) -> CompiledTemplate:
+        """The template one message renders with: the court's (or the edited default), unless the
+        message carries a fact that template leaves out (TOLD_FACTS); then the shipped files, which
+        tell it."""
+        template = self.get(court_id, kind)
+        if any(context.get(name) and name not in template.facts for name in facts_required(kind)):
+            key = (-1, kind)  # no court has id -1: the files' own slot
+            if key not in self._compiled:
+                self._compiled[key] = compile_source(default_source(kind))
+            return self._compiled[key]
+        return template
 
     def __init__(self) -> None:
         self._compiled: dict[tuple[int | None, str], CompiledTemplate] = {}
