@@ -139,7 +139,8 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
             raise PermissionDenied
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
-        if left_out := facts_left_out(obj.kind, _source(obj)):
+        # "Save and continue editing" comes back to the form, which shows the warning itself.
+        if "_continue" not in request.POST and (left_out := facts_left_out(obj.kind, _source(obj))):
             self.message_user(request, left_out_warning(left_out), messages.WARNING)
 
     class Media:
