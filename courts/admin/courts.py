@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.template.response import TemplateResponse
 
 from courts.admin.reauthentication import recent_authentication_required
@@ -217,9 +218,41 @@ def golive_preview(golive: GoLive, new_date: dt.date) -> dict:
     return {"golive": golive, "before": before, "after": after, "refused": ""}
 
 
-class GoLiveChangeInline(admin.TabularInline):
+class GoLiveChangePauseColumns:
+    """The filing pause and the emergency instructions a change left, beside its dates: a change of
+    the pause alone is announced to filers like a new date, so the history shows what it was."""
+
+    @admin.display(description="filing pause (court time)")
+    def pause_change(self, obj):
+        old, new = (obj.old_blackout_start, obj.old_blackout_end), (obj.new_blackout_start, obj.new_blackout_end)
+        if old == new:
+            return "—" if new == (None, None) else f"{self._window(obj, new)} (unchanged)"
+        return f"{self._window(obj, old)} → {self._window(obj, new)}"
+
+    @admin.display(description="emergency instructions")
+    def instructions_change(self, obj):
+        old, new = obj.old_emergency_instructions, obj.new_emergency_instructions
+        if old == new:
+            return "—"
+        return f"{Truncator(old).chars(80) or '(none)'} → {Truncator(new).chars(80) or '(none)'}"
+
+    @staticmethod
+    def _window(obj, window) -> str:
+        start, end = window
+        if start is None or end is None:
+            return "none"
+        court = obj.golive.court
+        first, last = court_time(start, court), court_time(end, court)
+        zone = last.rpartition(" ")[2]
+        if first.endswith(f" {zone}"):  # the zone said once when both ends are in the same one
+            first = first[: -len(zone) - 1]
+        return f"{first} – {last}"
+
+
+class GoLiveChangeInline(GoLiveChangePauseColumns, admin.TabularInline):
     model = GoLiveChange
-    fields = ("changed_at", "changed_by", "source", "old_date", "new_date", "old_status", "new_status", "reason")
+    fields = ("changed_at", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
+              "pause_change", "instructions_change", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -446,10 +479,10 @@ class GoLiveChangeDateFilter(CourtDateFilter):
 
 
 @admin.register(GoLiveChange)
-class GoLiveChangeAdmin(CourtZoneFormAdmin, ReadOnlyAdmin):
+class GoLiveChangeAdmin(GoLiveChangePauseColumns, CourtZoneFormAdmin, ReadOnlyAdmin):
     court_field = "golive__court"
     list_display = ("changed_at_local", "court_code", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
-                    "reason")
+                    "pause_change", "instructions_change", "reason")
     # No date hierarchy and no plain date filter: both cut days at the user's midnight, not the court's.
     list_filter = (type("GoLiveCourtFilter", (CourtScopedFilter,), {"field_path": "golive__court_id"}),
                    "new_status", ("changed_by", admin.RelatedOnlyFieldListFilter), "source", GoLiveChangeDateFilter)
