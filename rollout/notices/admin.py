@@ -61,7 +61,8 @@ class NoticeTemplateForm(forms.ModelForm):
     class Meta:
         model = NoticeTemplate
         fields = ["court", "kind", "subject", "text_body", "html_body"]
-        widgets = {"text_body": forms.Textarea(attrs={"rows": 24, "cols": 100}),
+        widgets = {"subject": forms.Textarea(attrs={"rows": 3, "cols": 100}),
+                   "text_body": forms.Textarea(attrs={"rows": 24, "cols": 100}),
                    "html_body": forms.Textarea(attrs={"rows": 24, "cols": 100})}
 
     def clean(self):

@@ -148,7 +148,9 @@ class NoticeTemplate(models.Model):
         help_text="Empty: the default for every court without its own.",
     )
     kind = models.CharField(max_length=16, choices=NoticeKind.choices)
-    subject = models.CharField(max_length=255, help_text="Template source for the subject line (one line).")
+    # The source, not the line: the shipped defaults choose their wording with {% if %}, so the source
+    # runs past the 255 characters a rendered subject keeps (cut at 250 when rendered).
+    subject = models.CharField(max_length=2000, help_text="Template source for the subject line (rendered on one line).")
     text_body = models.TextField(help_text="Template source of the plain-text part.")
     html_body = models.TextField(help_text="Template source of the HTML part (autoescaped).")
     updated_at = models.DateTimeField(auto_now=True)

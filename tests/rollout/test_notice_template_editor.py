@@ -68,3 +68,13 @@ def test_the_variables_are_a_table_not_a_subtitle(clerk):
     for name in CONTEXT_HELP:
         assert f"<td><code>{name}</code></td>" in body
     assert not response.context.get("subtitle")
+
+
+@pytest.mark.parametrize("kind", NoticeKind.values)
+def test_each_kinds_shipped_default_can_be_saved_as_the_courts_own(clerk, kind):
+    """"Start from the shipped default" then Save, unchanged: every part fits its field."""
+    source = default_source(kind)
+    response = clerk.post(ADD, {"court": montana_court().pk, "kind": kind, "subject": source.subject,
+                                "text_body": source.text_body, "html_body": source.html_body})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert NoticeTemplate.objects.get(court=montana_court(), kind=kind).subject == source.subject
