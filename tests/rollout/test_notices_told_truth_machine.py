@@ -2,8 +2,9 @@
 
 Random sequences of what staff do to a go-live a few weeks ahead — move the date, postpone it, set
 it again, take its date away, set or clear the filing pause, change the emergency-filing instructions, mark the court
-live early (and the beat's dispatch of the go-live notice), withdraw "live" by postponing — with the
-send queue drained at random moments (as of that moment). Whenever the queue has been drained, the last
+live early (and the beat's dispatch of the go-live notice), withdraw "live" by postponing, keep a
+court template written before some of the facts a notice must tell existed — with the send queue
+drained at random moments (as of that moment). Whenever the queue has been drained, the last
 email each filer received that states the go-live date says the date that holds (or that the switch
 is postponed), and the last one that states the filing pause gives the pause that holds, with the
 instructions that hold, or says there is none.
@@ -24,7 +25,8 @@ from courts.services import (
     golive_change, golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout, golive_unschedule,
 )
 from rollout.notices.dispatch import notices_dispatch
-from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
+from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
+from rollout.notices.rendering import TOLD_FACTS, TemplateSource, default_source
 from rollout.notices.sending import deliveries_send, new_claim_token
 from tests.factories import GoLiveFactory, filer_at, montana_court
 
@@ -51,9 +53,17 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def written_before(source: str, facts) -> str:
+    """A template part as it read before `facts` existed: its tags name other variables, so the
+    conditions on those facts are false, as they were then."""
+    def older(tag):
+        return re.sub(rf"\b({'|'.join(facts)})\b", r"\1_not_yet", tag.group(0))
+    return re.sub(r"{{.*?}}|{%.*?%}", older, source, flags=re.S) if facts else source
+
+
 class ToldTruth(RuleBasedStateMachine):
-    @initialize()
-    def setup(self):
+    @initialize(older_kind=st.sampled_from(STATES_PAUSE), older_facts=st.sets(st.sampled_from(sorted(TOLD_FACTS))))
+    def setup(self, older_kind, older_facts):
         self.atomic = transaction.atomic()
         self.atomic.__enter__()  # each run rolls back in teardown
         self.now = START
@@ -66,6 +76,8 @@ class ToldTruth(RuleBasedStateMachine):
             emergency_filing_instructions=INSTRUCTIONS[1])
         self.filers = [filer_at(self.court, login=f"mt{i}", email=f"filer{i}@example.com").filer for i in range(2)]
         self.last = {}  # email -> {"date": (kind, body), "pause": (kind, body)}
+        if older_facts:  # the court's wording of one notice is older than some of the facts it must tell
+            self.keep_older_template(older_kind, older_facts)
         mail.outbox = []
         notices_dispatch(self.now)
         self.drained = False
@@ -145,6 +157,19 @@ class ToldTruth(RuleBasedStateMachine):
     def mark_live_now(self):
         self.attempt(lambda g: golive_mark_live(g, now=self.now))
         notices_dispatch(self.now)  # the beat: the go-live notice is due from the go-live day
+
+    @rule(kind=st.sampled_from(STATES_PAUSE), facts=st.sets(st.sampled_from(sorted(TOLD_FACTS)), min_size=1))
+    def the_court_keeps_an_older_template(self, kind, facts):
+        self.keep_older_template(kind, facts)
+
+    def keep_older_template(self, kind, facts):
+        """The court's own wording of one notice, from before some facts were added to the default
+        (the bodies; the subject says no fact the invariants read)."""
+        source = default_source(kind)
+        older = TemplateSource(source.subject, written_before(source.text_body, facts),
+                               written_before(source.html_body, facts))
+        NoticeTemplate.objects.update_or_create(court=self.court, kind=kind, defaults=dict(
+            subject=older.subject, text_body=older.text_body, html_body=older.html_body))
 
     @rule(rows=st.integers(1, 3))
     def a_sender_takes_part_of_the_queue(self, rows):
