@@ -33,12 +33,15 @@ def page_text(client, url) -> str:
     return client.get(url).content.decode().replace("&#x27;", "'")
 
 
+def history_page(client, page: str, golive) -> str:
+    """The go-live history's own list, or the go-live's page with the history at its foot."""
+    return page_text(client, reverse("admin:courts_golivechange_changelist") if page == "history"
+                     else reverse("admin:courts_golive_change", args=[golive.pk]))
+
+
 @pytest.mark.parametrize("page", ["history", "go-live page"])
 def test_the_history_shows_each_pause_change_in_the_courts_zone(client, viewer, page):
-    golive = montana_golive_with_changes()
-    url = (reverse("admin:courts_golivechange_changelist") if page == "history"
-           else reverse("admin:courts_golive_change", args=[golive.pk]))
-    text = page_text(client, url)
+    text = history_page(client, page, montana_golive_with_changes())
     assert "none → 2027-05-07 17:00 – 2027-05-10 08:00 MDT" in text
     assert "2027-05-07 17:00 – 2027-05-10 08:00 MDT → 2027-05-07 17:00 – 2027-05-10 00:00 MDT" in text
     assert "2027-05-07 17:00 – 2027-05-10 00:00 MDT (unchanged)" in text
@@ -46,10 +49,7 @@ def test_the_history_shows_each_pause_change_in_the_courts_zone(client, viewer, 
 
 @pytest.mark.parametrize("page", ["history", "go-live page"])
 def test_the_history_shows_a_change_of_the_emergency_instructions_escaped(client, viewer, page):
-    golive = montana_golive_with_changes()
-    url = (reverse("admin:courts_golivechange_changelist") if page == "history"
-           else reverse("admin:courts_golive_change", args=[golive.pk]))
-    text = page_text(client, url)
+    text = history_page(client, page, montana_golive_with_changes())
     assert "(none) → Email &lt;b&gt;emergency@mtd.uscourts.gov&lt;/b&gt;." in text
     assert "<b>emergency@" not in text
 
