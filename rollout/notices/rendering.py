@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +259,7 @@ class CompiledTemplate:
     subject: Template
     text_body: Template
     html_body: Template
-    facts: frozenset[str] = field(default=frozenset())  # the TOLD_FACTS both bodies use
+    facts: frozenset[str] = frozenset()  # the TOLD_FACTS both bodies use
 
     def render(self, context: dict[str, Any]) -> tuple[str, str, str]:
         budget = [settings.NOTICES_TEMPLATE_MAX_LOOP]  # shared by the three parts
@@ -310,21 +310,10 @@ def compile_source(source: TemplateSource) -> CompiledTemplate:
 class TemplateCache:
     """Compiled templates for (court, kind), read once per send chunk: court row, default row, files."""
 
-    def for_message(self, court_id: int, kind: str, context: dict[str, Any]) -> CompiledTemplate:
-        """The template one message renders with: the court's (or the edited default), unless the
-        message carries a fact that template leaves out (TOLD_FACTS); then the shipped files, which
-        tell it."""
-        template = self.get(court_id, kind)
-        if any(context.get(name) and name not in template.facts for name in facts_required(kind)):
-            key = (-1, kind)  # no court has id -1: the files' own slot
-            if key not in self._compiled:
-                self._compiled[key] = compile_source(default_source(kind))
-            return self._compiled[key]
-        return template
-
     def __init__(self) -> None:
         self._compiled: dict[tuple[int | None, str], CompiledTemplate] = {}
         self._rows: dict[tuple[int | None, str], TemplateSource] | None = None
+        self._files: dict[str, CompiledTemplate] = {}  # the shipped defaults, by kind
 
     def _load_rows(self, court_ids: set[int]) -> None:
         from django.db.models import Q
@@ -344,6 +333,17 @@ class TemplateCache:
             source = self._rows.get(key) or self._rows.get((None, kind)) or default_source(kind)
             self._compiled[key] = compile_source(source)
         return self._compiled[key]
+
+    def for_message(self, court_id: int, kind: str, context: dict[str, Any]) -> CompiledTemplate:
+        """The template one message renders with: the court's (or the edited default), unless the
+        message carries a fact that template leaves out (TOLD_FACTS); then the shipped files, which
+        tell it."""
+        template = self.get(court_id, kind)
+        if any(context.get(name) and name not in template.facts for name in facts_required(kind)):
+            if kind not in self._files:
+                self._files[kind] = compile_source(default_source(kind))
+            return self._files[kind]
+        return template
 
 
 def notice_context(
