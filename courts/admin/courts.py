@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.template.response import TemplateResponse
 
@@ -218,16 +219,34 @@ def golive_preview(golive: GoLive, new_date: dt.date) -> dict:
     return {"golive": golive, "before": before, "after": after, "refused": ""}
 
 
-class GoLiveChangePauseColumns:
-    """The filing pause and the emergency instructions a change left, beside its dates: a change of
-    the pause alone is announced to filers like a new date, so the history shows what it was."""
+class GoLiveChangeColumns:
+    """What a change did, each as "before → after": the date, the status, the filing pause and the
+    emergency instructions (a change of the pause alone is announced to filers like a new date, so
+    the history shows it beside the dates). A date or an instant never breaks across lines."""
+
+    @admin.display(description="by", ordering="changed_by__username")
+    def changed_by_label(self, obj):
+        """Who made the change, and through what ("montana (admin)"); what did when no user did."""
+        if obj.changed_by is None:
+            return obj.source or "—"
+        return f"{obj.changed_by} ({obj.source})" if obj.source else str(obj.changed_by)
+
+    @admin.display(description="date", ordering="new_date")
+    def date_change(self, obj):
+        old, new = _unbroken(obj.old_date or "none"), _unbroken(obj.new_date or "none")
+        return new if obj.old_date == obj.new_date else format_html("{} → {}", old, new)
+
+    @admin.display(description="status", ordering="new_status")
+    def status_change(self, obj):
+        new = obj.get_new_status_display()
+        return new if obj.old_status in ("", obj.new_status) else f"{obj.get_old_status_display()} → {new}"
 
     @admin.display(description="filing pause (court time)")
     def pause_change(self, obj):
         old, new = (obj.old_blackout_start, obj.old_blackout_end), (obj.new_blackout_start, obj.new_blackout_end)
         if old == new:
-            return "—" if new == (None, None) else f"{self._window(obj, new)} (unchanged)"
-        return f"{self._window(obj, old)} → {self._window(obj, new)}"
+            return "—" if new == (None, None) else format_html("{} (unchanged)", self._window(obj, new))
+        return format_html("{} → {}", self._window(obj, old), self._window(obj, new))
 
     @admin.display(description="emergency instructions")
     def instructions_change(self, obj):
@@ -237,7 +256,7 @@ class GoLiveChangePauseColumns:
         return f"{Truncator(old).chars(80) or '(none)'} → {Truncator(new).chars(80) or '(none)'}"
 
     @staticmethod
-    def _window(obj, window) -> str:
+    def _window(obj, window):
         start, end = window
         if start is None or end is None:
             return "none"
@@ -246,13 +265,17 @@ class GoLiveChangePauseColumns:
         zone = last.rpartition(" ")[2]
         if first.endswith(f" {zone}"):  # the zone said once when both ends are in the same one
             first = first[: -len(zone) - 1]
-        return f"{first} – {last}"
+        return format_html("{} – {}", _unbroken(first), _unbroken(last))
 
 
-class GoLiveChangeInline(GoLiveChangePauseColumns, admin.TabularInline):
+def _unbroken(value):
+    return format_html('<span class="nowrap">{}</span>', value)
+
+
+class GoLiveChangeInline(GoLiveChangeColumns, admin.TabularInline):
     model = GoLiveChange
-    fields = ("changed_at", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
-              "pause_change", "instructions_change", "reason")
+    fields = ("changed_at", "changed_by_label", "date_change", "status_change", "pause_change",
+              "instructions_change", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -479,9 +502,9 @@ class GoLiveChangeDateFilter(CourtDateFilter):
 
 
 @admin.register(GoLiveChange)
-class GoLiveChangeAdmin(GoLiveChangePauseColumns, CourtZoneFormAdmin, ReadOnlyAdmin):
+class GoLiveChangeAdmin(GoLiveChangeColumns, CourtZoneFormAdmin, ReadOnlyAdmin):
     court_field = "golive__court"
-    list_display = ("changed_at_local", "court_code", "changed_by", "source", "old_date", "new_date", "old_status", "new_status",
+    list_display = ("changed_at_local", "court_code", "changed_by_label", "date_change", "status_change",
                     "pause_change", "instructions_change", "reason")
     # No date hierarchy and no plain date filter: both cut days at the user's midnight, not the court's.
     list_filter = (type("GoLiveCourtFilter", (CourtScopedFilter,), {"field_path": "golive__court_id"}),

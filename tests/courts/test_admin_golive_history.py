@@ -2,6 +2,7 @@
 pause and the emergency instructions, in the court's zone: a change of the pause alone is announced to
 filers, so staff must see it beside the date changes."""
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,10 +34,15 @@ def page_text(client, url) -> str:
     return client.get(url).content.decode().replace("&#x27;", "'")
 
 
-def history_page(client, page: str, golive) -> str:
+def history_url(page: str, golive) -> str:
     """The go-live history's own list, or the go-live's page with the history at its foot."""
-    return page_text(client, reverse("admin:courts_golivechange_changelist") if page == "history"
-                     else reverse("admin:courts_golive_change", args=[golive.pk]))
+    return (reverse("admin:courts_golivechange_changelist") if page == "history"
+            else reverse("admin:courts_golive_change", args=[golive.pk]))
+
+
+def history_page(client, page: str, golive) -> str:
+    """The page's text as read (the markup that keeps a date on one line taken out)."""
+    return re.sub(r"<[^>]+>", "", page_text(client, history_url(page, golive)))
 
 
 @pytest.mark.parametrize("page", ["history", "go-live page"])
@@ -49,14 +55,37 @@ def test_the_history_shows_each_pause_change_in_the_courts_zone(client, viewer, 
 
 @pytest.mark.parametrize("page", ["history", "go-live page"])
 def test_the_history_shows_a_change_of_the_emergency_instructions_escaped(client, viewer, page):
-    text = history_page(client, page, montana_golive_with_changes())
-    assert "(none) → Email &lt;b&gt;emergency@mtd.uscourts.gov&lt;/b&gt;." in text
-    assert "<b>emergency@" not in text
+    golive = montana_golive_with_changes()
+    assert "(none) → Email &lt;b&gt;emergency@mtd.uscourts.gov&lt;/b&gt;." in history_page(client, page, golive)
+    assert "<b>emergency@" not in page_text(client, history_url(page, golive))
 
 
 def test_a_pause_across_the_change_to_summer_time_names_both_zones(client, viewer):
     golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2027, 3, 15), status=GoLiveStatus.SCHEDULED)
     pause = (dt.datetime(2027, 3, 12, 17, tzinfo=DENVER), dt.datetime(2027, 3, 15, 8, tzinfo=DENVER))
     golive_set(golive, golive.go_live_date, GoLiveStatus.SCHEDULED, blackout=pause, now=dt.datetime(2027, 2, 1, tzinfo=DENVER))
-    text = page_text(client, reverse("admin:courts_golivechange_changelist"))
+    text = history_page(client, "history", golive)
     assert "none → 2027-03-12 17:00 MST – 2027-03-15 08:00 MDT" in text
+
+
+def test_the_history_shows_each_date_and_status_as_before_and_after(client, viewer):
+    golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2027, 5, 10), status=GoLiveStatus.SCHEDULED)
+    golive_set(golive, dt.date(2027, 6, 7), GoLiveStatus.SCHEDULED, now=BEFORE)
+    golive_set(golive, dt.date(2027, 6, 7), GoLiveStatus.POSTPONED, now=BEFORE)
+    text = history_page(client, "history", golive)
+    assert "2027-05-10 → 2027-06-07" in text
+    assert "Scheduled → Postponed" in text
+
+
+def test_a_date_or_an_instant_in_the_history_never_breaks_across_lines(client, viewer):
+    golive = montana_golive_with_changes()
+    html = page_text(client, history_url("history", golive))
+    assert '<span class="nowrap">2027-05-07 17:00</span> – <span class="nowrap">2027-05-10 08:00 MDT</span>' in html
+
+
+def test_the_history_says_who_made_each_change_and_through_what(client, viewer):
+    golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2027, 5, 10), status=GoLiveStatus.SCHEDULED)
+    golive_set(golive, dt.date(2027, 6, 7), GoLiveStatus.SCHEDULED, by=viewer, source="admin", now=BEFORE)
+    golive_set(golive, dt.date(2027, 6, 14), GoLiveStatus.SCHEDULED, source="court announcement", now=BEFORE)
+    text = history_page(client, "go-live page", golive)
+    assert f"{viewer.username} (admin)" in text and "court announcement" in text
