@@ -32,7 +32,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from django.conf import settings
 from django.utils import timezone
@@ -164,6 +164,8 @@ def _compile(engine: Engine, source: str) -> Template:
     if len(source) > settings.NOTICES_TEMPLATE_MAX_SOURCE:
         raise TemplateSyntaxError(
             f"The template is {len(source):,} characters long: at most {settings.NOTICES_TEMPLATE_MAX_SOURCE:,}.")
+    for _ in template_tags(source, strict=True):  # an unclosed opener refused, in linear time
+        pass
     template = engine.from_string(source)
     _check_cost(template.nodelist)
     for node in template.nodelist.get_nodes_by_type(VariableNode):
@@ -223,17 +225,59 @@ TOLD_FACTS = {
     "legacy_date_unknown": "a PACER account counted as legacy because no creation date is on record",
 }
 
-# What a template part names: the words inside {{ }} and {% %}, once comments and verbatim blocks
-# (which print or hide text, never a value) are taken out.
-_NOT_CODE = re.compile(r"{#.*?#}|{%\s*comment\b.*?{%\s*endcomment\s*%}|{%\s*verbatim\b.*?{%\s*endverbatim\s*%}", re.S)
-_CODE = re.compile(r"{{(.*?)}}|{%(.*?)%}", re.S)
+# Tags as Django's lexer finds them: an opener and, on the same line, its closer.
+_OPENER = re.compile(r"{[{%#]")
+_CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_LITERAL = {"{{": "openvariable", "{%": "openblock", "{#": "opencomment"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def template_tags(source: str, *, strict: bool = False) -> Iterator[tuple[str, str]]:
+    """The tags of a template part in order, as (opener, what stands between it and its closer).
+
+    Django's lexer reads an opener with no closer on its line as text, but only after searching the
+    rest of the line for one, from every such opener: 20,000 characters of "{{" took seconds to
+    compile, and a check renders a template seven times. Here each opener type left unclosed on a
+    line is remembered, so the scan is linear. `strict` refuses such an opener instead
+    (TemplateSyntaxError naming its line): `_compile` does, before Django's lexer sees the source.
+    """
+    pos, line_end, unclosed = 0, -1, {}
+    while match := _OPENER.search(source, pos):
+        opener, start = match.group(), match.start()
+        if start > line_end:
+            line_end = source.find("\n", start)
+            line_end = len(source) if line_end < 0 else line_end
+        end = -1 if unclosed.get(opener, -1) >= start else source.find(_CLOSER[opener], start + 2, line_end)
+        if end < 0:
+            if strict:
+                raise TemplateSyntaxError(
+                    f"Line {source.count(chr(10), 0, start) + 1}: {opener!r} has no {_CLOSER[opener]!r} after it on "
+                    f"the same line. Close it there, or write {{% templatetag {_LITERAL[opener]} %}} for the "
+                    f"characters themselves.")
+            unclosed[opener] = line_end
+            pos = start + 1
+            continue
+        yield opener, source[start + 2:end]
+        pos = end + 2
+
+
 def names_used(source: str) -> frozenset[str]:
-    """The variable (and tag) names a template part's source mentions."""
-    code = " ".join(a or b for a, b in _CODE.findall(_NOT_CODE.sub("", source)))
-    return frozenset(_WORD.findall(code))
+    """The variable (and tag) names a template part's source mentions, outside comments and
+    verbatim blocks (which print or hide text, never a value)."""
+    names, skip_until = set(), ""
+    for opener, contents in template_tags(source):
+        words = contents.split()
+        if opener == "{#":
+            continue
+        if skip_until:
+            if opener == "{%" and words and words[0] == skip_until:
+                skip_until = ""
+            continue
+        if opener == "{%" and words and words[0] in ("comment", "verbatim"):
+            skip_until = f"end{words[0]}"
+            continue
+        names.update(_WORD.findall(contents))
+    return frozenset(names)
 
 
 def facts_used(source: TemplateSource) -> frozenset[str]:

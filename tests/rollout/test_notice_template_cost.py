@@ -6,8 +6,12 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.template import TemplateSyntaxError
+from django.template.base import Lexer, TokenType
+from hypothesis import given, strategies as st
 
-from rollout.notices.rendering import TemplateLimitError, TemplateSource, compile_source, default_source
+from rollout.notices.rendering import (
+    TemplateLimitError, TemplateSource, compile_source, default_source, template_tags,
+)
 from rollout.notices.services import notice_template_check
 from tests.factories import GoLiveFactory, montana_court
 
@@ -71,3 +75,26 @@ def test_nested_loops_count_their_output_once(settings):
 def test_the_default_templates_are_within_every_limit():
     for kind in ("prepare", "golive", "reminder", "date_changed"):
         compile_source(default_source(kind))
+
+
+@pytest.mark.parametrize(("opener", "closer", "literal"), [
+    ("{{", "}}", "openvariable"), ("{%", "%}", "openblock"), ("{#", "#}", "opencomment")])
+def test_an_opener_left_unclosed_is_refused_naming_its_line(opener, closer, literal):
+    """Django reads it as text, after searching the rest of its line from every such opener: a
+    part made of them took 30 s to check. Refused instead, before Django's lexer sees it."""
+    assert check("Dear {{ filer_name }},\n\n" + opener * 5000) == [
+        f"Template error: Line 3: {opener!r} has no {closer!r} after it on the same line. Close it there, "
+        f"or write {{% templatetag {literal} %}} for the characters themselves."]
+
+
+# Sources built from the pieces that make or break a tag, so openers, closers and line ends meet often.
+PIECES = st.lists(st.sampled_from(["{{", "}}", "{%", "%}", "{#", "#}", "{", "}", "%", "#", "\n", "x", " "]), max_size=30)
+
+
+@given(PIECES.map("".join))
+def test_the_tags_found_are_the_tags_djangos_lexer_finds(source):
+    ours = [(opener, contents.strip()) for opener, contents in template_tags(source) if opener != "{#"]
+    start = {TokenType.VAR: "{{", TokenType.BLOCK: "{%"}
+    django = [(start[token.token_type], token.contents) for token in Lexer(source).tokenize()
+              if token.token_type in start]
+    assert ours == django

@@ -137,3 +137,15 @@ def test_the_template_list_and_form_show_what_a_template_leaves_out():
     assert "Facts it leaves out" in listing and "legacy_date_unknown" in listing
     form = client.get(f"/admin/rollout/noticetemplate/{template.pk}/change/").content.decode()
     assert "notice-left-out" in form and "(legacy_date_unknown)" in form
+
+
+@pytest.mark.parametrize(("source", "named"), [
+    ("{% verbatim %}{{ blackout }}{% endverbatim %}", False),
+    ("{% comment %}{% if blackout %}{% endcomment %}", False),
+    ("{# blackout #}", False),
+    ("{{ blackout\n}}", False),  # not a tag: Django prints it as text
+    ("{{ oops\n{% if blackout %}{% endif %}", True),  # an unclosed opener on an earlier line
+    ("{{ oops {% if blackout %}{% endif %}", True),  # on the same line: Django reads the tag after it
+])
+def test_a_fact_counts_as_used_only_where_django_reads_it_as_a_value(source, named):
+    assert ("blackout" in names_used(source)) is named
