@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
@@ -310,6 +310,9 @@ class CourtAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
     court_field = "pk"
     zone_court_field = None  # a new court has no zone until it is saved
     form = CourtForm
+    # A court's sites are served over https: an address typed without a scheme gets that one (Django
+    # 6 assumes it too; saying so now is what Django 5 asks).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("court_id", "name", "court_type", "circuit", "cmecf_code", "golive_date", "golive_status")
     list_filter = ("circuit", "court_type", CourtGoLiveStatusFilter, CourtGoLiveRangeFilter)
     search_fields = ("name", "court_id", "cmecf_code")

@@ -154,3 +154,14 @@ def test_golive_page_reads_its_history_in_a_fixed_number_of_queries(client, view
         response = client.get(url)
     assert response.status_code == 200 and response.content.decode().count("change 1") >= 11
     assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+
+
+
+def test_a_court_site_typed_without_a_scheme_is_saved_as_https(client, viewer):
+    court = guam_court()
+    url = reverse("admin:courts_court_change", args=[court.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, (list, dict))}
+    data.update(login_url="ecf.gud.uscourts.gov", help_desk_phones="[]", locations="[]")
+    assert client.post(url, data).status_code == 302
+    assert Court.objects.get(pk=court.pk).login_url == "https://ecf.gud.uscourts.gov"
