@@ -88,10 +88,10 @@ def _source(template: NoticeTemplate) -> TemplateSource:
 def left_out_warning(names: list[str]) -> str:
     """What staff are told about a template that leaves out facts (TOLD_FACTS)."""
     facts = "; ".join(f"{TOLD_FACTS[name]} ({name})" for name in names)
-    return (f"This template does not tell, in both its text and HTML parts: {facts}. A message that has one "
-            f"of these to tell goes out with the shipped default wording instead, so the filer is not "
-            f"told something untrue. Use the variable in both parts (see the shipped default) to keep "
-            f"your wording for those messages.")
+    return (f"This template does not tell, in every part (subject, text, HTML) where the shipped default "
+            f"does: {facts}. A message that has one of these to tell goes out with the shipped default "
+            f"wording instead, so the filer is not told something untrue. Use the variable in those parts "
+            f"(see the shipped default) to keep your wording for those messages.")
 
 
 @admin.register(NoticeTemplate)

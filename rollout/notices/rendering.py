@@ -280,22 +280,28 @@ def names_used(source: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def facts_used(source: TemplateSource) -> frozenset[str]:
-    """The TOLD_FACTS both bodies use (a fact told in the text part only is not told to a reader of
-    the HTML part)."""
-    return frozenset(TOLD_FACTS) & names_used(source.text_body) & names_used(source.html_body)
+PARTS = ("subject", "text_body", "html_body")
+
+
+def facts_used(source: TemplateSource) -> dict[str, frozenset[str]]:
+    """The TOLD_FACTS each part (subject, text, HTML) uses: a fact told in one part only is not
+    told to a reader of another, and a subject that ignores it can say the opposite."""
+    return {part: frozenset(TOLD_FACTS) & names_used(getattr(source, part)) for part in PARTS}
 
 
 @functools.cache
-def facts_required(kind: str) -> frozenset[str]:
-    """The TOLD_FACTS a template of `kind` must use: those its shipped default uses."""
-    return facts_used(default_source(kind)) if kind in KINDS_WITH_FILES else frozenset()
+def facts_required(kind: str) -> dict[str, frozenset[str]]:
+    """The TOLD_FACTS each part of a template of `kind` must use: those the shipped default's part uses."""
+    if kind not in KINDS_WITH_FILES:
+        return {part: frozenset() for part in PARTS}
+    return facts_used(default_source(kind))
 
 
 def facts_left_out(kind: str, source: TemplateSource) -> list[str]:
-    """The facts a template of `kind` does not tell, in TOLD_FACTS order ([] = it tells them all)."""
-    used = facts_used(source)
-    return [name for name in TOLD_FACTS if name in facts_required(kind) and name not in used]
+    """The facts some part of a template of `kind` does not tell where the shipped default's part
+    does, in TOLD_FACTS order ([] = it tells them all)."""
+    used, required = facts_used(source), facts_required(kind)
+    return [name for name in TOLD_FACTS if any(name in required[part] - used[part] for part in PARTS)]
 
 
 @dataclass(frozen=True)
@@ -303,7 +309,8 @@ class CompiledTemplate:
     subject: Template
     text_body: Template
     html_body: Template
-    facts: frozenset[str] = frozenset()  # the TOLD_FACTS both bodies use
+    # The TOLD_FACTS each part uses, as (part, facts) pairs (a tuple: the dataclass stays hashable).
+    facts: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def render(self, context: dict[str, Any]) -> tuple[str, str, str]:
         budget = [settings.NOTICES_TEMPLATE_MAX_LOOP]  # shared by the three parts
@@ -347,7 +354,7 @@ def compile_source(source: TemplateSource) -> CompiledTemplate:
         subject=_compile(_text_engine, source.subject),
         text_body=_compile(_text_engine, source.text_body),
         html_body=_compile(_html_engine, source.html_body),
-        facts=facts_used(source),
+        facts=tuple(facts_used(source).items()),
     )
 
 
@@ -383,7 +390,8 @@ class TemplateCache:
         message carries a fact that template leaves out (TOLD_FACTS); then the shipped files, which
         tell it."""
         template = self.get(court_id, kind)
-        if any(context.get(name) and name not in template.facts for name in facts_required(kind)):
+        required = facts_required(kind)
+        if any(context.get(name) for part, used in template.facts for name in required[part] - used):
             if kind not in self._files:
                 self._files[kind] = compile_source(default_source(kind))
             return self._files[kind]

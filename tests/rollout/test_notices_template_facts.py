@@ -17,7 +17,7 @@ from tests.factories import GoLiveFactory, filer_at, montana_administrator, mont
 
 MDT = dt.timezone(dt.timedelta(hours=-6))
 OWN_WORDING = TemplateSource("Our subject", "Dear {{ filer_name }}, our own words.", "<p>Dear {{ filer_name }}, our own words.</p>")
-REQUIRED = [(kind, fact) for kind in KINDS_WITH_FILES for fact in sorted(facts_required(kind))]
+REQUIRED = [(kind, fact) for kind in KINDS_WITH_FILES for fact in sorted(set().union(*facts_required(kind).values()))]
 
 
 def court_template(court, kind: str, source: TemplateSource) -> NoticeTemplate:
@@ -66,6 +66,15 @@ def test_a_fact_named_only_in_a_comment_is_left_out():
     assert facts_left_out("golive", commented) == ["pause_called_off"]
 
 
+def test_a_subject_that_ignores_a_fact_the_shipped_subject_tells_leaves_it_out():
+    """ "New NextGen CM/ECF date …" would contradict a body saying the date stands."""
+    source = default_source("date_changed")
+    own_subject = TemplateSource("New date at the {{ court_name }}: {{ new_date }}", source.text_body, source.html_body)
+    assert facts_left_out("date_changed", own_subject) == ["date_kept"]
+    golive = default_source("golive")
+    assert facts_left_out("golive", TemplateSource("Live: {{ court_name }}", golive.text_body, golive.html_body)) == []
+
+
 def test_a_fact_told_in_the_text_part_only_is_left_out():
     source = default_source("date_changed")
     assert facts_left_out("date_changed", TemplateSource(source.subject, source.text_body, "<p>{{ filer_name }}</p>")) == [
@@ -112,7 +121,7 @@ def test_saving_a_template_that_leaves_out_facts_warns_which_and_what_happens():
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
     assert NoticeTemplate.objects.filter(court=court, kind="golive").exists()
     assert len(warnings) == 1
-    for fact in facts_required("golive"):
+    for fact in set().union(*facts_required("golive").values()):
         assert f"({fact})" in warnings[0]
     assert "shipped default wording instead" in warnings[0]
 
@@ -149,3 +158,17 @@ def test_the_template_list_and_form_show_what_a_template_leaves_out():
 ])
 def test_a_fact_counts_as_used_only_where_django_reads_it_as_a_value(source, named):
     assert ("blackout" in names_used(source)) is named
+
+
+@pytest.mark.django_db
+def test_a_date_that_stands_is_not_announced_as_new_by_a_courts_older_subject():
+    court = montana_court()
+    source = default_source("date_changed")
+    court_template(court, "date_changed", TemplateSource("New date at the {{ court_name }}: {{ new_date }}",
+                                                         source.text_body, source.html_body))
+    context = {"court_name": "District of Montana", "new_date": "Monday, May 10, 2027", "date_kept": True}
+    subject, _, _ = TemplateCache().for_message(court.id, "date_changed", context).render(context)
+    assert subject.startswith("Filing pause changed")
+    context["date_kept"] = False
+    subject, _, _ = TemplateCache().for_message(court.id, "date_changed", context).render(context)
+    assert subject == "New date at the District of Montana: Monday, May 10, 2027"
