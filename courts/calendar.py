@@ -47,6 +47,8 @@ def golive_event(facts: GoLiveFacts, *, rollout_slug: str, page_url: str) -> Eve
     ]
     if facts.has_blackout:
         lines.append(f"Electronic filing pauses {facts.blackout_text}.")
+        if facts.emergency_instructions:
+            lines.append(f"For an emergency filing during the pause: {facts.emergency_instructions}")
     if court.login_url:
         lines.append(f"CM/ECF: {court.login_url}")
     if court.help_desk_phone:

@@ -90,8 +90,9 @@ def _differs_q(old: str, new: str) -> Q:
 
 def golive_revision_q(prefix: str = "changes__") -> Q:
     """A GoLiveChange that touches the go-live's calendar event: a date set, moved or removed, a
-    postponement made or ended while the go-live had a date, or the filing pause (which the event's
-    description gives) changed alone on a dated go-live (over a relation via `prefix`)."""
+    postponement made or ended while the go-live had a date, or the filing pause or its emergency
+    instructions (both of which the event's description gives) changed alone on a dated go-live (over a
+    relation via `prefix`)."""
     p = prefix
     dated = Q(**{f"{p}old_date__isnull": False}) | Q(**{f"{p}new_date__isnull": False})
     date_moved = (
@@ -100,9 +101,11 @@ def golive_revision_q(prefix: str = "changes__") -> Q:
     )
     postponed = Q(**{f"{p}new_status": GoLiveStatus.POSTPONED}) & ~Q(**{f"{p}old_status": GoLiveStatus.POSTPONED})
     resumed = Q(**{f"{p}old_status": GoLiveStatus.POSTPONED}) & ~Q(**{f"{p}new_status": GoLiveStatus.POSTPONED})
+    # Recorded alone only while a pause is set (courts.services.golive_change), as the event gives them.
+    instructions_changed = _differs_q(f"{p}old_emergency_instructions", f"{p}new_emergency_instructions")
     pause_moved = (Q(**{f"{p}old_date": F(f"{p}new_date")}) & Q(**{f"{p}old_status": F(f"{p}new_status")})
                    & (_differs_q(f"{p}old_blackout_start", f"{p}new_blackout_start")
-                      | _differs_q(f"{p}old_blackout_end", f"{p}new_blackout_end")))
+                      | _differs_q(f"{p}old_blackout_end", f"{p}new_blackout_end") | instructions_changed))
     return dated & (date_moved | postponed | resumed | pause_moved)
 
 

@@ -223,3 +223,19 @@ def test_a_changed_pause_comes_with_the_calendar_event_revised(told):
     assert name == "go-live.ics" and int(event["SEQUENCE"]) == 1
     assert "Electronic filing pauses from Wednesday, April 14, 2027 at 12:00 PM MDT" in " ".join(
         str(event["DESCRIPTION"]).split())
+
+
+def test_new_emergency_instructions_come_with_the_calendar_event_revised(told):
+    """The event's description gives the instructions for the pause: changed alone, they revise it."""
+    from icalendar import Calendar
+
+    from courts.services import golive_change
+
+    golive_change(told, new_date=told.go_live_date, new_status=told.status,
+                  emergency="Email emergency filings to intake@mtd.uscourts.gov.", now=NOW)
+    sent = send_pending()
+    (name, content, mimetype), = sent[0].attachments
+    event = next(c for c in Calendar.from_ical(content).walk() if c.name == "VEVENT")
+    assert name == "go-live.ics" and int(event["SEQUENCE"]) == 1
+    assert ("For an emergency filing during the pause: Email emergency filings to intake@mtd.uscourts.gov."
+            in " ".join(str(event["DESCRIPTION"]).split()))
