@@ -5,8 +5,8 @@ before a daylight-saving change or a year end. After every step the public page,
 the JSON and .ics feeds and the text of each notice kind are rendered as of that moment and checked:
 no blackout on a postponed or unscheduled court, every blackout shown is the current one and lies
 around the go-live day, no live court dated after today in its zone, SEQUENCE counts the revisions
-(date, postponement and pause changes),
-a refused action changed nothing.
+(date, postponement and pause changes, new emergency instructions for a pause), a refused action
+changed nothing.
 """
 import datetime as dt
 import json
@@ -24,7 +24,7 @@ from icalendar import Calendar
 from courts.models import BLACKOUT_DAYS_AROUND, Court, GoLive, GoLiveChange, GoLiveStatus
 from courts.selectors import golive_facts, rollout_current
 from courts.services import (
-    golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout, golive_unschedule,
+    golive_change, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout, golive_unschedule,
     golives_mark_live_due,
 )
 from rollout.notices.rendering import compile_source, default_source, notice_context
@@ -36,7 +36,8 @@ ZONES = {"GUDC": "Pacific/Guam", "NYED": "America/New_York", "COD": "America/Den
 STARTS = [dt.datetime(2027, 3, 10, 12, tzinfo=UTC), dt.datetime(2027, 11, 3, 12, tzinfo=UTC),
           dt.datetime(2026, 12, 27, 12, tzinfo=UTC)]
 FIRM = (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE)
-FIELDS = ("go_live_date", "status", "blackout_start", "blackout_end", "live_at")
+FIELDS = ("go_live_date", "status", "blackout_start", "blackout_end", "live_at", "emergency_filing_instructions")
+INSTRUCTIONS = ["", "Email emergency filings to intake@uscourts.gov.", "Call 406-555-0199 for an emergency filing."]
 WINDOW = re.compile(r"(?i:from) (\w+day, \w+ \d+, \d{4} at [\d:]+ [AP]M \w+) (?i:until) (\w+day, \w+ \d+, \d{4} at [\d:]+ [AP]M \w+)")
 KINDS = ("prepare", "golive", "reminder", "date_changed")
 TEMPLATES = {kind: compile_source(default_source(kind)) for kind in KINDS}
@@ -108,11 +109,13 @@ class GoLiveLifecycle(RuleBasedStateMachine):
         return before, after
 
     def count_pause_revision(self, i, before, after):
-        """The pause alone changed on a dated, scheduled or live go-live while the old or the new one
-        was still to end: recorded, and the event's description changes with it."""
+        """The pause alone, or its emergency instructions while one is set, changed on a dated,
+        scheduled or live go-live while the old or the new pause was still to end: recorded, and the
+        event's description changes with it."""
         old_window, new_window = before[2:4], (after.blackout_start, after.blackout_end)
+        new_instructions = before[5] != after.emergency_filing_instructions and new_window[0] is not None
         if ((before[0], before[1]) == (after.go_live_date, after.status) and after.go_live_date is not None
-                and old_window != new_window and after.status in FIRM
+                and (old_window != new_window or new_instructions) and after.status in FIRM
                 and any(end and end > self.now for end in (old_window[1], new_window[1]))):
             self.sequence[i] += 1
 
@@ -183,6 +186,11 @@ class GoLiveLifecycle(RuleBasedStateMachine):
         start = dt.datetime.combine(golive.go_live_date + dt.timedelta(days=start_day), dt.time(start_hour),
                                     tzinfo=self.courts[i].tzinfo)
         self.attempt(i, lambda g: golive_set_blackout(g, start, start + dt.timedelta(hours=hours), now=self.now))
+
+    @rule(i=court_index, text=st.sampled_from(INSTRUCTIONS))
+    def change_emergency_instructions(self, i, text):
+        self.attempt(i, lambda g: golive_change(g, new_date=g.go_live_date, new_status=g.status, emergency=text,
+                                                now=self.now))
 
     @rule(i=court_index)
     def clear_blackout(self, i):
