@@ -74,7 +74,9 @@ the address undeliverable (`BouncedAddress`, keyed by address, so a changed addr
 again); soft bounces counted once per delivery, NOTICES_SOFT_BOUNCE_LIMIT in a row → undeliverable.
 
 Templates (`rendering.py`): a sandboxed engine (allow-listed tags and filters, a loop budget, an
-output cap); the admin refuses a template unless it renders for every readiness state.
+output cap, no tag opener left unclosed: `template_scan.py`); the admin refuses a template unless it
+renders for every readiness state. A message carrying a fact its court's template leaves out
+(`rendering.TOLD_FACTS`) goes with the shipped wording.
 
 Date changes (`signals.py`): filers already sent a prepare or go-live notice get a
 "date_changed_<change id>" row. Admin (`admin.py`): templates with preview and "send a test

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -44,6 +43,7 @@ from courts.formatting import format_day, format_instant
 from courts.models import FIRM, emergency_instructions_problem
 from courts.selectors import GoLiveFacts, golive_facts
 from rollout.links import REGISTER_URL, UPGRADE_URL, court_page_url
+from rollout.notices.template_scan import names_used, template_tags
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notices"
 KINDS_WITH_FILES = ("prepare", "golive", "reminder", "date_changed", "blackout_changed", "digest")
@@ -224,61 +224,6 @@ TOLD_FACTS = {
     "date_kept": "a go-live date that stands while the filing pause around it changed",
     "legacy_date_unknown": "a PACER account counted as legacy because no creation date is on record",
 }
-
-# Tags as Django's lexer finds them: an opener and, on the same line, its closer.
-_OPENER = re.compile(r"{[{%#]")
-_CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
-_LITERAL = {"{{": "openvariable", "{%": "openblock", "{#": "opencomment"}
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def template_tags(source: str, *, strict: bool = False) -> Iterator[tuple[str, str]]:
-    """The tags of a template part in order, as (opener, what stands between it and its closer).
-
-    Django's lexer reads an opener with no closer on its line as text, but only after searching the
-    rest of the line for one, from every such opener: 20,000 characters of "{{" took seconds to
-    compile, and a check renders a template seven times. Here each opener type left unclosed on a
-    line is remembered, so the scan is linear. `strict` refuses such an opener instead
-    (TemplateSyntaxError naming its line): `_compile` does, before Django's lexer sees the source.
-    """
-    pos, line_end, unclosed = 0, -1, {}
-    while match := _OPENER.search(source, pos):
-        opener, start = match.group(), match.start()
-        if start > line_end:
-            line_end = source.find("\n", start)
-            line_end = len(source) if line_end < 0 else line_end
-        end = -1 if unclosed.get(opener, -1) >= start else source.find(_CLOSER[opener], start + 2, line_end)
-        if end < 0:
-            if strict:
-                raise TemplateSyntaxError(
-                    f"Line {source.count(chr(10), 0, start) + 1}: {opener!r} has no {_CLOSER[opener]!r} after it on "
-                    f"the same line. Close it there, or write {{% templatetag {_LITERAL[opener]} %}} for the "
-                    f"characters themselves.")
-            unclosed[opener] = line_end
-            pos = start + 1
-            continue
-        yield opener, source[start + 2:end]
-        pos = end + 2
-
-
-def names_used(source: str) -> frozenset[str]:
-    """The variable (and tag) names a template part's source mentions, outside comments and
-    verbatim blocks (which print or hide text, never a value)."""
-    names, skip_until = set(), ""
-    for opener, contents in template_tags(source):
-        words = contents.split()
-        if opener == "{#":
-            continue
-        if skip_until:
-            if opener == "{%" and words and words[0] == skip_until:
-                skip_until = ""
-            continue
-        if opener == "{%" and words and words[0] in ("comment", "verbatim"):
-            skip_until = f"end{words[0]}"
-            continue
-        names.update(_WORD.findall(contents))
-    return frozenset(names)
-
 
 PARTS = ("subject", "text_body", "html_body")
 

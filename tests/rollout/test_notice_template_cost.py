@@ -9,9 +9,8 @@ from django.template import TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from hypothesis import given, strategies as st
 
-from rollout.notices.rendering import (
-    TemplateLimitError, TemplateSource, compile_source, default_source, template_tags,
-)
+from rollout.notices.rendering import TemplateLimitError, TemplateSource, compile_source, default_source
+from rollout.notices.template_scan import template_tags
 from rollout.notices.services import notice_template_check
 from tests.factories import GoLiveFactory, montana_court
 

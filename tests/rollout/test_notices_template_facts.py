@@ -11,8 +11,9 @@ from rollout.notices.messages import MessageBuilder
 from rollout.notices.models import NoticeDelivery, NoticeTemplate
 from rollout.notices.rendering import (
     CONTEXT_HELP, KINDS_WITH_FILES, TOLD_FACTS, TemplateCache, TemplateSource, default_source, facts_left_out,
-    facts_required, names_used,
+    facts_required,
 )
+from rollout.notices.template_scan import names_used
 from tests.factories import GoLiveFactory, filer_at, montana_administrator, montana_court
 
 MDT = dt.timezone(dt.timedelta(hours=-6))
