@@ -8,8 +8,13 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging, task_postrun, task_prerun
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rollout.settings")
+
+# The no-server development broker, `filesystem://`, is kombu's transport with whole-file writes
+# (rollout/broker_files.py): kombu resolves a URL's scheme through this public table.
+TRANSPORT_ALIASES["filesystem"] = "rollout.broker_files:Transport"
 
 app = Celery("rollout")
 app.config_from_object("django.conf:settings", namespace="CELERY")
