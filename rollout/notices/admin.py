@@ -32,11 +32,12 @@ from rollout.notices.rendering import (
     CONTEXT_HELP, TOLD_FACTS, TemplateSource, compile_source, default_source, facts_left_out,
 )
 from rollout.notices.services import (
+    SampleNotice,
     deliveries_resend,
     notice_send_now,
-    notice_template_check,
-    notice_template_render_sample,
     notice_send_reminder_now,
+    notice_template_check,
+    notice_template_sample,
     notice_template_send_test,
 )
 
@@ -208,16 +209,17 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
                 self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
             return HttpResponseRedirect(f"{request.path}?readiness={readiness}")
         try:
-            subject, text, html = notice_template_render_sample(court, kind, source, readiness=readiness)
+            sample = notice_template_sample(court, kind, source, readiness=readiness)
         except Exception as exc:  # a template saved before the sandbox's checks: say why, no 500
-            subject, text, html = "", f"This template does not render: {exc}", ""
+            sample = SampleNotice("", f"This template does not render: {exc}", "")
         if request.GET.get("part") == "html":
-            return _email_html_response(request, html)
+            return _email_html_response(request, sample.html)
         context = {
             **self.admin_site.each_context(request),
             "title": title, "opts": self.model._meta, "court": court,
-            "subject": subject, "text": text, "html": html, "readiness": readiness,
+            "subject": sample.subject, "text": sample.text, "html": sample.html, "readiness": readiness,
             "readiness_choices": Readiness.choices,
+            "shipped_for": [TOLD_FACTS[name] for name in sample.shipped_for],
         }
         return TemplateResponse(request, "notices/admin_preview.html", context)
 

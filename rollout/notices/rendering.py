@@ -249,6 +249,15 @@ def facts_left_out(kind: str, source: TemplateSource) -> list[str]:
     return [name for name in TOLD_FACTS if any(name in required[part] - used[part] for part in PARTS)]
 
 
+def facts_carried_left_out(kind: str, template: "CompiledTemplate", context: dict[str, Any]) -> list[str]:
+    """The TOLD_FACTS a message carries (true in its context) that `template` leaves out in some part
+    where the shipped default of `kind` tells them, in TOLD_FACTS order: such a message goes with the
+    shipped wording ([] = the template's own wording is true for it)."""
+    required = facts_required(kind)
+    return [name for name in TOLD_FACTS
+            if context.get(name) and any(name in required[part] - used for part, used in template.facts)]
+
+
 @dataclass(frozen=True)
 class CompiledTemplate:
     subject: Template
@@ -335,8 +344,7 @@ class TemplateCache:
         message carries a fact that template leaves out (TOLD_FACTS); then the shipped files, which
         tell it."""
         template = self.get(court_id, kind)
-        required = facts_required(kind)
-        if any(context.get(name) for part, used in template.facts for name in required[part] - used):
+        if facts_carried_left_out(kind, template, context):
             if kind not in self._files:
                 self._files[kind] = compile_source(default_source(kind))
             return self._files[kind]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,13 @@ from rollout.notices.dispatch import (
     deliveries_analyze, deliveries_create, deliveries_insert_select, deliveries_publish,
 )
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
-from rollout.notices.rendering import TemplateSource, compile_source, notice_context
+from rollout.notices.rendering import (
+    TemplateSource,
+    compile_source,
+    default_source,
+    facts_carried_left_out,
+    notice_context,
+)
 
 log = logging.getLogger(__name__)
 
@@ -243,10 +250,8 @@ def _sample_golive(court: Court, kind: str, now: dt.datetime) -> GoLive:
     )
 
 
-def notice_template_render_sample(
-    court: Court | None, kind: str, source: TemplateSource, *, readiness: str = "ready", now: dt.datetime | None = None
-) -> tuple[str, str, str]:
-    """Render a template as a filer of `court` would see it: a sample name; the court's real go-live
+def _sample_context(court: Court | None, kind: str, readiness: str, now: dt.datetime | None) -> dict:
+    """The context of a sample message to a filer of `court`: a sample name; the court's real go-live
     when it has a date that fits the notice, else a realistic sample one (a date and a blackout)."""
     from rollout.notices.tokens import unsubscribe_url
 
@@ -257,6 +262,8 @@ def notice_template_render_sample(
     if golive is None or not golive.go_live_date or golive_facts(golive, now=now, sequence=0).status not in wanted:
         golive = _sample_golive(court, kind, now)
     golive.court = court
+    if kind == "digest":
+        return _sample_digest_context(court, golive)
     change = None
     if kind == NoticeKind.DATE_CHANGED:
         change = GoLiveChange(old_date=golive.go_live_date - dt.timedelta(days=14), new_date=golive.go_live_date,
@@ -267,14 +274,47 @@ def notice_template_render_sample(
                               old_status=GoLiveStatus.SCHEDULED, new_status=GoLiveStatus.SCHEDULED,
                               old_blackout_start=golive.blackout_start and golive.blackout_start + earlier,
                               old_blackout_end=golive.blackout_end)
-    context = notice_context(
+    return notice_context(
         filer_name=SAMPLE_FILER, court=court, golive=golive, readiness=readiness, change=change,
         unsubscribe_url=unsubscribe_url(0, court.pk or 0, "") if kind == NoticeKind.REMINDER else "",
         today=court.local_today(now), status_url=f"{settings.SITE_URL}/me/sample-personal-link/", now=now,
     )
-    if kind == "digest":
-        context = _sample_digest_context(court, golive)
-    return compile_source(source).render(context)
+
+
+def notice_template_render_sample(
+    court: Court | None, kind: str, source: TemplateSource, *, readiness: str = "ready", now: dt.datetime | None = None
+) -> tuple[str, str, str]:
+    """Render `source` itself for a sample filer of `court` (`_sample_context`): what checking a
+    template before it is saved needs, whatever a real send would choose."""
+    return compile_source(source).render(_sample_context(court, kind, readiness, now))
+
+
+@dataclass(frozen=True)
+class SampleNotice:
+    subject: str
+    text: str
+    html: str
+    # The TOLD_FACTS the sample carries that the template leaves out: the message above is then the
+    # shipped wording, as filers get it.
+    shipped_for: tuple[str, ...] = ()
+
+
+def notice_template_sample(
+    court: Court | None, kind: str, source: TemplateSource, *, readiness: str = "ready", now: dt.datetime | None = None
+) -> SampleNotice:
+    """The sample message as a filer of `court` would get it with `source` as the court's template.
+
+    1. Build the sample context (`_sample_context`).
+    2. If it carries a fact the template leaves out (`facts_carried_left_out`), render the shipped
+       files instead, as a real send does (`TemplateCache.for_message`), and name those facts.
+    3. Otherwise render the template itself.
+    """
+    context = _sample_context(court, kind, readiness, now)
+    template = compile_source(source)
+    left_out = facts_carried_left_out(kind, template, context)
+    if left_out:
+        template = compile_source(default_source(kind))
+    return SampleNotice(*template.render(context), shipped_for=tuple(left_out))
 
 
 def _sample_digest_context(court: Court, golive: GoLive) -> dict:
@@ -319,14 +359,15 @@ def notice_template_check(court: Court | None, kind: str, source: TemplateSource
 
 
 def notice_template_send_test(court: Court, kind: str, source: TemplateSource, user, *, readiness: str = "ready") -> str:
-    """Send the rendered sample to the administrator's own address ("send a test to me")."""
+    """Send the sample message, as a filer would get it (`notice_template_sample`), to the
+    administrator's own address ("send a test to me")."""
     if not user_administers(user, court):
         raise PermissionDenied("You do not administer this court.")
     if not user.email:
         raise ValidationError("Your user has no email address; add one to receive the test.")
-    subject, text, html = notice_template_render_sample(court, kind, source, readiness=readiness)
-    message = EmailMultiAlternatives(f"[TEST] {subject}", text, settings.DEFAULT_FROM_EMAIL, [user.email])
-    message.attach_alternative(html, "text/html")
+    sample = notice_template_sample(court, kind, source, readiness=readiness)
+    message = EmailMultiAlternatives(f"[TEST] {sample.subject}", sample.text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message.attach_alternative(sample.html, "text/html")
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:  # refused or unreachable: said on the page, not a 500

@@ -173,3 +173,32 @@ def test_a_date_that_stands_is_not_announced_as_new_by_a_courts_older_subject():
     context["date_kept"] = False
     subject, _, _ = TemplateCache().for_message(court.id, "date_changed", context).render(context)
     assert subject == "New date at the District of Montana: Monday, May 10, 2027"
+
+
+@pytest.mark.django_db
+def test_previewing_a_template_that_leaves_out_a_fact_the_sample_carries_shows_what_filers_get():
+    template = court_template(montana_court(), "prepare", OWN_WORDING)  # the sample go-live has a filing pause
+    page = admin_client().get(f"/admin/rollout/noticetemplate/{template.pk}/preview/").content.decode()
+    assert "our own words" not in page
+    assert "Electronic filing at this court pauses" in page
+    assert f"has to tell {TOLD_FACTS['blackout']}, which this template leaves out" in page
+
+
+@pytest.mark.django_db
+def test_previewing_a_template_that_tells_every_fact_shows_its_own_wording_without_a_warning():
+    source = default_source("prepare")
+    own = TemplateSource(source.subject, source.text_body.replace("{{ filer_name }}", "{{ filer_name }}, our own words"),
+                         source.html_body)
+    template = court_template(montana_court(), "prepare", own)
+    page = admin_client().get(f"/admin/rollout/noticetemplate/{template.pk}/preview/").content.decode()
+    assert "our own words" in page
+    assert "which this template leaves out" not in page
+
+
+@pytest.mark.django_db
+def test_the_test_sent_to_me_is_the_message_filers_get(mailoutbox):
+    template = court_template(montana_court(), "prepare", OWN_WORDING)
+    admin_client().post(f"/admin/rollout/noticetemplate/{template.pk}/preview/", {"readiness": "ready"})
+    assert len(mailoutbox) == 1
+    assert "our own words" not in mailoutbox[0].body
+    assert "Electronic filing at this court pauses" in mailoutbox[0].body
