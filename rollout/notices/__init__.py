@@ -3,8 +3,9 @@
 Design note
 ===========
 
-Records. Every message is a `NoticeDelivery` row keyed by (filer, court, notice) under a database
-UniqueConstraint, where `notice` names the occurrence: "prepare", "golive", "reminder_<day>",
+Records. Every message is a `NoticeDelivery` row keyed by (filer, go-live, notice) under a database
+UniqueConstraint (the go-live names the court and the rollout, so a court's next rollout has notices of
+its own), where `notice` names the occurrence: "prepare", "golive", "reminder_<day>",
 "reminder_manual_<date>", "date_changed_<GoLiveChange id>". A row moves pending → sending →
 sent / failed / skipped (with `skip_reason`) / bounced. The row is the queue: what is due, being
 sent, waiting for a retry or lost is read from the table, never from the broker.

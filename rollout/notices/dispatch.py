@@ -124,7 +124,9 @@ def recipients_for(
             qs = qs.exclude(filer_id__in=reminders.filter(notice__in=later).exclude(state=DeliveryState.SKIPPED)
                             .values("filer_id"))
     return qs.exclude(
-        filer_id__in=NoticeDelivery.objects.filter(court_id=golive.court_id, notice=notice).values("filer_id")
+        # The court too, for the (court, notice, state) index: a court has few go-lives.
+        filer_id__in=NoticeDelivery.objects.filter(court_id=golive.court_id, golive=golive, notice=notice)
+        .values("filer_id")
     )
 
 
@@ -181,7 +183,7 @@ def deliveries_insert_select(
     INSERT … SELECT … ON CONFLICT DO NOTHING (the admin's "send a reminder now" on all N
     matching: 100,000 recipients are one statement, not 50 pages). Returns rows inserted.
 
-    Same recipients as `deliveries_create` (`recipients_for`); the unique (filer, court, notice)
+    Same recipients as `deliveries_create` (`recipients_for`); the unique (filer, go-live, notice)
     constraint keeps one row per filer when a concurrent dispatcher, or a second login of the same
     filer at the court, offers the same one.
     """

@@ -1,4 +1,4 @@
-"""Notice records: one delivery row per (filer, court, notice), editable templates, unsubscribes, digests.
+"""Notice records: one delivery row per (filer, go-live, notice), editable templates, unsubscribes, digests.
 
 The models belong to the `rollout` app (imported by `rollout/models.py`); see `rollout.notices` for
 the design note on how a notice reaches each recipient once.
@@ -31,9 +31,10 @@ FINAL_STATES = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED,
 
 
 class NoticeDelivery(models.Model):
-    """One message to one filer about one court: the unit of "once per recipient".
+    """One message to one filer about one court's go-live: the unit of "once per recipient".
 
-    `notice` is the occurrence key that makes each distinct message unique per filer and court:
+    `notice` is the occurrence key that makes each distinct message unique per filer and go-live (a
+    court has one go-live per rollout):
     "prepare", "golive", "reminder_7" (one per reminder day), "reminder_manual_2026-11-23" (an
     administrator's send-now, at most one a day), "date_changed_<GoLiveChange id>", "blackout_changed_<GoLiveChange id>".
     """
@@ -88,7 +89,8 @@ class NoticeDelivery(models.Model):
         verbose_name_plural = "notice deliveries"
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["filer", "court", "notice"], name="one_delivery_per_filer_court_notice")
+            # The go-live, not the court: a court's go-live in a later rollout has its own notices.
+            models.UniqueConstraint(fields=["filer", "golive", "notice"], name="one_delivery_per_filer_golive_notice")
         ]
         indexes = [
             # Partial: a row leaves them once sent, so the per-email UPDATE does not touch them.

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from accounts.services import cmecf_account_link
-from courts.models import GoLiveStatus
+from courts.models import GoLiveStatus, Rollout
 from courts.services import golive_postpone, golive_reschedule
 from rollout.notices.dispatch import notices_dispatch
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeUnsubscribe
@@ -182,3 +182,17 @@ def test_dispatch_run_again_creates_and_publishes_nothing_new():
     second = notices_dispatch(now)
     assert (first.tasks_published, second.tasks_published, second.rows_considered) == (1, 0, 0)
     assert NoticeDelivery.objects.count() == 3
+
+
+def test_a_courts_go_live_in_a_later_rollout_has_notices_of_its_own():
+    court = montana_court()
+    first = GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.SCHEDULED)
+    filer_at(court)
+    notices_dispatch(dt.datetime(2026, 2, 20, 18, tzinfo=UTC))
+    Rollout.objects.update(is_current=False)
+    later_rollout = Rollout.objects.create(slug="nextgen-2", name="NextGen CM/ECF, release 2", is_current=True)
+    later = GoLiveFactory(court=court, rollout=later_rollout, go_live_date=D.replace(year=2027),
+                          status=GoLiveStatus.SCHEDULED)
+    notices_dispatch(dt.datetime(2027, 2, 20, 18, tzinfo=UTC))
+    assert list(NoticeDelivery.objects.order_by("id").values_list("golive", "notice")) == [
+        (first.id, "prepare"), (later.id, "prepare")]
