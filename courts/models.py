@@ -13,6 +13,9 @@ from django.utils import timezone
 
 
 HTTP_URL = URLValidator(schemes=["http", "https"])
+# The number at the start of a feed's phone text, before a division, an extension or an option:
+# "(406) 555-0100", "866-222-8029, Option 12", "215-408-2800 Ext. 2368 (Philadelphia)".
+_PHONE_NUMBER = re.compile(r"[+(\d][\d\s().-]*\d")
 
 
 def validate_time_zone(value: str) -> None:
@@ -107,8 +110,27 @@ class Court(models.Model):
         return ZoneInfo(self.time_zone)
 
     @property
+    def help_desk_phone_numbers(self) -> list[str]:
+        """The help-desk phones that give a number: the feed lists one per division for many courts
+        ("205-714-4000 (Birmingham)"), and sometimes a division with none ("N/A (Poughkeepsie)")."""
+        return [phone for phone in self.help_desk_phones if any(ch.isdigit() for ch in phone)]
+
+    @property
+    def help_desk_phone_links(self) -> list[tuple[str, str]]:
+        """(tel: URI, text) per help-desk phone with a number: the URI dials the number alone
+        ("tel:2154082800" for "215-408-2800 Ext. 2368 (Philadelphia)"), the text says it all."""
+        links = []
+        for phone in self.help_desk_phone_numbers:
+            number = _PHONE_NUMBER.search(phone)
+            digits = "".join(ch for ch in number.group() if ch.isdigit() or ch == "+")
+            links.append((f"tel:{digits}", phone))
+        return links
+
+    @property
     def help_desk_phone(self) -> str:
-        return self.help_desk_phones[0] if self.help_desk_phones else ""
+        """Every help-desk phone in one line, for notices and messages: a filer in any division
+        finds theirs, not only the first division's."""
+        return "; ".join(self.help_desk_phone_numbers)
 
     def local_midnight(self, day: dt.date) -> dt.datetime:
         """The instant the calendar day `day` starts in the court's own time zone (aware, any tz)."""

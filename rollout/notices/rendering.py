@@ -183,7 +183,7 @@ CONTEXT_HELP = {
     "date_kept": "For a date change: true when the filer was told this very date and only the pause around it changed",
     "time_zone": "The court's time zone",
     "login_url": "The court's CM/ECF site",
-    "help_desk_phone": "The court's CM/ECF help-desk phone",
+    "help_desk_phone": "The court's CM/ECF help-desk phones, all on one line (one per division where the court has several)",
     "help_desk_name": "The help desk as the court names it, e.g. CM/ECF help desk of the U.S. District Court for the District of Montana",
     "blackout": "The filing blackout, written out (empty when none)",
     "old_blackout": "For a change of the filing pause alone: the window it replaces (empty when there was none, or when only the emergency instructions changed)",

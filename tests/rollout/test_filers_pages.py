@@ -416,3 +416,13 @@ def test_the_page_calls_an_account_legacy_only_when_its_creation_date_shows_it(c
     other = ("is a legacy account (created before" if created_on is None
              else "We have no creation date on record")
     assert says in page and other not in page
+
+
+def test_a_filer_at_a_court_with_divisions_sees_each_divisions_help_desk(client):
+    court = montana_court()
+    court.help_desk_phones = ["406-555-0101 (Billings)", "N/A (Butte)", "406-555-0102 (Missoula)"]
+    court.save(update_fields=["help_desk_phones"])
+    page = client.get(page_url(filer_at(live(court))), follow=True).content.decode()
+    assert '<a href="tel:4065550101">406-555-0101 (Billings)</a>' in page
+    assert '<a href="tel:4065550102">406-555-0102 (Missoula)</a>' in page
+    assert "Butte" not in page

@@ -111,3 +111,12 @@ def test_the_blackout_paragraph_never_refers_to_what_it_does_not_give():
     message = MessageBuilder(timezone.now()).build(row, "ready")
     assert "intake address" not in message.body
     assert f"call the {court.help_desk_name} at {PHONE}" in message.body
+
+
+def test_a_notice_gives_every_divisions_help_desk_phone():
+    court = utah_court()
+    court.help_desk_phones = ["801-555-0101 (Salt Lake City)", "NA", "435-555-0102 (St. George)"]
+    court.save(update_fields=["help_desk_phones"])
+    body, html = message_for(NoticeKind.GOLIVE, "name_mismatch")
+    for part in (body, html):
+        assert "801-555-0101 (Salt Lake City); 435-555-0102 (St. George)" in part
