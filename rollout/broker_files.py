@@ -7,8 +7,10 @@ Here the writer writes the message under a name readers skip and renames it into
 whole: a rename within a folder is atomic, so a reader sees the whole message or no file. Production
 uses Redis and never this transport (its settings refuse the filesystem broker).
 
-The Celery app maps the `filesystem://` scheme to this transport (`rollout/celery.py`), so settings,
-URLs and every check of the scheme stay as they are.
+`_put` is one of the methods a kombu virtual transport implements (`kombu.transport.virtual.
+AbstractChannel` lists them); the rest is kombu's filesystem transport as it is. The Celery app maps
+the `filesystem://` scheme to this transport (`rollout/celery.py`), so settings, URLs and every check
+of the scheme stay as they are.
 """
 import os
 import uuid
