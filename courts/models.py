@@ -13,9 +13,18 @@ from django.utils import timezone
 
 
 HTTP_URL = URLValidator(schemes=["http", "https"])
-# The number at the start of a feed's phone text, before a division, an extension or an option:
-# "(406) 555-0100", "866-222-8029, Option 12", "215-408-2800 Ext. 2368 (Philadelphia)".
-_PHONE_NUMBER = re.compile(r"[+(\d][\d\s().-]*\d")
+# The number a feed's phone text starts with, before a division, an extension or an option:
+# "(406) 555-0100", "866-222-8029, Option 12", "215-408-2800 Ext. 2368 (Philadelphia)". An entry
+# that starts otherwise is not a phone ("N/A (Poughkeepsie)", "TBD (Room 201)", an email address).
+_PHONE_NUMBER = re.compile(r"\+?\(?\d[\d\s().-]*\d")
+_PHONE_MIN_DIGITS = 7
+
+
+def phone_number_digits(text: str) -> str:
+    """The digits to dial for a feed's phone text ("" when it gives no number of 7 digits or more)."""
+    match = _PHONE_NUMBER.match(text.strip())
+    digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+") if match else ""
+    return digits if sum(ch.isdigit() for ch in digits) >= _PHONE_MIN_DIGITS else ""
 
 
 def validate_time_zone(value: str) -> None:
@@ -113,18 +122,13 @@ class Court(models.Model):
     def help_desk_phone_numbers(self) -> list[str]:
         """The help-desk phones that give a number: the feed lists one per division for many courts
         ("205-714-4000 (Birmingham)"), and sometimes a division with none ("N/A (Poughkeepsie)")."""
-        return [phone for phone in self.help_desk_phones if any(ch.isdigit() for ch in phone)]
+        return [phone for phone in self.help_desk_phones if phone_number_digits(phone)]
 
     @property
     def help_desk_phone_links(self) -> list[tuple[str, str]]:
         """(tel: URI, text) per help-desk phone with a number: the URI dials the number alone
         ("tel:2154082800" for "215-408-2800 Ext. 2368 (Philadelphia)"), the text says it all."""
-        links = []
-        for phone in self.help_desk_phone_numbers:
-            number = _PHONE_NUMBER.search(phone)
-            digits = "".join(ch for ch in number.group() if ch.isdigit() or ch == "+")
-            links.append((f"tel:{digits}", phone))
-        return links
+        return [(f"tel:{phone_number_digits(phone)}", phone) for phone in self.help_desk_phone_numbers]
 
     @property
     def help_desk_phone(self) -> str:
