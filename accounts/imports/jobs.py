@@ -22,7 +22,7 @@ import logging
 import shutil
 import tempfile
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from celery import shared_task
@@ -51,6 +51,14 @@ NOT_QUEUED = ("The import could not be handed to a worker (the job queue cannot 
 APPLIED_UNREPORTED = ("The file was applied, but the worker stopped before it could write the report. Do not "
                       "apply it again: check the CM/ECF accounts list for what it changed.")
 
+# The task's time limits. At the hard one Celery kills the process and acknowledges the message, so
+# no worker runs the job again and nothing else ends it: a job still "running" that has not moved for
+# longer than the hard limit (and a minute) is reported as stopped (`import_job_get`).
+RUN_SOFT_LIMIT_SECONDS, RUN_HARD_LIMIT_SECONDS = 49 * 60, 50 * 60
+STOPPED = (f"The import stopped before it finished: it ran longer than {RUN_HARD_LIMIT_SECONDS // 60} minutes, "
+           "or its worker stopped and the job was lost. Nothing was imported. Please try again; if it stops "
+           "again, tell the tracker's administrators.")
+
 
 class ImportUnavailable(Exception):
     """The job store (the shared cache) cannot be reached: no job was started or can be shown."""
@@ -72,14 +80,30 @@ def import_upload_store(upload) -> str:
     return default_storage.save(f"{FOLDER}/{uuid.uuid4().hex}.csv", upload)
 
 
-def import_job_get(job_id: str) -> dict | None:
-    """The job, None when unknown or expired; raises ImportUnavailable when the cache cannot be reached."""
+def import_job_get(job_id: str, *, now=None) -> dict | None:
+    """The job, None when unknown or expired; raises ImportUnavailable when the cache cannot be reached.
+    A job whose run was killed is reported as it ended (`_as_ended`)."""
     if not job_id:
         return None
     try:
-        return cache.get(_key(job_id))
+        job = cache.get(_key(job_id))
     except Exception as exc:  # the backend raises its client's own connection errors
         raise ImportUnavailable from exc
+    return _as_ended(job, now or timezone.now()) if job else job
+
+
+def _as_ended(job: dict, now) -> dict:
+    """A "running" job that has not moved for longer than the task's hard time limit was killed
+    (the limit, or a worker lost with its message): it ended "applied" when its apply had committed
+    (phase "recounting"), else "failed" with nothing imported (the importer writes in one transaction)."""
+    moved = job.get("moved")
+    if job.get("state") != "running" or not moved:
+        return job
+    if now - datetime.fromisoformat(moved) <= timedelta(seconds=RUN_HARD_LIMIT_SECONDS + 60):
+        return job
+    if job.get("apply") and job.get("phase") == "recounting":
+        return {**job, "state": "applied", "phase": "done", "error": APPLIED_UNREPORTED}
+    return {**job, "state": "failed", "phase": "done", "error": STOPPED}
 
 
 def import_job_report(job: dict) -> ImportReport | None:
@@ -95,7 +119,7 @@ def import_job_report(job: dict) -> ImportReport | None:
 
 def _job_update(job_id: str, **changes) -> dict:
     job = cache.get(_key(job_id)) or {}
-    job.update(changes)
+    job.update(changes, moved=timezone.now().isoformat())
     cache.set(_key(job_id), job, _keep_seconds())
     return job
 
@@ -212,8 +236,8 @@ def imports_remove_stale(now=None) -> int:
 
 # Under the Redis broker's visibility timeout (settings): a task still running then is handed to a
 # second worker, which would run the same import beside the first. A million-row roster takes a minute.
-@shared_task(name="accounts.tasks.import_run", ignore_result=True, acks_late=True, time_limit=50 * 60,
-             soft_time_limit=49 * 60)
+@shared_task(name="accounts.tasks.import_run", ignore_result=True, acks_late=True,
+             time_limit=RUN_HARD_LIMIT_SECONDS, soft_time_limit=RUN_SOFT_LIMIT_SECONDS)
 def import_run(job_id: str) -> str:
     """The Celery task of an import job (defined beside the job it runs; `accounts.tasks` lists it)."""
     return import_job_run(job_id).get("state", "")

@@ -217,3 +217,41 @@ def test_an_apply_redelivered_after_it_committed_says_it_was_applied_and_does_no
     assert "The file was applied, but the worker stopped" in page and "Nothing imported" not in page
     assert not CmecfAccount.objects.filter(login="aable").exists()  # not run again (the commit was simulated)
     assert stored_files() == []
+
+
+def _job_left_running(phase: str, apply: bool, minutes_ago: int) -> str:
+    """A job as a run killed at the task's hard time limit leaves it: "running", last moved long ago."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from accounts.imports.jobs import _job_update, _key, import_job_start, import_upload_store
+
+    stored = import_upload_store(ContentFile(ROSTER, name="roster.csv"))
+    job_id = import_job_start(kind="roster", court_id="MTDC", stored=stored, file_name="roster.csv",
+                              user_id=get_user_model().objects.get(username="mt-clerk").pk, apply=apply,
+                              allowed_court_ids=None)
+    job = _job_update(job_id, state="running", phase=phase)
+    cache.set(_key(job_id), {**job, "moved": (timezone.now() - dt.timedelta(minutes=minutes_ago)).isoformat()})
+    return job_id
+
+
+def test_an_import_killed_at_its_time_limit_ends_failed_on_its_page_instead_of_running_for_ever(clerk):
+    job_id = _job_left_running("reading", apply=True, minutes_ago=52)
+    response = clerk.get(reverse(URL), {"job": job_id})
+    page = response.content.decode()
+    assert not response.context["running"]
+    assert "The import stopped before it finished" in page and 'http-equiv="refresh"' not in page
+
+
+def test_an_apply_killed_after_its_commit_says_it_was_applied(clerk):
+    job_id = _job_left_running("recounting", apply=True, minutes_ago=52)
+    page = clerk.get(reverse(URL), {"job": job_id}).content.decode()
+    assert "The file was applied, but the worker stopped" in page
+
+
+def test_an_import_that_moved_within_the_time_limit_is_still_running(clerk):
+    job_id = _job_left_running("reading", apply=False, minutes_ago=45)
+    assert import_job_get(job_id)["state"] == "running"
