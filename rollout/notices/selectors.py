@@ -32,11 +32,13 @@ def last_announcements(court_ids: Iterable[int] | None) -> dict[int, tuple[str, 
 
 
 def notice_summary(court) -> dict[str, dict[str, int]]:
-    """{notice kind: {"sent", "due", "failed", "skipped"}} for one court: one grouped query.
+    """{notice kind: {"sent", "due", "failed", "skipped"}} for one court's go-live in the current
+    rollout (an earlier rollout's notices are its own): one grouped query.
     "due" counts rows created and not yet sent (pending or being sent)."""
     summary: dict[str, dict[str, int]] = defaultdict(lambda: {"sent": 0, "due": 0, "failed": 0, "skipped": 0})
     rows = (
-        NoticeDelivery.objects.filter(court=court).order_by().values("kind", "state").annotate(n=Count("id"))
+        NoticeDelivery.objects.filter(court=court, golive__rollout__is_current=True).order_by()
+        .values("kind", "state").annotate(n=Count("id"))
     )
     for row in rows:
         bucket = {
@@ -96,10 +98,10 @@ def courts_notice_health(court_ids: Iterable[int], now=None) -> dict[int, CourtN
 
 
 def court_notice_health(court, now=None) -> CourtNoticeHealth:
-    """The court page's alerts: stalls, unreachable filers, and messages a template failed to render
-    (with the latest error), in three queries."""
+    """The court page's alerts: stalls, unreachable filers, and messages of the current rollout a
+    template failed to render (with the latest error), in three queries."""
     health = courts_notice_health([court.id], now).get(court.id, CourtNoticeHealth())
-    failures = NoticeDelivery.objects.filter(court=court, state=DeliveryState.FAILED,
+    failures = NoticeDelivery.objects.filter(court=court, golive__rollout__is_current=True, state=DeliveryState.FAILED,
                                              last_error__startswith=RENDER_FAILED)
     health.render_failures = failures.count()
     if health.render_failures:

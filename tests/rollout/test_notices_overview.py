@@ -105,3 +105,15 @@ def test_weekly_digest_skips_a_user_who_lost_staff_status_or_was_deactivated(smt
     user.save(update_fields=[lost])
     assert digests_send_due(MONDAY_9AM_NY) == 0
     assert smtp_sink.messages == []
+
+
+def test_notice_summary_counts_the_current_rollouts_notices_only():
+    from courts.models import Rollout
+
+    mt = montana_court()
+    earlier = GoLiveFactory(court=mt)
+    delivery(mt, earlier, "prepare", "prepare", DeliveryState.SENT, timezone.now())
+    Rollout.objects.update(is_current=False)
+    later = GoLiveFactory(court=mt, rollout=Rollout.objects.create(slug="nextgen-2", name="Release 2", is_current=True))
+    delivery(mt, later, "prepare", "prepare", DeliveryState.PENDING)
+    assert notice_summary(mt) == {"prepare": {"sent": 0, "due": 1, "failed": 0, "skipped": 0}}
