@@ -97,3 +97,13 @@ def test_the_tags_found_are_the_tags_djangos_lexer_finds(source):
     django = [(start[token.token_type], token.contents) for token in Lexer(source).tokenize()
               if token.token_type in start]
     assert ours == django
+
+
+def test_the_check_renders_the_courts_own_template_even_where_filers_would_get_the_shipped_wording():
+    """The prepare sample carries a filing pause, which this body leaves out: a real message would go
+    with the shipped wording, but the check must still refuse what the court's template does."""
+    court = montana_court()
+    source = default_source("prepare")
+    body = HOSTILE["nested loops over a long literal"]
+    problems = notice_template_check(court, "prepare", TemplateSource(source.subject, body, source.html_body))
+    assert problems and all("longer than" in p for p in problems)
