@@ -276,7 +276,8 @@ class NoticeDeliveryAdmin(CappedCountAdmin, CourtZoneFormAdmin, ReadOnlyAdmin):
 
     list_display = ("id", "filer_email", "court_code", "notice_label", "variant_label", "state", "attempts",
                     "sent_at_local", "possible_duplicate", "skip_reason", "error")
-    list_filter = ("state", "kind", StalledFilter, "possible_duplicate")
+    # The rollout: a court's go-live in each rollout has its own notices under the same names.
+    list_filter = ("state", "kind", StalledFilter, "possible_duplicate", "golive__rollout")
     search_fields = ("filer__email", "notice", "message_id")
     list_select_related = ("filer", "court")
     actions = ["resend_failed"]

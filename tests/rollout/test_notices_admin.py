@@ -201,3 +201,22 @@ def test_a_date_change_while_the_broker_is_down_is_saved_and_its_notices_wait(un
     golive.refresh_from_db()
     assert golive.go_live_date == dt.date(2027, 4, 5)
     assert NoticeDelivery.objects.get(filer=told.filer, kind="date_changed").state == DeliveryState.PENDING
+
+
+@pytest.mark.django_db
+def test_the_delivery_list_filters_by_rollout(client):
+    from courts.models import Rollout
+    from rollout.notices.models import NoticeDelivery
+    from tests.factories import GoLiveFactory, filer_at, montana_court, superuser
+
+    court = montana_court()
+    earlier = GoLiveFactory(court=court)
+    account = filer_at(court)
+    NoticeDelivery.objects.create(filer=account.filer, court=court, golive=earlier, kind="prepare", notice="prepare")
+    Rollout.objects.update(is_current=False)
+    later_rollout = Rollout.objects.create(slug="nextgen-2", name="Release 2", is_current=True)
+    later = GoLiveFactory(court=court, rollout=later_rollout)
+    kept = NoticeDelivery.objects.create(filer=account.filer, court=court, golive=later, kind="prepare", notice="prepare")
+    client.force_login(superuser())
+    response = client.get("/admin/rollout/noticedelivery/", {"golive__rollout__id__exact": later_rollout.id})
+    assert [row.id for row in response.context["cl"].result_list] == [kept.id]
