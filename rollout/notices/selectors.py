@@ -109,6 +109,16 @@ def court_notice_health(court, now=None) -> CourtNoticeHealth:
     return health
 
 
+def date_as_told(day, status) -> tuple:
+    """A go-live's date and status as a notice tells them: postponed (its old date kept or not) and
+    not scheduled read the same, "the switch is postponed; we will write again"."""
+    from courts.models import GoLiveStatus
+
+    if status in (GoLiveStatus.POSTPONED, GoLiveStatus.NOT_SCHEDULED):
+        return None, GoLiveStatus.POSTPONED
+    return day, status
+
+
 def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     """For each date-changed row: the go-live date and status its filer was last told and the pause
     told with them, as {row id: (date, status, (start, end, emergency instructions))}; for each

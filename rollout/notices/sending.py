@@ -31,7 +31,7 @@ from courts.selectors import court_ids_live
 from rollout.notices.messages import MessageBuilder
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.relay import relay_connection_record
-from rollout.notices.selectors import RENDER_FAILED, deliveries_dates_told
+from rollout.notices.selectors import RENDER_FAILED, date_as_told, deliveries_dates_told
 
 log = logging.getLogger(__name__)
 
@@ -185,11 +185,14 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
         return "The live status this notice announced was withdrawn."
     if row.kind == NoticeKind.DATE_CHANGED:
         change = row.change
-        if change is not None and (change.new_status, change.new_date) != (golive.status, golive.go_live_date):
+        holds = date_as_told(golive.go_live_date, golive.status)
+        if change is not None and date_as_told(change.new_date, change.new_status) != holds:
             # Moved again, postponed, resumed or marked live since: that change is announced (or the
-            # go-live notice goes), and this one would state a date that no longer holds.
+            # go-live notice goes), and this one would state a date that no longer holds. (Postponed,
+            # then its date taken away, or the other way round: still told true, and the later change,
+            # announcing nothing new, sends nothing.)
             return "A later change to the go-live replaced the one this notice announces."
-        if told is not None and told[:2] == (golive.go_live_date, golive.status) and _pause_as_told(
+        if told is not None and date_as_told(*told[:2]) == holds and _pause_as_told(
                 *told[2], now) == _pause_as_told(golive.blackout_start, golive.blackout_end,
                                                  golive.emergency_filing_instructions, now):
             # Back to the date and the pause last told. (Postponed and set again on the same day, the

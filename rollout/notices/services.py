@@ -22,6 +22,7 @@ from rollout.notices.dispatch import (
     deliveries_analyze, deliveries_create, deliveries_insert_select, deliveries_publish,
 )
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.selectors import date_as_told
 from rollout.notices.rendering import (
     TemplateSource,
     compile_source,
@@ -182,6 +183,12 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     transaction commits.
     """
     if golive.rollout_id != rollout_current().id:
+        return 0
+    if not change.blackout_only and date_as_told(change.old_date, change.old_status) == date_as_told(
+            change.new_date, change.new_status):
+        # Postponed ↔ not scheduled (a postponement's old date dropped, or a date-less go-live
+        # postponed): filers told one were told the other; a notice still queued for an earlier
+        # change says the same and goes (`sending._skip_reason`).
         return 0
     if change.old_status == GoLiveStatus.LIVE and change.new_status != GoLiveStatus.LIVE:
         # "Live" withdrawn (marked live by mistake): the go-live notices already sent announced a day

@@ -128,3 +128,24 @@ def test_a_reminder_sent_by_hand_before_the_scheduled_day_does_not_stop_the_sche
     send_pending(day(court, 5))
     notices_dispatch(day(court, 7))
     assert NoticeDelivery.objects.filter(notice="reminder_7", filer_id=account.filer_id).exists()
+
+
+def test_a_postponement_still_queued_when_the_date_is_also_taken_away_still_goes():
+    """Postponed, then its date taken away before the postponement's notice went: both read
+    "the switch is postponed" to the filer, and the second change, announcing nothing new, creates no
+    notice of its own, so the first must go."""
+    from courts.services import golive_postpone, golive_unschedule
+
+    now = dt.datetime(2027, 4, 1, 18, tzinfo=UTC)
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 4, 26), status=GoLiveStatus.SCHEDULED,
+                           prepare_days_before=30)
+    filer_at(court, email="pat@example.com")
+    notices_dispatch(now)
+    send_pending(now)  # the prepare notice: April 26
+    golive.refresh_from_db()
+    golive_postpone(golive, now=now)
+    golive.refresh_from_db()
+    golive_unschedule(golive, now=now)
+    sent = send_pending(now)
+    assert len(sent) == 1 and "The switch is postponed" in sent[0].body
