@@ -149,3 +149,26 @@ def test_a_postponement_still_queued_when_the_date_is_also_taken_away_still_goes
     golive_unschedule(golive, now=now)
     sent = send_pending(now)
     assert len(sent) == 1 and "The switch is postponed" in sent[0].body
+
+
+def test_a_date_taken_away_then_postponed_tells_every_filer_once_even_sent_in_parts():
+    from courts.services import golive_postpone, golive_unschedule
+
+    now = dt.datetime(2027, 4, 1, 18, tzinfo=UTC)
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 4, 26), status=GoLiveStatus.SCHEDULED,
+                           prepare_days_before=30)
+    for i in range(2):
+        filer_at(court, email=f"filer{i}@example.com", login=f"mt{i}")
+    notices_dispatch(now)
+    send_pending(now)  # the prepare notices: April 26
+    for write in (golive_unschedule, golive_postpone):
+        golive.refresh_from_db()
+        write(golive, now=now)
+    first = NoticeDelivery.objects.filter(state=DeliveryState.PENDING).order_by("id").values_list("id", flat=True)[:1]
+    deliveries_send(list(first), claimed_by=new_claim_token(), now=now)  # one goes, the other waits
+    golive.refresh_from_db()
+    golive_unschedule(golive, now=now)
+    sent = send_pending(now)  # with the one sent before
+    assert sorted(m.to[0] for m in sent) == ["filer0@example.com", "filer1@example.com"]
+    assert all("The switch is postponed" in m.body for m in sent)
