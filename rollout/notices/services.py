@@ -22,7 +22,6 @@ from rollout.notices.dispatch import (
     deliveries_analyze, deliveries_create, deliveries_insert_select, deliveries_publish,
 )
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
-from rollout.notices.selectors import date_as_told
 from rollout.notices.rendering import (
     TemplateSource,
     compile_source,
@@ -30,6 +29,7 @@ from rollout.notices.rendering import (
     facts_carried_left_out,
     notice_context,
 )
+from rollout.notices.selectors import date_as_told
 
 log = logging.getLogger(__name__)
 
