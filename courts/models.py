@@ -13,18 +13,18 @@ from django.utils import timezone
 
 
 HTTP_URL = URLValidator(schemes=["http", "https"])
-# The number a feed's phone text starts with, before a division, an extension or an option:
-# "(406) 555-0100", "866-222-8029, Option 12", "215-408-2800 Ext. 2368 (Philadelphia)". An entry
-# that starts otherwise is not a phone ("N/A (Poughkeepsie)", "TBD (Room 201)", an email address).
-_PHONE_NUMBER = re.compile(r"\+?\(?\d[\d\s().-]*\d")
-_PHONE_MIN_DIGITS = 7
+# A phone number in the ten digits of the North American plan, as courts write it: "(406) 555-0100",
+# "406-555-0100", "406.555.0100". Emergency instructions must give one when they mention a phone; a
+# feed's help-desk phone text must start with one.
+_PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
 
 
 def phone_number_digits(text: str) -> str:
-    """The digits to dial for a feed's phone text ("" when it gives no number of 7 digits or more)."""
-    match = _PHONE_NUMBER.match(text.strip())
-    digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+") if match else ""
-    return digits if sum(ch.isdigit() for ch in digits) >= _PHONE_MIN_DIGITS else ""
+    """The digits to dial for a feed's phone text, which may go on with a division, an extension or an
+    option ("215-408-2800 Ext. 2368 (Philadelphia)"); "" when it does not start with a number ("N/A
+    (Poughkeepsie)", "TBD (Room 201)", an email address)."""
+    match = _PHONE.match(text.strip())
+    return "".join(ch for ch in match.group() if ch.isdigit()) if match else ""
 
 
 def validate_time_zone(value: str) -> None:
@@ -188,7 +188,6 @@ class GoLiveStatus(models.TextChoices):
 
 _EMAIL = re.compile(r"[^@\s<>()]+@[^@\s<>()]+\.[A-Za-z]{2,}")
 _URL = re.compile(r"https?://\S+\.\S+", re.IGNORECASE)
-_PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
 _STREET = re.compile(r"\b\d{1,6}\s+[A-Za-z]")
 # What a sentence refers to -> what it must then give (any one of the patterns).
 _REFERENCES = [
