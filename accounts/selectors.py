@@ -5,9 +5,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 
-from accounts.models import CmecfAccount, CourtAdministrator, PacerAccount, PacerAccountType, identity_agrees
+from accounts.models import (
+    CmecfAccount, CourtAdministrator, PacerAccount, PacerAccountType, UserPreference, identity_agrees,
+)
 from accounts.readiness import ORDER as READINESS_ORDER, readiness_expression
 
 
@@ -15,6 +18,16 @@ def court_assignments_current() -> QuerySet[CourtAdministrator]:
     """Assignments that still confer a court: the user is active and staff (a user who lost staff
     status keeps the row, but no longer administers the court — no pages, no digest)."""
     return CourtAdministrator.objects.filter(user__is_active=True, user__is_staff=True)
+
+
+def user_time_zone(user) -> str:
+    """The zone of a user's times not tied to one court: their preference, else the site's (TIME_ZONE).
+    Reads `user.preference` (select_related("preference") saves the query)."""
+    try:
+        zone = user.preference.time_zone
+    except UserPreference.DoesNotExist:  # no preference saved
+        zone = ""
+    return zone or settings.TIME_ZONE
 
 
 def court_codes_outside(accounts: QuerySet[CmecfAccount], court_ids: list[int]) -> list[str]:

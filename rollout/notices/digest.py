@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.counts import stored_readiness_counts
 from accounts.models import CmecfAccount, HelpRequest, HelpStatus
-from accounts.selectors import court_assignments_current
+from accounts.selectors import court_assignments_current, user_time_zone
 from accounts.readiness import NEEDS_ACTION, Readiness
 from django.urls import reverse
 
@@ -36,10 +36,19 @@ def digest_week(now: dt.datetime) -> dt.date | None:
     return monday
 
 
-def digest_period(start: dt.date, end: dt.date) -> str:
-    """ "November 27 to December 4, 2026" (the year once when both days share it)."""
+def digest_period(start: dt.date, end: dt.date, zone: str) -> str:
+    """ "November 27 to December 4, 2026 (America/Denver)": the year once when both days share it,
+    and the zone the days are counted in, as the administrator may read it elsewhere."""
     first = f"{start:%B} {start.day}" + ("" if start.year == end.year else f", {start.year}")
-    return f"{first} to {end:%B} {end.day}, {end.year}"
+    return f"{first} to {end:%B} {end.day}, {end.year} ({zone})"
+
+
+def digest_days(now: dt.datetime, zone: str) -> tuple[dt.date, str]:
+    """The first day of the seven days up to `now` and the period's words, both in `zone`: the user's
+    own time zone (their preferences) or the site's, since the digest spans courts in several."""
+    local_now = now.astimezone(ZoneInfo(zone))
+    start = (local_now - dt.timedelta(days=7)).date()
+    return start, digest_period(start, local_now.date(), zone)
 
 
 def digest_rows(court_ids: list[int], now: dt.datetime) -> dict[int, dict]:
@@ -118,7 +127,7 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
         log.warning("weekly digest: %d taken back from a sender that stopped; possible duplicates", taken_back)
     assignments = list(
         court_assignments_current().exclude(user__email="")
-        .select_related("user").order_by("user_id", "court__name")
+        .select_related("user__preference").order_by("user_id", "court__name")
     )
     by_user: dict[int, tuple] = {}
     for a in assignments:
@@ -128,10 +137,6 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
     AdminDigest.objects.bulk_create([AdminDigest(user_id=u, week=week) for u in by_user], ignore_conflicts=True)
     rows = digest_rows(sorted({c for _, courts in by_user.values() for c in courts}), now)
     template = TemplateCache().get(None, "digest", court_ids=set())
-    # The one period the digest reports on, in subject and body: the seven days up to now.
-    local_now = now.astimezone(ZoneInfo(settings.TIME_ZONE))
-    start = (local_now - dt.timedelta(days=7)).date()
-    period = digest_period(start, local_now.date())
     sent = 0
     connection = get_connection()
     try:
@@ -144,6 +149,8 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
             court_rows = [rows[c] for c in court_ids]
             upcoming = [r for r in court_rows if r["scheduled"] and r["go_live_day"]
                         and r["court_today"] <= r["go_live_day"] <= r["court_today"] + dt.timedelta(days=30)]
+            # The one period the digest reports on, in subject and body: the seven days up to now.
+            start, period = digest_days(now, user_time_zone(user))
             subject, text, html = template.render({
                 "name": user.get_full_name(), "period": period, "week": format_day(start), "since": format_day(start),
                 "rows": court_rows, "upcoming": upcoming,

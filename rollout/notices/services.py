@@ -329,7 +329,7 @@ def _sample_digest_context(court: Court, golive: GoLive) -> dict:
     from django.urls import reverse
 
     from courts.formatting import format_day
-    from rollout.notices.digest import digest_period
+    from rollout.notices.digest import digest_days
 
     facts = golive_facts(golive, court=court, sequence=0)
     row = {"court_name": court.name, "court_code": court.court_id,
@@ -337,9 +337,9 @@ def _sample_digest_context(court: Court, golive: GoLive) -> dict:
            "status": facts.status_text, "go_live_date": facts.date_text, "go_live_day": facts.go_live_date,
            "scheduled": True, "linked_now": 120, "linked_delta_text": "+14", "total": 400, "needs_action": 35,
            "help_open": 2, "help_oldest_days": 3}
-    today = timezone.localdate()
-    start = today - dt.timedelta(days=7)
-    return {"name": "Pat Sample", "period": digest_period(start, today), "week": format_day(start),
+    # The sample is read by the user previewing it: their own zone, as the middleware activated it.
+    start, period = digest_days(timezone.now(), timezone.get_current_timezone_name())
+    return {"name": "Pat Sample", "period": period, "week": format_day(start),
             "since": format_day(start),
             "rows": [row], "upcoming": [row]}
 

@@ -114,6 +114,30 @@ def test_the_digest_counts_the_next_30_days_from_the_courts_own_today():
     assert "Go-lives in the next 30 days:" in message.body
 
 
+
+def test_the_digest_dates_its_seven_days_in_the_administrators_own_zone_and_says_which():
+    from django.core import mail
+
+    from accounts.services import user_preference_set_time_zone
+
+    guam = guam_court()
+    admin = court_admin_user("guam-admin", guam, email="clerk@gud.example.gov")
+    user_preference_set_time_zone(admin, "Pacific/Guam")
+    # Monday March 9, 11:00 in New York: already Tuesday March 10 in Guam.
+    assert digests_send_due(dt.datetime(2026, 3, 9, 15, tzinfo=UTC)) == 1
+    (message,) = mail.outbox
+    assert message.subject.endswith("March 3 to March 10, 2026 (Pacific/Guam)")
+    assert "Progress of your courts, March 3 to March 10, 2026 (Pacific/Guam):" in message.body
+
+
+def test_the_digest_of_an_administrator_without_a_zone_of_their_own_names_the_sites():
+    from django.core import mail
+
+    court_admin_user("guam-admin", guam_court(), email="clerk@gud.example.gov")
+    assert digests_send_due(dt.datetime(2026, 3, 9, 15, tzinfo=UTC)) == 1
+    (message,) = mail.outbox
+    assert "Progress of your courts, March 2 to March 9, 2026 (America/New_York):" in message.body
+
 # --- vs. peers -----------------------------------------------------------------------------------------------
 
 def test_a_court_live_since_its_own_today_has_a_peer_curve():

@@ -102,7 +102,7 @@ def test_the_digest_greets_without_a_login_when_no_name_is_known(locmem):
 
 def test_the_digest_names_one_period_in_subject_and_body_and_links_the_court_page(locmem, settings):
     message = digest_for(court_admin_user("montana", montana_court(), email="clerk@mtd.example.gov"), locmem)
-    period = "November 16 to November 23, 2026"
+    period = "November 16 to November 23, 2026 (America/New_York)"
     assert message.subject.endswith(period)
     assert f"Progress of your courts, {period}:" in message.body
     page = settings.SITE_URL + reverse("dashboard:court", args=["mtdc"])
