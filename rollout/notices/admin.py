@@ -7,7 +7,8 @@ import dataclasses
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import TemplateSyntaxError
@@ -379,9 +380,17 @@ def _filer_emails(court_ids):
 # The details of an address's last bounce (when, the soft bounces counted, what the server said)
 # describe the delivery it answered, which may be another court's (a filer at several courts has one
 # address; a non-DSN bounce's diagnostic may quote the notice). They are shown to that delivery's
-# court's administrators and to superusers; to others, as the delivery itself, as "—".
+# court's administrators and to superusers; to others, as the delivery itself, as "—". The time the
+# address became undeliverable is the same bounce's time: to others, only that it is ("Yes").
 BOUNCE_DETAILS = ("soft_bounces", "last_bounce_at", "diagnostic", "last_delivery")
+SHOWN_AS_YES = ("undeliverable_at",)
 NOT_SHOWN = "—"
+
+
+def _if_shown(field: str):
+    """The field where the row's details are the user's to see, else NULL: what the list sorts by, so
+    that a row's place does not tell a hidden value."""
+    return Case(When(details_shown=True, then=F(field)), default=None)
 
 
 @admin.register(BouncedAddress)
@@ -389,12 +398,13 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
     """Unreachable filers: addresses that bounced, seen by administrators of the courts their filers
     file at."""
 
-    list_display = ("email", "undeliverable_at", "soft_bounces_shown", "last_bounce_at_shown", "diagnostic_shown")
+    list_display = ("email", "undeliverable_at_shown", "soft_bounces_shown", "last_bounce_at_shown",
+                    "diagnostic_shown")
     list_filter = (("undeliverable_at", admin.EmptyFieldListFilter), BounceCourtFilter)
     search_fields = ("email",)
     readonly_fields = [f.name for f in BouncedAddress._meta.fields]
     # Never form fields, so that when `get_readonly_fields` swaps them out they are not rendered as ones.
-    exclude = BOUNCE_DETAILS
+    exclude = (*BOUNCE_DETAILS, *SHOWN_AS_YES)
     actions = ["export_csv"]
 
     def scope_q(self, ids):
@@ -407,16 +417,36 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).annotate(
             details_shown=ExpressionWrapper(shown, output_field=BooleanField()))
 
+    def get_ordering(self, request):
+        """Latest bounce first among the rows whose details the user sees; the others after, by address."""
+        return [_if_shown("last_bounce_at").desc(nulls_last=True), "email"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """A filter in the URL on a hidden detail (`?diagnostic__icontains=…`, `?last_bounce_at__gte=…`)
+        would read it back row by row: only users who see every row's details may filter on them.
+        Whether the address is undeliverable (the list's own filter) stays for everyone."""
+        field, _, rest = lookup.partition(LOOKUP_SEP)
+        hidden = field in (*BOUNCE_DETAILS, "details_shown") or (field in SHOWN_AS_YES and rest != "isnull")
+        if hidden and (request is None or request_court_ids(request) is not None):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None or getattr(obj, "details_shown", False):
             return self.readonly_fields
-        return [f"{f}_shown" if f in BOUNCE_DETAILS else f for f in self.readonly_fields]
+        return [f"{f}_shown" if f in (*BOUNCE_DETAILS, *SHOWN_AS_YES) else f for f in self.readonly_fields]
 
-    @admin.display(description="soft bounces", ordering="soft_bounces")
+    @admin.display(description="undeliverable at", ordering=_if_shown("undeliverable_at"))
+    def undeliverable_at_shown(self, obj):
+        if obj.undeliverable_at is None:
+            return None  # the admin's "-" for an empty value
+        return obj.undeliverable_at if obj.details_shown else "Yes"
+
+    @admin.display(description="soft bounces", ordering=_if_shown("soft_bounces"))
     def soft_bounces_shown(self, obj):
         return obj.soft_bounces if obj.details_shown else NOT_SHOWN
 
-    @admin.display(description="last bounce at", ordering="last_bounce_at")
+    @admin.display(description="last bounce at", ordering=_if_shown("last_bounce_at"))
     def last_bounce_at_shown(self, obj):
         return obj.last_bounce_at if obj.details_shown else NOT_SHOWN
 

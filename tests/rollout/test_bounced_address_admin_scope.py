@@ -167,3 +167,89 @@ def test_the_list_reads_the_details_court_in_the_same_queries_for_few_and_many_r
         BouncedAddress.objects.create(email=filer.email, last_delivery=other, diagnostic="full",
                                       last_bounce_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc))
     assert queries() == few
+
+
+# --- Nor can they be read back through the list's URL: filters and sorting on the hidden details ---------
+
+def listed(client, user, **params) -> bool:
+    """Whether the filer's address is in the list the URL asks for (400 = the URL is refused)."""
+    client.force_login(user)
+    response = client.get(reverse("admin:rollout_bouncedaddress_changelist"), params)
+    if response.status_code == 400:
+        return False
+    assert response.status_code == 200
+    return "both@example.com" in response.content.decode()
+
+
+@pytest.mark.parametrize("lookup, matching, not_matching", [
+    ("diagnostic__icontains", "mailbox", "quota"),
+    ("last_bounce_at__gte", "2026-01-01 00:00+00:00", "2026-02-01 00:00+00:00"),
+    ("soft_bounces__gte", "1", "2"),
+    ("undeliverable_at__gte", "2026-01-01 00:00+00:00", "2026-02-01 00:00+00:00"),
+    ("details_shown", "0", "1"),
+])
+def test_a_filter_on_a_hidden_detail_of_another_courts_bounce_tells_nothing(
+        client, bounce_of_a_utah_delivery, lookup, matching, not_matching):
+    BouncedAddress.objects.filter(pk=bounce_of_a_utah_delivery.pk).update(
+        undeliverable_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc))
+    montana = montana_administrator()
+    assert listed(client, montana, **{lookup: matching}) == listed(client, montana, **{lookup: not_matching})
+
+
+def test_a_superuser_may_filter_on_the_details(client, bounce_of_a_utah_delivery):
+    """Court administrators may not, even their own courts' bounces: the same filter would pass over
+    the rows whose details they do not see."""
+    root = superuser()
+    assert (listed(client, root, diagnostic__icontains="mailbox"),
+            listed(client, root, diagnostic__icontains="quota")) == (True, False)
+
+
+def test_the_undeliverable_filter_stays_for_every_administrator(client, bounce_of_a_utah_delivery):
+    assert listed(client, montana_administrator(), undeliverable_at__isnull="True")
+
+
+def montana_bounces():
+    """Two Montana filers whose addresses bounced Montana reminders, on January 3 and 7."""
+    mt = montana_court()
+    golive = mt.golives.get()
+    for i, day in enumerate([3, 7]):
+        filer = FilerFactory(name=f"Montana {i}", email=f"mt{i}@example.com")
+        CmecfAccountFactory(filer=filer, court=mt, login=f"mt{i}")
+        delivery = NoticeDelivery.objects.create(filer=filer, court=mt, golive=golive, kind=NoticeKind.REMINDER,
+                                                 notice="reminder_manual_2026-01-02")
+        when = dt.datetime(2026, 1, day, tzinfo=dt.timezone.utc)
+        BouncedAddress.objects.create(email=filer.email, diagnostic="full", soft_bounces=1 + i, last_delivery=delivery,
+                                      undeliverable_at=when, last_bounce_at=when)
+
+
+@pytest.mark.parametrize("sort", ["", "2", "-2", "3", "-3", "4", "-4"])
+def test_the_hidden_details_do_not_sort_the_list(client, bounce_of_a_utah_delivery, sort):
+    """Sorted by another court's hidden bounce time or count, the row's place among the user's own
+    bounces would tell it: the place is the same whatever those hidden values are."""
+    montana_bounces()
+    client.force_login(montana_administrator())
+    orders = set()
+    for day, count in ((1, 0), (5, 2), (9, 5)):
+        when = dt.datetime(2026, 1, day, tzinfo=dt.timezone.utc)
+        BouncedAddress.objects.filter(pk=bounce_of_a_utah_delivery.pk).update(
+            last_bounce_at=when, undeliverable_at=when, soft_bounces=count)
+        page = client.get(reverse("admin:rollout_bouncedaddress_changelist"), {"o": sort} if sort else {})
+        orders.add(tuple(re.findall(r"(both|mt0|mt1)@example\.com</a>", page.content.decode())))
+    assert len(orders) == 1 and len(next(iter(orders))) == 3
+
+
+def test_the_list_shows_the_users_own_latest_bounce_first(client, bounce_of_a_utah_delivery):
+    montana_bounces()
+    client.force_login(montana_administrator())
+    page = client.get(reverse("admin:rollout_bouncedaddress_changelist")).content.decode()
+    assert re.findall(r"(both|mt0|mt1)@example\.com</a>", page) == ["mt1", "mt0", "both"]
+
+
+def test_the_time_another_courts_bounce_made_the_address_undeliverable_is_not_shown(client, bounce_of_a_utah_delivery):
+    when = dt.datetime(2026, 1, 5, 13, 47, tzinfo=dt.timezone.utc)
+    BouncedAddress.objects.filter(pk=bounce_of_a_utah_delivery.pk).update(undeliverable_at=when)
+    row = list_row(client, montana_administrator())
+    assert row["Undeliverable at"] == "Yes"
+    page = montana_page(client, bounce_of_a_utah_delivery)
+    assert page_value(page, "Undeliverable at") == "Yes"
+    assert list_row(client, utah_administrator())["Undeliverable at"] != "Yes"
