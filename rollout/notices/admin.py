@@ -183,6 +183,8 @@ class NoticeTemplateAdmin(NoticeTemplateScope):
     def preview_view(self, request, pk: int):
         """Preview a saved template (of the user's courts, or a default row)."""
         template = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, template):
+            raise PermissionDenied
         source = TemplateSource(template.subject, template.text_body, template.html_body)
         return self._preview(request, template.kind, source, template.court, f"Preview: {template}")
 

@@ -78,3 +78,22 @@ def test_each_kinds_shipped_default_can_be_saved_as_the_courts_own(clerk, kind):
                                 "text_body": source.text_body, "html_body": source.html_body})
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert NoticeTemplate.objects.get(court=montana_court(), kind=kind).subject == source.subject
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_staff_user_without_the_template_permission_may_neither_preview_nor_send_a_test(method):
+    """Assigned to the court but out of the "Court administrators" group (no view permission): the
+    preview of the court's own template and its "send a test to me" are refused like the list."""
+    from tests.factories import court_admin_user
+
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=dt.date(2021, 9, 27))
+    source = default_source(NoticeKind.REMINDER)
+    template = NoticeTemplate.objects.create(court=court, kind=NoticeKind.REMINDER, subject=source.subject,
+                                             text_body=source.text_body, html_body=source.html_body)
+    user = court_admin_user("no-group", court)
+    user.groups.clear()
+    client = Client()
+    client.force_login(user)
+    response = getattr(client, method)(f"{LIST}{template.pk}/preview/")
+    assert response.status_code == 403
