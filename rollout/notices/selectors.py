@@ -119,21 +119,26 @@ def date_as_told(day, status) -> tuple:
     return day, status
 
 
+# The notices that tell a filer the go-live's date: "switches on …", "live since …" (the go-live
+# notice and every reminder). A change of the date is announced to whoever got one.
+DATE_STATING_KINDS = (NoticeKind.PREPARE, NoticeKind.GOLIVE, NoticeKind.REMINDER)
+
+
 def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     """For each date-changed row: the go-live date and status its filer was last told and the pause
     told with them, as {row id: (date, status, (start, end, emergency instructions))}; for each
     filing-pause row: the pause they were last told, as {row id: (start, end, emergency
     instructions)}; in one query for the chunk.
 
-    Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, date-changed)
-    or the pause (prepare, date-changed, filing-pause) in id order (ids follow creation); the last
-    sent one before the row is what the filer last heard; the first row of the row's kind after it
-    announces the first change since, and that change's old date and status (or old window) are what
-    the filer was told. Usually that is the row's own change; when a change was replaced before its
+    Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, reminder,
+    date-changed) or the pause (prepare, date-changed, filing-pause) in id order (ids follow
+    creation); the last sent one before the row is what the filer last heard; the first row of the
+    row's kind after it announces the first change since, and that change's old date and status (or
+    old window) are what the filer was told. Usually that is the row's own change; when a change was replaced before its
     notice went (that notice is skipped), it is the replaced one's, so the notice does not say "we
     wrote to you" about a date or a pause the filer never received.
     """
-    stating = {NoticeKind.DATE_CHANGED: (NoticeKind.PREPARE, NoticeKind.GOLIVE, NoticeKind.DATE_CHANGED),
+    stating = {NoticeKind.DATE_CHANGED: (*DATE_STATING_KINDS, NoticeKind.DATE_CHANGED),
                NoticeKind.BLACKOUT_CHANGED: (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)}
     changing_pause = (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)
     wanted = [r for r in rows if r.kind in stating]

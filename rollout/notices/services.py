@@ -29,7 +29,7 @@ from rollout.notices.rendering import (
     facts_carried_left_out,
     notice_context,
 )
-from rollout.notices.selectors import date_as_told
+from rollout.notices.selectors import DATE_STATING_KINDS, date_as_told
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,8 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     A change that leaves the court live is not announced here (the go-live notice does it); a change
     that withdraws "live" also sets the sent go-live notices' key aside, so the real day sends one.
 
-    Recipients: filers with a prepare or go-live notice of this go-live sent or being sent. Keyed by
+    Recipients: filers with a notice of this go-live that states its date (prepare, go-live, or a
+    reminder: "live since …") sent or being sent. Keyed by
     the change, so each change is announced once per filer. Published after the surrounding
     transaction commits.
     """
@@ -199,12 +200,13 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
         # tells filers to link now; a "new date" notice telling them to wait would be wrong.
         return 0
     kind = NoticeKind.BLACKOUT_CHANGED if change.blackout_only else NoticeKind.DATE_CHANGED
-    # Told: every prepare or go-live notice of this go-live that went, or is going (a chunk claimed
+    # Told: every notice of this go-live stating its date that went, or is going (a chunk claimed
     # before the change is built from the facts read at its claim), the go-live notices set aside
-    # just above included: their filers were told the court is live.
+    # just above included: their filers were told the court is live. So were those who got only
+    # reminders (added to the roster after the go-live notice's catch-up).
     told = (
         NoticeDelivery.objects.filter(
-            golive=golive, kind__in=(NoticeKind.PREPARE, NoticeKind.GOLIVE),
+            golive=golive, kind__in=DATE_STATING_KINDS,
             state__in=(DeliveryState.SENT, DeliveryState.SENDING),
         )
         .order_by()

@@ -172,3 +172,20 @@ def test_a_date_taken_away_then_postponed_tells_every_filer_once_even_sent_in_pa
     sent = send_pending(now)  # with the one sent before
     assert sorted(m.to[0] for m in sent) == ["filer0@example.com", "filer1@example.com"]
     assert all("The switch is postponed" in m.body for m in sent)
+
+
+def test_withdrawing_live_tells_the_filers_who_got_only_a_reminder():
+    """A filer added after the go-live notice's catch-up got reminders only ("live since …, you cannot
+    file until linked"): when "live" is withdrawn, they hear it too."""
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[20])
+    account = filer_at(court)
+    now = day(court, 20)
+    notices_dispatch(now)
+    (reminder,) = send_pending(now)
+    assert "live on NextGen CM/ECF since" in reminder.body
+    golive.refresh_from_db()
+    golive_set(golive, D + dt.timedelta(days=40), GoLiveStatus.SCHEDULED, now=now)
+    (changed,) = send_pending(now)
+    assert changed.to == [account.filer.email]
+    assert "That date has changed." in changed.body and "The new go-live date is Saturday, April 11, 2026" in changed.body

@@ -2,9 +2,11 @@
 
 Random sequences of what staff do to a go-live a few weeks ahead — move the date, postpone it, set
 it again, take its date away, set or clear the filing pause, change the emergency-filing instructions, mark the court
-live early (and the beat's dispatch of the go-live notice), withdraw "live" by postponing, keep a
-court template written before some of the facts a notice must tell existed — with the send queue
-drained at random moments (as of that moment). Whenever the queue has been drained, the last
+live early (and the beat's dispatch of the go-live notice), withdraw "live" by postponing or by
+setting a date again, keep a court template written before some of the facts a notice must tell
+existed — with filers joining the roster at any time, days passing (the beat turns the court live on
+its day and dispatches the go-live notice and reminders), and the send queue drained at random
+moments (as of that moment). Whenever the queue has been drained, the last
 email each filer received that states the go-live date says the date that holds (or that the switch
 is postponed), and the last one that states the filing pause gives the pause that holds, with the
 instructions that hold, or says there is none.
@@ -22,7 +24,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from courts.models import GoLive, GoLiveStatus
 from courts.selectors import golive_facts
 from courts.services import (
-    golive_change, golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout, golive_unschedule,
+    golive_change, golive_mark_live, golive_postpone, golive_schedule, golive_set, golive_set_blackout,
+    golive_unschedule, golives_mark_live_due,
 )
 from rollout.notices.dispatch import notices_dispatch
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
@@ -35,7 +38,7 @@ START = dt.datetime(2027, 4, 1, 18, tzinfo=UTC)
 FIRST_DAY = dt.date(2027, 4, 26)  # a Monday, 25 days ahead: the prepare notice is due at once
 INSTRUCTIONS = ["", "Email emergency filings to intake@mtd.uscourts.gov.",
                 "Call the clerk's office at 406-555-0199 for an emergency filing."]
-STATES_DATE = (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.GOLIVE)
+STATES_DATE = (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.GOLIVE, NoticeKind.REMINDER)
 STATES_PAUSE = (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED, NoticeKind.GOLIVE)
 DELIVERY_ID = re.compile(r"<delivery-(\d+)\.")
 MOMENT = r"\w+day, \w+ \d+, \d{4} at \d+:\d\d [AP]M \w+"
@@ -158,6 +161,29 @@ class ToldTruth(RuleBasedStateMachine):
         self.attempt(lambda g: golive_mark_live(g, now=self.now))
         notices_dispatch(self.now)  # the beat: the go-live notice is due from the go-live day
 
+    @rule(days=st.integers(2, 90))
+    def set_a_date_again_on_a_live_court(self, days):
+        """"Live" withdrawn by giving the court a date to come (it was marked live by mistake)."""
+        if self.fresh().status != GoLiveStatus.LIVE:
+            return
+        day = self.court.local_today(self.now) + dt.timedelta(days=days)
+        self.attempt(lambda g: golive_set(g, day, GoLiveStatus.SCHEDULED, now=self.now))
+
+    @rule()
+    def a_filer_joins_the_roster(self):
+        n = len(self.filers)
+        self.filers.append(filer_at(self.court, login=f"mt{n}", email=f"filer{n}@example.com").filer)
+        self.drained = False
+
+    @rule(days=st.integers(1, 30))
+    def days_pass(self, days):
+        """The beat, each day: the court turns live on its day, the notices due are dispatched and sent."""
+        for _ in range(days):
+            self.now += dt.timedelta(days=1)
+            golives_mark_live_due(self.now)
+            notices_dispatch(self.now)
+            self.send()
+
     @rule(kind=st.sampled_from(STATES_PAUSE), facts=st.sets(st.sampled_from(sorted(TOLD_FACTS)), min_size=1))
     def the_court_keeps_an_older_template(self, kind, facts):
         self.keep_older_template(kind, facts)
@@ -189,12 +215,14 @@ class ToldTruth(RuleBasedStateMachine):
             return
         facts = golive_facts(self.fresh(), now=self.now)
         for filer in self.filers:
+            if "date" not in self.last.get(filer.email, {}):
+                continue  # joined the roster since, and told nothing yet
             kind, body = self.last[filer.email]["date"]
             if facts.status in (GoLiveStatus.POSTPONED, GoLiveStatus.NOT_SCHEDULED):
                 assert "The switch is postponed" in body, (kind, body)
             elif facts.status == GoLiveStatus.LIVE:
-                assert kind == NoticeKind.GOLIVE and f"live on NextGen CM/ECF (since {facts.date_text}" in body, (
-                    kind, body)
+                assert kind in (NoticeKind.GOLIVE, NoticeKind.REMINDER) and re.search(
+                    rf"live on NextGen CM/ECF \(?since {facts.date_text}", body), (kind, body)
             else:
                 assert facts.status == GoLiveStatus.SCHEDULED
                 if kind == NoticeKind.PREPARE:
@@ -211,6 +239,8 @@ class ToldTruth(RuleBasedStateMachine):
         golive = self.fresh()
         facts = golive_facts(golive, now=self.now)
         for filer in self.filers:
+            if "pause" not in self.last.get(filer.email, {}):
+                continue  # joined the roster since, and told nothing yet
             kind, body = self.last[filer.email]["pause"]
             stated = STATED_PAUSE.search(body)
             if facts.has_blackout:
