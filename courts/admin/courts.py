@@ -324,6 +324,12 @@ class CourtAdmin(CourtZoneFormAdmin, GoLiveActions, CourtScopedAdmin):
         # with it (the PACER feed adds and renames courts; a court that closes keeps its record).
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # A saved court's id is the PACER feed's key for it and is in every court-page link and
+        # calendar event already sent: changed, those links would break, calendars would get a second
+        # event, and the next feed import would add the court again without its go-live.
+        return self.readonly_fields if obj is None else ("court_id", *self.readonly_fields)
+
     def zone_court(self, obj):
         return obj
 
@@ -539,3 +545,8 @@ class SoftwareVersionChangeAdmin(ReadOnlyAdmin):
 class RolloutAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "is_current")
     search_fields = ("slug", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug names every calendar event sent for the rollout's go-lives (their UID): changed, a
+        # filer's calendar would keep the old event beside the new one.
+        return self.readonly_fields if obj is None else ("slug", *self.readonly_fields)

@@ -31,7 +31,6 @@ def post_court(client, court, **changes):
     ("locations", '["Helena"]', "list of offices"),
     ("name", "District\nBcc: evil@example.com", "line break"),
     ("name", "District \u202eof Montana", "text-direction"),
-    ("court_id", "MT DC", "letters and digits"),
 ])
 def test_a_value_the_feed_would_refuse_is_refused_on_its_field_and_nothing_changes(client, field, value, says):
     court = montana_court()
@@ -49,3 +48,32 @@ def test_good_values_are_saved(client):
     assert response.status_code == 302
     court.refresh_from_db()
     assert court.help_desk_phones == ["406-555-0100"] and court.locations == [{"name": "Helena", "phone": "406-555-0100"}]
+
+
+def test_a_saved_courts_id_cannot_be_changed(client):
+    """The feed's key, and in every court-page link and calendar event sent: read-only once saved."""
+    court = montana_court()
+    response = post_court(client, court, court_id="MTXX")
+    assert response.status_code == 302
+    court.refresh_from_db()
+    assert court.court_id == "MTDC"
+
+
+def test_a_new_courts_id_is_checked_like_the_feeds(client):
+    client.force_login(superuser())
+    response = client.post(reverse("admin:courts_court_add"), {"court_id": "MT DC", "name": "District of Montana"})
+    assert response.status_code == 200
+    assert "letters and digits" in " ".join(response.context["adminform"].form.errors.get("court_id", []))
+
+
+def test_a_saved_rollouts_slug_cannot_be_changed(client):
+    from courts.selectors import rollout_current
+
+    rollout = rollout_current()
+    client.force_login(superuser())
+    url = reverse("admin:courts_rollout_change", args=[rollout.pk])
+    form = client.get(url).context["adminform"].form
+    assert "slug" not in form.fields
+    client.post(url, {**{k: v for k, v in form.initial.items() if v is not None}, "slug": "renamed"})
+    rollout.refresh_from_db()
+    assert rollout.slug != "renamed"
