@@ -84,6 +84,10 @@ def notice_send_now(golive: GoLive, kind: str, user, *, now: dt.datetime | None 
     if kind == NoticeKind.PREPARE:
         if live or not golive.go_live_date:
             raise ValidationError("A prepare notice needs a go-live date still to come.")
+        if golive.status != GoLiveStatus.SCHEDULED:
+            # It would be skipped at sending, and its key would keep the real one from going later.
+            raise ValidationError("A prepare notice announces a scheduled date: this go-live is postponed. "
+                                  "Set its date first.")
         notice = "prepare"
     elif kind == NoticeKind.GOLIVE:
         if not live:
@@ -176,7 +180,8 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     """A go-live date moved (or was postponed), or its filing pause alone changed: tell everyone
     already told the old one (a date-changed or a filing-pause-changed notice).
     A change that leaves the court live is not announced here (the go-live notice does it); a change
-    that withdraws "live" also sets the sent go-live notices' key aside, so the real day sends one.
+    that withdraws "live" also sets the sent go-live notices' key aside, so the real day sends one;
+    a postponement sets aside the prepare notices not sent yet, so a date set again sends them.
 
     Recipients: filers with a notice of this go-live that states its date (prepare, go-live, or a
     reminder: "live since …") sent or being sent. Keyed by
@@ -191,6 +196,15 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
         # postponed): filers told one were told the other; a notice still queued for an earlier
         # change says the same and goes (`sending._skip_reason`).
         return 0
+    if date_as_told(change.new_date, change.new_status)[1] == GoLiveStatus.POSTPONED:
+        # Postponed (or its date taken away) before the prepare notices still queued went: they
+        # announce a date that no longer holds, and their filers, told nothing, are not among those
+        # told the postponement. Their key is set aside, so a date set again sends them one when due.
+        NoticeDelivery.objects.filter(
+            golive=golive, notice="prepare",
+            state__in=(DeliveryState.PENDING, DeliveryState.SKIPPED, DeliveryState.FAILED),
+        ).update(notice=f"prepare_postponed_{change.id}", state=DeliveryState.SKIPPED,
+                 skip_reason="The go-live was postponed before this notice went.")
     if change.old_status == GoLiveStatus.LIVE and change.new_status != GoLiveStatus.LIVE:
         # "Live" withdrawn (marked live by mistake): the go-live notices already sent announced a day
         # that no longer holds. Their key is set aside, so the real go-live day sends one again.

@@ -189,3 +189,43 @@ def test_withdrawing_live_tells_the_filers_who_got_only_a_reminder():
     (changed,) = send_pending(now)
     assert changed.to == [account.filer.email]
     assert "That date has changed." in changed.body and "The new go-live date is Saturday, April 11, 2026" in changed.body
+
+
+def test_filers_whose_prepare_notice_a_postponement_stopped_get_one_when_a_date_is_set_again():
+    """Postponed while the prepare campaign was queued: those filers were told nothing, so they are
+    not among those told the new date; they get the prepare notice when it is due again."""
+    from courts.services import golive_postpone
+
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 20), status=GoLiveStatus.SCHEDULED)
+    sent_first, queued = filer_at(court, login="ut1"), filer_at(court, login="ut2")
+    notices_dispatch(now)
+    first = NoticeDelivery.objects.get(filer=sent_first.filer)
+    deliveries_send([first.id], claimed_by=new_claim_token(), now=now)
+    golive.refresh_from_db()
+    golive_postpone(golive, now=now)
+    send_pending(now)  # the postponement to the one told; the queued prepare notice is not sent
+    golive.refresh_from_db()
+    golive_schedule(golive, dt.date(2027, 6, 7), now=now)
+    later = court.local_midnight(dt.date(2027, 5, 10)) + dt.timedelta(hours=8)  # within the prepare window
+    notices_dispatch(later)
+    by_address = {m.to[0]: m for m in send_pending(later)}
+    assert set(by_address) == {sent_first.filer.email, queued.filer.email}
+    assert "NextGen CM/ECF on Monday, June 7, 2027" in by_address[queued.filer.email].body
+
+
+def test_a_prepare_notice_cannot_be_sent_by_hand_for_a_postponed_go_live():
+    from django.core.exceptions import ValidationError
+
+    from courts.services import golive_postpone
+
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 20), status=GoLiveStatus.SCHEDULED)
+    filer_at(court)
+    golive_postpone(golive, now=now)
+    golive.refresh_from_db()
+    with pytest.raises(ValidationError, match="postponed"):
+        notice_send_now(golive, NoticeKind.PREPARE, superuser(), now=now)
+    assert not NoticeDelivery.objects.filter(kind=NoticeKind.PREPARE).exists()
