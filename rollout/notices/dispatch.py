@@ -20,7 +20,7 @@ from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import REMINDER_DAYS_MAX, GoLive, GoLiveStatus
 from courts.selectors import court_ids_live, rollout_current
-from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.models import UNDELIVERABLE, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +262,19 @@ def deliveries_publish(*, now: dt.datetime | None = None, chunk_size: int | None
         published += 1
 
 
+def deliveries_requeue_readdressed() -> int:
+    """Put back in the queue the rows held while their filer's address was undeliverable, now that
+    it is not (a new address, or the mark cleared). Sending checks again what each still tells (a
+    date change replaced since is skipped then). Reminders stay skipped: a missed reminder day is not
+    sent late, the next one reaches the new address. Returns the rows put back."""
+    from rollout.notices.bounces import undeliverable_emails
+
+    return (NoticeDelivery.objects.filter(state=DeliveryState.SKIPPED, skip_reason=UNDELIVERABLE)
+            .exclude(kind=NoticeKind.REMINDER).exclude(filer__email__in=undeliverable_emails())
+            .update(state=DeliveryState.PENDING, skip_reason="", queued_at=None, claimed_at=None, claimed_by="",
+                    attempts=0, next_attempt_at=None))
+
+
 def notices_dispatch(now: dt.datetime | None = None) -> DispatchResult:
     """Beat: create the rows of every notice due at `now` in each court's time zone, then publish.
 
@@ -275,6 +288,9 @@ def notices_dispatch(now: dt.datetime | None = None) -> DispatchResult:
     golives = GoLive.objects.filter(
         rollout=rollout, status__in=[GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE], go_live_date__isnull=False
     ).select_related("court")
+    requeued = deliveries_requeue_readdressed()
+    if requeued:
+        result.due.append(f"held for an undeliverable address, back in the queue: {requeued}")
     for golive in golives:
         for due in notices_due(golive, now):
             considered = deliveries_create(golive, due.kind, due.notice, live_court_ids=live_ids, now=now)

@@ -29,6 +29,10 @@ class DeliveryState(models.TextChoices):
 
 FINAL_STATES = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED, DeliveryState.BOUNCED)
 
+# Why a row is held while its filer's address is undeliverable: the dispatch puts it back in the
+# queue once the address is not (the filer gave a new one, or staff cleared the mark).
+UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waiting for a new address."
+
 
 class NoticeDelivery(models.Model):
     """One message to one filer about one court's go-live: the unit of "once per recipient".
@@ -103,6 +107,10 @@ class NoticeDelivery(models.Model):
             models.Index(fields=["court", "notice", "state"], name="notice_court_notice_state"),
             # The overview's "last announcement" per court: a backward scan per court, not a GROUP BY.
             models.Index(fields=["court", "-sent_at"], condition=Q(state="sent"), name="notice_court_last_sent"),
+            # The rows held for an undeliverable address, which each dispatch looks at: a few, among
+            # millions.
+            models.Index(fields=["filer"], condition=Q(state="skipped", skip_reason=UNDELIVERABLE),
+                         name="notice_held_undeliverable"),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,9 @@ from accounts.selectors import cmecf_accounts_with_readiness
 from courts.models import GoLiveStatus
 from courts.selectors import court_ids_live
 from rollout.notices.messages import MessageBuilder
-from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.models import (
+    UNDELIVERABLE, BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe,
+)
 from rollout.notices.relay import relay_connection_record
 from rollout.notices.selectors import RENDER_FAILED, date_as_told, deliveries_dates_told
 
@@ -160,7 +162,6 @@ def address_mark_undeliverable(address: str, reason: str, *, delivery_id: int | 
             last_delivery_id=delivery_id)
 
 
-UNDELIVERABLE = "The filer's email address is undeliverable (it bounced); waiting for a new address."
 
 
 def _pause_as_told(start, end, instructions, now: dt.datetime) -> tuple:

@@ -229,3 +229,45 @@ def test_a_prepare_notice_cannot_be_sent_by_hand_for_a_postponed_go_live():
     with pytest.raises(ValidationError, match="postponed"):
         notice_send_now(golive, NoticeKind.PREPARE, superuser(), now=now)
     assert not NoticeDelivery.objects.filter(kind=NoticeKind.PREPARE).exists()
+
+
+def test_a_date_change_held_for_an_undeliverable_address_goes_once_the_filer_gives_a_new_one():
+    """Skipped "waiting for a new address": the new address gets what still holds, at the next dispatch."""
+    from accounts.self_service import filer_change_email
+    from rollout.notices.models import BouncedAddress
+
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 20), status=GoLiveStatus.SCHEDULED)
+    account = filer_at(court)
+    notices_dispatch(now)
+    send_pending(now)
+    BouncedAddress.objects.create(email=account.filer.email, undeliverable_at=now, last_bounce_at=now)
+    golive.refresh_from_db()
+    golive_schedule(golive, dt.date(2027, 4, 12), now=now)
+    assert send_pending(now) == []
+    filer = account.filer
+    filer_change_email(filer.pk, filer.email, "new.address@example.com", filer.email_changes)
+    notices_dispatch(now)
+    (changed,) = send_pending(now)
+    assert changed.to == ["new.address@example.com"]
+    assert "The new go-live date is Monday, April 12, 2027" in changed.body
+
+
+def test_a_reminder_held_for_an_undeliverable_address_is_not_sent_late():
+    """A missed reminder day is not sent late (as the dispatch does): the next reminder day reaches
+    the new address."""
+    from accounts.self_service import filer_change_email
+    from rollout.notices.models import BouncedAddress
+
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[20])
+    account = filer_at(court)
+    now = day(court, 20)
+    notices_dispatch(now)
+    BouncedAddress.objects.create(email=account.filer.email, undeliverable_at=now, last_bounce_at=now)
+    assert send_pending(now) == []
+    filer = account.filer
+    filer_change_email(filer.pk, filer.email, "new.address@example.com", filer.email_changes)
+    notices_dispatch(now)
+    assert send_pending(now) == []
