@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from courts.admin.reauthentication import recent_authentication_required
-from courts.admin.scope import request_court_ids
+from courts.admin.scope import request_court_ids, request_courts
 from accounts.imports.jobs import (
     KINDS, ImportUnavailable, import_job_get, import_job_report, import_job_start, import_upload_store,
     imports_upload_expiring,
@@ -64,9 +64,11 @@ def _job_page(request, job_id: str, context: dict):
     job = import_job_get(job_id)
     if job is None or job["user_id"] != request.user.pk:
         raise Http404("No such import (it may have expired): upload the file again.")
-    report = import_job_report(job)
+    # The report compares the file with the court's filers: gone with the court when the user no longer
+    # administers it (the job's state and message stay: they name no filer).
+    court = request_courts(request).filter(court_id=job["court_id"]).first()
+    report = import_job_report(job) if court is not None else None
     # "Upload another file" starts with this job's kind and court (a corrected file, usually).
-    court = Court.objects.filter(court_id=job["court_id"]).first()
     context["form"] = ImportForm(initial={"kind": job["kind"], "court": court}, court_ids=request_court_ids(request))
     context.update(job=job, job_id=job_id, running=job["state"] in ("queued", "running"), report=report)
     if job["state"] == "done" and report and report.ok and not job["apply"]:

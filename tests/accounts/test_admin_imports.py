@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.imports.jobs import import_job_get, imports_remove_stale
+from accounts.imports.jobs import import_job_get, import_job_run, imports_remove_stale
 from accounts.models import CmecfAccount
 from tests.factories import court_administrators_group
 from tests.accounts.admin_helpers import live, montana_clerk, montana_court, utah_court
@@ -120,6 +120,18 @@ def test_another_users_job_page_is_not_shown(clerk, client, django_user_model):
     job_id = upload(clerk)
     client.force_login(django_user_model.objects.create_superuser("other-admin", "o@example.com", "x"))
     assert client.get(reverse(URL), {"job": job_id}).status_code == 404
+
+
+def test_a_dry_runs_report_is_not_shown_once_the_user_no_longer_administers_the_court(clerk):
+    """The report lists the court's filers, line by line."""
+    from accounts.models import CourtAdministrator
+
+    job_id = upload(clerk, ROSTER.replace(b"ann@example.com", b"not-an-address"))
+    import_job_run(job_id)
+    assert clerk.get(reverse(URL), {"job": job_id}).context["report"] is not None
+    CourtAdministrator.objects.filter(court=montana_court()).delete()
+    response = clerk.get(reverse(URL), {"job": job_id})
+    assert response.context["report"] is None and "Ann Able" not in response.content.decode()
 
 
 def test_apply_is_refused_once_the_user_no_longer_administers_the_court(clerk, celery_worker):
