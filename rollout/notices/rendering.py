@@ -40,7 +40,7 @@ from django.template.base import Node, NodeList, Variable, VariableNode
 from django.template.defaulttags import ForNode
 from accounts.readiness import Readiness
 from courts.formatting import format_day, format_instant
-from courts.models import FIRM, emergency_instructions_problem
+from courts.models import FIRM, GoLiveStatus, emergency_instructions_problem
 from courts.selectors import GoLiveFacts, golive_facts
 from rollout.links import REGISTER_URL, UPGRADE_URL, court_page_url
 from rollout.notices.template_scan import names_used, template_tags
@@ -365,7 +365,10 @@ def notice_context(
     new_date = change.new_date if change and change.new_status in FIRM else None
     # What the filer was last told (`told`, from the sender), else what the change replaced; a date
     # only when there was one (not the date a postponement kept).
-    pause_change = change is not None and change.blackout_only
+    # A change of the pause alone, or a live court's date corrected (the pause moved with it; its
+    # filers were told the court is live, so only the pause is news).
+    pause_change = change is not None and (
+        change.blackout_only or change.old_status == change.new_status == GoLiveStatus.LIVE)
     told_date, told_status = (told[:2] if told and not pause_change else None) or (
         (change.old_date, change.old_status) if change else (None, ""))
     # The blackout belongs to the go-live date: a date-changed notice prints it only beside that date.

@@ -209,11 +209,18 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
         # "Live" withdrawn (marked live by mistake): the go-live notices already sent announced a day
         # that no longer holds. Their key is set aside, so the real go-live day sends one again.
         NoticeDelivery.objects.filter(golive=golive, notice="golive").update(notice=f"golive_withdrawn_{change.id}")
-    if change.new_status == GoLiveStatus.LIVE and not change.blackout_only:
+    # The pause moved, and one of its two windows is not over yet (else filing is open either way).
+    pause_moved = (change.old_blackout_start, change.old_blackout_end) != (
+        change.new_blackout_start, change.new_blackout_end) and any(
+        end is not None and end > change.changed_at for end in (change.old_blackout_end, change.new_blackout_end))
+    if change.new_status == GoLiveStatus.LIVE and not change.blackout_only and not (
+            change.old_status == GoLiveStatus.LIVE and pause_moved):
         # Marked live early, or a live date corrected: the go-live notice (due from the go-live day)
-        # tells filers to link now; a "new date" notice telling them to wait would be wrong.
+        # tells filers to link now; a "new date" notice telling them to wait would be wrong. (A live
+        # date corrected with the pause moving along is announced as the pause's change, below.)
         return 0
-    kind = NoticeKind.BLACKOUT_CHANGED if change.blackout_only else NoticeKind.DATE_CHANGED
+    kind = (NoticeKind.BLACKOUT_CHANGED if change.blackout_only or change.new_status == GoLiveStatus.LIVE
+            else NoticeKind.DATE_CHANGED)
     # Told: every notice of this go-live stating its date that went, or is going (a chunk claimed
     # before the change is built from the facts read at its claim), the go-live notices set aside
     # just above included: their filers were told the court is live. So were those who got only

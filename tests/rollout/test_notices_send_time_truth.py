@@ -8,7 +8,7 @@ from django.core import mail
 
 from accounts.self_service import cmecf_account_report_linked
 from courts.models import GoLiveStatus
-from courts.services import golive_mark_live, golive_schedule, golive_set
+from courts.services import golive_mark_live, golive_schedule, golive_set, golives_mark_live_due
 from rollout.notices.dispatch import notices_dispatch
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
 from rollout.notices.sending import deliveries_claim, deliveries_send, new_claim_token
@@ -271,3 +271,39 @@ def test_a_reminder_held_for_an_undeliverable_address_is_not_sent_late():
     filer_change_email(filer.pk, filer.email, "new.address@example.com", filer.email_changes)
     notices_dispatch(now)
     assert send_pending(now) == []
+
+
+def test_a_live_courts_date_corrected_tells_the_filers_the_pause_moved_with_it():
+    """Told "filing pauses until Monday 8:00 AM" by the go-live notice; the court's live date is
+    corrected to Sunday and the pause moves with it: filing is open since Sunday 8:00 AM."""
+    court = utah_court()
+    monday = dt.date(2027, 4, 26)
+    tz = court.tzinfo
+    golive = GoLiveFactory(court=court, go_live_date=monday, status=GoLiveStatus.SCHEDULED,
+                           blackout_start=dt.datetime(2027, 4, 23, 17, tzinfo=tz),
+                           blackout_end=dt.datetime(2027, 4, 26, 8, tzinfo=tz))
+    filer_at(court)
+    now = dt.datetime(2027, 4, 26, 1, tzinfo=tz)  # live since midnight; the pause runs until 8:00
+    golives_mark_live_due(now)
+    notices_dispatch(now)
+    (golive_notice,) = send_pending(now)
+    assert "Monday, April 26, 2027 at 8:00 AM MDT" in golive_notice.body
+    golive.refresh_from_db()
+    golive_set(golive, monday - dt.timedelta(days=1), GoLiveStatus.LIVE, now=now)
+    (changed,) = send_pending(now)
+    assert "electronic filing here is open again since Sunday, April 25, 2027 at 8:00 AM MDT" in changed.body
+
+
+def test_a_live_courts_date_corrected_long_after_its_pause_tells_nothing():
+    court = utah_court()
+    monday = dt.date(2027, 4, 26)
+    tz = court.tzinfo
+    golive = GoLiveFactory(court=court, go_live_date=monday, status=GoLiveStatus.LIVE,
+                           blackout_start=dt.datetime(2027, 4, 23, 17, tzinfo=tz),
+                           blackout_end=dt.datetime(2027, 4, 26, 8, tzinfo=tz))
+    filer_at(court)
+    now = dt.datetime(2027, 5, 3, 9, tzinfo=tz)
+    notices_dispatch(now)
+    send_pending(now)
+    golive_set(golive, monday - dt.timedelta(days=1), GoLiveStatus.LIVE, now=now)
+    assert not NoticeDelivery.objects.filter(kind=NoticeKind.BLACKOUT_CHANGED).exists()
