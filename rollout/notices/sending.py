@@ -33,7 +33,9 @@ from rollout.notices.models import (
     UNDELIVERABLE, BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe,
 )
 from rollout.notices.relay import relay_connection_record
-from rollout.notices.selectors import RENDER_FAILED, date_as_told, deliveries_dates_told
+from rollout.notices.selectors import (
+    RENDER_FAILED, date_as_told, deliveries_dates_told, deliveries_waiting_for_earlier,
+)
 
 log = logging.getLogger(__name__)
 
@@ -350,9 +352,15 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     unsubscribed = set(NoticeUnsubscribe.objects.filter(**pairs).values_list("filer_id", "court_id"))
     undeliverable = addresses_undeliverable({r.filer.email for r in rows})
     told = deliveries_dates_told(rows)
+    waiting = deliveries_waiting_for_earlier(rows)
     paused = _reminders_paused(rows, now)
     to_send: list[tuple[NoticeDelivery, str]] = []
     skips: dict[str, list[int]] = {}
+    if waiting:
+        # Back to the queue with a retry time, no try counted: judged again once the earlier has gone.
+        result.released += _release([r for r in rows if r.id in waiting], claimed_by, count_attempt=False,
+                                    error="Waits for an earlier notice to this filer, still being sent, to go first.")
+        rows = [r for r in rows if r.id not in waiting]
     for row in rows:
         state = readiness.get((row.filer_id, row.court_id))
         pair = (row.filer_id, row.court_id)
@@ -445,7 +453,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
         position = len(to_send)
     except SoftTimeLimitExceeded:
         _flag_in_flight(in_flight)
-        result.released = _release([r for r, _ in to_send[position:]], claimed_by, count_attempt=False,
+        result.released += _release([r for r, _ in to_send[position:]], claimed_by, count_attempt=False,
                                    error="Time limit reached; left for the next publish.")
         raise
     except DatabaseError:

@@ -307,3 +307,26 @@ def test_a_live_courts_date_corrected_long_after_its_pause_tells_nothing():
     send_pending(now)
     golive_set(golive, monday - dt.timedelta(days=1), GoLiveStatus.LIVE, now=now)
     assert not NoticeDelivery.objects.filter(kind=NoticeKind.BLACKOUT_CHANGED).exists()
+
+
+def test_a_date_change_waits_for_the_prepare_notice_still_being_sent_to_its_filer():
+    """The prepare notice, built from the old date, is still on its way (another sender holds it):
+    the date-changed notice sent first would arrive before it, and the old date would be the last
+    the filer read. It waits, without a try counted, and goes once the prepare notice has."""
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 20), status=GoLiveStatus.SCHEDULED)
+    account = filer_at(court)
+    notices_dispatch(now)
+    prepare = NoticeDelivery.objects.get(kind=NoticeKind.PREPARE)
+    deliveries_claim([prepare.id], new_claim_token(), now)  # another sender has it on the wire
+    golive.refresh_from_db()
+    golive_schedule(golive, dt.date(2027, 5, 10), now=now)
+    changed = NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED)
+    assert send_pending(now) == []
+    changed.refresh_from_db()
+    assert (changed.state, changed.attempts) == (DeliveryState.PENDING, 0)
+    assert changed.next_attempt_at is not None and "earlier notice" in changed.last_error
+    NoticeDelivery.objects.filter(id=prepare.id).update(state=DeliveryState.SENT)  # that sender is done
+    (sent,) = send_pending(now)
+    assert sent.to == [account.filer.email] and "The new go-live date is Monday, May 10, 2027" in sent.body
