@@ -126,7 +126,11 @@ DATE_STATING_KINDS = (NoticeKind.PREPARE, NoticeKind.GOLIVE, NoticeKind.REMINDER
 
 # What each change notice corrects: the notices that state what it changes.
 STATING = {NoticeKind.DATE_CHANGED: (*DATE_STATING_KINDS, NoticeKind.DATE_CHANGED),
-           NoticeKind.BLACKOUT_CHANGED: (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)}
+           NoticeKind.BLACKOUT_CHANGED: (NoticeKind.PREPARE, NoticeKind.GOLIVE, NoticeKind.DATE_CHANGED,
+                                         NoticeKind.BLACKOUT_CHANGED)}
+# `deliveries_dates_told` for a change notice whose filer was sent nothing yet that states what it
+# changes (what was due to them failed or was set aside): there is nothing to correct.
+NOTHING_TOLD = ()
 
 
 def deliveries_waiting_for_earlier(rows: Iterable[NoticeDelivery]) -> set[int]:
@@ -154,43 +158,57 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     """For each date-changed row: the go-live date and status its filer was last told and the pause
     told with them, as {row id: (date, status, (start, end, emergency instructions))}; for each
     filing-pause row: the pause they were last told, as {row id: (start, end, emergency
-    instructions)}; in one query for the chunk.
+    instructions)}; NOTHING_TOLD when nothing stating them reached the filer; in one query for the chunk.
 
     Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, reminder,
-    date-changed) or the pause (prepare, date-changed, filing-pause) in id order (ids follow
-    creation); the last sent one before the row is what the filer last heard; the first row of the
-    row's kind after it announces the first change since, and that change's old date and status (or
-    old window) are what the filer was told. Usually that is the row's own change; when a change was replaced before its
-    notice went (that notice is skipped), it is the replaced one's, so the notice does not say "we
-    wrote to you" about a date or a pause the filer never received.
+    date-changed) or the pause (prepare, go-live, date-changed, filing-pause) in id order (ids follow
+    creation); the last sent one before the row is what the filer last heard. When it recorded the
+    go-live's last change as its facts were read (`told_as_of`), it told that change's outcome.
+    Otherwise (sent before that was recorded, or before any change) the first row of the row's kind
+    after it announces the first change since, and that change's old date and status (or old window)
+    are what the filer was told. Usually that is the row's own change; when a change was replaced
+    before its notice went (that notice is skipped), it is the replaced one's, so the notice does not
+    say "we wrote to you" about a date or a pause the filer never received.
     """
-    stating = STATING
     changing_pause = (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)
-    wanted = [r for r in rows if r.kind in stating]
+    wanted = [r for r in rows if r.kind in STATING]
     if not wanted:
         return {}
     history = (NoticeDelivery.objects
                .filter(filer_id__in={r.filer_id for r in wanted}, golive_id__in={r.golive_id for r in wanted},
-                       kind__in={kind for kinds in stating.values() for kind in kinds})
+                       kind__in={kind for kinds in STATING.values() for kind in kinds})
                .order_by("id").values_list("id", "filer_id", "golive_id", "kind", "state",
                                            "change__old_date", "change__old_status",
                                            "change__old_blackout_start", "change__old_blackout_end",
-                                           "change__old_emergency_instructions"))
+                                           "change__old_emergency_instructions", "told_as_of_id",
+                                           "told_as_of__new_date", "told_as_of__new_status",
+                                           "told_as_of__new_blackout_start", "told_as_of__new_blackout_end",
+                                           "told_as_of__new_emergency_instructions"))
     by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    for row_id, filer_id, golive_id, kind, state, old_date, old_status, old_start, old_end, old_emergency in history:
+    for (row_id, filer_id, golive_id, kind, state, old_date, old_status, old_start, old_end, old_emergency,
+         as_of, as_of_date, as_of_status, as_of_start, as_of_end, as_of_emergency) in history:
+        # What a sent row told, when it recorded it: ((date, status), pause); else None.
+        outcome = ((as_of_date, as_of_status), (as_of_start, as_of_end, as_of_emergency or "")) if as_of else None
         by_pair[(filer_id, golive_id)].append((row_id, kind, state, (old_date, old_status),
-                                               (old_start, old_end, old_emergency or "")))
+                                               (old_start, old_end, old_emergency or ""), outcome))
+
+    def last_told(row, kinds, part: int, changing) -> tuple | None:
+        entries = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in kinds]
+        sent = [e for e in entries if e[2] == DeliveryState.SENT and e[0] < row.id]
+        if not sent:
+            return None
+        if sent[-1][5] is not None:
+            return sent[-1][5][part]
+        return next(e for e in entries if e[1] in changing and e[0] > sent[-1][0])[3 + part]
+
     told = {}
     for row in wanted:
-        entries = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in stating[row.kind]]
-        last_sent = max((e[0] for e in entries if e[2] == DeliveryState.SENT and e[0] < row.id), default=0)
-        first = next(e for e in entries if e[1] == row.kind and e[0] > last_sent)
         if row.kind == NoticeKind.BLACKOUT_CHANGED:
-            told[row.id] = first[4]
+            pause = last_told(row, STATING[row.kind], 1, (row.kind,))
+            told[row.id] = NOTHING_TOLD if pause is None else pause
             continue
+        date = last_told(row, STATING[row.kind], 0, (row.kind,))
         # The pause told beside that date: the same steps over the notices that state the pause.
-        pauses = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in stating[NoticeKind.BLACKOUT_CHANGED]]
-        last_sent = max((e[0] for e in pauses if e[2] == DeliveryState.SENT and e[0] < row.id), default=0)
-        pause = next(e for e in pauses if e[1] in changing_pause and e[0] > last_sent)[4]
-        told[row.id] = (*first[3], pause)
+        pause = last_told(row, STATING[NoticeKind.BLACKOUT_CHANGED], 1, changing_pause)
+        told[row.id] = NOTHING_TOLD if date is None else (*date, pause or (None, None, ""))
     return told

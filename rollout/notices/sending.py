@@ -12,13 +12,14 @@ import logging
 import smtplib
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import DatabaseError
-from django.db.models import BooleanField, ExpressionWrapper, F
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.emails import email_address_problem
@@ -26,7 +27,7 @@ from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
 from accounts.self_service import reminder_paused_q
 from accounts.selectors import cmecf_accounts_with_readiness
-from courts.models import GoLiveStatus
+from courts.models import GoLiveChange, GoLiveStatus
 from courts.selectors import court_ids_live
 from rollout.notices.messages import MessageBuilder
 from rollout.notices.models import (
@@ -34,7 +35,7 @@ from rollout.notices.models import (
 )
 from rollout.notices.relay import relay_connection_record
 from rollout.notices.selectors import (
-    RENDER_FAILED, date_as_told, deliveries_dates_told, deliveries_waiting_for_earlier,
+    NOTHING_TOLD, RENDER_FAILED, STATING, date_as_told, deliveries_dates_told, deliveries_waiting_for_earlier,
 )
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,13 @@ def deliveries_claim(ids: list[int], claimed_by: str, now: dt.datetime | None = 
     NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(
         state=DeliveryState.SENDING, claimed_at=now, claimed_by=claimed_by, next_attempt_at=None,
     )
+    # The go-live's last change, read in the same statement as its facts (one snapshot): a sent row
+    # records it, so a later change notice knows what this one told (`deliveries_dates_told`).
+    last_change = GoLiveChange.objects.filter(golive_id=OuterRef("golive_id")).order_by("-id").values("id")[:1]
     return list(
         NoticeDelivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_by=claimed_by)
-        .select_related("filer", "court", "golive__rollout", "change").order_by("id")
+        .select_related("filer", "court", "golive__rollout", "change")
+        .annotate(golive_last_change=Subquery(last_change)).order_by("id")
     )
 
 
@@ -186,6 +191,11 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
         # Set aside when "live" was withdrawn (deliveries_create_for_change): resending it would tell
         # filers again that the court is live on a day it was not.
         return "The live status this notice announced was withdrawn."
+    if row.kind in (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED):
+        if told == NOTHING_TOLD:
+            # What was due to the filer before failed or was set aside: nothing to correct, and the
+            # notice would say "we wrote to you" about something they never received.
+            return "Nothing this notice corrects reached the filer."
     if row.kind == NoticeKind.DATE_CHANGED:
         change = row.change
         holds = date_as_told(golive.go_live_date, golive.status)
@@ -361,10 +371,15 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
         result.released += _release([r for r in rows if r.id in waiting], claimed_by, count_attempt=False,
                                     error="Waits for an earlier notice to this filer, still being sent, to go first.")
         rows = [r for r in rows if r.id not in waiting]
+    going: dict[tuple[int, int], set[str]] = defaultdict(set)  # (filer, go-live): kinds this chunk sends
     for row in rows:
         state = readiness.get((row.filer_id, row.court_id))
         pair = (row.filer_id, row.court_id)
-        reason = _skip_reason(row, state, pair in unsubscribed, now, told.get(row.id), pair in paused)
+        if going[(row.filer_id, row.golive_id)] & set(STATING.get(row.kind, ())):
+            # Built from the same facts, an earlier notice of this chunk tells the filer what holds.
+            reason = "An earlier notice sent with it tells the filer what holds now."
+        else:
+            reason = _skip_reason(row, state, pair in unsubscribed, now, told.get(row.id), pair in paused)
         if not reason and row.filer.email in undeliverable:
             reason = UNDELIVERABLE
         if reason:
@@ -376,6 +391,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
             result.failed += 1
             continue
         to_send.append((row, state or Readiness.WAITING))
+        going[(row.filer_id, row.golive_id)].add(row.kind)
     for reason, skip_ids in skips.items():
         _mine(skip_ids, claimed_by).update(state=DeliveryState.SKIPPED, skip_reason=reason[:200])
         result.skipped += len(skip_ids)
@@ -444,7 +460,8 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
             # Accepted: record it now, before the next message. If the row was taken back meanwhile
             # (this sender looked dead), it may go out again: say so on the row and stop.
             if not _mark(row, claimed_by, state=DeliveryState.SENT, sent_at=timezone.now(), attempts=row.attempts + 1,
-                         message_id=message.extra_headers["Message-ID"], last_error=""):
+                         message_id=message.extra_headers["Message-ID"], last_error="",
+                         told_as_of_id=row.golive_last_change):
                 NoticeDelivery.objects.filter(id=row.id).update(possible_duplicate=True)
                 log.warning("notice delivery %s was taken back while being sent: possible duplicate", row.id)
                 return result

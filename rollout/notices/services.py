@@ -184,7 +184,7 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     a postponement sets aside the prepare notices not sent yet, so a date set again sends them.
 
     Recipients: filers with a notice of this go-live that states its date (prepare, go-live, or a
-    reminder: "live since …") sent or being sent. Keyed by
+    reminder: "live since …") sent, being sent or pending. Keyed by
     the change, so each change is announced once per filer. Published after the surrounding
     transaction commits.
     """
@@ -222,13 +222,16 @@ def deliveries_create_for_change(golive: GoLive, change: GoLiveChange) -> int:
     kind = (NoticeKind.BLACKOUT_CHANGED if change.blackout_only or change.new_status == GoLiveStatus.LIVE
             else NoticeKind.DATE_CHANGED)
     # Told: every notice of this go-live stating its date that went, or is going (a chunk claimed
-    # before the change is built from the facts read at its claim), the go-live notices set aside
-    # just above included: their filers were told the court is live. So were those who got only
-    # reminders (added to the roster after the go-live notice's catch-up).
+    # before the change is built from the facts read at its claim), or may go before this change
+    # commits (a pending one claimed meanwhile is built from the facts before it), the go-live
+    # notices set aside just above included: their filers were told the court is live. So were those
+    # who got only reminders (added to the roster after the go-live notice's catch-up). At sending,
+    # a change notice waits for those earlier ones and is skipped where one already told its outcome
+    # (`deliveries_dates_told`).
     told = (
         NoticeDelivery.objects.filter(
             golive=golive, kind__in=DATE_STATING_KINDS,
-            state__in=(DeliveryState.SENT, DeliveryState.SENDING),
+            state__in=(DeliveryState.SENT, DeliveryState.SENDING, DeliveryState.PENDING),
         )
         .order_by()
         .values_list("filer_id", flat=True)

@@ -330,3 +330,66 @@ def test_a_date_change_waits_for_the_prepare_notice_still_being_sent_to_its_file
     NoticeDelivery.objects.filter(id=prepare.id).update(state=DeliveryState.SENT)  # that sender is done
     (sent,) = send_pending(now)
     assert sent.to == [account.filer.email] and "The new go-live date is Monday, May 10, 2027" in sent.body
+
+
+def test_a_pause_change_already_told_by_a_queued_date_change_is_not_sent_again():
+    """The date moved (the pause with it), then the pause changed, both before the date-changed
+    notice went: that notice tells the pause as it now stands, so the filing-pause notice would only
+    repeat it, saying it replaces a pause the filer never received."""
+    from courts.services import golive_set_blackout
+
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    tz = court.tzinfo
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 22), status=GoLiveStatus.SCHEDULED,
+                           blackout_start=dt.datetime(2027, 3, 19, 17, tzinfo=tz),
+                           blackout_end=dt.datetime(2027, 3, 22, 8, tzinfo=tz))
+    account = filer_at(court)
+    notices_dispatch(now)
+    send_pending(now)
+    golive.refresh_from_db()
+    golive_schedule(golive, dt.date(2027, 4, 5), now=now)  # the pause moves to April 2–5
+    golive.refresh_from_db()
+    golive_set_blackout(golive, dt.datetime(2027, 4, 2, 12, tzinfo=tz), dt.datetime(2027, 4, 5, 8, tzinfo=tz), now=now)
+    date_changed = NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED)
+    deliveries_send([date_changed.id], claimed_by=new_claim_token(), now=now)  # one sender, then another
+    (sent,) = mail.outbox
+    assert sent.to == [account.filer.email]
+    assert "The new go-live date is Monday, April 5, 2027" in sent.body
+    assert "Friday, April 2, 2027 at 12:00 PM MDT" in sent.body
+    assert send_pending(now)[1:] == []
+    assert NoticeDelivery.objects.get(kind=NoticeKind.BLACKOUT_CHANGED).skip_reason == (
+        "The filing pause is back to what the filer was last told.")
+
+
+def test_a_date_moved_while_the_prepare_notices_wait_in_the_queue_is_told_once_with_the_new_date():
+    """Queued prepare notices, not yet claimed, are built from the new date when they go: one email,
+    no date-changed notice after it."""
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 20), status=GoLiveStatus.SCHEDULED)
+    filer_at(court)
+    notices_dispatch(now)
+    golive.refresh_from_db()
+    golive_schedule(golive, dt.date(2027, 5, 10), now=now)
+    (sent,) = send_pending(now)
+    assert "NextGen CM/ECF on Monday, May 10, 2027" in sent.body
+    assert NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED).skip_reason == (
+        "An earlier notice sent with it tells the filer what holds now.")
+
+
+def test_a_date_change_for_a_filer_whose_prepare_notice_failed_is_not_sent():
+    """Nothing reached the filer: "we wrote to you that …" would not be true."""
+    now = dt.datetime(2027, 3, 1, 18, tzinfo=UTC)
+    court = utah_court()
+    golive = GoLiveFactory(court=court, go_live_date=dt.date(2027, 3, 20), status=GoLiveStatus.SCHEDULED)
+    filer_at(court)
+    notices_dispatch(now)
+    prepare = NoticeDelivery.objects.get(kind=NoticeKind.PREPARE)
+    deliveries_claim([prepare.id], new_claim_token(), now)
+    golive.refresh_from_db()
+    golive_schedule(golive, dt.date(2027, 5, 10), now=now)
+    NoticeDelivery.objects.filter(id=prepare.id).update(state=DeliveryState.FAILED)  # the relay refused it
+    assert send_pending(now) == []
+    assert NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED).skip_reason == (
+        "Nothing this notice corrects reached the filer.")
