@@ -131,34 +131,18 @@ STATING = {NoticeKind.DATE_CHANGED: (*DATE_STATING_KINDS, NoticeKind.DATE_CHANGE
 # `deliveries_dates_told` for a change notice whose filer was sent nothing yet that states what it
 # changes (what was due to them failed or was set aside): there is nothing to correct.
 NOTHING_TOLD = ()
-
-
-def deliveries_waiting_for_earlier(rows: Iterable[NoticeDelivery]) -> set[int]:
-    """The change notices among `rows` whose filer has an earlier notice of the same go-live stating
-    what they change still pending or being sent by another run (not in `rows`): sent first, the
-    correction would arrive before what it corrects, and the filer would be left with the old fact.
-    One query for the chunk; none for a chunk without change notices."""
-    wanted = [r for r in rows if r.kind in STATING]
-    if not wanted:
-        return set()
-    earlier = (NoticeDelivery.objects
-               .filter(filer_id__in={r.filer_id for r in wanted}, golive_id__in={r.golive_id for r in wanted},
-                       kind__in={kind for kinds in STATING.values() for kind in kinds},
-                       state__in=(DeliveryState.PENDING, DeliveryState.SENDING))
-               .exclude(id__in=[r.id for r in rows])
-               .values_list("id", "filer_id", "golive_id", "kind"))
-    unsent: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
-    for row_id, filer_id, golive_id, kind in earlier:
-        unsent[(filer_id, golive_id)].append((row_id, kind))
-    return {r.id for r in wanted
-            if any(i < r.id and kind in STATING[r.kind] for i, kind in unsent[(r.filer_id, r.golive_id)])}
+# ... for one whose filer has an earlier notice stating what it changes still queued or being sent by
+# another run: sent first, the correction would arrive before what it corrects, and the filer would be
+# left with the old fact. It waits.
+WAIT_FOR_EARLIER = ("wait for an earlier notice",)
 
 
 def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     """For each date-changed row: the go-live date and status its filer was last told and the pause
     told with them, as {row id: (date, status, (start, end, emergency instructions))}; for each
     filing-pause row: the pause they were last told, as {row id: (start, end, emergency
-    instructions)}; NOTHING_TOLD when nothing stating them reached the filer; in one query for the chunk.
+    instructions)}; NOTHING_TOLD when nothing stating them reached the filer; WAIT_FOR_EARLIER while
+    one stating them, outside `rows`, is still pending or sending; in one query for the chunk.
 
     Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, reminder,
     date-changed) or the pause (prepare, go-live, date-changed, filing-pause) in id order (ids follow
@@ -201,8 +185,14 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
             return sent[-1][5][part]
         return next(e for e in entries if e[1] in changing and e[0] > sent[-1][0])[3 + part]
 
+    chunk = {r.id for r in rows}
     told = {}
     for row in wanted:
+        unsent_before = (e for e in by_pair[(row.filer_id, row.golive_id)] if e[0] < row.id and e[0] not in chunk
+                         and e[2] in (DeliveryState.PENDING, DeliveryState.SENDING))
+        if any(e[1] in STATING[row.kind] for e in unsent_before):
+            told[row.id] = WAIT_FOR_EARLIER
+            continue
         if row.kind == NoticeKind.BLACKOUT_CHANGED:
             pause = last_told(row, STATING[row.kind], 1, (row.kind,))
             told[row.id] = NOTHING_TOLD if pause is None else pause

@@ -35,7 +35,7 @@ from rollout.notices.models import (
 )
 from rollout.notices.relay import relay_connection_record
 from rollout.notices.selectors import (
-    NOTHING_TOLD, RENDER_FAILED, STATING, date_as_told, deliveries_dates_told, deliveries_waiting_for_earlier,
+    NOTHING_TOLD, RENDER_FAILED, STATING, WAIT_FOR_EARLIER, date_as_told, deliveries_dates_told,
 )
 
 log = logging.getLogger(__name__)
@@ -191,11 +191,10 @@ def _skip_reason(row: NoticeDelivery, readiness: str | None, unsubscribed: bool,
         # Set aside when "live" was withdrawn (deliveries_create_for_change): resending it would tell
         # filers again that the court is live on a day it was not.
         return "The live status this notice announced was withdrawn."
-    if row.kind in (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED):
-        if told == NOTHING_TOLD:
-            # What was due to the filer before failed or was set aside: nothing to correct, and the
-            # notice would say "we wrote to you" about something they never received.
-            return "Nothing this notice corrects reached the filer."
+    if row.kind in (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED) and told == NOTHING_TOLD:
+        # What was due to the filer before failed or was set aside: nothing to correct, and the
+        # notice would say "we wrote to you" about something they never received.
+        return "Nothing this notice corrects reached the filer."
     if row.kind == NoticeKind.DATE_CHANGED:
         change = row.change
         holds = date_as_told(golive.go_live_date, golive.status)
@@ -362,7 +361,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     unsubscribed = set(NoticeUnsubscribe.objects.filter(**pairs).values_list("filer_id", "court_id"))
     undeliverable = addresses_undeliverable({r.filer.email for r in rows})
     told = deliveries_dates_told(rows)
-    waiting = deliveries_waiting_for_earlier(rows)
+    waiting = {row_id for row_id, value in told.items() if value == WAIT_FOR_EARLIER}
     paused = _reminders_paused(rows, now)
     to_send: list[tuple[NoticeDelivery, str]] = []
     skips: dict[str, list[int]] = {}
