@@ -42,13 +42,17 @@ chunk each, so a campaign uses every core and one sender's SMTP waits overlap an
   is marked undeliverable and the row fails (as for a hard bounce or an address
   `accounts.emails.email_address_problem` refuses); the chunk goes on. A 4xx retries that row alone
   (`next_attempt_at` from the moment of the failure: NOTICES_RETRY_BACKOFF doubling, capped at
-  NOTICES_RETRY_BACKOFF_MAX), failed after NOTICES_MAX_RETRIES tries. An unreachable relay sends the
-  unsent rows back without a try counted; any other error counts one, so it ends. A connection
+  NOTICES_RETRY_BACKOFF_MAX), failed after NOTICES_MAX_RETRIES tries; a 4xx at MAIL FROM refuses the
+  sender, not the recipient (a rate limit, a full queue): that row waits without a try counted, and
+  the relay's record for /healthz names the refusal. An unreachable relay sends the unsent rows back
+  without a try counted; any other error (a 5xx greeting, STARTTLS or AUTH not offered, a
+  certificate that does not verify, a bug) counts one, so it ends. A connection
   broken while a message was on the wire flags that row `possible_duplicate`.
 - A template that fails to render fails only its own messages ("Rendering failed: …", shown on
   the court page).
-- The claim is renewed every quarter of NOTICES_CLAIM_TIMEOUT_SECONDS, so a slow sender is not
-  taken for a dead one; a sender whose rows were taken back stops at its next message.
+- The claim is renewed every quarter of NOTICES_CLAIM_TIMEOUT_SECONDS from a thread of the sender's
+  own (`ClaimKeeper`), also while one message waits on a slow relay, so a slow sender is not taken
+  for a dead one; a sender whose rows were taken back anyway stops at its next mark.
 
 Recovery (`deliveries_reclaim_stale`, beat every NOTICES_SWEEP_INTERVAL_SECONDS).
 - A dead sender (child or worker killed, database connection lost): its rows stay `sending` with a

@@ -129,7 +129,7 @@ def delivery_bounce_record(bounce: Bounce, now: dt.datetime | None = None) -> st
         values["state"] = DeliveryState.BOUNCED
     NoticeDelivery.objects.filter(id=delivery.id).update(**values)
     address = delivery.filer.email
-    if bounce.addresses and address not in bounce.addresses:
+    if bounce.addresses and not _forms_of(address) & bounce.addresses:
         log.info("bounce for delivery %s names %s, not the filer's address now: address left as it is",
                  delivery.id, ", ".join(sorted(bounce.addresses)))
         return "old address"
@@ -151,6 +151,18 @@ def delivery_bounce_record(bounce: Bounce, now: dt.datetime | None = None) -> st
     row.last_bounce_at, row.last_delivery_id, row.diagnostic = now, delivery.id, bounce.diagnostic
     row.save()
     return outcome
+
+
+def _forms_of(address: str) -> set[str]:
+    """The address as a bounce may name it, lower-cased: as stored, and as it went on the wire (a
+    non-ASCII domain in its ASCII, IDNA form, as Django's email backend sends it)."""
+    local, _, domain = address.rpartition("@")
+    forms = {address.lower()}
+    try:
+        forms.add(f"{local}@{domain.encode('idna').decode('ascii')}".lower())
+    except UnicodeError:  # never sent in that form, so never named by a bounce in it
+        pass
+    return forms
 
 
 # --- The mailbox ---------------------------------------------------------------------------------

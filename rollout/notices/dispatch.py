@@ -330,19 +330,22 @@ def deliveries_reclaim_stale(now: dt.datetime | None = None) -> list[int]:
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.NOTICES_CLAIM_TIMEOUT_SECONDS)
-    stale = list(
-        NoticeDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=cutoff)
-        .order_by("id").values_list("id", "court__court_id", "claimed_by")
-    )
-    in_flight: dict[str, tuple[int, str]] = {}
-    for delivery_id, court_code, claimed_by in stale:
-        in_flight.setdefault(claimed_by, (delivery_id, court_code))
-    ids = [row[0] for row in stale]
-    flagged = [d for d, _ in in_flight.values()]
     with transaction.atomic():
+        # Locked as read: a sender marking one of them sent (or renewing its claim) waits for this
+        # to commit and then finds the row no longer its own, so what is flagged and counted here
+        # is exactly what was taken back. Only rows of dead senders: a few chunks at most.
+        stale = list(
+            NoticeDelivery.objects.select_for_update(of=("self",))
+            .filter(state=DeliveryState.SENDING, claimed_at__lt=cutoff)
+            .order_by("id").values_list("id", "court__court_id", "claimed_by")
+        )
+        in_flight: dict[str, tuple[int, str]] = {}
+        for delivery_id, court_code, claimed_by in stale:
+            in_flight.setdefault(claimed_by, (delivery_id, court_code))
+        ids = [row[0] for row in stale]
+        flagged = [d for d, _ in in_flight.values()]
         for start in range(0, len(ids), INSERT_BATCH):
-            NoticeDelivery.objects.filter(id__in=ids[start:start + INSERT_BATCH], state=DeliveryState.SENDING,
-                                          claimed_at__lt=cutoff).update(
+            NoticeDelivery.objects.filter(id__in=ids[start:start + INSERT_BATCH]).update(
                 state=DeliveryState.PENDING, claimed_at=None, claimed_by="", queued_at=None,
                 reclaims=F("reclaims") + 1, last_error="Taken back from a sender that stopped.",
             )

@@ -58,7 +58,7 @@ def notice_backlog_ages(now=None) -> tuple[dt.timedelta | None, dt.timedelta | N
 
     A due notice is a pending or sending row; its age counts from its creation, so a campaign held
     up by retries or a dead sender shows. A sending row's age counts from its claim (renewed by a
-    live sender every third of NOTICES_CLAIM_TIMEOUT_SECONDS), so a value well over that timeout
+    live sender every quarter of NOTICES_CLAIM_TIMEOUT_SECONDS), so a value well over that timeout
     means the sweeper is not running.
     """
     now = now or timezone.now()

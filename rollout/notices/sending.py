@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import ssl
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Subquery
 from django.utils import timezone
 
@@ -42,12 +44,19 @@ log = logging.getLogger(__name__)
 
 
 def smtp_error_is_transient(exc: BaseException) -> bool:
-    """4xx replies and broken connections are worth retrying; 5xx replies are final."""
+    """4xx replies and a relay that cannot be reached or drops the connection are worth retrying
+    without end; 5xx replies and a relay that refuses the configuration (STARTTLS or AUTH not offered,
+    a certificate that does not verify) are not: they count tries, so the rows end failed with the
+    error instead of cycling (smtplib's errors are OSErrors too, so they are sorted out first)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return any(400 <= code < 500 for code, _ in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
-    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, (smtplib.SMTPException, ssl.SSLCertVerificationError)):
+        return False
+    return isinstance(exc, OSError)
 
 
 def new_claim_token(worker: str = "") -> str:
@@ -282,24 +291,65 @@ def _release(rows: list[NoticeDelivery], claimed_by: str, *, error: str, count_a
     return failed + again
 
 
-def _retry_one(row: NoticeDelivery, claimed_by: str, error: str, **extra) -> str:
+def _retry_one(row: NoticeDelivery, claimed_by: str, error: str, *, count_attempt: bool = True, **extra) -> str:
     """A row offered to the server and answered with a temporary refusal (or cut off on the wire):
-    one attempt more; pending again with a retry time, or failed once out of tries."""
-    attempts = row.attempts + 1
-    if attempts > settings.NOTICES_MAX_RETRIES:
-        _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=attempts, last_error=error, **extra)
-        return DeliveryState.FAILED
-    _mark(row, claimed_by, state=DeliveryState.PENDING, attempts=attempts, last_error=error, claimed_by="",
-          queued_at=None, next_attempt_at=timezone.now() + _retry_delay(attempts), **extra)
-    return DeliveryState.PENDING
+    one attempt more; pending again with a retry time, or failed once out of tries. With
+    `count_attempt` False (the relay refused the sender), no try is counted: pending again. Returns
+    the new state, or "" when this run no longer held the row (the sweeper took it back)."""
+    attempts = row.attempts + count_attempt
+    if count_attempt and attempts > settings.NOTICES_MAX_RETRIES:
+        held = _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=attempts, last_error=error, **extra)
+        return DeliveryState.FAILED if held else ""
+    held = _mark(row, claimed_by, state=DeliveryState.PENDING, attempts=attempts, last_error=error, claimed_by="",
+                 queued_at=None, next_attempt_at=timezone.now() + _retry_delay(max(1, attempts)), **extra)
+    return DeliveryState.PENDING if held else ""
 
 
-def _fail_undeliverable(row: NoticeDelivery, claimed_by: str, reason: str, *, attempts: int = 0) -> None:
+def _fail_undeliverable(row: NoticeDelivery, claimed_by: str, reason: str, *, attempts: int = 0) -> bool:
     """The one undeliverable policy: the address is marked undeliverable with the reason staff see,
-    and the row fails with it."""
+    and the row fails with it. False when this run no longer held the row."""
     address_mark_undeliverable(row.filer.email, reason, delivery_id=row.id)
-    _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=row.attempts + attempts,
-          last_error=f"{UNDELIVERABLE_ADDRESS}: {reason}"[:2000])
+    return _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=row.attempts + attempts,
+                 last_error=f"{UNDELIVERABLE_ADDRESS}: {reason}"[:2000])
+
+
+class ClaimKeeper:
+    """Renews this execution's claim on its rows still `sending` every NOTICES_CLAIM_TIMEOUT_SECONDS / 4,
+    from a thread of its own, while the chunk is being sent.
+
+    Why a thread: one message can wait on the relay longer than the claim timeout (every SMTP reply
+    may take up to EMAIL_TIMEOUT, and a message needs several), so renewing between messages would
+    let the sweeper take a slow but live sender for a dead one and send its message again, once per
+    sweep. A killed process takes the thread with it, so a dead sender's claim still goes stale; a
+    hung one is ended by the send task's time limit. The renewal is conditional (this token, still
+    `sending`): once the sweeper took the rows back, or they were marked, it changes nothing.
+    The thread has its own database connection (Django's are per thread), opened only when a chunk
+    outlasts one interval, and closed when it stops. It is never joined: a renewal waiting on a row
+    lock must not hold up the sender that owns that lock."""
+
+    def __init__(self, ids: list[int], claimed_by: str) -> None:
+        self.ids, self.claimed_by = ids, claimed_by
+        self.interval = settings.NOTICES_CLAIM_TIMEOUT_SECONDS / 4
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"claim-keeper {claimed_by}", daemon=True)
+
+    def __enter__(self) -> "ClaimKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopped.wait(self.interval):
+                try:
+                    _mine(self.ids, self.claimed_by).update(claimed_at=timezone.now())
+                except DatabaseError:
+                    # The sender finds out at its next mark; meanwhile the claim may go stale.
+                    log.warning("could not renew the claim of notice sender %s", self.claimed_by, exc_info=True)
+        finally:
+            connections.close_all()
 
 
 def _mark(row: NoticeDelivery, holder: str, /, **values) -> bool:
@@ -403,16 +453,12 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     per_message = not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend")
     smtp = get_connection()
     messages = MessageBuilder(now, None if per_message else smtp)
-    renew_every = settings.NOTICES_CLAIM_TIMEOUT_SECONDS / 4
-    renewed = time.monotonic()
+    keeper = ClaimKeeper([r.id for r, _ in to_send], claimed_by).__enter__()
     position = 0  # to_send[position:] were not accepted by the server (as far as this run knows)
     in_flight = None  # the row whose message is being handed to the server
     opened = False
     try:
         for position, (row, state) in enumerate(to_send):
-            if time.monotonic() - renewed > renew_every:
-                _mine([r.id for r, _ in to_send[position:]], claimed_by).update(claimed_at=timezone.now())
-                renewed = time.monotonic()
             try:
                 message = messages.build(row, state, told=told.get(row.id),
                                          pacer_created_unknown=row.filer_id in legacy_undated)
@@ -440,15 +486,26 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
                 code = _refused_code(exc)
                 if code >= 500:
                     if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)):
-                        _fail_undeliverable(row, claimed_by, _error_text(exc), attempts=1)
+                        held = _fail_undeliverable(row, claimed_by, _error_text(exc), attempts=1)
                     else:
-                        _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=row.attempts + 1,
-                              last_error=_error_text(exc))
-                    result.failed += 1
-                elif _retry_one(row, claimed_by, _error_text(exc)) == DeliveryState.FAILED:
-                    result.failed += 1
+                        held = _mark(row, claimed_by, state=DeliveryState.FAILED, attempts=row.attempts + 1,
+                                     last_error=_error_text(exc))
+                    result.failed += held
                 else:
-                    result.released += 1
+                    # A 4xx at MAIL FROM refuses the sender, not this recipient (a relay's rate limit,
+                    # its queue full): like an unreachable relay it costs no try, and /healthz names it.
+                    relay_refused = isinstance(exc, smtplib.SMTPSenderRefused)
+                    if relay_refused:
+                        relay_connection_record(exc)
+                    outcome = _retry_one(row, claimed_by, _error_text(exc), count_attempt=not relay_refused)
+                    held = bool(outcome)
+                    if outcome == DeliveryState.FAILED:
+                        result.failed += 1
+                    elif held:
+                        result.released += 1
+                if not held:  # taken back meanwhile: the rest are the sweeper's too
+                    log.warning("notice delivery %s was taken back while being sent; sender stops", row.id)
+                    return result
                 if code == 421 and not per_message:  # the server closed the connection: a new one
                     try:
                         smtp.close()
@@ -487,6 +544,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
             "notice chunk stopped by %s error, %d rows to retry: %s", "a temporary" if temporary else "an",
             result.released, _error_text(exc), exc_info=not temporary)
     finally:
+        keeper.__exit__()
         try:
             smtp.close()
         except Exception:  # closing a dead connection must not hide the real error

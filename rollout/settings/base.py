@@ -389,14 +389,15 @@ NOTICES_SEND_TIME_LIMIT = 600
 # rows whose retry time has come.
 NOTICES_SWEEP_INTERVAL_SECONDS = 15.0
 # A row still "sending" whose claim was not renewed for this long belongs to a dead sender (a live
-# one renews every quarter of it, between messages; keep it above EMAIL_TIMEOUT plus that quarter).
+# one renews every quarter of it from a thread of its own, also while a message waits on the relay).
 NOTICES_CLAIM_TIMEOUT_SECONDS = 30
 # Pending rows published this long ago and still not claimed: their broker message was lost (broker
 # restarted empty) or their task failed before claiming: publish them again (busy or not).
 NOTICES_REQUEUE_AFTER_SECONDS = 30
 # Retries after a 4xx reply or a broken connection: a retry time on the row (10 s, doubling, at most
 # NOTICES_RETRY_BACKOFF_MAX). Only rows offered to the server count a try; failed after
-# NOTICES_MAX_RETRIES tries. A relay that cannot be reached costs no try: rows wait for it.
+# NOTICES_MAX_RETRIES tries. A relay that cannot be reached, or refuses the sender with a 4xx at
+# MAIL FROM (a rate limit, its queue full), costs no try: rows wait for it, and /healthz names it.
 NOTICES_MAX_RETRIES = 10
 NOTICES_RETRY_BACKOFF = 10.0
 NOTICES_RETRY_BACKOFF_MAX = 30

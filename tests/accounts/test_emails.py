@@ -12,6 +12,8 @@ from accounts.emails import email_address_problem
     ("a" * 64 + "@" + "d" * 200 + ".com", "longer than 254"),
     ("no-at-sign", "no @"),
     ("two@@example.com", "not a valid"),
+    ("filer@" + "é" * 60 + ".example", "no ASCII (IDNA) form"),  # a label over 63 characters once encoded
+    ("a" * 60 + "@" + ("é" * 20 + ".") * 8 + "example", "ASCII (IDNA) form mail relays are given"),
 ])
 def test_each_undeliverable_address_gets_its_reason(address, words):
     problem = email_address_problem(address)

@@ -45,9 +45,11 @@ def sent_deliveries(n: int):
     return court, golive, list(NoticeDelivery.objects.select_related("filer").order_by("id"))
 
 
-def drop(maildir: Path, sample: str, delivery: NoticeDelivery, *, verp: str | None = None) -> None:
+def drop(maildir: Path, sample: str, delivery: NoticeDelivery, *, verp: str | None = None,
+         rcpt: str | None = None) -> None:
     raw = (SAMPLES / sample).read_text()
-    raw = raw.replace("VERP_ADDRESS", verp or verp_address(delivery.id)).replace("RCPT_ADDRESS", delivery.filer.email)
+    raw = raw.replace("VERP_ADDRESS", verp or verp_address(delivery.id)).replace(
+        "RCPT_ADDRESS", rcpt or delivery.filer.email)
     mailbox.Maildir(str(maildir), create=True).add(email.message_from_string(raw))
 
 
@@ -130,6 +132,19 @@ def test_a_bounce_for_an_address_the_filer_no_longer_has_marks_only_the_delivery
     process(maildir)
     assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.BOUNCED
     assert not BouncedAddress.objects.exists()
+
+
+def test_a_bounce_naming_the_ascii_form_of_an_international_domain_marks_the_filers_address(maildir):
+    from django.core.mail.message import sanitize_address
+
+    court, golive, rows = sent_deliveries(1)
+    filer = rows[0].filer
+    filer.email = "anna@müller.example"
+    filer.save()
+    drop(maildir, "postfix_permanent.eml", rows[0], rcpt=sanitize_address(filer.email, "utf-8"))  # as sent
+    process(maildir)
+    assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.BOUNCED
+    assert BouncedAddress.objects.get(email="anna@müller.example").undeliverable_at is not None
 
 
 def test_an_undeliverable_address_gets_no_more_notices_until_the_filer_address_changes(maildir, settings):
