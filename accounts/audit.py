@@ -274,7 +274,10 @@ def audit_update_queryset(
         return {court_id: n for court_id, n in cursor.fetchall()}
 
 
-def audit_entries_for(obj: Model, limit: int = 20) -> QuerySet[AuditEntry]:
-    """The latest entries about one record, newest first."""
+def audit_entries_for(obj: Model, court_id: int, limit: int = 20) -> QuerySet[AuditEntry]:
+    """The latest entries about one record written at `court_id` (the court the record is at now),
+    newest first. Entries from while it was at another court stay with that court: a record moved
+    between courts must not show the new court's staff who did what at the old one."""
     content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    return AuditEntry.objects.filter(content_type=content_type, object_id=obj.pk).select_related("user")[:limit]
+    return AuditEntry.objects.filter(content_type=content_type, object_id=obj.pk,
+                                     court_id=court_id).select_related("user")[:limit]

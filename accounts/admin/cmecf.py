@@ -161,7 +161,7 @@ class CmecfAccountAdmin(CappedCountAdmin, CourtZoneFormAdmin, ServiceSavesAdmin,
         if not obj.pk:
             return "—"
         rows = [(court_time(e.at, obj.court), e.who, e.field, court_value(e.old_value, obj.court),
-                 court_value(e.new_value, obj.court)) for e in audit_entries_for(obj)]
+                 court_value(e.new_value, obj.court)) for e in audit_entries_for(obj, obj.court_id)]
         if not rows:
             return "No recorded changes."
         return format_html(

@@ -96,7 +96,8 @@ class HelpRequestAdmin(CourtScopedAdmin):
     def audit_trail(self, obj):
         if not obj.pk:
             return "—"
-        entries = sorted([*audit_entries_for(obj), *audit_entries_for(obj.account)], key=lambda e: e.at, reverse=True)
+        entries = sorted([*audit_entries_for(obj, obj.court_id), *audit_entries_for(obj.account, obj.court_id)],
+                         key=lambda e: e.at, reverse=True)
         rows = [(court_time(e.at, obj.court), e.who, e.object_repr, e.field,
                  court_value(e.old_value, obj.court), court_value(e.new_value, obj.court)) for e in entries]
         if not rows:

@@ -6,7 +6,7 @@ import dataclasses
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponse, HttpResponseRedirect
@@ -426,10 +426,16 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
     def lookup_allowed(self, lookup, value, request=None):
         """A filter in the URL on a hidden detail (`?diagnostic__icontains=…`, `?last_bounce_at__gte=…`)
         would read it back row by row: only users who see every row's details may filter on them.
-        Whether the address is undeliverable (the list's own filter) stays for everyone."""
+        Whether the address is undeliverable (the list's own filter) and the address itself stay for
+        everyone; nothing else does, under any spelling (`last_delivery_id` is `last_delivery`)."""
         field, _, rest = lookup.partition(LOOKUP_SEP)
-        hidden = field in (*BOUNCE_DETAILS, "details_shown") or (field in SHOWN_AS_YES and rest != "isnull")
-        if hidden and (request is None or request_court_ids(request) is not None):
+        try:
+            field = BouncedAddress._meta.get_field(field).name
+        except FieldDoesNotExist:
+            pass  # an annotation (`details_shown`) or nothing at all: not for court administrators
+        open_to_all = (field == "email" or (field in SHOWN_AS_YES and rest == "isnull")
+                       or lookup == BounceCourtFilter.parameter_name)  # scoped by the filter itself
+        if not open_to_all and (request is None or request_court_ids(request) is not None):
             return False
         return super().lookup_allowed(lookup, value, request)
 

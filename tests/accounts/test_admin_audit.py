@@ -59,3 +59,20 @@ def test_audit_list_filters_by_field(client, account):
     client.force_login(superuser())
     response = client.get(reverse("admin:accounts_auditentry_changelist"), {"field": "name_review"})
     assert [e.field for e in response.context["cl"].result_list] == ["name_review"]
+
+
+def test_an_account_moved_to_another_court_shows_its_new_court_none_of_the_old_courts_changes(client):
+    """Utah's clerk flags the name, then the account is moved to Montana (registered at the wrong
+    court): Montana's administrator sees neither the clerk nor the change on the account's page."""
+    from accounts.models import NameReview
+    from accounts.services import cmecf_account_update
+    from tests.factories import CmecfAccountFactory, court_admin_user, utah_court
+
+    montana, utah = live(montana_court()), live(utah_court())
+    account = CmecfAccountFactory(court=utah, login="movedlogin")
+    cmecf_account_set_name_review(account, NameReview.FLAGGED, by=court_admin_user("utah-clerk-jones", utah))
+    cmecf_account_update(account, by=superuser(), court=montana)
+    client.force_login(court_admin_user("montana-clerk", montana))
+    page = client.get(reverse("admin:accounts_cmecfaccount_change", args=[account.pk])).content.decode()
+    assert "movedlogin" in page
+    assert "utah-clerk-jones" not in page

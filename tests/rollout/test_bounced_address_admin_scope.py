@@ -187,12 +187,18 @@ def listed(client, user, **params) -> bool:
     ("soft_bounces__gte", "1", "2"),
     ("undeliverable_at__gte", "2026-01-01 00:00+00:00", "2026-02-01 00:00+00:00"),
     ("details_shown", "0", "1"),
+    ("last_delivery_id__gte", "{delivery}", "{next}"),  # the column's name, not the field's
+    ("last_delivery", "{delivery}", "{next}"),
+    ("last_delivery__id__lte", "{delivery}", "{before}"),
 ])
 def test_a_filter_on_a_hidden_detail_of_another_courts_bounce_tells_nothing(
         client, bounce_of_a_utah_delivery, lookup, matching, not_matching):
     BouncedAddress.objects.filter(pk=bounce_of_a_utah_delivery.pk).update(
         undeliverable_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc))
     montana = montana_administrator()
+    ids = {"delivery": bounce_of_a_utah_delivery.last_delivery_id}
+    ids.update(next=ids["delivery"] + 1, before=ids["delivery"] - 1)
+    matching, not_matching = matching.format(**ids), not_matching.format(**ids)
     assert listed(client, montana, **{lookup: matching}) == listed(client, montana, **{lookup: not_matching})
 
 
