@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from courts.admin.reauthentication import recent_authentication_required
+from accounts.admin.history import AuditTrailHistoryAdmin
 from accounts.admin.saving import ServiceSavesAdmin
 from courts.admin.scope import CappedCountAdmin, CourtScopedAdmin, CourtScopedFilter
 from courts.admin.zones import CourtZoneFormAdmin, court_time, court_value
@@ -94,7 +95,8 @@ def bulk_message(modeladmin, request, verb: str, result: BulkResult) -> None:
 
 
 @admin.register(CmecfAccount)
-class CmecfAccountAdmin(CappedCountAdmin, CourtZoneFormAdmin, ServiceSavesAdmin, CourtScopedAdmin):
+class CmecfAccountAdmin(CappedCountAdmin, CourtZoneFormAdmin, ServiceSavesAdmin, AuditTrailHistoryAdmin,
+                        CourtScopedAdmin):
     # The filer's own name is on the filer page; the CM/ECF name is what the help desk compares.
     # Seven columns that fit 1,280 px beside the filters: the filer's CM/ECF name, email and PACER
     # username share one cell; readiness and the link time (court zone) stay readable.

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from courts.admin.scope import CourtScopedAdmin, CourtScopedFilter
 from courts.admin.zones import court_time, court_value
+from accounts.admin.history import AuditTrailHistoryAdmin
 from accounts.audit import audit_entries_for
 from accounts.models import HelpReason, HelpRequest
 from accounts.self_service import SelfServiceRefused, help_request_update
@@ -34,7 +35,7 @@ class HelpRequestForm(forms.ModelForm):
 
 
 @admin.register(HelpRequest)
-class HelpRequestAdmin(CourtScopedAdmin):
+class HelpRequestAdmin(AuditTrailHistoryAdmin, CourtScopedAdmin):
     form = HelpRequestForm
     list_display = ("id", "created_local", "court_code", "login", "filer", "reason", "status", "assigned_to", "age")
     list_filter = ("status", CourtScopedFilter, "reason", ("assigned_to", admin.RelatedOnlyFieldListFilter))

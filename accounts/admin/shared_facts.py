@@ -5,13 +5,9 @@ otherwise, with the reason). Built on the one confinement mechanism, `courts.adm
 """
 from __future__ import annotations
 
-from django.contrib.admin.utils import unquote
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.http import urlencode
 
+from accounts.admin.history import AuditTrailHistoryAdmin
 from accounts.models import CmecfAccount
 from accounts.selectors import court_codes_outside
 from courts.admin.scope import CourtScopedAdmin, request_court_ids
@@ -22,7 +18,7 @@ def exists_at_courts(model_path: str, ids: list[int]):
     return Exists(CmecfAccount.objects.filter(**{model_path: OuterRef("pk"), "court_id__in": ids}))
 
 
-class SharedFactsAdmin(CourtScopedAdmin):
+class SharedFactsAdmin(AuditTrailHistoryAdmin, CourtScopedAdmin):
     """Filers and PACER accounts: seen through their CM/ECF accounts, changed only with all their courts.
 
     `accounts_path` is the path from a CM/ECF account to this model ("filer", "filer__pacer_account").
@@ -48,16 +44,6 @@ class SharedFactsAdmin(CourtScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not self.other_courts(request, obj)
-
-    def history_view(self, request, object_id, extra_context=None):
-        """Django's change log is not court-aware: for a filer at several courts it lists every court's
-        staff's edits. A court-scoped user is sent to the record's audit trail instead, which shows
-        only the entries of the courts they administer."""
-        obj = self.get_object(request, unquote(object_id))
-        if request_court_ids(request) is None or obj is None or not self.has_view_or_change_permission(request, obj):
-            return super().history_view(request, object_id, extra_context)  # its own 404 or 403
-        query = {"content_type__id__exact": ContentType.objects.get_for_model(self.model).pk, "object_id": obj.pk}
-        return redirect(f"{reverse('admin:accounts_auditentry_changelist')}?{urlencode(query)}")
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not self.other_courts(request, obj)
