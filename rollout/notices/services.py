@@ -30,6 +30,9 @@ from rollout.notices.rendering import (
     notice_context,
 )
 from rollout.notices.selectors import DATE_STATING_KINDS, date_as_told
+from rollout.notices.template_links import (
+    BEARER_LINKS, bearer_link_rendered_problems, bearer_link_source_problems,
+)
 
 log = logging.getLogger(__name__)
 
@@ -371,8 +374,9 @@ def _sample_digest_context(court: Court, golive: GoLive) -> dict:
 
 
 def notice_template_check(court: Court | None, kind: str, source: TemplateSource) -> list[str]:
-    """Problems that stop a template being saved: it must compile and render within the sandbox's
-    limits for every readiness state, with sample data ([] = fine)."""
+    """Problems that stop a template being saved ([] = fine): it must compile, print the filer's
+    personal links only whole and on their own (`template_links`), and render within the sandbox's
+    limits for every readiness state, with sample data."""
     from accounts.readiness import Readiness
     from django.template import TemplateSyntaxError
 
@@ -382,12 +386,20 @@ def notice_template_check(court: Court | None, kind: str, source: TemplateSource
         compile_source(source)
     except TemplateSyntaxError as exc:
         return [f"Template error: {exc}"]
-    problems = []
+    problems = [problem for part, text in (("Subject", source.subject), ("Text body", source.text_body),
+                                           ("HTML body", source.html_body))
+                for problem in bearer_link_source_problems(part, text)]
+    if problems:
+        return problems
     for readiness in Readiness.values:
+        context = _sample_context(court, kind, readiness, None)
         try:
-            notice_template_render_sample(court, kind, source, readiness=readiness)
+            rendered = compile_source(source).render(context)
         except (TemplateLimitError, Exception) as exc:  # anything it raises would fail real messages
             problems.append(f"Does not render for a filer in state {readiness!r}: {exc}")
+            continue
+        links = {name: context.get(name, "") for name in BEARER_LINKS}
+        problems.extend(p for p in bearer_link_rendered_problems(*rendered, links) if p not in problems)
     return problems
 
 

@@ -1,8 +1,9 @@
 """Reading a notice template's source without compiling it: its tags, and the names they mention.
 
 Linear in the source, for two uses: refusing, before Django's lexer sees it, a source that lexer
-would take seconds over (`template_tags(strict=True)`, from `rendering._compile`), and telling which
-facts a court's template uses (`names_used`, for `rendering.TOLD_FACTS`).
+would take seconds over (`template_tags(strict=True)`, from `rendering._compile`), telling which
+facts a court's template uses (`names_used`, for `rendering.TOLD_FACTS`), and where it uses the
+filer's personal links (`template_links`).
 """
 from __future__ import annotations
 
@@ -47,11 +48,14 @@ def template_tags(source: str, *, strict: bool = False) -> Iterator[tuple[str, s
         pos = end + 2
 
 
-def names_used(source: str) -> frozenset[str]:
-    """The variable (and tag) names a template part's source mentions, outside comments and
-    verbatim blocks (which print or hide text, never a value)."""
-    names, skip_until = set(), ""
+def tags_outside_comments(source: str) -> Iterator[tuple[str, str, int]]:
+    """(opener, contents, line) of a template part's tags outside comments and verbatim blocks
+    (which print or hide text, never a value)."""
+    skip_until, position, line = "", 0, 1
     for opener, contents in template_tags(source):
+        found = source.find(opener + contents, position)
+        line += source.count("\n", position, found)  # counted once over the source, not per tag
+        position = found
         words = contents.split()
         if opener == "{#":
             continue
@@ -62,5 +66,18 @@ def names_used(source: str) -> frozenset[str]:
         if opener == "{%" and words and words[0] in ("comment", "verbatim"):
             skip_until = f"end{words[0]}"
             continue
-        names.update(_WORD.findall(contents))
+        yield opener, contents, line
+
+
+def words_in(contents: str) -> frozenset[str]:
+    """The names a tag's contents mention."""
+    return frozenset(_WORD.findall(contents))
+
+
+def names_used(source: str) -> frozenset[str]:
+    """The variable (and tag) names a template part's source mentions, outside comments and
+    verbatim blocks."""
+    names: set[str] = set()
+    for _, contents, _ in tags_outside_comments(source):
+        names.update(words_in(contents))
     return frozenset(names)
