@@ -259,18 +259,33 @@ def golive_pause_called_off_text(golive: GoLive | None, *, now: dt.datetime | No
     """The filing pause that marking the court live early called off, written out for filers ("" when
     none): they were told filing would pause, and nothing else says it will not.
 
-    Steps: only a live go-live with no pause now; its latest change that had a pause before (one
-    query) must be the one that marked it live and cleared that pause while it was not over yet.
+    Steps: only a live go-live with no pause to come or under way; its latest change that cleared a
+    pause while it was not over yet (one query) either marked the court live then, or
+    postponed it (taking the pause away) before a later change marked it live while the pause
+    would still have been to come or under way (one more query).
     """
-    if golive is None or golive.pk is None or golive.blackout_start is not None or not golive.is_live(now or timezone.now()):
+    now = now or timezone.now()
+    if golive is None or golive.pk is None or not golive.is_live(now):
         return ""
-    change = (golive.changes.filter(old_blackout_start__isnull=False, old_blackout_end__isnull=False)
+    if golive.blackout_end is not None and golive.blackout_end > now:
+        return ""  # a pause holds now: the notice states it (one set since, already over, does not)
+    # The last pause taken away while it was still to come or under way (one over by then told
+    # nobody anything untrue; one replaced by another is the other's to announce).
+    change = (golive.changes.filter(old_blackout_start__isnull=False, old_blackout_end__gt=F("changed_at"),
+                                    new_blackout_start__isnull=True)
               .order_by("-changed_at", "-id").first())
-    if (change is None or change.new_blackout_start is not None or change.new_status != GoLiveStatus.LIVE
-            or change.old_status == GoLiveStatus.LIVE or change.old_blackout_end <= change.changed_at):
+    if change is None or change.old_status == GoLiveStatus.LIVE:
         return ""
     tz = golive.court.tzinfo
     start, end = format_instant(change.old_blackout_start, tz), format_instant(change.old_blackout_end, tz)
+    if change.new_status != GoLiveStatus.LIVE:
+        if change.old_blackout_end <= now or not golive.changes.filter(
+                id__gt=change.id, new_status=GoLiveStatus.LIVE).exists():
+            return ""
+        if change.old_blackout_start > now:
+            return (f"The filing pause announced from {start} until {end} does not take place: "
+                    "the court is live, and electronic filing here stays open.")
+        return f"The filing pause announced until {end} does not take place: electronic filing here is open."
     if change.old_blackout_start > change.changed_at:
         return (f"The filing pause announced from {start} until {end} does not take place: "
                 "the court went live early, and electronic filing here stays open.")

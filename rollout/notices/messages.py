@@ -96,6 +96,7 @@ class MessageBuilder:
         self._facts: dict[int, GoLiveFacts] = {}
         self._calendars: dict[int, bytes] = {}
         self._called_off: dict[int, str] = {}
+        self._moved: dict[int, bool] = {}
 
     def _golive_facts(self, golive, court) -> GoLiveFacts:
         if golive.pk not in self._facts:
@@ -107,6 +108,17 @@ class MessageBuilder:
             self._called_off[golive.pk] = golive_pause_called_off_text(golive, now=self.now)
         return self._called_off[golive.pk]
 
+    def _marked_live_on_another_day(self, golive) -> bool:
+        """Marked live on a day other than the one it was scheduled for, or while postponed: the
+        calendar event sent with earlier notices (and the public feed's) names another day or is
+        cancelled. One query per go-live."""
+        if golive.pk not in self._moved:
+            change = golive.changes.filter(new_status=GoLiveStatus.LIVE).exclude(
+                old_status=GoLiveStatus.LIVE).order_by("-id").first()
+            self._moved[golive.pk] = change is not None and (
+                change.old_status != GoLiveStatus.SCHEDULED or change.old_date != change.new_date)
+        return self._moved[golive.pk]
+
     def build(self, row: NoticeDelivery, readiness: str, told: tuple | None = None, *,
               pacer_created_unknown: bool = False) -> NoticeEmail:
         """The email for one delivery. Steps: the envelope sender (signed bounce address naming the
@@ -116,7 +128,8 @@ class MessageBuilder:
         filing pause; a legacy account with no creation date on record is not called one for sure);
         prepare, date-changed and filing-pause notices carry the go-live day as an "add to calendar"
         .ics (same UID and SEQUENCE as the public feed: a pause change is a revision of the event,
-        whose description gives the pause)."""
+        whose description gives the pause), and so does the go-live notice of a court marked live
+        on another day than the one announced (or while postponed), moving the event to the real day."""
         court, golive = row.court, row.golive
         envelope_sender = verp_address(row.id)  # Django sends `from_email` as the SMTP envelope sender
         headers = {"From": settings.DEFAULT_FROM_EMAIL, "Message-ID": message_id_for(row.id, court.court_id),
@@ -127,17 +140,20 @@ class MessageBuilder:
             headers["List-Unsubscribe"] = f"<{unsubscribe}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         facts = self._golive_facts(golive, court)
+        calendar_updated = (row.kind == NoticeKind.GOLIVE and bool(golive.go_live_date)
+                            and self._marked_live_on_another_day(golive))
         context = notice_context(
             filer_name=row.filer.name, court=court, golive=golive, facts=facts, readiness=readiness,
             change=row.change, told=told, unsubscribe_url=unsubscribe, today=court.local_today(self.now), now=self.now,
             status_url=filer_status_url(row.filer_id, row.filer.email),
             pause_called_off=self._pause_called_off(golive) if row.kind == NoticeKind.GOLIVE else "",
-            pacer_created_unknown=pacer_created_unknown)
+            pacer_created_unknown=pacer_created_unknown, calendar_updated=calendar_updated)
         subject, text, html = self.templates.for_message(court.id, row.kind, context).render(context)
         message = NoticeEmail(subject, text, envelope_sender, [row.filer.email], headers=headers,
                               connection=self.connection)
         message.attach_alternative(html, "text/html")
-        if row.kind in (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED) and golive.go_live_date:
+        if (row.kind in (NoticeKind.PREPARE, NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED) or calendar_updated) \
+                and golive.go_live_date:
             if golive.pk not in self._calendars:
                 self._calendars[golive.pk] = golive_ics(facts, golive.rollout.slug)
             message.attach("go-live.ics", self._calendars[golive.pk], "text/calendar; method=PUBLISH")

@@ -58,7 +58,7 @@ class NoticeDelivery(models.Model):
     told_as_of = models.ForeignKey(
         "courts.GoLiveChange", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         help_text="For a sent notice: the go-live's last change when its facts were read, so what it told is "
-                  "that change's outcome (empty: no change yet, or sent before this was recorded).",
+                  "that change's outcome (empty: the go-live had no change yet).",
     )
     kind = models.CharField(max_length=16, choices=NoticeKind.choices)
     notice = models.CharField(max_length=48, help_text="Occurrence key: prepare, golive, reminder_7, date_changed_12 …")

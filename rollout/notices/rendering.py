@@ -181,6 +181,7 @@ CONTEXT_HELP = {
     "go_live_date": "The go-live date, written out (court's own calendar)",
     "old_date / new_date": "For a date change: the earlier and the new date (new_date empty = postponed)",
     "date_kept": "For a date change: true when the filer was told this very date and only the pause around it changed",
+    "pause_dropped": "For a date change with no filing pause now: the pause the filer was told, which will not happen (empty otherwise)",
     "time_zone": "The court's time zone",
     "login_url": "The court's CM/ECF site",
     "help_desk_phone": "The court's CM/ECF help-desk phones, all on one line (one per division where the court has several)",
@@ -191,6 +192,7 @@ CONTEXT_HELP = {
     "pause_ended": "For a change of the filing pause alone: when a pause cut short to a time already past ended (empty otherwise)",
     "emergency_instructions": "What to do for an emergency filing during the blackout",
     "pause_called_off": "For the go-live notice of a court marked live early: the announced filing pause that no longer happens, in a sentence (empty otherwise)",
+    "calendar_updated": "For the go-live notice of a court marked live on another day than the one announced (or while postponed): true; the notice then carries go-live.ics with the real day",
     "readiness": "no_pacer, shared, legacy, name_mismatch, waiting, ready or linked",
     "is_legacy / is_shared / is_no_pacer / is_name_mismatch": "Readiness flags",
     "legacy_date_unknown": "With is_legacy: no creation date is on record for the PACER account, so it may be a legacy account, not surely one",
@@ -222,6 +224,7 @@ TOLD_FACTS = {
     "pause_window_kept": "new emergency instructions for a filing pause that stays as it was",
     "pause_ended": "a filing pause cut short that is already over",
     "date_kept": "a go-live date that stands while the filing pause around it changed",
+    "pause_dropped": "an announced filing pause that no longer happens since the date was moved or postponed",
     "legacy_date_unknown": "a PACER account counted as legacy because no creation date is on record",
 }
 
@@ -356,6 +359,7 @@ def notice_context(
     unsubscribe_url: str = "",
     today: dt.date | None = None, status_url: str = "", now: dt.datetime | None = None,
     facts: GoLiveFacts | None = None, pause_called_off: str = "", pacer_created_unknown: bool = False,
+    calendar_updated: bool = False,
 ) -> dict[str, Any]:
     """The whole context a notice template sees: plain strings and flags only, the go-live's from its
     facts (`facts`, or courts.selectors.golive_facts read now), so a notice says what the public page
@@ -386,6 +390,16 @@ def notice_context(
         pause_window_kept = facts.has_blackout and (old_start, old_end) == (facts.blackout_start, facts.blackout_end)
         if old_start and old_end and not pause_window_kept:
             old_blackout = f"from {format_instant(old_start, court.tzinfo)} until {format_instant(old_end, court.tzinfo)}"
+    date_kept = bool(told) and not pause_change and bool(new_date) and told_status in FIRM and told_date == new_date
+    # A date moved or postponed, with no pause now beside it: a pause the filer was told, still to
+    # come or under way, will not happen, and nothing else would say so.
+    pause_dropped = ""
+    if change is not None and not pause_change and not blackout and not date_kept:
+        told_pause = (told[2] if told and len(told) > 2 and told[2] else None) or (
+            change.old_blackout_start, change.old_blackout_end)
+        old_start, old_end = told_pause[:2]
+        if old_start and old_end and old_end > (now or timezone.now()):
+            pause_dropped = f"from {format_instant(old_start, court.tzinfo)} until {format_instant(old_end, court.tzinfo)}"
     day = facts.go_live_date
     days_since = (today - day).days if (today and day and facts.live) else None
     # Never a sentence pointing at an address or number the notice does not give: instructions
@@ -405,7 +419,8 @@ def notice_context(
         "new_date": format_day(new_date),
         # Told this very date (postponed and set again on it before the postponement went): only
         # the pause around it changed, and the notice says so.
-        "date_kept": bool(told) and not pause_change and bool(new_date) and told_status in FIRM and told_date == new_date,
+        "date_kept": date_kept,
+        "pause_dropped": pause_dropped,
         "time_zone": court.time_zone,
         "login_url": court.login_url or "",
         "help_desk_phone": court.help_desk_phone,
@@ -417,6 +432,7 @@ def notice_context(
         "emergency_instructions": emergency,
         # Only the go-live notice says a pause was called off (the sender reads it for those rows).
         "pause_called_off": pause_called_off,
+        "calendar_updated": calendar_updated,
         "readiness": readiness,
         "is_legacy": readiness == Readiness.LEGACY,
         # Counted as legacy because no creation date is on record: the notice says it may be one.

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Min, OuterRef, Subquery
 from django.utils import timezone
 
+from courts.models import GoLiveChange
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
 
 RENDER_FAILED = "Rendering failed"  # how sending starts the error of a message its template could not render
@@ -147,14 +148,12 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     Steps: read each (filer, go-live)'s notices that state the date (prepare, go-live, reminder,
     date-changed) or the pause (prepare, go-live, date-changed, filing-pause) in id order (ids follow
     creation); the last sent one before the row is what the filer last heard. When it recorded the
-    go-live's last change as its facts were read (`told_as_of`), it told that change's outcome.
-    Otherwise (sent before that was recorded, or before any change) the first row of the row's kind
-    after it announces the first change since, and that change's old date and status (or old window)
-    are what the filer was told. Usually that is the row's own change; when a change was replaced
-    before its notice went (that notice is skipped), it is the replaced one's, so the notice does not
-    say "we wrote to you" about a date or a pause the filer never received.
+    go-live's last change as its facts were read (`told_as_of`), it told that change's outcome;
+    otherwise the go-live had no change then, and it told the go-live as it was before its first
+    change (that change's old date, status and window: one more query for the chunk). So a notice
+    never says "we wrote to you" about a date or a pause the filer never received, also when a change
+    in between was announced by another kind of notice (marked live early) or not at all.
     """
-    changing_pause = (NoticeKind.DATE_CHANGED, NoticeKind.BLACKOUT_CHANGED)
     wanted = [r for r in rows if r.kind in STATING]
     if not wanted:
         return {}
@@ -176,14 +175,23 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
         by_pair[(filer_id, golive_id)].append((row_id, kind, state, (old_date, old_status),
                                                (old_start, old_end, old_emergency or ""), outcome))
 
-    def last_told(row, kinds, part: int, changing) -> tuple | None:
+    # Each go-live as it was before its first change: what a row sent with no change recorded told.
+    first_changes = GoLiveChange.objects.filter(id__in=Subquery(
+        GoLiveChange.objects.filter(golive_id__in={r.golive_id for r in wanted}).values("golive_id")
+        .annotate(first=Min("id")).values("first")))
+    original = {c.golive_id: ((c.old_date, c.old_status),
+                              (c.old_blackout_start, c.old_blackout_end, c.old_emergency_instructions or ""))
+                for c in first_changes}
+
+    def last_told(row, kinds, part: int) -> tuple | None:
         entries = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in kinds]
         sent = [e for e in entries if e[2] == DeliveryState.SENT and e[0] < row.id]
         if not sent:
             return None
         if sent[-1][5] is not None:
             return sent[-1][5][part]
-        return next(e for e in entries if e[1] in changing and e[0] > sent[-1][0])[3 + part]
+        # Sent while the go-live had no change yet (the sent mark records the last one there was).
+        return original[row.golive_id][part] if row.golive_id in original else None
 
     chunk = {r.id for r in rows}
     told = {}
@@ -194,11 +202,11 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
             told[row.id] = WAIT_FOR_EARLIER
             continue
         if row.kind == NoticeKind.BLACKOUT_CHANGED:
-            pause = last_told(row, STATING[row.kind], 1, (row.kind,))
+            pause = last_told(row, STATING[row.kind], 1)
             told[row.id] = NOTHING_TOLD if pause is None else pause
             continue
-        date = last_told(row, STATING[row.kind], 0, (row.kind,))
+        date = last_told(row, STATING[row.kind], 0)
         # The pause told beside that date: the same steps over the notices that state the pause.
-        pause = last_told(row, STATING[NoticeKind.BLACKOUT_CHANGED], 1, changing_pause)
+        pause = last_told(row, STATING[NoticeKind.BLACKOUT_CHANGED], 1)
         told[row.id] = NOTHING_TOLD if date is None else (*date, pause or (None, None, ""))
     return told

@@ -61,7 +61,7 @@ def test_a_date_changed_notice_tells_a_legacy_account_holder_to_upgrade_before_t
     assert f"Questions: the {utah_in_april.help_desk_name}, 801-524-6100." in text
 
 
-def test_a_postponement_notice_gives_no_blackout_and_no_date(utah_in_april):
+def test_a_postponement_notice_gives_no_date_and_takes_back_the_pause_it_told(utah_in_april):
     from courts.services import golive_postpone
 
     account = told_filer(utah_in_april, "ready")
@@ -69,8 +69,10 @@ def test_a_postponement_notice_gives_no_blackout_and_no_date(utah_in_april):
     row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(
         filer=account.filer, kind=NoticeKind.DATE_CHANGED)
     message = MessageBuilder(NOW).build(row, "ready")
-    assert "The switch is postponed" in message.body
-    assert "pause" not in message.body and "New NextGen" not in message.subject
+    assert "The switch is postponed" in message.body and "New NextGen" not in message.subject
+    assert "will pause" not in message.body
+    assert " ".join(message.body.split()).count("The filing pause we told you of, from Friday, April 16, 2027 at 5:00 PM MDT "
+                                    "until Monday, April 19, 2027 at 8:00 AM MDT, will not happen") == 1
 
 
 @pytest.fixture
@@ -147,6 +149,36 @@ def test_marking_live_early_sends_no_date_changed_notice_and_the_go_live_notice_
     assert "is now live on NextGen CM/ECF (since Monday, March 1, 2027," in text
 
 
+def go_live_message(court, account, now=NOW):
+    from rollout.notices.dispatch import notices_dispatch
+
+    notices_dispatch(now)
+    row = NoticeDelivery.objects.select_related("filer", "court", "golive", "change").get(
+        filer=account.filer, kind=NoticeKind.GOLIVE)
+    return MessageBuilder(now).build(row, "ready")
+
+
+def test_marking_live_early_moves_the_calendar_event_sent_with_the_prepare_notice(utah_in_april):
+    from courts.services import golive_mark_live
+
+    account = told_filer(utah_in_april, "ready")
+    golive_mark_live(utah_in_april.golives.get(), now=NOW)
+    message = go_live_message(utah_in_april, account)
+    (name, calendar, _), = message.attachments
+    assert name == "go-live.ics" and "DTSTART;VALUE=DATE:20270301" in str(calendar)
+    assert "moves the go-live day in your calendar to Monday, March 1, 2027" in " ".join(message.body.split())
+
+
+def test_a_court_live_on_its_announced_day_sends_no_calendar_again(utah_in_april):
+    from courts.services import golives_mark_live_due
+
+    account = told_filer(utah_in_april, "ready")
+    on_the_day = dt.datetime(2027, 4, 19, 18, tzinfo=UTC)
+    golives_mark_live_due(on_the_day)
+    message = go_live_message(utah_in_april, account, on_the_day)
+    assert message.attachments == [] and "go-live.ics" not in message.body
+
+
 def send_pending(now=NOW) -> list:
     """Send every pending row as a sender would; returns the messages the server took."""
     from rollout.notices.sending import deliveries_send, new_claim_token
@@ -169,6 +201,24 @@ def test_a_date_moved_twice_before_the_first_notice_went_tells_only_the_date_tha
     assert "would move to NextGen CM/ECF on Monday, April 19, 2027. That date has changed." in message.body
     first = NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED, change__new_date=dt.date(2027, 5, 10))
     assert first.state == DeliveryState.SKIPPED and "later change" in first.skip_reason
+
+
+def test_marked_live_early_then_postponed_before_anything_went_names_the_date_and_pause_the_filer_was_told(
+        utah_in_april, locmem):
+    """The change in between was announced by a go-live notice, set aside when "live" was withdrawn:
+    the postponement names the prepare notice's date, not the day the court was briefly live, and
+    takes back the pause the prepare notice announced."""
+    from courts.services import golive_mark_live, golive_postpone
+
+    told_filer(utah_in_april, "ready")
+    golive = utah_in_april.golives.get()
+    golive_mark_live(golive, now=NOW)
+    golive_postpone(utah_in_april.golives.get(), now=NOW)
+    (message,) = [m for m in send_pending() if "postponed" in m.subject]
+    body = " ".join(message.body.split())
+    assert "would move to NextGen CM/ECF on Monday, April 19, 2027. That date has changed." in body
+    assert ("The filing pause we told you of, from Friday, April 16, 2027 at 5:00 PM MDT until Monday, April 19, "
+            "2027 at 8:00 AM MDT, will not happen") in body
 
 
 def test_a_date_moved_and_moved_back_before_any_notice_went_sends_nothing(utah_in_april, locmem):

@@ -79,7 +79,7 @@ def test_a_subject_that_ignores_a_fact_the_shipped_subject_tells_leaves_it_out()
 def test_a_fact_told_in_the_text_part_only_is_left_out():
     source = default_source("date_changed")
     assert facts_left_out("date_changed", TemplateSource(source.subject, source.text_body, "<p>{{ filer_name }}</p>")) == [
-        "blackout", "date_kept", "legacy_date_unknown"]
+        "blackout", "date_kept", "pause_dropped", "legacy_date_unknown"]
 
 
 @pytest.mark.django_db

@@ -115,7 +115,9 @@ class ToldTruth(RuleBasedStateMachine):
             told = self.last.setdefault(message.to[0], {})
             if kind in STATES_DATE:
                 told["date"] = (kind, flat(message.body))
-            if kind in STATES_PAUSE:
+            if kind in STATES_PAUSE and "pause" in message.body.lower():
+                # What the filer last read about the pause: a notice silent on it changes nothing
+                # they hold (a postponement that says nothing leaves the pause they were told).
                 told["pause"] = (kind, flat(message.body))
         mail.outbox = []
         self.drained = not rest
