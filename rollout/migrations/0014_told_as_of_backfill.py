@@ -10,7 +10,7 @@ def told_as_of_from_send_time(apps, schema_editor):
     one made before the notice was sent (to the second; one statement, set-based)."""
     NoticeDelivery = apps.get_model("rollout", "NoticeDelivery")
     GoLiveChange = apps.get_model("courts", "GoLiveChange")
-    last = (GoLiveChange.objects.filter(golive_id=OuterRef("golive_id"), changed_at__lte=OuterRef("sent_at"))
+    last = (GoLiveChange.objects.filter(golive_id=OuterRef("golive_id"), changed_at__lt=OuterRef("sent_at"))
             .order_by("-id").values("id")[:1])
     NoticeDelivery.objects.filter(state="sent", told_as_of__isnull=True, sent_at__isnull=False).update(
         told_as_of=Subquery(last))

@@ -149,8 +149,9 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
     date-changed) or the pause (prepare, go-live, date-changed, filing-pause) in id order (ids follow
     creation); the last sent one before the row is what the filer last heard. When it recorded the
     go-live's last change as its facts were read (`told_as_of`), it told that change's outcome;
-    otherwise the go-live had no change then, and it told the go-live as it was before its first
-    change (that change's old date, status and window: one more query for the chunk). So a notice
+    otherwise (marked sent by another path, or before the mark recorded it) the outcome of the last
+    change made before it was sent, or with none the go-live as it was before its first change
+    (one more query for the chunk: the go-lives' changes). So a notice
     never says "we wrote to you" about a date or a pause the filer never received, also when a change
     in between was announced by another kind of notice (marked live early) or not at all.
     """
@@ -166,22 +167,38 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
                                            "change__old_emergency_instructions", "told_as_of_id",
                                            "told_as_of__new_date", "told_as_of__new_status",
                                            "told_as_of__new_blackout_start", "told_as_of__new_blackout_end",
-                                           "told_as_of__new_emergency_instructions"))
+                                           "told_as_of__new_emergency_instructions", "sent_at", "message_id"))
     by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for (row_id, filer_id, golive_id, kind, state, old_date, old_status, old_start, old_end, old_emergency,
-         as_of, as_of_date, as_of_status, as_of_start, as_of_end, as_of_emergency) in history:
-        # What a sent row told, when it recorded it: ((date, status), pause); else None.
+         as_of, as_of_date, as_of_status, as_of_start, as_of_end, as_of_emergency, sent_at, message_id) in history:
+        # What a sent row told, when it recorded it: ((date, status), pause); else None. The sender's
+        # mark always records it, so a row it marked (with a Message-ID) and none told the go-live
+        # before any change; a row marked by another path is judged by its send time.
         outcome = ((as_of_date, as_of_status), (as_of_start, as_of_end, as_of_emergency or "")) if as_of else None
+        sent_at = None if message_id else sent_at
         by_pair[(filer_id, golive_id)].append((row_id, kind, state, (old_date, old_status),
-                                               (old_start, old_end, old_emergency or ""), outcome))
+                                               (old_start, old_end, old_emergency or ""), outcome, sent_at))
 
-    # Each go-live as it was before its first change: what a row sent with no change recorded told.
-    first_changes = GoLiveChange.objects.filter(id__in=Subquery(
-        GoLiveChange.objects.filter(golive_id__in={r.golive_id for r in wanted}).values("golive_id")
-        .annotate(first=Min("id")).values("first")))
-    original = {c.golive_id: ((c.old_date, c.old_status),
-                              (c.old_blackout_start, c.old_blackout_end, c.old_emergency_instructions or ""))
-                for c in first_changes}
+    # The changes of these go-lives, in order: what a row sent with no change recorded told.
+    changes: dict[int, list[tuple]] = defaultdict(list)
+    for golive_id, changed_at, *values in (
+            GoLiveChange.objects.filter(golive_id__in={r.golive_id for r in wanted}).order_by("id")
+            .values_list("golive_id", "changed_at", "old_date", "old_status", "old_blackout_start", "old_blackout_end",
+                         "old_emergency_instructions", "new_date", "new_status", "new_blackout_start",
+                         "new_blackout_end", "new_emergency_instructions")):
+        old, new = values[:5], values[5:]
+        changes[golive_id].append((changed_at, ((old[0], old[1]), (old[2], old[3], old[4] or "")),
+                                   ((new[0], new[1]), (new[2], new[3], new[4] or ""))))
+
+    def told_without_record(golive_id: int, sent_at, part: int) -> tuple | None:
+        """What a row sent with no change recorded told: for a row marked sent by another path (no
+        send time here for the sender's own), the outcome of the last change made before it was
+        sent; else the go-live as it was before its first change."""
+        made = changes.get(golive_id, [])
+        before = [c for c in made if sent_at is not None and c[0] < sent_at]
+        if before:
+            return before[-1][2][part]
+        return made[0][1][part] if made else None
 
     def last_told(row, kinds, part: int) -> tuple | None:
         entries = [e for e in by_pair[(row.filer_id, row.golive_id)] if e[1] in kinds]
@@ -190,8 +207,7 @@ def deliveries_dates_told(rows: Iterable[NoticeDelivery]) -> dict[int, tuple]:
             return None
         if sent[-1][5] is not None:
             return sent[-1][5][part]
-        # Sent while the go-live had no change yet (the sent mark records the last one there was).
-        return original[row.golive_id][part] if row.golive_id in original else None
+        return told_without_record(row.golive_id, sent[-1][6], part)
 
     chunk = {r.id for r in rows}
     told = {}

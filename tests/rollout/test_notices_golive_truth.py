@@ -221,6 +221,19 @@ def test_marked_live_early_then_postponed_before_anything_went_names_the_date_an
             "2027 at 8:00 AM MDT, will not happen") in body
 
 
+def test_a_notice_marked_sent_by_another_path_told_the_last_change_before_its_send_time(utah_in_april, locmem):
+    """Rows marked sent without the sender's record (seeded history, as the demo data has) are
+    judged by their send time: this prepare notice went after the date was moved to May 10."""
+    from courts.services import golive_postpone
+
+    golive_schedule(utah_in_april.golives.get(), dt.date(2027, 5, 10), now=NOW - dt.timedelta(days=1))
+    NoticeDelivery.objects.all().delete()  # that move's own notice: nobody was told anything yet
+    told_filer(utah_in_april, "ready")
+    golive_postpone(utah_in_april.golives.get(), now=NOW + dt.timedelta(hours=1))
+    (message,) = send_pending(NOW + dt.timedelta(hours=1))
+    assert "would move to NextGen CM/ECF on Monday, May 10, 2027. That date has changed." in message.body
+
+
 def test_a_date_moved_and_moved_back_before_any_notice_went_sends_nothing(utah_in_april, locmem):
     told_filer(utah_in_april, "ready")
     golive = utah_in_april.golives.get()
