@@ -333,11 +333,11 @@ class ClaimKeeper:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"claim-keeper {claimed_by}", daemon=True)
 
-    def __enter__(self) -> "ClaimKeeper":
+    def start(self) -> "ClaimKeeper":
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def stop(self) -> None:
         self._stopped.set()
 
     def _run(self) -> None:
@@ -453,7 +453,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
     per_message = not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend")
     smtp = get_connection()
     messages = MessageBuilder(now, None if per_message else smtp)
-    keeper = ClaimKeeper([r.id for r, _ in to_send], claimed_by).__enter__()
+    keeper = ClaimKeeper([r.id for r, _ in to_send], claimed_by).start()
     position = 0  # to_send[position:] were not accepted by the server (as far as this run knows)
     in_flight = None  # the row whose message is being handed to the server
     opened = False
@@ -544,7 +544,7 @@ def deliveries_send(ids: list[int], *, claimed_by: str, now: dt.datetime | None 
             "notice chunk stopped by %s error, %d rows to retry: %s", "a temporary" if temporary else "an",
             result.released, _error_text(exc), exc_info=not temporary)
     finally:
-        keeper.__exit__()
+        keeper.stop()
         try:
             smtp.close()
         except Exception:  # closing a dead connection must not hide the real error
