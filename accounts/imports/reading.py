@@ -162,15 +162,21 @@ def detect_encoding(path: Path) -> str:
 # Header words that mean a password, PIN or secret, as a whole column name or one of its parts
 # separated by "_", "-" or spaces ("pacer_password", "PACER PIN"); "pinned" or "shipping" are not.
 _PASSWORD_WORDS = frozenset({
-    "password", "passwords", "passwd", "pwd", "passcode", "passcodes", "pin", "pins", "secret", "secrets",
+    "password", "passwords", "passwd", "pwd", "pw", "pword", "pass", "passcode", "passcodes", "pin", "pins",
+    "secret", "secrets",
 })
-# Written as one word with others ("PacerPassword", "cmecfpasswd"): these are never part of a harmless word.
-_PASSWORD_INSIDE = re.compile("password|passwd|passcode")
+# Written as one word with others ("PacerPassword", "cmecfpasswd", "PACER Pass Word" once its
+# separators are gone): these are never part of a harmless word.
+_PASSWORD_INSIDE = re.compile("password|passwrd|passwd|passcode|pword")
+# A "pw" or "pass" suffix on the systems' own names ("PacerPW", "cmecfpass").
+_SYSTEM_PASSWORD = re.compile(r"^(pacer|cmecf|ecf|nextgen)(pw|pwd|pass|pin)$")
 _NAME_PARTS = re.compile(r"[_\-\s]+")
 
 
 def _password_column(name: str) -> bool:
-    return _PASSWORD_INSIDE.search(name) is not None or not _PASSWORD_WORDS.isdisjoint(_NAME_PARTS.split(name))
+    joined = _NAME_PARTS.sub("", name)
+    return (_PASSWORD_INSIDE.search(joined) is not None or _SYSTEM_PASSWORD.match(joined) is not None
+            or not _PASSWORD_WORDS.isdisjoint(_NAME_PARTS.split(name)))
 
 
 def _csv_problem(exc: csv.Error, line: int) -> str:

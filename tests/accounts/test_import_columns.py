@@ -46,7 +46,8 @@ def file_kind_refusal(tmp_path, content: bytes) -> str:
 
 @pytest.mark.parametrize("column", [
     "pacer_password", "password", "CMECF Password", "PacerPassword", "passwd", "pwd", "Passcode", "pin",
-    "PACER-PIN", "pin number", "secret", "client_secret",
+    "PACER-PIN", "pin number", "secret", "client_secret", "pacer_pass", "cmecf pw", "PACER Pass Word", "pword",
+    "PacerPW", "ECF-pass",
 ])
 def test_a_column_named_like_a_password_is_refused_on_line_1_naming_it(tmp_path, column):
     message = refusal(tmp_path, f"{HEADER},{column}\n{ROW},hunter2\n")
@@ -54,7 +55,7 @@ def test_a_column_named_like_a_password_is_refused_on_line_1_naming_it(tmp_path,
     assert "never takes passwords" in message
 
 
-@pytest.mark.parametrize("column", ["pinned", "shipping", "spine", "secretary", "opinion", "passport"])
+@pytest.mark.parametrize("column", ["pinned", "shipping", "spine", "secretary", "opinion", "passport", "pwc_office", "compass"])
 def test_a_column_merely_holding_the_letters_of_pin_or_secret_is_not_refused(tmp_path, column):
     assert read(tmp_path, f"{HEADER},{column}\n{ROW},x\n") == [
         (2, {"name": "Ann Able", "email": "ann@example.com", "cmecf_login": "aable", column: "x"})]
