@@ -46,15 +46,20 @@ def roster_classify(stage: Stage, court: Court) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _created_change(cmecf_name, email, name, filer_exists, username, pacer_exists, pacer_is_filers) -> str:
+def _created_change(cmecf_name, email, name, filer_exists, username, pacer_exists, pacer_is_filers,
+                    filer_kept) -> str:
     """What applying a created row does, in plain words. An existing filer or PACER account is said to
     be joined only once the identity rules (`identity`) let the row through; which court holds it is
-    never said."""
+    never said. A filer whose shared facts stay as recorded (`filer_kept`) keeps their PACER account
+    whatever the row says, and the text is the same whatever it says: a text that changed with the
+    PACER username would tell the importer whether a guess is the one another court holds."""
     if filer_exists:
         text = (f"new CM/ECF account for {cmecf_name} ({email}), joined to the existing filer record with this "
-                f"email and name (recorded in the audit trail of each of the filer's courts)")
+                f"email and name (recorded in this court's audit trail)")
     else:
         text = f"new CM/ECF account for {cmecf_name} ({email}), a new filer"
+    if filer_kept:
+        return text + "; the filer's PACER account stays as recorded"
     if username and not pacer_is_filers:
         text += (f"; uses the existing PACER account {username}" if pacer_exists
                  else f"; new PACER account {username}")
@@ -65,13 +70,15 @@ def roster_list_rows(stage: Stage, court: Court, report: ImportReport) -> None:
     """The first ROWS_LISTED rows that would be created and that would change something, in plain
     words: two queries with a LIMIT, so what is kept does not grow with the file."""
     joins = _CLASSIFY_FROM.format(s=stage.name)
-    for line, login, cmecf_name, email, name, filer_exists, username, pacer_exists, pacer_is_filers in fetch(
+    for line, login, cmecf_name, email, name, filer_exists, username, pacer_exists, pacer_is_filers, filer_kept in fetch(
         f"SELECT s.line, s.login, s.cmecf_name, s.email, s.name, f.id IS NOT NULL, s.pacer_username, p.id IS NOT NULL, "
-        f"f.pacer_account_id IS NOT NULL AND f.pacer_account_id = p.id {joins} WHERE c.id IS NULL ORDER BY s.line LIMIT %s",
+        f"f.pacer_account_id IS NOT NULL AND f.pacer_account_id = p.id, s.keep_filer {joins} "
+        f"WHERE c.id IS NULL ORDER BY s.line LIMIT %s",
         [court.pk, ROWS_LISTED],
     ):
         report.created_rows.append(RowChange(line, login, _created_change(
-            cmecf_name, email, name, bool(filer_exists), username, bool(pacer_exists), bool(pacer_is_filers))))
+            cmecf_name, email, name, bool(filer_exists), username, bool(pacer_exists), bool(pacer_is_filers),
+            bool(filer_kept))))
     for line, login, email, filer_moves, old_cmecf, new_cmecf, name_changes, old_name, new_name, pacer_link, \
             username, pacer_details in fetch(
         f"SELECT s.line, s.login, s.email, {_FILER_CHANGES}, c.cmecf_name, s.cmecf_name, {_NAME_CHANGES}, f.name, s.name, "

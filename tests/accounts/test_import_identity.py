@@ -80,6 +80,19 @@ def test_an_agreeing_identity_attaches_and_the_dry_run_says_so(tmp_path):
 
 
 @pytest.mark.django_db
+def test_the_dry_run_reads_the_same_whatever_pacer_username_a_row_guesses_for_another_courts_filer(tmp_path):
+    utah_filer_with_legacy_account()
+    changes = {
+        guess: montana_import(
+            tmp_path, f"Jane Q. Lawyer,jane.lawyer@example.com,lawyerjqm,{guess},2009-03-02,no,no\n", apply=False,
+        ).created_rows[0].change
+        for guess in ("jqlawyer", "wrongguess")
+    }
+    assert changes["jqlawyer"] == changes["wrongguess"]
+    assert "PACER account stays as recorded" in changes["jqlawyer"]
+
+
+@pytest.mark.django_db
 def test_an_attach_is_audited_at_the_importing_court(tmp_path):
     utah_filer_with_legacy_account()
     clerk = montana_administrator()
