@@ -25,7 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.audit import audit_record, audit_record_queryset, audit_update_queryset
 from accounts.counts import court_counts_touch
-from accounts.models import CmecfAccount, CourtAdministrator, Filer, NameReview, PacerAccount
+from accounts.models import CmecfAccount, CourtAdministrator, Filer, HelpRequest, NameReview, PacerAccount
 from accounts.permissions import court_administrators_grant
 from accounts.readiness import Readiness, readiness_expression, ready_to_link_q
 from accounts.selectors import cmecf_account_readiness, filer_court_ids, pacer_account_court_ids
@@ -157,12 +157,18 @@ def _record_update(model, pk: int, changes: dict, *, by, source):
     return obj
 
 
+@transaction.atomic
 def cmecf_account_update(account: CmecfAccount, *, by=None, source: str | None = None, **changes) -> CmecfAccount:
     """Change a CM/ECF account's court, login, filer, CM/ECF name or name review (not its link: see
-    `cmecf_account_link`)."""
+    `cmecf_account_link`). A login moved to another court takes its help requests with it: the
+    request's court is whose help desk sees and handles it, so it must stay the login's."""
     if "linked_at" in changes:
         raise ValueError("Record or undo a link with cmecf_account_link / cmecf_account_unlink.")
-    return _record_update(CmecfAccount, account.pk, changes, by=by, source=source)
+    updated = _record_update(CmecfAccount, account.pk, changes, by=by, source=source)
+    if "court" in changes or "court_id" in changes:
+        HelpRequest.objects.filter(account_id=updated.pk).exclude(court_id=updated.court_id).update(
+            court_id=updated.court_id, updated_at=timezone.now())
+    return updated
 
 
 def filer_update(filer: Filer, *, by=None, source: str | None = None, **changes) -> Filer:

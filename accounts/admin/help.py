@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -55,6 +56,11 @@ class HelpRequestAdmin(AuditTrailHistoryAdmin, CourtScopedAdmin):
             return self.fieldsets
         return [(name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "verify_names")})
                 for name, opts in self.fieldsets]
+
+    def scope_q(self, ids):
+        # The login's court as well as the request's: a request is its login's court's to see and
+        # handle (`cmecf_account_update` moves it with the login), and never another court's login.
+        return Q(court_id__in=ids, account__court_id__in=ids)
 
     def has_add_permission(self, request):
         return False  # filers make requests from their status page

@@ -69,3 +69,30 @@ def test_only_a_names_request_offers_to_verify_the_names(client):
     client.post(url, {"status": "resolved", "notes": "", "verify_names": "on"})
     account.refresh_from_db()
     assert account.name_review != NameReview.VERIFIED  # the field is not on this request's form
+
+
+def test_a_login_moved_to_another_court_takes_its_help_request_out_of_the_first_courts_queue(
+        client, requests_at_two_courts):
+    from accounts.services import cmecf_account_update
+    from tests.factories import superuser
+
+    moved = requests_at_two_courts[0]
+    cmecf_account_update(moved.account, by=superuser(), court=utah_court())
+    moved.refresh_from_db()
+    assert moved.court == utah_court()
+    client.force_login(montana_clerk())
+    assert client.get(reverse("admin:accounts_helprequest_changelist")).context["cl"].result_list.count() == 0
+    assert client.post(reverse("admin:accounts_helprequest_change", args=[moved.pk]),
+                       {"status": "resolved", "notes": "", "verify_names": "on"}).status_code == 404
+    assert CmecfAccount.objects.get(pk=moved.account_id).name_review != NameReview.VERIFIED
+
+
+def test_a_request_is_listed_only_where_its_login_is_whatever_court_it_holds(client, requests_at_two_courts):
+    # A request whose court and login's court disagree (written before logins moved their requests).
+    from accounts.models import HelpRequest
+
+    stale = requests_at_two_courts[1]
+    HelpRequest.objects.filter(pk=stale.pk).update(court=montana_court())
+    client.force_login(montana_clerk())
+    listed = client.get(reverse("admin:accounts_helprequest_changelist")).context["cl"].result_list
+    assert stale.pk not in [r.pk for r in listed]
