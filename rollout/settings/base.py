@@ -233,7 +233,7 @@ LOGOUT_REDIRECT_URL = "login"
 # username and client address (`rollout.client_address`, which knows the proxies in front); at
 # AXES_FAILURE_LIMIT failures the pair is locked out for AXES_COOLOFF_TIME, and every further failure
 # meanwhile starts the cool-off again. A superuser
-# unlocks sooner with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDR`. Axes needs `request`
+# unlocks sooner with `manage.py axes_reset_username name` (lower case) / `axes_reset_ip ADDR`. Axes needs `request`
 # passed to authenticate(): Django's login forms do; tests log in with client.force_login.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 5
@@ -242,6 +242,10 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
 # nor lock every user of one address (a proxy, a court's network) out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "rollout.client_address.client_address"
+# The username as sign-in finds it (allauth looks usernames up ignoring case and spaces around):
+# counted as typed, "MONTANA-ADMIN" would get five fresh guesses at the account "montana-admin".
+# axes_reset_username therefore takes the name in lower case.
+AXES_USERNAME_CALLABLE = "rollout.signin.services.lockout_username"
 # django-axes' lists are registered by `rollout.axes_admin`, for superusers only.
 AXES_ENABLE_ADMIN = False
 # TRUSTED_PROXY_COUNT: how many reverse proxies stand in front of the site, each appending to

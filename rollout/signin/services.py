@@ -7,6 +7,16 @@ from django.contrib.auth import get_user_model
 from rollout.signin.models import SignInEvent
 
 
+def lockout_username(request, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts failures under (AXES_USERNAME_CALLABLE): the one sign-in
+    looks up, stripped and in lower case, from the credentials or else the posted form."""
+    name = (credentials or {}).get("username")
+    if name is None and request is not None:
+        data = getattr(request, "POST", None) or {}
+        name = data.get("login") or data.get("username")
+    return name.strip().lower() if isinstance(name, str) else None
+
+
 def _address(request) -> str | None:
     return (getattr(request, "META", None) or {}).get("REMOTE_ADDR") or None
 

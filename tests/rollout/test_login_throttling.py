@@ -186,3 +186,10 @@ def test_logging_in_to_ones_own_account_does_not_clear_the_failures_from_that_ad
         attempt("insider", PASSWORD, address="203.0.113.66")
     response, client = attempt("montana-admin", PASSWORD, address="203.0.113.66")
     assert response.status_code == 429 and not logged_in(client)
+
+
+def test_a_lockout_holds_whatever_case_the_username_is_typed_in(montana):
+    fail("montana-admin", settings.AXES_FAILURE_LIMIT)
+    for variant in ("MONTANA-ADMIN", "Montana-Admin", " montana-admin "):
+        response, client = attempt(variant, PASSWORD)
+        assert response.status_code == 429 and not logged_in(client)
