@@ -605,7 +605,16 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "login"
 # buy unlimited guesses at a 6-digit code. Its other limits stay.
 ACCOUNT_RATE_LIMITS = {"login": None,
                        "login_failed": f"{AXES_FAILURE_LIMIT}/{int(AXES_COOLOFF_TIME.total_seconds())}s/key"}
-MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"]
+# STAFF_MFA_AUTHENTICATOR_APPS: whether six-digit codes (authenticator apps, and the recovery codes
+# that come with them) are a second factor. Off in production by default: only a security key or
+# passkey (WebAuthn) then counts and signs in, the phishing-resistant MFA federal security offices
+# ask for (a code typed into a look-alike site is replayed at once; a key answers only the real
+# site). On in development, where the demo shows both. A lost key: a superuser removes the user's
+# authenticators and the user enrols a new one (docs/deploy.md).
+STAFF_MFA_AUTHENTICATOR_APPS = env.bool("STAFF_MFA_AUTHENTICATOR_APPS", not PRODUCTION)
+MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"] if STAFF_MFA_AUTHENTICATOR_APPS else ["webauthn"]
+MFA_FORMS = {"authenticate": "rollout.signin.forms.SecondFactorCodeForm",
+             "reauthenticate": "rollout.signin.forms.SecondFactorCodeReauthenticateForm"}
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", "NextGen CM/ECF rollout tracker")
 # WebAuthn needs HTTPS, except on http://localhost / 127.0.0.1 in development and tests.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
 from django.conf import settings
 
@@ -24,3 +25,26 @@ class LoginForm(AllauthLoginForm):
             raise forms.ValidationError(
                 f"Staff sign in with {settings.SSO_PROVIDER_NAME}: use the single sign-on button.")
         return cleaned
+
+
+CODES_REFUSED = ("This tracker takes only a security key or passkey as a second factor: use your key. "
+                 "Without one, ask a superuser to reset your second factor, then add a key.")
+
+
+class _KeysOnlyWhenAppsAreOff:
+    """allauth's code step (authenticator-app and recovery codes), refusing every code while
+    STAFF_MFA_AUTHENTICATOR_APPS is off: an authenticator enrolled before it was turned off must
+    not keep signing in with a phishable code. A security key signs in through its own form."""
+
+    def clean_code(self):
+        if not settings.STAFF_MFA_AUTHENTICATOR_APPS:
+            raise forms.ValidationError(CODES_REFUSED)
+        return super().clean_code()
+
+
+class SecondFactorCodeForm(_KeysOnlyWhenAppsAreOff, AuthenticateForm):
+    pass
+
+
+class SecondFactorCodeReauthenticateForm(_KeysOnlyWhenAppsAreOff, ReauthenticateForm):
+    pass

@@ -4,7 +4,8 @@
 1. ends the session when it has been idle longer than STAFF_SESSION_IDLE_SECONDS or began more than
    STAFF_SESSION_MAX_AGE_SECONDS ago (the sign-in log says so; the user is sent to sign in again);
 2. notes the time of this request (at most once a minute, so a page does not always write the session);
-3. when STAFF_MFA_REQUIRED is on, sends a staff user with no security key or authenticator app to
+3. when STAFF_MFA_REQUIRED is on, sends a staff user with no security key (or authenticator app,
+   where STAFF_MFA_AUTHENTICATOR_APPS allows them) to
    the two-factor page before anything else answers: only the sign-in, sign-out and enrolment
    pages, static files and the health check are open to them. A session signed in by single
    sign-on is not asked: the identity provider's own MFA policy covers it.
@@ -26,13 +27,17 @@ from rollout.signin.services import sign_in_event_record
 
 STARTED = "signin_started"
 LAST_SEEN = "signin_last_seen"
-SECOND_FACTORS = (Authenticator.Type.WEBAUTHN, Authenticator.Type.TOTP)
+# What counts as a second factor: a security key, and an authenticator app only where
+# STAFF_MFA_AUTHENTICATOR_APPS allows codes (recovery codes alone never do).
+KEYS = (Authenticator.Type.WEBAUTHN,)
+KEYS_AND_APPS = (Authenticator.Type.WEBAUTHN, Authenticator.Type.TOTP)
 # Paths a staff user without a second factor may still open: signing in and out, enrolling.
 ENROLMENT_OPEN = ("/accounts/", "/static/", "/healthz")
 
 
 def has_second_factor(user) -> bool:
-    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+    factors = KEYS_AND_APPS if settings.STAFF_MFA_AUTHENTICATOR_APPS else KEYS
+    return Authenticator.objects.filter(user=user, type__in=factors).exists()
 
 
 class StaffSignInMiddleware:
@@ -52,8 +57,10 @@ class StaffSignInMiddleware:
             if now - request.session.get(LAST_SEEN, 0) > 60:
                 request.session[LAST_SEEN] = now
             if self._needs_enrolment(request):
-                messages.warning(request, "Staff accounts need a second factor: add a security key (or, failing "
-                                          "that, an authenticator app) before you continue.")
+                messages.warning(request, (
+                    "Staff accounts need a second factor: add a security key (or, failing that, an "
+                    "authenticator app) before you continue." if settings.STAFF_MFA_AUTHENTICATOR_APPS else
+                    "Staff accounts need a security key or passkey: add one before you continue."))
                 return redirect("mfa_index")
         return self.get_response(request)
 

@@ -120,3 +120,11 @@ def test_a_generated_secret_key_is_accepted():
     from rollout.settings.keys import secret_key_problem
 
     assert all(secret_key_problem(get_random_secret_key()) is None for _ in range(200))
+
+
+def test_production_takes_only_security_keys_as_a_second_factor_unless_told(tmp_path):
+    show = ["-c", "import django; django.setup(); from django.conf import settings; "
+                  "print(settings.STAFF_MFA_AUTHENTICATOR_APPS, settings.MFA_SUPPORTED_TYPES)"]
+    assert run(show, production_env(tmp_path)).stdout.strip() == "False ['webauthn']"
+    allowed = run(show, production_env(tmp_path, STAFF_MFA_AUTHENTICATOR_APPS="on"))
+    assert allowed.stdout.strip() == "True ['webauthn', 'totp', 'recovery_codes']"

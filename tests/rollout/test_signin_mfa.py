@@ -172,3 +172,31 @@ def test_a_wrong_password_is_still_counted_by_axes_not_allauth(settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "montana-admin", "wrong password")
     assert "Too many failed login attempts" not in sign_in(client, "montana-admin").content.decode()
+
+
+# --- Security keys only (STAFF_MFA_AUTHENTICATOR_APPS off, production's default) ------------------
+
+def test_with_apps_off_an_authenticator_app_alone_is_not_a_second_factor(settings):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    settings.STAFF_MFA_AUTHENTICATOR_APPS = False
+    user = montana_administrator()
+    TOTP.activate(user, generate_totp_secret())
+    client = Client()
+    client.force_login(user)
+    assert client.get("/admin/")["Location"] == reverse("mfa_index")
+
+
+def test_with_apps_off_a_right_code_does_not_sign_in_and_says_to_use_a_key(settings):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from rollout.signin.forms import CODES_REFUSED
+
+    settings.STAFF_MFA_AUTHENTICATOR_APPS = False
+    secret = generate_totp_secret()
+    TOTP.activate(montana_administrator(), secret)
+    client = Client()
+    assert sign_in(client, "montana-admin")["Location"] == reverse("mfa_authenticate")
+    refused = client.post(reverse("mfa_authenticate"), {"code": totp(secret)})
+    assert "_auth_user_id" not in client.session
+    assert refused.context["form"].errors["code"] == [CODES_REFUSED]
