@@ -28,7 +28,7 @@ from accounts.imports.common import import_begin, import_source, import_transact
 from accounts.imports.reading import (
     ROWS_LISTED, CellError, ImportReport, ProgressFn, RowChange, csv_rows, parse_date, parse_login,
 )
-from accounts.imports.staging import Stage, db_now, execute, fetch
+from accounts.imports.staging import Stage, db_now, execute, fetch, report_rows
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
@@ -98,17 +98,21 @@ def link_report_import(
 
 def _link_checks(stage: Stage, court: Court, report: ImportReport, *, list_rows: bool) -> None:
     s = stage.name
-    for line, first, login in fetch(
+    # A report for the wrong court is wrong on every line: only the listed rows are fetched.
+    report_rows(
+        report,
         f"SELECT s.line, d.first, s.login FROM {s} s JOIN (SELECT login, MIN(line) AS first FROM {s} "
-        f"GROUP BY login HAVING COUNT(*) > 1) d ON d.login = s.login WHERE s.line > d.first ORDER BY s.line"
-    ):
-        report.add_error(line, f"duplicate login {login!r}: already on line {first}", "cmecf_login")
-    for line, login in fetch(
+        f"GROUP BY login HAVING COUNT(*) > 1) d ON d.login = s.login WHERE s.line > d.first ORDER BY s.line",
+        [],
+        lambda row: (row[0], f"duplicate login {row[2]!r}: already on line {row[1]}", "cmecf_login"),
+    )
+    report_rows(
+        report,
         f"SELECT s.line, s.login FROM {s} s LEFT JOIN accounts_cmecfaccount c ON c.court_id = %s AND c.login = s.login "
         f"WHERE c.id IS NULL ORDER BY s.line",
         [court.pk],
-    ):
-        report.add_error(line, f"unknown login {login!r}: {court.court_id} has no such CM/ECF account", "cmecf_login")
+        lambda row: (row[0], f"unknown login {row[1]!r}: {court.court_id} has no such CM/ECF account", "cmecf_login"),
+    )
     # Readiness with the court counted live: the dates were checked against the go-live above.
     in_file = CmecfAccount.objects.filter(court=court, login__in=RawSQL(f"SELECT login FROM {s}", []))
     annotated = cmecf_accounts_with_readiness(in_file, live_court_ids=[court.pk]).annotate(

@@ -41,7 +41,7 @@ from accounts.imports.reading import (
 from accounts.imports.identity import roster_identity
 from accounts.imports.roster_classify import roster_classify, roster_list_rows
 from accounts.imports.shared_facts import roster_shared_facts
-from accounts.imports.staging import Stage, db_now, execute, fetch
+from accounts.imports.staging import Stage, db_now, execute, fetch, report_rows
 from accounts.models import NAME_KEY_LENGTH, CmecfAccount, PacerAccountType, normalize_name
 from courts.models import Court
 
@@ -199,9 +199,10 @@ def _roster_conflicts(stage: Stage, report: ImportReport, repeated: set[str]) ->
     """Rows that contradict an earlier row of the same file (each reported on the later line), then
     taken out of the stage so the counts that follow see each row once; returns how many left.
 
-    Only a column whose values repeat (`repeated`) can hold a conflict, so the others are skipped."""
+    Only a column whose values repeat (`repeated`) can hold a conflict, so the others are skipped.
+    Only the rows the report lists are fetched (`report_rows`); one DELETE takes every conflicting
+    line out, whatever their number."""
     s = stage.name
-    bad_lines: set[int] = set()
     checks = (
         ("cmecf_login", "login", "duplicate login {value!r}: already on line {first}", "1 = 1"),
         ("email", "email", "email {value!r} is on line {first} with a different name or PACER username",
@@ -211,26 +212,29 @@ def _roster_conflicts(stage: Stage, report: ImportReport, repeated: set[str]) ->
          "(s.pacer_type <> f.pacer_type OR s.pacer_created_on IS DISTINCT FROM f.pacer_created_on "
          "OR s.upgraded <> f.upgraded OR (s.pacer_type = 'individual' AND s.email <> f.email))"),
     )
+    conflicting = []
     for field_name, column, reason, differs in checks:
         if column not in repeated:
             continue
-        rows = fetch(
-            f"SELECT s.line, f.line, s.{column} FROM {s} s "
+        rows = (
+            f"FROM {s} s "
             f"JOIN (SELECT {column} AS k, MIN(line) AS first FROM {s} WHERE {column} IS NOT NULL "
             f"      GROUP BY {column} HAVING COUNT(*) > 1) d ON d.k = s.{column} "
             f"JOIN {s} f ON f.line = d.first "
-            f"WHERE s.line > d.first AND {differs} ORDER BY s.line"
+            f"WHERE s.line > d.first AND {differs}"
         )
-        for line, first, value in rows:
-            report.add_error(line, reason.format(value=value, first=first), field_name)
-            bad_lines.add(line)
-    # A file is refused as a whole on any bad row, so these lines are only counted; they are few next
-    # to the file (each is a row to fix by hand).
-    lines = sorted(bad_lines)
-    for start in range(0, len(lines), 500):
-        chunk = lines[start:start + 500]
-        execute(f"DELETE FROM {s} WHERE line IN ({', '.join(['%s'] * len(chunk))})", chunk)
-    return len(lines)
+        report_rows(
+            report, f"SELECT s.line, f.line, s.{column} {rows} ORDER BY s.line", [],
+            lambda row, reason=reason, field_name=field_name: (
+                row[0], reason.format(value=row[2], first=row[1]), field_name),
+        )
+        conflicting.append(f"SELECT s.line {rows}")
+    if not conflicting:
+        return 0
+    # A file is refused as a whole on any bad row: these lines are only counted from here on. The
+    # subqueries read the stage as it was before the DELETE, so a line that conflicts with a line
+    # that conflicts itself is still found.
+    return execute(f"DELETE FROM {s} WHERE line IN ({' UNION '.join(conflicting)})")
 
 
 def _first_per(stage: Stage, column: str, repeated: set[str], keep: str) -> str:

@@ -104,6 +104,23 @@ def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return cursor.fetchall()
 
 
+def report_rows(report, sql: str, params: Sequence[Any], error: Callable[[tuple], tuple]) -> int:
+    """Report each row `sql` returns as a bad row (`error(row)` gives `add_error`'s arguments) and
+    return how many there are. Only the rows the report still lists are fetched (a LIMIT); the rest
+    are counted in SQL, so a file that is wrong on every line costs no memory for it."""
+    from accounts.imports.reading import MAX_ERRORS_KEPT
+
+    room = max(MAX_ERRORS_KEPT - len(report.errors), 0)
+    rows = fetch(f"{sql} LIMIT %s", [*params, room]) if room else []
+    for row in rows:
+        report.add_error(*error(row))
+    if len(rows) < room:
+        return len(rows)
+    total = fetch(f"SELECT COUNT(*) FROM ({sql}) q", params)[0][0]
+    report.error_count += total - len(rows)
+    return total
+
+
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -139,3 +139,11 @@ def test_the_admin_dry_run_page_says_the_filers_own_reports_would_be_cleared(cli
     with open(path, "rb") as upload:
         page = admin_import_post(client, {"kind": "link_report", "court": court.pk, "file": upload})
     assert "would be cleared" in " ".join(page.content.decode().split())
+
+
+def test_a_report_wrong_on_every_line_lists_the_first_rows_and_counts_them_all(tmp_path, court, monkeypatch):
+    monkeypatch.setattr("accounts.imports.reading.MAX_ERRORS_KEPT", 3)
+    report = run(tmp_path, "".join(f"nobody{n},2021-10-01\n" for n in range(8)), apply=False)
+    assert report.error_count == 8
+    assert [e.line for e in report.errors] == [2, 3, 4]
+    assert report.errors[0].reason == "unknown login 'nobody0': MTDC has no such CM/ECF account"

@@ -332,3 +332,13 @@ def test_a_progress_note_that_cannot_be_written_after_the_commit_does_not_stop_t
         roster_import(court, roster(tmp_path, GOOD), apply=True, today=TODAY, progress=progress)
     assert sum(stored_readiness_counts([court.pk])[court.pk].values()) == 1
     assert stored_readiness_counts([court.pk]) == readiness_counts(CmecfAccount.objects.filter(court=court))
+
+
+def test_a_login_repeated_on_every_line_lists_the_first_repeats_and_counts_them_all(tmp_path, monkeypatch):
+    monkeypatch.setattr("accounts.imports.reading.MAX_ERRORS_KEPT", 3)
+    body = "".join(f"Ann B{n},ann{n}@example.com,annb,,,no,no\n" for n in range(8))
+    report = run(roster(tmp_path, body), apply=False)
+    assert report.error_count == 7  # every line after the first
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (n, "duplicate login 'annb': already on line 2") for n in (3, 4, 5)]
+    assert (report.created, report.unchanged) == (1, 0)  # the repeats left the stage: the first row remains
