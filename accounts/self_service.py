@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, audit_record_queryset
 from accounts.counts import court_counts_touch
+from accounts.emails import email_address_problem
 from accounts.models import (
     LEGACY_CUTOFF, CmecfAccount, Filer, HelpReason, HelpRequest, HelpStatus, NameReview, PacerAccount,
     PacerAccountType,
@@ -203,6 +204,10 @@ def filer_change_email(filer_id: int, old_email: str, new_email: str, changes: i
     of the filer's logins, so each court's trail shows it.
     """
     new_email = new_email.strip().lower()
+    # Only an address the sender can mail becomes the notice address (the rule imports and the sender use).
+    problem = email_address_problem(new_email)
+    if problem:
+        raise SelfServiceRefused(problem)
     filer = Filer.objects.select_for_update().filter(pk=filer_id).first()
     if filer is None or filer.email != old_email or filer.email_changes != changes:
         raise SelfServiceRefused("This link is no longer valid: it was used, or your address changed since it "

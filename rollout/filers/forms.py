@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from accounts.emails import email_address_problem
 from accounts.models import HelpReason
+
+
+def form_problems(form: forms.Form) -> str:
+    """A bound, invalid form's errors in one message for the status page, where they show above the
+    forms rather than beside a field (so each error says which field it is about)."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 class AccountForm(forms.Form):
@@ -18,4 +26,14 @@ class HelpForm(AccountForm):
 
 class EmailForm(forms.Form):
     email = forms.EmailField(label="Email address", max_length=254,
+                             error_messages={"required": "Enter your email address.",
+                                             "invalid": "Enter a valid email address."},
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def clean_email(self) -> str:
+        # An address the sender would refuse is refused here too, before any link is mailed to it.
+        value = self.cleaned_data["email"]
+        problem = email_address_problem(value)
+        if problem:
+            raise ValidationError(problem)
+        return value

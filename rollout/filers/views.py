@@ -23,7 +23,7 @@ from accounts.self_service import (
 )
 from rollout.client_address import client_address
 from rollout.filers import emails
-from rollout.filers.forms import AccountForm, EmailForm, HelpForm
+from rollout.filers.forms import AccountForm, EmailForm, HelpForm, form_problems
 from rollout.filers.ratelimit import RateLimitUnavailable, rate_allow
 from rollout.filers.selectors import filer_status_rows
 from rollout.filers.tasks import send_status_link
@@ -153,7 +153,7 @@ def change_email(request: HttpRequest, token: str) -> HttpResponse:
     def action(filer):
         form = EmailForm(request.POST)
         if not form.is_valid():
-            raise SelfServiceRefused("Enter a valid email address.")
+            raise SelfServiceRefused(form_problems(form))
         new_email = form.cleaned_data["email"].strip().lower()
         if new_email == filer.email:
             raise SelfServiceRefused("That is already your address for notices.")

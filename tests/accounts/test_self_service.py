@@ -195,6 +195,15 @@ def test_changing_the_address_is_refused_when_another_filer_has_it(live_montana)
         filer_change_email(account.filer.pk, account.filer.email, "Taken@example.com", 0)
 
 
+def test_an_address_the_sender_would_not_mail_does_not_become_the_notice_address(live_montana):
+    account = filer_at(live_montana)
+    old = account.filer.email
+    with pytest.raises(SelfServiceRefused, match="The part before @ is longer than 64 characters"):
+        filer_change_email(account.filer.pk, old, "a" * 70 + "@example.com", 0)
+    account.filer.refresh_from_db()
+    assert account.filer.email == old
+
+
 def test_changing_the_address_is_audited_and_refused_once_it_changed(live_montana):
     account = filer_at(live_montana)
     old = account.filer.email

@@ -297,6 +297,15 @@ def test_an_address_change_the_counter_cannot_count_is_refused_with_a_message_no
     assert mail.outbox == []
 
 
+def test_an_address_the_sender_would_not_mail_is_refused_with_a_message_and_no_link_sent(client):
+    account = filer_at(live(montana_court()))
+    filer = account.filer
+    response = client.post(reverse("filers:change_email", args=[status_token(filer.pk, filer.email)]),
+                           {"email": "a" * 70 + "@example.com"}, follow=True)
+    assert "The part before @ is longer than 64 characters" in response.content.decode()
+    assert mail.outbox == []
+
+
 def test_an_address_change_takes_effect_only_after_the_new_address_confirms(client):
     account = filer_at(live(montana_court()))
     filer, old = account.filer, account.filer.email
