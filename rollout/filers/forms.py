@@ -14,13 +14,20 @@ def form_problems(form: forms.Form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
+NOT_YOURS = "That CM/ECF login is not one of yours."
+CHOOSE_REASON = "Choose what you need help with (and tell us more for \"Something else\")."
+HELP_TEXT_MAX = 2000
+
+
 class AccountForm(forms.Form):
-    account = forms.IntegerField(widget=forms.HiddenInput)
+    account = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": NOT_YOURS, "invalid": NOT_YOURS})
 
 
 class HelpForm(AccountForm):
-    reason = forms.ChoiceField(label="What do you need help with?", choices=HelpReason.choices, widget=forms.RadioSelect)
-    text = forms.CharField(label="Tell us more (needed for \"Something else\")", required=False, max_length=2000,
+    reason = forms.ChoiceField(label="What do you need help with?", choices=HelpReason.choices, widget=forms.RadioSelect,
+                               error_messages={"required": CHOOSE_REASON, "invalid_choice": CHOOSE_REASON})
+    text = forms.CharField(label="Tell us more (needed for \"Something else\")", required=False, max_length=HELP_TEXT_MAX,
+                           error_messages={"max_length": f"Tell us more: at most {HELP_TEXT_MAX:,} characters."},
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -138,7 +138,7 @@ def ask_help(request: HttpRequest, token: str) -> HttpResponse:
     def action(filer):
         form = HelpForm(request.POST)
         if not form.is_valid():
-            raise SelfServiceRefused("Choose what you need help with (and tell us more for \"Something else\").")
+            raise SelfServiceRefused(form_problems(form))
         help_request = help_request_create(filer, form.cleaned_data["account"], form.cleaned_data["reason"],
                                            form.cleaned_data["text"])
         court = help_request.account.court

@@ -228,6 +228,16 @@ def test_something_else_without_text_is_refused_with_a_message(client):
     assert not HelpRequest.objects.exists()
 
 
+def test_help_text_over_the_limit_is_refused_with_a_message_naming_it(client):
+    account = filer_at(live(montana_court()))
+    token = status_token(account.filer.pk, account.filer.email)
+    response = client.post(reverse("filers:help", args=[token]),
+                           {"account": account.pk, "reason": "other", "text": "x" * 2001}, follow=True)
+    page = response.content.decode()
+    assert "Tell us more: at most 2,000 characters." in page and "Choose what you need help with" not in page
+    assert not HelpRequest.objects.exists()
+
+
 # --- New link on request ---------------------------------------------------------------------------------
 
 @pytest.fixture
