@@ -224,7 +224,8 @@ def _client(request: HttpRequest) -> str:
 def request_link(request: HttpRequest) -> HttpResponse:
     """"Send me a new link": the same answer whether or not the address is known; rate-limited per
     address and per client; a link goes only to a known address."""
-    form = EmailForm(request.POST or None)
+    # Bound on every POST: an empty one (no field at all) is then invalid and says what is missing.
+    form = EmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
         try:

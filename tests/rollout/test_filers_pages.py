@@ -262,6 +262,11 @@ def test_asking_for_a_new_link_answers_the_same_for_known_and_unknown_addresses(
     assert "/me/" in mail.outbox[0].body
 
 
+def test_a_link_request_without_the_address_field_asks_for_it(client):
+    response = client.post(reverse("filers:request_link"), {}, REMOTE_ADDR="10.0.5.1")
+    assert response.status_code == 400 and "Enter your email address." in response.content.decode()
+
+
 def test_requests_for_a_new_link_are_rate_limited_per_address(client, settings, eager_tasks):
     settings.FILERS_LINK_REQUESTS_PER_HOUR = 2
     account = filer_at(live(montana_court()))
