@@ -1,9 +1,9 @@
 """The filer's pages. The signed token in the URL is the only authority: no login, no password.
 
-Every action is a POST (link scanners that open URLs change nothing) and is CSRF-protected; every
-write goes through `accounts.self_service`. A refused token (expired, edited, made for another
-purpose, or for an address that has changed since) gets the same plain page that names no filer
-and offers to send a new link.
+Every action is a POST (link scanners that open URLs, with GET or HEAD, change nothing) and is
+CSRF-protected; every write goes through `accounts.self_service`. A refused token (expired, edited,
+made for another purpose, or for an address that has changed since) gets the same plain page that
+names no filer and offers to send a new link.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import Filer
 from accounts.self_service import (
@@ -66,7 +66,7 @@ def _filer_for(token: str) -> Filer:
 
 
 @never_cache
-@require_http_methods(["GET"])
+@require_safe
 def status(request: HttpRequest, token: str) -> HttpResponse:
     try:
         filer = _filer_for(_token(request, token))
@@ -170,9 +170,9 @@ def change_email(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button (a mail scanner's prefetch changes nothing); POST makes the change."""
+    """GET (or HEAD) shows a button (a mail scanner's prefetch changes nothing); POST makes the change."""
     try:
         filer_id, old_tag, new_email, changes = email_change_token_read(token)
         filer = Filer.objects.filter(pk=filer_id).first()
@@ -180,7 +180,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
             raise TokenRefused(expired=False)
     except TokenRefused as exc:
         return _refused(request, exc)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: only the button
         return render(request, "filers/email_confirm.html", {"new_email": new_email})
     old_email = filer.email
     try:
@@ -193,7 +193,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def email_undo(request: HttpRequest, token: str) -> HttpResponse:
     """The old address takes its place back (the link in the notice sent to it). GET shows a button;
     POST restores it, only while the address that replaced it is still the one on file."""
@@ -204,7 +204,7 @@ def email_undo(request: HttpRequest, token: str) -> HttpResponse:
             raise TokenRefused(expired=False)
     except TokenRefused as exc:
         return _refused(request, exc)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: only the button
         return render(request, "filers/email_confirm.html", {"new_email": old_email, "undo": True})
     try:
         filer = filer_change_email(filer.pk, filer.email, old_email, changes)
@@ -220,7 +220,7 @@ def _client(request: HttpRequest) -> str:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_link(request: HttpRequest) -> HttpResponse:
     """"Send me a new link": the same answer whether or not the address is known; rate-limited per
     address and per client; a link goes only to a known address."""

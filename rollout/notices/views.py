@@ -1,6 +1,6 @@
 """Unsubscribe from reminders, without login: the signed, expiring token is the authority.
 
-GET shows a confirmation page (link scanners that prefetch URLs must not unsubscribe anyone);
+GET (and HEAD) shows a confirmation page (link scanners that prefetch URLs must not unsubscribe anyone);
 POST unsubscribes. POST is CSRF-exempt because RFC 8058 one-click unsubscribe comes from the mail
 provider without any cookie or form token; the signed token is what protects it.
 """
@@ -19,7 +19,7 @@ from rollout.notices.tokens import address_tag_matches, unsubscribe_token_read
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         filer_id, court_id, tag = unsubscribe_token_read(token)

@@ -12,7 +12,9 @@ from django.urls import reverse
 from accounts.models import CmecfAccount, Filer, HelpRequest
 from accounts.readiness import Readiness
 from courts.models import GoLiveStatus
+from rollout.filers import urls as filers_urls
 from rollout.filers.selectors import PLAIN_STATE
+from rollout.notices import urls as notices_urls
 from rollout.signed_links import email_change_token, status_token
 from rollout.notices.tokens import unsubscribe_token
 from tests.factories import CmecfAccountFactory, CourtFactory, GoLiveFactory, filer_at, montana_court, utah_court
@@ -126,6 +128,39 @@ def test_one_browsers_session_does_not_open_anothers_page(client):
     assert other.get("/me/current/").status_code == 404
     other.get(page_url(theirs))
     assert mine.login not in other.get("/me/current/").content.decode()
+
+
+# --- HEAD, as mail systems and link checkers ask -------------------------------------------------------
+
+def public_urls():
+    """Every address of the filers' and the notices' URL modules, a placeholder in each parameter."""
+    for namespace, module in (("filers:", filers_urls), ("", notices_urls)):
+        for pattern in module.urlpatterns:
+            yield reverse(namespace + pattern.name, kwargs={name: "x" for name in pattern.pattern.converters})
+
+
+@pytest.mark.parametrize("url", list(public_urls()))
+def test_head_is_answered_wherever_get_is(client, url):
+    assert (client.head(url).status_code == 405) == (client.get(url).status_code == 405)
+
+
+def test_head_on_the_confirmation_link_changes_no_address(client):
+    account = filer_at(live(montana_court()))
+    filer, old = account.filer, account.filer.email
+    client.post(reverse("filers:change_email", args=[status_token(filer.pk, old)]), {"email": "fresh@example.com"})
+    link = next(word for word in mail.outbox[-1].body.split() if "/me/address/" in word)
+    assert client.head(link.split("127.0.0.1:8000", 1)[-1]).status_code == 200
+    filer.refresh_from_db()
+    assert filer.email == old
+
+
+def test_head_on_the_undo_link_puts_no_address_back(client):
+    account = filer_at(live(montana_court()))
+    old = account.filer.email
+    change_address(client, account, "taken-over@example.com")
+    assert client.head(undo_path(old)).status_code == 200
+    account.filer.refresh_from_db()
+    assert account.filer.email == "taken-over@example.com"
 
 
 # --- Refusals ---------------------------------------------------------------------------------------

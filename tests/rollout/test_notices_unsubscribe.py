@@ -26,6 +26,12 @@ def test_opening_the_link_asks_to_confirm_and_unsubscribes_nobody(account):
     assert not NoticeUnsubscribe.objects.exists()
 
 
+def test_head_on_the_link_answers_and_unsubscribes_nobody(account):
+    response = Client().head(url(unsubscribe_token(account.filer_id, account.court_id, account.filer.email)))
+    assert response.status_code == 200
+    assert not NoticeUnsubscribe.objects.exists()
+
+
 def test_one_click_post_unsubscribes_without_a_csrf_token(account):
     client = Client(enforce_csrf_checks=True)
     response = client.post(url(unsubscribe_token(account.filer_id, account.court_id, account.filer.email)),
