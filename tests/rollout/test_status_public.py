@@ -1,5 +1,6 @@
 """Public NextGen status: /status/, a page per court, the iCalendar and JSON feeds (no login)."""
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -168,6 +169,14 @@ def test_an_unknown_circuit_is_a_404(client, courts, path):
 def test_a_circuits_page_lists_its_courts(client, courts):
     page = client.get("/status/circuits/10/").content.decode()
     assert "District of Utah" in page and "District of Montana" not in page
+
+
+def test_the_filter_form_on_a_circuits_page_can_choose_another_circuit(client, courts):
+    page = client.get("/status/circuits/09/").content.decode()
+    action = re.search(r'<form method="get" action="([^"]*)" class="filters"', page).group(1)
+    assert action == reverse("status:index")
+    chosen = client.get(action + "?circuit=10").content.decode()
+    assert "District of Utah" in chosen and "District of Montana" not in chosen
 
 
 @pytest.mark.parametrize("name, args", [("status:ics", []), ("status:json", []), ("status:court_ics", ["utdc"]),
