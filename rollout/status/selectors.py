@@ -59,7 +59,8 @@ def feed_version(rollout: Rollout, *, court_ids: list[int] | None = None, circui
 
     Any change of a go-live (date, status, blackout) or of a court (name, URLs, phones) moves the
     newest `updated_at`; a removed court or go-live changes the counts. A go-live that becomes live
-    or whose blackout ends by the clock is written by the beat (status live), which moves it too."""
+    or whose blackout ends changes what the feed shows with no row written (the clock alone): the
+    counts of those move the version, and the latest such instant passed is a modification time."""
     golives = GoLive.objects.filter(rollout=rollout)
     courts = Court.objects.all()
     if court_ids is not None:
@@ -69,9 +70,13 @@ def feed_version(rollout: Rollout, *, court_ids: list[int] | None = None, circui
     now = timezone.now()
     # What the clock alone changes (a day begun, a blackout over) counts too, so the version moves with it.
     g = golives.aggregate(m=Max("updated_at"), n=Count("id"), begun=Count("id", filter=Q(live_at__lte=now)),
-                          over=Count("id", filter=Q(blackout_end__lte=now)))
+                          over=Count("id", filter=Q(blackout_end__lte=now)),
+                          begun_at=Max("live_at", filter=Q(live_at__lte=now)),
+                          over_at=Max("blackout_end", filter=Q(blackout_end__lte=now)))
     c = courts.aggregate(m=Max("updated_at"), n=Count("id"))
-    stamps = [m for m in (g["m"], c["m"]) if m]
+    # Last-Modified moves with the clock as the ETag does, or a client asking with If-Modified-Since
+    # alone would be told "not modified" after a pause ended.
+    stamps = [m for m in (g["m"], g["begun_at"], g["over_at"], c["m"]) if m]
     last = max(stamps) if stamps else None
     version = f"{rollout.pk}-{g['n']}-{g['begun']}-{g['over']}-{c['n']}-{last.timestamp() if last else 0}"
     return last, version

@@ -1,6 +1,7 @@
 """Public NextGen status: /status/, a page per court, the iCalendar and JSON feeds (no login)."""
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -190,6 +191,20 @@ def test_feeds_answer_304_until_a_go_live_changes(client, courts, name, args):
     GoLive.objects.filter(court=courts["utah"]).update(updated_at=timezone.now() + dt.timedelta(seconds=2))
     changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_a_pause_ended_by_the_clock_is_a_modification_for_if_modified_since(client):
+    court = montana_court()
+    now = timezone.now()
+    GoLiveFactory(court=court, go_live_date=court.local_today(), status=GoLiveStatus.LIVE,
+                  blackout_start=now - dt.timedelta(days=3), blackout_end=now + dt.timedelta(hours=1))
+    url = reverse("status:json")
+    first = client.get(url)
+    assert first.json()["courts"][0]["blackout_end"] is not None
+    # The clock moves past the pause's end; nothing is written.
+    with mock.patch("django.utils.timezone.now", return_value=now + dt.timedelta(hours=2)):
+        later = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert later.status_code == 200 and later.json()["courts"][0]["blackout_end"] is None
 
 
 def many_courts(n: int) -> None:
