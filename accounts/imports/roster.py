@@ -10,9 +10,9 @@ binary COPY, open while the file is read); find which keys repeat in the file an
 the conflicts across the whole file in SQL (a login twice, one email with two names or PACER
 accounts, one PACER username with two descriptions) — so memory stays flat whatever the size; count
 what would be created / updated / unchanged with one joined query; and, when applying a file with
-no bad row, record changed CM/ECF names in the audit trail, write PACER accounts, filers and CM/ECF
-accounts (`_roster_upsert`: three MERGE statements on PostgreSQL, INSERT … ON CONFLICT on SQLite),
-and recount the touched courts. All of it is one transaction reading one snapshot
+no bad row, record every change in the audit trail (`roster_audit`), write PACER accounts, filers
+and CM/ECF accounts (`_roster_upsert`: three MERGE statements on PostgreSQL, INSERT … ON CONFLICT on
+SQLite), record what they created, and recount the touched courts. All of it is one transaction reading one snapshot
 (`import_transaction`): a record another session commits meanwhile refuses the import, never slips
 past the checks.
 
@@ -27,7 +27,6 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -39,10 +38,11 @@ from accounts.imports.reading import (
     parse_required,
 )
 from accounts.imports.identity import roster_identity
+from accounts.imports.roster_audit import roster_audit_changes, roster_audit_creations
 from accounts.imports.roster_classify import roster_classify, roster_list_rows
 from accounts.imports.shared_facts import roster_shared_facts
 from accounts.imports.staging import Stage, db_now, execute, fetch, report_rows
-from accounts.models import NAME_KEY_LENGTH, CmecfAccount, PacerAccountType, normalize_name
+from accounts.models import NAME_KEY_LENGTH, PacerAccountType, normalize_name
 from courts.models import Court
 
 REQUIRED = ("name", "email", "cmecf_login", "pacer_username", "pacer_created_on", "upgraded", "shared_account")
@@ -258,27 +258,20 @@ KEEP_FILER = "keep_filer"
 
 
 def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source: str) -> None:
-    s = stage.name
+    """The trail of what changes (while the old values are still there), the writes, the trail of what
+    they created (`roster_audit`), then the recount of every court the changes reach."""
     now = db_now(timezone.now())
     user_id, source = audit_who(by, source)
-    content_type = ContentType.objects.get_for_model(CmecfAccount).pk
-    # The trail first, while the old CM/ECF names are still there.
-    execute(
-        f"""
-        INSERT INTO accounts_auditentry (at, user_id, source, court_id, content_type_id, object_id, object_repr,
-                                         field, old_value, new_value)
-        SELECT %s, %s, %s, c.court_id, %s, c.id, c.login || %s, 'cmecf_name', c.cmecf_name, s.cmecf_name
-        FROM {s} s JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login
-        WHERE c.cmecf_name <> s.cmecf_name
-        """,
-        [now, user_id, source, content_type, f" @ {court.court_id}", court.pk],
-    )
-    _roster_audit_attaches(stage, court, now=now, user_id=user_id, source=source)
+    roster_audit_changes(
+        stage, court, first_pacer=_first_per(stage, "pacer_username", repeated, KEEP_PACER),
+        first_filer=_first_per(stage, "email", repeated, KEEP_FILER), now=now, user_id=user_id, source=source)
     _roster_upsert(stage, court, repeated, now)
+    roster_audit_creations(stage, court, now=now, user_id=user_id, source=source)
     # PACER details reach every court the file's filers file at, and every court of any other filer
     # using a PACER account this import changed (a firm's shared account; updated_at = now).
     # Filers this import created (created_at = now) have accounts at this court only, so only the
     # filers that were there before are followed to their other courts.
+    s = stage.name
     touched = fetch(
         f"SELECT DISTINCT c.court_id FROM {CMECF} c JOIN {FILER} f ON f.id = c.filer_id "
         f"WHERE c.court_id <> %s AND f.created_at <> %s AND (f.email IN (SELECT email FROM {s}) "
@@ -286,24 +279,6 @@ def _roster_write(stage: Stage, court: Court, repeated: set[str], *, by, source:
         [court.pk, now, now, now],
     )
     court_counts_touch([court.pk, *(r[0] for r in touched)])
-
-
-def _roster_audit_attaches(stage: Stage, court: Court, *, now, user_id, source: str) -> None:
-    """One entry per existing filer a row attaches to a CM/ECF account of this court (a new login, or
-    one that moves to them), in this court's trail only: the filer's other courts hold nothing of
-    this court's (its login, its staff, its file), and their own records are not changed by it.
-    Written before the upsert, while the CM/ECF accounts still read as they were (INSERT … SELECT)."""
-    from accounts.models import Filer
-
-    execute(
-        "INSERT INTO accounts_auditentry (at, user_id, source, court_id, content_type_id, object_id, object_repr, "
-        "field, old_value, new_value) SELECT %s, %s, %s, %s, %s, f.id, "
-        "SUBSTR(f.name || ' <' || f.email || '>', 1, 200), 'court_attached', '', s.login || %s "
-        f"FROM {stage.name} s JOIN {FILER} f ON f.email = s.email "
-        f"LEFT JOIN {CMECF} c ON c.court_id = %s AND c.login = s.login "
-        "WHERE c.id IS NULL OR c.filer_id <> f.id",
-        [now, user_id, source, court.pk, ContentType.objects.get_for_model(Filer).pk, f" @ {court.court_id}", court.pk],
-    )
 
 
 def _roster_upsert(stage: Stage, court: Court, repeated: set[str], now) -> None:
