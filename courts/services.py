@@ -391,6 +391,16 @@ def golive_plan(
         start, end = None, None  # the date is refused below; a blackout moved that far may not fit a datetime
     else:
         start, end = golive_blackout_moved(golive, new_date, new_status, now=now)
+        if (new_status == GoLiveStatus.SCHEDULED and start is not None and start != golive.blackout_start
+                and start < now and new_date >= golive.court.local_today(now)):
+            # Moved with the date to a time already past (a date moved to today or tomorrow; a date
+            # moved into the past is refused for that, below): filers
+            # would be told of a pause that began before they were told, and the one they were told
+            # of would never be taken back. Staff give the pause its times, or mark the court live.
+            raise ValidationError({"blackout_start": (
+                f"Moved with the date, the filing pause would start {format_instant(start, golive.court.tzinfo)}, "
+                "which has passed. Give the pause its new start and end (or clear it) with the new date, or mark "
+                "the court live if it went live early.")})
     plan = copy.copy(golive)
     plan.go_live_date, plan.status = new_date, new_status
     plan.blackout_start, plan.blackout_end = start, end

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from courts.models import GoLiveChange, GoLiveStatus
-from courts.services import golive_mark_live, golive_postpone, golive_schedule, golives_mark_live_due
+from courts.services import golive_mark_live, golive_postpone, golive_schedule, golive_set, golives_mark_live_due
 from courts.signals import golive_date_changed
 from tests.factories import GoLiveFactory, UserFactory, guam_court, montana_court
 
@@ -135,3 +135,27 @@ def test_marking_live_a_week_early_clears_the_announced_blackout_not_only_a_move
     golive_mark_live(golive, now=dt.datetime(2027, 5, 3, 12, tzinfo=mdt))
     golive.refresh_from_db()
     assert (golive.go_live_date, golive.blackout_start, golive.blackout_end) == (dt.date(2027, 5, 3), None, None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days_ahead", [0, 1])
+def test_a_date_moved_so_near_that_its_pause_would_have_begun_is_refused_naming_the_pause(days_ahead):
+    """Announced: filing pauses Fri Apr 23 17:00 – Mon Apr 26 08:00 MDT. Moved on Thu Apr 1 to that
+    day or the next, the pause moved with it would have begun on Mar 29 or 30: staff give the pause."""
+    from django.core.exceptions import ValidationError
+
+    mdt = dt.timezone(dt.timedelta(hours=-6))
+    now = dt.datetime(2027, 4, 1, 12, tzinfo=mdt)
+    golive = GoLiveFactory(court=montana_court(), go_live_date=dt.date(2027, 4, 26), status=GoLiveStatus.SCHEDULED,
+                           blackout_start=dt.datetime(2027, 4, 23, 17, tzinfo=mdt),
+                           blackout_end=dt.datetime(2027, 4, 26, 8, tzinfo=mdt))
+    with pytest.raises(ValidationError) as refused:
+        golive_schedule(golive, dt.date(2027, 4, 1) + dt.timedelta(days=days_ahead), now=now)
+    assert list(refused.value.message_dict) == ["blackout_start"]
+    assert "has passed" in refused.value.message_dict["blackout_start"][0]
+    golive.refresh_from_db()
+    assert golive.go_live_date == dt.date(2027, 4, 26) and not GoLiveChange.objects.filter(golive=golive).exists()
+    pause = (dt.datetime(2027, 4, 1, 17, tzinfo=mdt), dt.datetime(2027, 4, 2, 8, tzinfo=mdt))
+    golive_set(golive, dt.date(2027, 4, 2), GoLiveStatus.SCHEDULED, blackout=pause, now=now)  # pause given: it goes
+    golive.refresh_from_db()
+    assert (golive.go_live_date, golive.blackout_start) == (dt.date(2027, 4, 2), pause[0])

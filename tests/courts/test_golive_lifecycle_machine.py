@@ -24,7 +24,7 @@ from icalendar import Calendar
 from courts.models import BLACKOUT_DAYS_AROUND, Court, GoLive, GoLiveChange, GoLiveStatus
 from courts.selectors import golive_facts, rollout_current
 from courts.services import (
-    golive_change, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout, golive_unschedule,
+    golive_blackout_moved, golive_change, golive_get_or_create, golive_mark_live, golive_postpone, golive_schedule, golive_set_blackout, golive_unschedule,
     golives_mark_live_due,
 )
 from rollout.notices.rendering import compile_source, default_source, notice_context
@@ -144,8 +144,15 @@ class GoLiveLifecycle(RuleBasedStateMachine):
         if golive.go_live_date is None or golive.status not in FIRM:
             return
         old_start, old_end = golive.blackout_start, golive.blackout_end
+        new_date = golive.go_live_date + dt.timedelta(days=delta)
+        # A scheduled court's pause moved with its date to a time already past is refused (staff give it).
+        moved_start = (golive_blackout_moved(golive, new_date, GoLiveStatus.SCHEDULED, now=self.now)[0]
+                       if golive.status == GoLiveStatus.SCHEDULED and delta else None)
         self.refused = set()
-        result = self.attempt(i, lambda g: golive_schedule(g, g.go_live_date + dt.timedelta(days=delta), now=self.now))
+        result = self.attempt(i, lambda g: golive_schedule(g, new_date, now=self.now))
+        if moved_start is not None and moved_start < self.now and new_date >= self.today(i):
+            assert self.refused == {"blackout_start"} and result is None, "a pause moved into the past was written"
+            return
         assert not self.refused & {"blackout_start", "blackout_end"}, "a move refused because of its own blackout"
         if result and old_start and result[1].blackout_start and result[1].status == result[0][1]:
             tz, after = self.courts[i].tzinfo, result[1]

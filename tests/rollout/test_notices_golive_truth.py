@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from courts.models import GoLiveStatus
-from courts.services import golive_schedule
+from courts.services import golive_schedule, golive_set
 from rollout.notices.digest import digests_send_due
 from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind
 from rollout.notices.messages import MessageBuilder
@@ -313,7 +313,8 @@ def test_a_date_moved_to_today_is_not_announced_as_still_to_come_once_the_court_
     Utah time, would tell filers to keep filing the old way "until the court is live". The go-live
     notice tells them instead."""
     told_filer(utah_in_april, "ready")
-    golive_schedule(utah_in_april.golives.get(), dt.date(2027, 3, 2), now=NOW)
+    # The pause, moved with the date, would have begun on February 27: staff clear it with the move.
+    golive_set(utah_in_april.golives.get(), dt.date(2027, 3, 2), GoLiveStatus.SCHEDULED, blackout=(None, None), now=NOW)
     after_midnight = utah_in_april.local_midnight(dt.date(2027, 3, 2)) + dt.timedelta(minutes=30)
     assert send_pending(after_midnight) == []
     assert NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED).skip_reason.startswith("The court is live now")
