@@ -6,11 +6,11 @@ import asyncio
 from django.http import JsonResponse
 from health_check.views import HealthCheckView
 
-from rollout.health.checks import BeatHeartbeat, Broker, DeliveriesSending, NoticesDue, Relay, Workers
+from rollout.health.checks import BeatHeartbeat, Broker, Database, DeliveriesSending, NoticesDue, Relay, Workers
 
 # name in the JSON body → probe
 CHECKS = {
-    "database": "health_check.checks.Database",
+    "database": Database,
     "cache": "health_check.checks.Cache",
     "broker": Broker,
     "workers": Workers,

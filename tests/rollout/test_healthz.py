@@ -40,6 +40,24 @@ def get(client):
     return response.status_code, response.json()
 
 
+UNRESOLVABLE = "failed to resolve host 'db-primary.internal.court.example': [Errno -2] Name or service not known"
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    """Returns a function that fails every query from then on, in every thread, as Django fails one on
+    PostgreSQL whose host cannot be resolved: its OperationalError raised from psycopg's, whose text
+    names the host and which has no SQLSTATE (no server answered). Simulated, rather than a real
+    unresolvable DATABASES host, so the test runs on SQLite too and does not wait on DNS."""
+    import psycopg
+    from django.db import OperationalError, connections
+
+    def unresolvable(self):
+        raise OperationalError(UNRESOLVABLE) from psycopg.OperationalError(UNRESOLVABLE)
+
+    return lambda: monkeypatch.setattr(type(connections["default"]), "ensure_connection", unresolvable)
+
+
 @pytest.mark.celery_worker
 def test_healthy_answers_200_without_login_and_shows_no_data(client, celery_worker):
     worker_answers_pings()
@@ -144,6 +162,13 @@ def test_a_relay_refusing_at_its_greeting_is_named_by_its_code_not_its_words(cli
     assert status == 503 and body["checks"]["relay"].endswith("failed: SMTPConnectError 554"), body
     assert "internal" not in str(body) and "10.1.2.3" not in str(body)
     assert "relay.internal.example" in NoticeDelivery.objects.get().last_error  # staff see the full answer
+
+
+def test_a_database_that_cannot_be_reached_is_named_by_the_kind_of_error_not_its_host(client, database_down):
+    database_down()
+    status, body = get(client)
+    assert status == 503 and body["checks"]["database"].endswith("database error (OperationalError)"), body
+    assert "db-primary" not in str(body)
 
 
 def test_a_cache_that_cannot_be_read_is_named_and_not_blamed_on_the_relay_or_beat(client, unreachable_cache):
