@@ -3,9 +3,10 @@
 Django answers any uncaught exception with its 500 view (`handler500`), whichever layer raised it
 (a view, or a middleware reading the session). `server_error` is that view: when the exception is
 the database being unreachable (down, restarting, the connection lost), it answers 503 with a
-Retry-After header and a page that says so; any other error keeps the 500 page. `/healthz` names
-the database for the operator, so `NotDatabaseOutage` keeps the requests and tasks an outage fails
-out of the admins' error mail: it would otherwise send one mail per request and per task.
+Retry-After header and a page that says so (on `/healthz`, its JSON body naming the database); any
+other error keeps the 500 page. `/healthz` names the database for the operator, so `NotDatabaseOutage`
+keeps the requests and tasks an outage fails out of the admins' error mail: it would otherwise send
+one mail per request and per task.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.urls import reverse
 from django.views import defaults
 
 RETRY_AFTER_SECONDS = 60
@@ -43,8 +45,15 @@ def server_error(request):
     Called by Django inside its `except` block, so `sys.exc_info()` is the uncaught exception.
     The page is rendered without the request: no context processor may touch the database.
     """
-    if not database_unavailable(sys.exc_info()[1]):
+    exc = sys.exc_info()[1]
+    if not database_unavailable(exc):
         return defaults.server_error(request)
+    if request.path_info == reverse("healthz"):
+        # Here rather than in each middleware that reads the session: any of them, now or later,
+        # can be the first to find the database down, and the monitor must still read JSON.
+        from rollout.health.views import healthz_database_down  # late: loaded by LOGGING, before the apps
+
+        return healthz_database_down(exc)
     body = loader.render_to_string("503.html", {"retry_minutes": RETRY_AFTER_SECONDS // 60})
     return HttpResponse(body, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 

@@ -62,6 +62,11 @@ class Workers(HealthCheck):
             raise ServiceUnavailable("no worker answered a ping")
 
 
+def database_error(exc: BaseException) -> ServiceUnavailable:
+    """The reason of a probe the database failed: the kind of error, never its text (the host)."""
+    return ServiceUnavailable(f"database error ({type(exc).__name__})")
+
+
 class _DatabaseRead(HealthCheck):
     """Runs a read in a worker thread and closes that thread's connection afterwards."""
 
@@ -76,7 +81,7 @@ class _DatabaseRead(HealthCheck):
         try:
             self.value = self.measure()
         except DatabaseError as exc:
-            raise ServiceUnavailable(f"database error ({type(exc).__name__})") from exc
+            raise database_error(exc) from exc
         finally:
             connections.close_all()
         if self.value is None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rollout.health.selectors import heartbeat_age_seconds
 from rollout.health.services import heartbeat_record
 from rollout.notices.models import DeliveryState, NoticeDelivery
-from tests.factories import GoLiveFactory, filer_at, montana_court
+from tests.factories import GoLiveFactory, filer_at, montana_administrator, montana_court
 
 # The probes run in django-health-check's worker threads, with their own database connections: the
 # rows a test makes must be committed for them to see.
@@ -169,6 +169,19 @@ def test_a_database_that_cannot_be_reached_is_named_by_the_kind_of_error_not_its
     status, body = get(client)
     assert status == 503 and body["checks"]["database"].endswith("database error (OperationalError)"), body
     assert "db-primary" not in str(body)
+
+
+def test_a_signed_in_browser_gets_the_json_naming_the_database_while_it_is_down(client, database_down):
+    """The session and user are read by middleware before the view: the outage found there still
+    answers /healthz's JSON, not the outage page meant for people."""
+    client.force_login(montana_administrator())
+    database_down()
+    client.raise_request_exception = False  # answer as the server would
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response["Content-Type"] == "application/json", response.content
+    body = response.json()
+    assert body["status"] == "unavailable" and body["checks"]["database"].endswith("database error (OperationalError)")
+    assert "db-primary" not in response.content.decode()
 
 
 def test_a_cache_that_cannot_be_read_is_named_and_not_blamed_on_the_relay_or_beat(client, unreachable_cache):
