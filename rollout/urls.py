@@ -25,6 +25,8 @@ urlpatterns = [
     path("accounts/logout/", allauth_views.logout, name="logout"),
     path("accounts/sign-out-everywhere/", signin_views.sign_out_everywhere, name="sign_out_everywhere"),
     path("accounts/email/", views.email_set_by_coordinator, name="account_email"),
+    # allauth's single sign-on button (its URL), answering "unavailable" when the provider cannot be reached.
+    path("accounts/oidc/<str:provider_id>/login/", signin_views.sso_login),
     path("accounts/", include("allauth.urls")),
     path("admin/login/", allauth_views.login),
     path("metrics", metrics, name="metrics"),

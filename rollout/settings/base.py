@@ -74,6 +74,20 @@ def _site_url(value: str) -> None:
                               "(http or https, a host name and optionally a port; no path)")
 
 
+def _issuer_url(value: str) -> None:
+    """Empty (single sign-on off), or the identity provider's issuer URL: allauth appends
+    /.well-known/openid-configuration to it, so no query or fragment."""
+    value = value.strip()
+    parts = urlsplit(value)
+    try:
+        parts.port
+    except ValueError:
+        raise ValidationError("the port is not a number from 0 to 65535") from None
+    if value and (parts.scheme.lower() not in ("http", "https") or not parts.hostname or re.search(r"[\s?#]", value)):
+        raise ValidationError("not an issuer URL, e.g. https://login.example.gov/realms/courts "
+                              "(http or https, a host name and optionally a path; no query)")
+
+
 def _hosts(values: list[str]) -> None:
     for value in values:
         if re.search(r"\s|/", value.strip()):
@@ -635,13 +649,16 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * env.int("STAFF_REAUTHENTICATION_MINUTES"
 # Single sign-on (OpenID Connect). SSO_ISSUER set turns it on: the provider's issuer URL (its
 # /.well-known/openid-configuration is read), the client id and secret it gave the tracker, and the
 # email domains whose verified addresses may match a staff account (empty: any domain).
-SSO_ISSUER = env.str("SSO_ISSUER", "").strip().rstrip("/")
+SSO_ISSUER = env.str("SSO_ISSUER", "", validate=_issuer_url).strip().rstrip("/")
 SSO_CLIENT_ID = env.str("SSO_CLIENT_ID", "")
 SSO_CLIENT_SECRET = env.str("SSO_CLIENT_SECRET", "")
 SSO_PROVIDER_NAME = env.str("SSO_PROVIDER_NAME", "your court's sign-in")
 SSO_ALLOWED_EMAIL_DOMAINS = env_hosts("SSO_ALLOWED_EMAIL_DOMAINS", [])
 if SSO_ISSUER and not (SSO_CLIENT_ID and SSO_CLIENT_SECRET):
     raise ImproperlyConfigured("SSO_ISSUER is set: SSO_CLIENT_ID and SSO_CLIENT_SECRET must be set too.")
+if PRODUCTION and SSO_ISSUER and urlsplit(SSO_ISSUER).scheme.lower() != "https":
+    # The provider's keys and endpoints are read from it: over plain http anyone on the way could swap them.
+    raise ImproperlyConfigured(f"SSO_ISSUER must be an https:// address in production mode, not {SSO_ISSUER}.")
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {
     "OAUTH_PKCE_ENABLED": True,
     "APPS": [{"provider_id": "sso", "name": SSO_PROVIDER_NAME, "client_id": SSO_CLIENT_ID,

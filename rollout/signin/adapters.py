@@ -13,6 +13,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.shortcuts import render
+from requests import RequestException
 
 from rollout.signin.models import SignInEvent
 from rollout.signin.services import sign_in_event_record, staff_user_for_sso_email
@@ -50,10 +51,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None) -> None:
         """A token that fails its checks (signature, issuer, audience, expiry), a cancelled or failed
-        sign-in: logged, then allauth's error page."""
+        sign-in: logged, then allauth's error page; 503 "unavailable" when the provider could not be reached."""
         cause = getattr(exception, "__cause__", None)  # e.g. the token library's "signature has expired"
         sign_in_event_record(SignInEvent.Kind.SSO_REFUSED, request=request, method="sso",
                              detail=f"{error or 'error'}: {exception or ''}{f' ({cause})' if cause else ''}"[:300])
+        if isinstance(exception, RequestException):
+            # The identity provider could not be reached: a wait, not a refusal (allauth's page says 401).
+            raise ImmediateHttpResponse(render(request, "socialaccount/authentication_error.html",
+                                               {"unavailable": True}, status=503))
 
     def pre_social_login(self, request, sociallogin) -> None:
         """Let in a linked staff account; link a first sign-in to the one staff user with its verified email.

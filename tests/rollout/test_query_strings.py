@@ -45,7 +45,9 @@ def court_ids_to_try() -> list[str]:
 
 FILL = {"court_id": court_ids_to_try, "token": lambda: JUNK_TOKENS, "circuit": lambda: ["09", "10", "DC", "Z\x00Z", "..%2F"],
         # The set-password link's user id (base64 of a primary key): user 1, junk.
-        "uidb64": lambda: ["MQ", "abc", "-1", "%00", "x" * 500]}
+        "uidb64": lambda: ["MQ", "abc", "-1", "%00", "x" * 500],
+        # The single sign-on button's provider (rollout.signin.views.sso_login): the site's, unknown, junk.
+        "provider_id": lambda: ["sso", "nosuch", "%00"]}
 
 
 def site_patterns(resolvers=None, prefix: str = "") -> list[tuple[str, URLPattern]]:

@@ -56,6 +56,10 @@ def start(tmp_path, script: str = PRINT, **changes) -> subprocess.CompletedProce
     ("REDIS_URL", "redis://127.0.0.1:6379/notadb"),
     ("REDIS_URL", "redis://127.0.0.1:70000/0"),
     ("CACHE_URL", "redis://:6379/0"),
+    ("SSO_ISSUER", "login.court.example/realms/courts"),
+    ("SSO_ISSUER", "ftp://login.court.example"),
+    ("SSO_ISSUER", "https://"),
+    ("SSO_ISSUER", "https://login.court.example/realms/courts?x=1"),
     ("MEDIA_ROOT", ""),
     ("STATIC_ROOT", " "),
 ])

@@ -80,6 +80,14 @@ def test_the_trial_takes_a_plain_http_site_url_on_this_machine(tmp_path):
     assert result.stdout.split() == ["http://127.0.0.1:5000", "127.0.0.1"]
 
 
+# --- SSO_ISSUER -----------------------------------------------------------------------------------
+
+def test_production_refuses_a_plain_http_sso_issuer(tmp_path):
+    result = start(tmp_path, SHOW.format("s.SSO_ISSUER"), SSO_ISSUER="http://login.court.example/realms/courts",
+                   SSO_CLIENT_ID="rollout-tracker", SSO_CLIENT_SECRET="tracker-secret")
+    assert "SSO_ISSUER must be an https:// address" in refusal(result)
+
+
 # --- ALLOWED_HOSTS --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("hosts", [",", " , ", "*", "rollout.court.example,*"])

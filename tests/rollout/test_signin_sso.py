@@ -87,11 +87,15 @@ def identity_provider(tmp_path_factory):
         server.wait(10)
 
 
-@pytest.fixture
-def sso(identity_provider, settings, db):
+def use_issuer(settings, issuer: str) -> None:
     settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [{
         "provider_id": "sso", "name": "Court sign-in", "client_id": "rollout-tracker", "secret": "tracker-secret",
-        "settings": {"server_url": identity_provider, "token_auth_method": "client_secret_post"}}]}}
+        "settings": {"server_url": issuer, "token_auth_method": "client_secret_post"}}]}}
+
+
+@pytest.fixture
+def sso(identity_provider, settings, db):
+    use_issuer(settings, identity_provider)
     settings.SSO_ALLOWED_EMAIL_DOMAINS = ["mtd.example.gov", "example.com"]
     settings.STAFF_MFA_REQUIRED = True  # single sign-on sessions are not asked for a local second factor
     return identity_provider
@@ -169,6 +173,15 @@ def test_a_refused_sign_in_says_why_and_makes_no_account(sso, username, reason):
     assert response.status_code == 403 and reason in response.content.decode()
     assert signed_in_as(client) is None
     assert get_user_model().objects.count() == users_before and not SocialAccount.objects.exists()
+    assert SignInEvent.objects.filter(kind=SignInEvent.Kind.SSO_REFUSED, method="sso").exists()
+
+
+def test_an_identity_provider_that_cannot_be_reached_is_named_unavailable_not_an_error(settings, db):
+    use_issuer(settings, f"http://127.0.0.1:{free_port()}/o")  # nothing listens there
+    client = Client(raise_request_exception=False)  # answer as the server would
+    response = client.post("/accounts/oidc/sso/login/", {"process": "login"})
+    assert response.status_code == 503, response.content[:500]
+    assert "Single sign-on is unavailable right now; try again in a few minutes." in response.content.decode()
     assert SignInEvent.objects.filter(kind=SignInEvent.Kind.SSO_REFUSED, method="sso").exists()
 
 
