@@ -4,6 +4,7 @@ from __future__ import annotations
 from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 
+from rollout.client_address import client_address
 from rollout.signin.models import SignInEvent
 
 
@@ -18,7 +19,10 @@ def lockout_username(request, credentials: dict | None = None) -> str | None:
 
 
 def _address(request) -> str | None:
-    return (getattr(request, "META", None) or {}).get("REMOTE_ADDR") or None
+    if getattr(request, "META", None) is None:
+        return None  # not from a request
+    # The client's, read as axes reads it (TRUSTED_PROXY_COUNT): behind a proxy REMOTE_ADDR is the proxy.
+    return client_address(request) or None
 
 
 def sign_in_event_record(kind: str, *, request=None, user=None, username: str = "", method: str = "",

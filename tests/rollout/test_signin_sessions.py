@@ -184,6 +184,15 @@ def test_sign_ins_failures_and_sign_outs_are_logged():
                     (SignInEvent.Kind.SIGNED_OUT, "montana-admin", "198.51.100.4")]
 
 
+def test_behind_a_proxy_the_log_records_the_client_address_not_the_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    montana_administrator()
+    client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    client.post(reverse("login"), {"login": "montana-admin", "password": PASSWORD})
+    assert signed_in(client)
+    assert SignInEvent.objects.get(kind=SignInEvent.Kind.SIGNED_IN).address == "198.51.100.7"
+
+
 def test_only_superusers_see_the_sign_in_log():
     url = reverse("admin:rollout_signinevent_changelist")
     court_admin = Client()
