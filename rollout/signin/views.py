@@ -23,7 +23,6 @@ def sign_out_everywhere(request):
     return redirect("login")
 
 
-
 def sso_login(request, provider_id):
     """allauth's single sign-on button. Starting the sign-in reads the identity provider's
     configuration, and allauth handles no network error there (it does on the way back): a provider
