@@ -3,6 +3,7 @@ from __future__ import annotations
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
+from django.contrib.auth.signals import user_login_failed
 from django.conf import settings
 
 
@@ -19,11 +20,22 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        cleaned = super().clean()
+        if not settings.SSO_ONLY:
+            return super().clean()
+        # Only superusers use a password. Every refusal reads the same and counts as a failed try,
+        # whether the password was right or wrong: otherwise the page would confirm a guessed password.
+        refused = forms.ValidationError(
+            "The username and/or password you specified are not correct, or the account signs in with "
+            f"{settings.SSO_PROVIDER_NAME}: staff use the single sign-on button.")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            raise refused from None
         user = getattr(self, "user", None)
-        if settings.SSO_ONLY and user is not None and not user.is_superuser:
-            raise forms.ValidationError(
-                f"Staff sign in with {settings.SSO_PROVIDER_NAME}: use the single sign-on button.")
+        if user is not None and not user.is_superuser:
+            user_login_failed.send(sender=type(self), credentials={"username": self.cleaned_data.get("login", "")},
+                                   request=self.request)
+            raise refused
         return cleaned
 
 

@@ -252,3 +252,19 @@ def test_coming_back_from_a_provider_session_without_credentials_is_not_a_re_aut
     asked = client.post("/admin/courts/golive/", {"action": "mark_live", "_selected_action": [golive.pk]})
     assert asked.status_code == 302 and "prompt%3Dlogin" in asked["Location"]
     assert GoLive.objects.get(pk=golive.pk).status == GoLiveStatus.SCHEDULED
+
+
+def test_with_sso_only_a_right_password_reads_as_a_wrong_one_and_counts_as_a_failure(sso, settings):
+    from axes.models import AccessAttempt
+
+    settings.SSO_ONLY = True
+    montana_administrator()
+    pages = {}
+    for password in ("correct horse battery staple", "a wrong guess"):
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        response = client.post("/accounts/login/", {"login": "montana-admin", "password": password})
+        pages[password] = response.context["form"].non_field_errors()
+        assert signed_in_as(client) is None
+    assert pages["correct horse battery staple"] == pages["a wrong guess"]
+    assert "single sign-on button" in pages["a wrong guess"][0]
+    assert AccessAttempt.objects.get(username="montana-admin").failures_since_start == 2
