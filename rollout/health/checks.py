@@ -14,6 +14,7 @@ from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
 from rollout.health import selectors
+from rollout.health.models import BEAT_SWEEP_SENT, NOTICES_SWEEP
 from rollout.notices.relay import relay_last_connection
 
 
@@ -106,14 +107,33 @@ class Database(_DatabaseRead):
 
 @dataclasses.dataclass
 class BeatHeartbeat(_DatabaseRead):
-    """Beat's notice sweep (or dispatch) finished within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
+    """Beat sent its notice sweep within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
 
     value: object = dataclasses.field(default=None, repr=False)
     limit_setting = "HEALTHZ_BEAT_MAX_AGE_SECONDS"
-    too_old = "last sweep {value:.0f} s ago (limit {limit} s)"
+    too_old = "last sweep sent {value:.0f} s ago (limit {limit} s)"
 
     def measure(self):
-        return selectors.heartbeat_age_seconds()
+        return selectors.heartbeat_age_seconds(BEAT_SWEEP_SENT)
+
+    def run(self):
+        super().run()
+        if self.value is None:
+            raise ServiceUnavailable("no sweep sent yet")
+
+
+@dataclasses.dataclass
+class SweepHeartbeat(_DatabaseRead):
+    """A worker ran the notice sweep (or dispatch) within HEALTHZ_SWEEP_MAX_AGE_SECONDS: with beat
+    sending them, an old one means workers too busy (every process on a long send) or not taking
+    the queue."""
+
+    value: object = dataclasses.field(default=None, repr=False)
+    limit_setting = "HEALTHZ_SWEEP_MAX_AGE_SECONDS"
+    too_old = "last sweep run {value:.0f} s ago (limit {limit} s)"
+
+    def measure(self):
+        return selectors.heartbeat_age_seconds(NOTICES_SWEEP)
 
     def run(self):
         super().run()

@@ -1,6 +1,7 @@
-"""Celery signal handlers: the beat heartbeat and one structured log line per task.
+"""Celery signal handlers: the beat and sweep heartbeats and one structured log line per task.
 
-The notices code stays untouched: the heartbeat is written when the dispatch task succeeds, and the
+The notices code stays untouched: beat's heartbeat is written when it sends a sweep, the sweep's when
+the sweep or dispatch task succeeds, and the
 send task's delivery ids (its argument) and their courts' codes go into the task's start and end log lines, so every
 delivery can be traced to the task run (and request id, through django-guid) that sent it.
 """
@@ -9,8 +10,9 @@ from __future__ import annotations
 import logging
 
 from celery.signals import beat_init, before_task_publish, task_failure, task_postrun, task_prerun
-from django.db import DatabaseError
+from django.db import DatabaseError, close_old_connections
 
+from rollout.health.models import BEAT_SWEEP_SENT
 from rollout.health.selectors import deliveries_court_codes
 from rollout.health.services import heartbeat_record
 from rollout.health.metrics import IMPORT_TASK, import_job_event_count
@@ -57,9 +59,19 @@ def task_finished(sender=None, task_id=None, task=None, args=(), kwargs=None, re
 
 @before_task_publish.connect
 def task_published(sender=None, **_):
-    """An import job waits for a worker from here (metrics: jobs queued)."""
+    """An import job waits for a worker from here (metrics: jobs queued). A sweep is sent by beat
+    alone: its sending is beat's own heartbeat, apart from the sweep's run on a worker, so /healthz
+    tells a stopped beat from workers too busy to sweep."""
     if sender == IMPORT_TASK:
         import_job_event_count("published")
+    if sender == SWEEP:
+        # Beat holds one connection for its whole life: one the database dropped (a restart) is
+        # replaced here, or every later heartbeat would fail with it.
+        close_old_connections()
+        try:
+            heartbeat_record(name=BEAT_SWEEP_SENT)
+        except DatabaseError:  # the database is down: /healthz names it; the next sweep sent records beat
+            logger.warning("could not record beat's heartbeat", exc_info=True)
 
 
 @beat_init.connect

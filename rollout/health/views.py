@@ -6,8 +6,8 @@ import asyncio
 from django.http import JsonResponse
 from health_check.views import HealthCheckView
 
-from rollout.health.checks import (BeatHeartbeat, Broker, Database, DeliveriesSending, NoticesDue, Relay, Workers,
-                                   database_error)
+from rollout.health.checks import (BeatHeartbeat, Broker, Database, DeliveriesSending, NoticesDue, Relay, SweepHeartbeat,
+                                   Workers, database_error)
 
 # name in the JSON body → probe
 CHECKS = {
@@ -16,11 +16,12 @@ CHECKS = {
     "broker": Broker,
     "workers": Workers,
     "beat": BeatHeartbeat,
+    "sweeps": SweepHeartbeat,
     "relay": Relay,
     "notices_due": NoticesDue,
     "notices_sending": DeliveriesSending,
 }
-AGES = {"beat": "beat_last_sweep_age_seconds", "relay": "relay_last_connection_age_seconds",
+AGES = {"beat": "beat_last_sweep_sent_age_seconds", "sweeps": "last_sweep_run_age_seconds", "relay": "relay_last_connection_age_seconds",
         "notices_due": "oldest_due_notice_age_seconds", "notices_sending": "oldest_sending_delivery_age_seconds"}
 
 

@@ -475,11 +475,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- Health -------------------------------------------------------------------------------------
 # /healthz answers 503, naming the part, when no worker answers a ping within the timeout, beat's
-# heartbeat (its sweep, every NOTICES_SWEEP_INTERVAL_SECONDS) is older than two intervals and a margin,
+# heartbeat (the sweep it sends every NOTICES_SWEEP_INTERVAL_SECONDS) or the last sweep a worker ran
+# is older than two intervals and a margin,
 # a sender's last connection to the relay failed, or a due notice or a `sending` delivery is older
 # than these.
 HEALTHZ_WORKER_PING_TIMEOUT = 1.0
 HEALTHZ_BEAT_MAX_AGE_SECONDS = int(2 * NOTICES_SWEEP_INTERVAL_SECONDS) + 10
+HEALTHZ_SWEEP_MAX_AGE_SECONDS = HEALTHZ_BEAT_MAX_AGE_SECONDS
 HEALTHZ_DUE_MAX_AGE_SECONDS = 600
 HEALTHZ_SENDING_MAX_AGE_SECONDS = NOTICES_CLAIM_TIMEOUT_SECONDS + int(2 * NOTICES_SWEEP_INTERVAL_SECONDS)
 # A sender's failed connection to the relay is reported this long unless a later one opened: while

@@ -135,7 +135,7 @@ def test_healthz_names_the_database_and_gives_it_as_the_reason_of_each_read_that
     response = _get(Client(), "/healthz")
     checks = response.json()["checks"]
     assert response.status_code == 503 and checks["database"] != "ok"
-    for name in ("beat", "notices_due", "notices_sending"):
+    for name in ("beat", "sweeps", "notices_due", "notices_sending"):
         assert checks[name].endswith("database error (OperationalError)"), checks
 
 

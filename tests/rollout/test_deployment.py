@@ -350,7 +350,7 @@ def test_deployed_service_end_to_end(tmp_path, postgres_url, redis_server, mailb
             # dispatch has finished twice more (its age, on /healthz, is younger than the wait so far
             # minus one interval), and nothing is left to send.
             _response, body = browser.get("/healthz")
-            age = json.loads(body).get("beat_last_sweep_age_seconds")
+            age = json.loads(body).get("last_sweep_run_age_seconds")
             return (age is not None and age < time.monotonic() - all_arrived - DISPATCH_INTERVAL
                     and delivery_states(postgres_url) == {"sent": ROWS})
 

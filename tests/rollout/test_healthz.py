@@ -35,6 +35,14 @@ def worker_answers_pings():
     wait_for(lambda: app.control.ping(timeout=0.5), timeout=30, what="the worker to answer a ping")
 
 
+def beat_and_sweeps_ran(at=None):
+    """Beat sent its sweep and a worker ran it (the two heartbeats), at `at` (now)."""
+    from rollout.health.models import BEAT_SWEEP_SENT
+
+    heartbeat_record(at=at, name=BEAT_SWEEP_SENT)
+    heartbeat_record(at=at)
+
+
 def get(client):
     response = client.get("/healthz")
     return response.status_code, response.json()
@@ -61,11 +69,12 @@ def database_down(monkeypatch):
 @pytest.mark.celery_worker
 def test_healthy_answers_200_without_login_and_shows_no_data(client, celery_worker):
     worker_answers_pings()
-    heartbeat_record()
+    beat_and_sweeps_ran()
     status, body = get(client)
     assert status == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker", "workers", "beat", "relay", "notices_due", "notices_sending"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "workers", "beat", "sweeps", "relay", "notices_due",
+                                  "notices_sending"}
     assert body["oldest_due_notice_age_seconds"] is None and body["oldest_sending_delivery_age_seconds"] is None
 
 
@@ -75,15 +84,25 @@ def test_no_worker_answering_a_ping_is_503_naming_the_workers(client, settings):
     if str(app.conf.broker_url).startswith("filesystem://"):
         pytest.skip("workers are pinged over a broker with broadcasts (Redis)")
     settings.HEALTHZ_WORKER_PING_TIMEOUT = 0.2
-    heartbeat_record()
+    beat_and_sweeps_ran()
     status, body = get(client)
     assert status == 503 and "no worker answered a ping" in body["checks"]["workers"]
     assert body["checks"]["beat"] == "ok" and body["checks"]["broker"] == "ok"
 
 
-def test_no_sweep_run_recorded_is_503(client):
+def test_no_sweep_sent_or_run_recorded_is_503(client):
     status, body = get(client)
-    assert status == 503 and "no sweep run recorded yet" in body["checks"]["beat"]
+    assert status == 503 and body["checks"]["beat"].endswith("no sweep sent yet")
+    assert body["checks"]["sweeps"].endswith("no sweep run recorded yet")
+
+
+def test_beat_sending_its_sweep_records_its_own_heartbeat():
+    from rollout.health.models import BEAT_SWEEP_SENT
+    from rollout.health.signals import SWEEP, task_published
+
+    assert heartbeat_age_seconds(BEAT_SWEEP_SENT) is None
+    task_published(sender=SWEEP)
+    assert heartbeat_age_seconds(BEAT_SWEEP_SENT) < 5
 
 
 def test_the_heartbeat_outlives_an_emptied_cache(client):
@@ -91,18 +110,31 @@ def test_the_heartbeat_outlives_an_emptied_cache(client):
     /healthz does not blame beat for the broker's outage."""
     from django.core.cache import cache
 
-    heartbeat_record()
+    beat_and_sweeps_ran()
     cache.clear()
     status, body = get(client)
     assert body["checks"]["beat"] == "ok", body
 
 
-def test_stale_heartbeat_is_503(client, settings):
+def test_beat_not_sending_its_sweep_is_503_naming_beat(client, settings):
     settings.HEALTHZ_BEAT_MAX_AGE_SECONDS = 60
+    beat_and_sweeps_ran(at=timezone.now() - dt.timedelta(seconds=120))
+    status, body = get(client)
+    assert status == 503 and "last sweep sent 120 s ago" in body["checks"]["beat"]
+    assert body["beat_last_sweep_sent_age_seconds"] >= 120
+
+
+def test_sweeps_sent_but_not_run_are_503_naming_the_sweeps_not_beat(client, settings):
+    """Every worker process busy with a long send: beat is sending sweeps, none runs."""
+    from rollout.health.models import BEAT_SWEEP_SENT
+
+    settings.HEALTHZ_SWEEP_MAX_AGE_SECONDS = 60
+    heartbeat_record(name=BEAT_SWEEP_SENT)
     heartbeat_record(at=timezone.now() - dt.timedelta(seconds=120))
     status, body = get(client)
-    assert status == 503 and "last sweep" in body["checks"]["beat"]
-    assert body["beat_last_sweep_age_seconds"] >= 120
+    assert status == 503 and body["checks"]["beat"] == "ok"
+    assert "last sweep run 120 s ago" in body["checks"]["sweeps"]
+    assert body["last_sweep_run_age_seconds"] >= 120
 
 
 def test_a_relay_refusing_connections_is_503_naming_the_relay_until_a_sender_connects_again(
@@ -114,7 +146,7 @@ def test_a_relay_refusing_connections_is_503_naming_the_relay_until_a_sender_con
     from tests.conftest import free_loopback_port
     from tests.rollout.test_notices_delivery import go_live_rows
 
-    heartbeat_record()
+    beat_and_sweeps_ran()
     court, now, ids = go_live_rows(2)
     sink_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_loopback_port()  # nothing listens there
     assert deliveries_send(ids, claimed_by=new_claim_token(), now=now).sent == 0
@@ -185,7 +217,7 @@ def test_a_signed_in_browser_gets_the_json_naming_the_database_while_it_is_down(
 
 
 def test_a_cache_that_cannot_be_read_is_named_and_not_blamed_on_the_relay_or_beat(client, unreachable_cache):
-    heartbeat_record()
+    beat_and_sweeps_ran()
     status, body = get(client)
     assert status == 503 and body["checks"]["cache"] != "ok"
     assert body["checks"]["relay"] == "ok" and body["checks"]["beat"] == "ok"
@@ -219,7 +251,7 @@ def delivery(state, created_at=None, **times):
 
 
 def test_a_notice_due_too_long_is_503_with_its_age(client, settings):
-    heartbeat_record()
+    beat_and_sweeps_ran()
     settings.HEALTHZ_DUE_MAX_AGE_SECONDS = 3600
     # Due two hours ago, republished a moment ago: still two hours overdue.
     delivery(DeliveryState.PENDING, created_at=timezone.now() - dt.timedelta(hours=2), queued_at=timezone.now())
@@ -231,14 +263,14 @@ def test_a_notice_due_too_long_is_503_with_its_age(client, settings):
 @pytest.mark.celery_worker
 def test_a_recent_due_notice_is_reported_but_healthy(client, celery_worker):
     worker_answers_pings()
-    heartbeat_record()
+    beat_and_sweeps_ran()
     delivery(DeliveryState.PENDING, created_at=timezone.now() - dt.timedelta(minutes=5))
     status, body = get(client)
     assert status == 200 and 250 < body["oldest_due_notice_age_seconds"] < 400
 
 
 def test_a_delivery_left_sending_too_long_is_503(client, settings):
-    heartbeat_record()
+    beat_and_sweeps_ran()
     settings.HEALTHZ_SENDING_MAX_AGE_SECONDS = 600
     delivery(DeliveryState.SENDING, claimed_at=timezone.now() - dt.timedelta(hours=1))
     status, body = get(client)
@@ -249,7 +281,7 @@ def test_a_delivery_left_sending_too_long_is_503(client, settings):
 def test_unreachable_broker_is_503(client, settings):
     from rollout.celery import app
 
-    heartbeat_record()
+    beat_and_sweeps_ran()
     # The write URL: the environment's CELERY_BROKER_URL outranks app.conf.broker_url in Celery.
     app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
@@ -309,7 +341,7 @@ def test_a_broker_that_stops_answering_is_named_not_waited_for(client, settings,
 
     from tests.rollout.test_notices_faults import private_broker
 
-    heartbeat_record()
+    beat_and_sweeps_ran()
     with private_broker(settings, tmp_path) as redis:
         os.kill(redis.process.pid, signal.SIGSTOP)
         # Without a socket timeout the request would wait for Redis for ever: thaw it in the end.
