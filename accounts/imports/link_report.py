@@ -32,7 +32,7 @@ from accounts.imports.staging import Stage, db_now, execute, fetch, report_rows
 from accounts.models import CmecfAccount
 from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_with_readiness
-from courts.models import Court, GoLive
+from courts.models import Court, GoLive, GoLiveStatus
 from courts.selectors import rollout_current
 
 REQUIRED = ("cmecf_login", "linked_on")
@@ -51,6 +51,8 @@ def link_report_import(
     # "Not in the future" by the court's own calendar: Guam's today starts hours before the server's.
     today = today or court.local_today()
     golive = GoLive.objects.filter(court=court, rollout=rollout_current()).first()
+    # A postponed go-live keeps the date it had, which no longer holds: nobody links before go-live.
+    postponed = golive is not None and golive.status == GoLiveStatus.POSTPONED
     go_live_date = golive.go_live_date if golive else None
     with import_transaction():
         stage = Stage("link_stage", COLUMNS)
@@ -63,6 +65,9 @@ def link_report_import(
                         day = parse_date(row.get("linked_on", ""), "linked_on", today=today, required=True)
                         if go_live_date is None:
                             raise CellError("linked_on", f"{court.court_id} has no go-live date: nothing can be linked yet")
+                        if postponed:
+                            raise CellError("linked_on", f"{court.court_id}'s go-live is postponed: nothing can be "
+                                                         "linked until the court is live")
                         if day < go_live_date:
                             raise CellError("linked_on", f"link date {day} is before the court's go-live ({go_live_date})")
                     except CellError as exc:

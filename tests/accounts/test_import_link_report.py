@@ -147,3 +147,13 @@ def test_a_report_wrong_on_every_line_lists_the_first_rows_and_counts_them_all(t
     assert report.error_count == 8
     assert [e.line for e in report.errors] == [2, 3, 4]
     assert report.errors[0].reason == "unknown login 'nobody0': MTDC has no such CM/ECF account"
+
+
+def test_a_postponed_court_takes_no_link_even_after_the_date_it_had(tmp_path, court):
+    from courts.models import GoLive, GoLiveStatus
+
+    GoLive.objects.filter(court=court).update(status=GoLiveStatus.POSTPONED)
+    report = run(tmp_path, "mt0,2021-10-01\n")
+    assert not report.applied and CmecfAccount.objects.filter(linked_at__isnull=False).count() == 0
+    assert [(e.line, e.field, e.reason) for e in report.errors] == [
+        (2, "linked_on", "MTDC's go-live is postponed: nothing can be linked until the court is live")]
