@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -214,13 +214,18 @@ def filer_change_email(filer_id: int, old_email: str, new_email: str, changes: i
                                  "was sent.")
     if filer.email == new_email:
         return filer
-    if Filer.objects.filter(email=new_email).exclude(pk=filer.pk).exists():
-        raise SelfServiceRefused("That address belongs to another filer's record; ask the court's help desk.")
-    for account in CmecfAccount.objects.filter(filer=filer).select_related("court"):
-        audit_record(account, "filer_email", filer.email, new_email, source=FILER_SOURCE)
+    old = filer.email
     filer.email = new_email
     filer.email_changes += 1  # the row is locked: no other change can count in between
-    filer.save(update_fields=["email", "email_changes", "updated_at"])
+    try:
+        # The unique address is the check: a look first would let two filers confirming one address
+        # at the same moment both pass it, and the second save fail as a server error.
+        with transaction.atomic():
+            filer.save(update_fields=["email", "email_changes", "updated_at"])
+    except IntegrityError:
+        raise SelfServiceRefused("That address belongs to another filer's record; ask the court's help desk.") from None
+    for account in CmecfAccount.objects.filter(filer=filer).select_related("court"):
+        audit_record(account, "filer_email", old, new_email, source=FILER_SOURCE)
     return filer
 
 

@@ -193,6 +193,12 @@ def test_changing_the_address_is_refused_when_another_filer_has_it(live_montana)
     FilerFactory(email="taken@example.com")
     with pytest.raises(SelfServiceRefused, match="another filer"):
         filer_change_email(account.filer.pk, account.filer.email, "Taken@example.com", 0)
+    # Refused by the unique address itself (two filers confirming one address at once are both
+    # refused this way): nothing changed, nothing audited, and the transaction goes on.
+    old = account.filer.email
+    account.filer.refresh_from_db()
+    assert (account.filer.email, account.filer.email_changes) == (old, 0)
+    assert audit("filer_email") == []
 
 
 def test_an_address_the_sender_would_not_mail_does_not_become_the_notice_address(live_montana):
