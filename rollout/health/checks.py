@@ -106,39 +106,42 @@ class Database(_DatabaseRead):
 
 
 @dataclasses.dataclass
-class BeatHeartbeat(_DatabaseRead):
-    """Beat sent its notice sweep within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
+class _Heartbeat(_DatabaseRead):
+    """The age of a heartbeat row (`heartbeat`), failing when older than the limit or never written."""
 
     value: object = dataclasses.field(default=None, repr=False)
-    limit_setting = "HEALTHZ_BEAT_MAX_AGE_SECONDS"
-    too_old = "last sweep sent {value:.0f} s ago (limit {limit} s)"
+    heartbeat = ""
+    never = ""
 
     def measure(self):
-        return selectors.heartbeat_age_seconds(BEAT_SWEEP_SENT)
+        return selectors.heartbeat_age_seconds(self.heartbeat)
 
     def run(self):
         super().run()
         if self.value is None:
-            raise ServiceUnavailable("no sweep sent yet")
+            raise ServiceUnavailable(self.never)
 
 
 @dataclasses.dataclass
-class SweepHeartbeat(_DatabaseRead):
+class BeatHeartbeat(_Heartbeat):
+    """Beat sent its notice sweep within HEALTHZ_BEAT_MAX_AGE_SECONDS."""
+
+    heartbeat = BEAT_SWEEP_SENT
+    limit_setting = "HEALTHZ_BEAT_MAX_AGE_SECONDS"
+    too_old = "last sweep sent {value:.0f} s ago (limit {limit} s)"
+    never = "no sweep sent yet"
+
+
+@dataclasses.dataclass
+class SweepHeartbeat(_Heartbeat):
     """A worker ran the notice sweep (or dispatch) within HEALTHZ_SWEEP_MAX_AGE_SECONDS: with beat
     sending them, an old one means workers too busy (every process on a long send) or not taking
     the queue."""
 
-    value: object = dataclasses.field(default=None, repr=False)
+    heartbeat = NOTICES_SWEEP
     limit_setting = "HEALTHZ_SWEEP_MAX_AGE_SECONDS"
     too_old = "last sweep run {value:.0f} s ago (limit {limit} s)"
-
-    def measure(self):
-        return selectors.heartbeat_age_seconds(NOTICES_SWEEP)
-
-    def run(self):
-        super().run()
-        if self.value is None:
-            raise ServiceUnavailable("no sweep run recorded yet")
+    never = "no sweep run recorded yet"
 
 
 @dataclasses.dataclass
