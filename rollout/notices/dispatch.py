@@ -123,6 +123,14 @@ def recipients_for(
         if later:
             qs = qs.exclude(filer_id__in=reminders.filter(notice__in=later).exclude(state=DeliveryState.SKIPPED)
                             .values("filer_id"))
+        if day is not None:
+            # Nor one whose earlier day's reminder went out on this court day (caught up late) or is
+            # still going out: its key names the day it was for, not the day it was sent.
+            court = golive.court
+            start, end = court.local_midnight(day), court.local_midnight(day + dt.timedelta(days=1))
+            qs = qs.exclude(filer_id__in=reminders.exclude(notice=notice).filter(
+                Q(sent_at__gte=start, sent_at__lt=end) | Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING])
+            ).values("filer_id"))
     return qs.exclude(
         # The court too, for the (court, notice, state) index: a court has few go-lives.
         filer_id__in=NoticeDelivery.objects.filter(court_id=golive.court_id, golive=golive, notice=notice)
@@ -262,15 +270,20 @@ def deliveries_publish(*, now: dt.datetime | None = None, chunk_size: int | None
         published += 1
 
 
-def deliveries_requeue_readdressed() -> int:
+def deliveries_requeue_readdressed(now: dt.datetime | None = None) -> int:
     """Put back in the queue the rows held while their filer's address was undeliverable, now that
     it is not (a new address, or the mark cleared). Sending checks again what each still tells (a
     date change replaced since is skipped then). Reminders stay skipped: a missed reminder day is not
-    sent late, the next one reaches the new address. Returns the rows put back."""
+    sent late, the next one reaches the new address. So does a go-live notice past its catch-up
+    window, as a filer added then gets none (`notices_due`): the reminders tell them. Returns the
+    rows put back."""
     from rollout.notices.bounces import undeliverable_emails
 
+    # The go-live date in UTC with a day to spare: no court's own day is more than a day off UTC's.
+    stale = (now or timezone.now()).date() - dt.timedelta(days=settings.NOTICES_CATCH_UP_DAYS + 1)
     return (NoticeDelivery.objects.filter(state=DeliveryState.SKIPPED, skip_reason=UNDELIVERABLE)
             .exclude(kind=NoticeKind.REMINDER).exclude(filer__email__in=undeliverable_emails())
+            .exclude(kind=NoticeKind.GOLIVE, golive__go_live_date__lt=stale)
             .update(state=DeliveryState.PENDING, skip_reason="", queued_at=None, claimed_at=None, claimed_by="",
                     attempts=0, next_attempt_at=None))
 
@@ -288,7 +301,7 @@ def notices_dispatch(now: dt.datetime | None = None) -> DispatchResult:
     golives = GoLive.objects.filter(
         rollout=rollout, status__in=[GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE], go_live_date__isnull=False
     ).select_related("court")
-    requeued = deliveries_requeue_readdressed()
+    requeued = deliveries_requeue_readdressed(now)
     if requeued:
         result.due.append(f"held for an undeliverable address, back in the queue: {requeued}")
     for golive in golives:

@@ -393,3 +393,42 @@ def test_a_date_change_for_a_filer_whose_prepare_notice_failed_is_not_sent():
     assert send_pending(now) == []
     assert NoticeDelivery.objects.get(kind=NoticeKind.DATE_CHANGED).skip_reason == (
         "Nothing this notice corrects reached the filer.")
+
+
+def test_a_reminder_caught_up_late_stops_one_sent_by_hand_the_same_court_day():
+    """Beat was down on days 7 and 8: reminder_7 goes out on day 9 (today). A reminder sent by hand
+    that day would be the filer's second in one court day."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=court.local_today(now) - dt.timedelta(days=9),
+                           status=GoLiveStatus.LIVE, reminder_days_after=[7])
+    account = filer_at(court)
+    notices_dispatch(now)
+    send_pending(now)
+    assert NoticeDelivery.objects.get(notice="reminder_7", filer_id=account.filer_id).state == DeliveryState.SENT
+    notice_send_now(golive, NoticeKind.REMINDER, superuser(), now=now)
+    assert not NoticeDelivery.objects.filter(notice__startswith="reminder_manual_").exists()
+
+
+@pytest.mark.parametrize(("readdressed_on", "sent"), [(3, True), (60, False)])
+def test_a_go_live_notice_held_for_an_undeliverable_address_goes_only_within_its_catch_up_window(
+        readdressed_on, sent):
+    """A filer added 60 days after go-live gets no go-live notice (only the reminders): nor does one
+    whose address was fixed that late."""
+    from accounts.self_service import filer_change_email
+    from rollout.notices.models import BouncedAddress
+
+    court = montana_court()
+    GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[])
+    account = filer_at(court)
+    now = day(court, 0)
+    notices_dispatch(now)
+    BouncedAddress.objects.create(email=account.filer.email, undeliverable_at=now, last_bounce_at=now)
+    assert send_pending(now) == []
+    filer = account.filer
+    filer_change_email(filer.pk, filer.email, "new.address@example.com", filer.email_changes)
+    later = day(court, readdressed_on)
+    notices_dispatch(later)
+    assert [m.to for m in send_pending(later)] == ([["new.address@example.com"]] if sent else [])
