@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 
 from django.http import FileResponse
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from accounts.readiness import Readiness
 from accounts.spreadsheets import safe_cell
@@ -19,12 +20,19 @@ from courts.models import Court, CourtType, GoLiveStatus
 from courts.timezones import format_in_zone
 
 CHUNK = 10000  # rows per round trip of the server-side cursor
+def _xlsx_cell(value):
+    """`safe_cell`, less the control characters a workbook cannot hold (openpyxl refuses them; a name
+    saved with one must not make the whole export fail): each reads as U+FFFD."""
+    value = safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def xlsx_response(filename: str, sheet: str, header: list[str], rows: Iterable[list]) -> FileResponse:
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
     worksheet.append(header)
     for row in rows:
-        worksheet.append([safe_cell(v) for v in row])
+        worksheet.append([_xlsx_cell(v) for v in row])
     spool = tempfile.TemporaryFile()
     workbook.save(spool)
     spool.seek(0)

@@ -103,15 +103,22 @@ class AccountFilter(SearchFilterSet):
         via_filer = via_filer.values("pk")
         return queryset.filter(pk__in=own.union(via_filer))
 
+    def _applied(self) -> dict:
+        """The values the queryset was filtered on: django-filter applies every valid field of a
+        form that is invalid elsewhere (a stale bookmark's unknown readiness beside a search), so an
+        invalid form is not an unfiltered one."""
+        self.form.is_valid()
+        return getattr(self.form, "cleaned_data", {})
+
     @property
     def only_readiness(self) -> str | None:
         """The readiness state when it is the only filter (its stored count is then the row count)."""
-        data = self.form.cleaned_data if self.form.is_valid() else {}
+        data = self._applied()
         if data.get("readiness") and not (data.get("q") or "").strip():
             return data["readiness"]
         return None
 
     @property
     def is_unfiltered(self) -> bool:
-        data = self.form.cleaned_data if self.form.is_valid() else {}
+        data = self._applied()
         return not data.get("readiness") and not (data.get("q") or "").strip()

@@ -32,11 +32,23 @@ def bounded_per_page(value) -> int:
     return min(value, PER_PAGE_MAX)
 
 
+PAGE_MAX = 10**6  # past any court's rows at any page size; an OFFSET past 2**63 fails in the database
+
+
+def bounded_page(value):
+    """`page` from the query string, at most PAGE_MAX (a page that far is empty, as any page past the
+    last): without a count (a search) the paginator would ask the database for that OFFSET."""
+    try:
+        return min(int(value), PAGE_MAX)
+    except (TypeError, ValueError):
+        return value  # not a number: the paginator says so, and the first page shows
+
+
 class BoundedPagesTable(tables.Table):
     """A table whose page size is bounded whatever the query string says (`per_page=-1` or `10**9`)."""
 
     def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
-        return super().paginate(paginator_class, bounded_per_page(per_page), page, *args, **kwargs)
+        return super().paginate(paginator_class, bounded_per_page(per_page), bounded_page(page), *args, **kwargs)
 
 
 class KnownCountPaginator(Paginator):
