@@ -1,7 +1,25 @@
 """Admin saves through the services: add, change, delete and inline rows of the records whose fields
 move readiness call `accounts.services`, so every one is audited (who, field, old, new) and the stored
-per-court counts are recounted at once."""
+per-court counts are recounted at once. Their forms refuse the characters no field may hold."""
 from __future__ import annotations
+
+from courts.input_checks import bad_character
+
+
+def characters_checked(form_class):
+    """`form_class` refusing, per field, a text value holding a character no field may hold (a
+    control character, a line break: `courts.input_checks.bad_character`), as the imports and the
+    court feed refuse it: one saved here would otherwise reach every page and export."""
+
+    def clean(self):
+        cleaned = form_class.clean(self)
+        for name, value in list((cleaned or {}).items()):
+            problem = bad_character(value) if isinstance(value, str) else None
+            if problem:
+                self.add_error(name, problem[:1].upper() + problem[1:] + ".")
+        return cleaned
+
+    return type(form_class.__name__, (form_class,), {"clean": clean})
 
 
 class ServiceSavesAdmin:
@@ -9,6 +27,13 @@ class ServiceSavesAdmin:
     are the record's services; `inline_create` and `inline_update` those of its inline rows."""
 
     create = update = delete = inline_create = inline_update = None
+
+    def get_form(self, request, obj=None, **kwargs):
+        return characters_checked(super().get_form(request, obj, **kwargs))
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            yield type(formset.__name__, (formset,), {"form": characters_checked(formset.form)}), inline
 
     def save_model(self, request, obj, form, change):
         if not change:

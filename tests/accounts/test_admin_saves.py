@@ -192,3 +192,32 @@ def test_choosing_a_firm_account_only_the_users_courts_use_is_saved(client, worl
     assert response.status_code == 302
     world["filer"].refresh_from_db()
     assert world["filer"].pacer_account == firm
+
+
+@pytest.mark.parametrize(("page", "record", "field"), [
+    ("filer", "filer", "name"), ("cmecfaccount", "account", "cmecf_name"), ("paceraccount", "pacer", "holder_name"),
+])
+def test_a_control_character_is_refused_naming_the_field(client, world, page, record, field):
+    obj = world[record]
+    url = reverse(f"admin:accounts_{page}_change", args=[obj.pk])
+    client.force_login(world["user"])
+    data = change_form_data(client, url)
+    data[field] = "Lee\x01Legacy"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "at character 4; no field may hold one" in " ".join(response.context["adminform"].form.errors[field])
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "Lee Legacy"
+
+
+def test_a_control_character_in_a_new_login_row_is_refused(client, world):
+    client.force_login(world["user"])
+    response = client.post(reverse("admin:accounts_filer_add"), {
+        "name": "Nora New", "email": "nora@example.com", "pacer_account": "",
+        "cmecf_accounts-TOTAL_FORMS": "1", "cmecf_accounts-INITIAL_FORMS": "0",
+        "cmecf_accounts-MIN_NUM_FORMS": "1", "cmecf_accounts-MAX_NUM_FORMS": "1000",
+        "cmecf_accounts-0-court": world["account"].court.pk, "cmecf_accounts-0-login": "noran",
+        "cmecf_accounts-0-cmecf_name": "Nora\tNew",
+    })
+    assert response.status_code == 200
+    assert not CmecfAccount.objects.filter(login="noran").exists()
