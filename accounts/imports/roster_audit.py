@@ -13,10 +13,11 @@ Steps, inside the import's transaction:
 2. after the writes, the records they created (`roster_audit_creations`: "created", under this
    court), found by their creation time, the import's own `now`.
 
-Each step is one INSERT … SELECT: no row passes through Python, whatever the file's size. (The
-user's id is cast where the SELECT is DISTINCT: PostgreSQL would read an untyped NULL there as text.) The
-values read as `accounts.audit.audit_value` writes them (dates in ISO form, True/False, a filer as
-"name <email>", a PACER account as its username).
+Each kind of entry is one INSERT … SELECT (two for filers and PACER accounts: this court, then the
+others), so no row passes through Python, whatever the file's size. The user's id is cast where the
+SELECT is DISTINCT: PostgreSQL would read an untyped NULL there as text. The values read as
+`accounts.audit.audit_value` writes them (dates in ISO form, True/False, a filer as "name <email>", a
+PACER account as its username).
 """
 from __future__ import annotations
 
@@ -53,8 +54,8 @@ def _date(column: str) -> str:
 
 
 def _each_court(kind: str, court: Court) -> list[tuple[str, str, list, list]]:
-    """(join, court column, its parameters, the join's parameters) for the courts a changed filer's or PACER account's entries go
-    to: this court, where the roster puts the record, then every other court it belongs to (as
+    """(join, court column, its parameters, the join's parameters) for the courts a changed filer's or
+    PACER account's entries go to: this court, where the roster puts the record, then every other court it belongs to (as
     `_record_update` audits under the courts before and after). The second joins only the changed
     rows to their CM/ECF accounts (by index), so an unchanged roster costs nothing here."""
     holders = "" if kind == "filer" else f"JOIN {FILER} g ON g.pacer_account_id = p.id "
