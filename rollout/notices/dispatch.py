@@ -124,12 +124,15 @@ def recipients_for(
             qs = qs.exclude(filer_id__in=reminders.filter(notice__in=later).exclude(state=DeliveryState.SKIPPED)
                             .values("filer_id"))
         if day is not None:
-            # Nor one whose earlier day's reminder went out on this court day (caught up late) or is
-            # still going out: its key names the day it was for, not the day it was sent.
+            # Nor one whose earlier day's reminder went out on this court day (caught up late), or was
+            # made this court day and is still going out: its key names the day it was for, not the
+            # day it was sent. (One made on an earlier day and still waiting does not count: sending
+            # may never take it, and this day's reminder must not wait on it.)
             court = golive.court
             start, end = court.local_midnight(day), court.local_midnight(day + dt.timedelta(days=1))
             qs = qs.exclude(filer_id__in=reminders.exclude(notice=notice).filter(
-                Q(sent_at__gte=start, sent_at__lt=end) | Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING])
+                Q(sent_at__gte=start, sent_at__lt=end)
+                | Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING], created_at__gte=start, created_at__lt=end)
             ).values("filer_id"))
     return qs.exclude(
         # The court too, for the (court, notice, state) index: a court has few go-lives.

@@ -432,3 +432,16 @@ def test_a_go_live_notice_held_for_an_undeliverable_address_goes_only_within_its
     later = day(court, readdressed_on)
     notices_dispatch(later)
     assert [m.to for m in send_pending(later)] == ([["new.address@example.com"]] if sent else [])
+
+
+def test_a_reminder_caught_up_late_and_still_going_out_stops_one_sent_by_hand():
+    from django.utils import timezone
+
+    now = timezone.now()
+    court = montana_court()
+    golive = GoLiveFactory(court=court, go_live_date=court.local_today(now) - dt.timedelta(days=9),
+                           status=GoLiveStatus.LIVE, reminder_days_after=[7])
+    filer_at(court)
+    notices_dispatch(now)  # reminder_7 made today, not sent yet
+    notice_send_now(golive, NoticeKind.REMINDER, superuser(), now=now)
+    assert not NoticeDelivery.objects.filter(notice__startswith="reminder_manual_").exists()
