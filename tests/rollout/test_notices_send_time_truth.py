@@ -32,6 +32,17 @@ def send_pending(now=None):
     return sent
 
 
+def held_then_readdressed(account, now):
+    """The filer's address bounces, so the pending notice is held; then they give a new address."""
+    from accounts.self_service import filer_change_email
+    from rollout.notices.models import BouncedAddress
+
+    BouncedAddress.objects.create(email=account.filer.email, undeliverable_at=now, last_bounce_at=now)
+    assert send_pending(now) == []
+    filer = account.filer
+    filer_change_email(filer.pk, filer.email, "new.address@example.com", filer.email_changes)
+
+
 def day(court, n, hour=8):
     return court.local_midnight(D + dt.timedelta(days=n)) + dt.timedelta(hours=hour)
 
@@ -257,18 +268,12 @@ def test_a_date_change_held_for_an_undeliverable_address_goes_once_the_filer_giv
 def test_a_reminder_held_for_an_undeliverable_address_is_not_sent_late():
     """A missed reminder day is not sent late (as the dispatch does): the next reminder day reaches
     the new address."""
-    from accounts.self_service import filer_change_email
-    from rollout.notices.models import BouncedAddress
-
     court = montana_court()
     GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[20])
     account = filer_at(court)
     now = day(court, 20)
     notices_dispatch(now)
-    BouncedAddress.objects.create(email=account.filer.email, undeliverable_at=now, last_bounce_at=now)
-    assert send_pending(now) == []
-    filer = account.filer
-    filer_change_email(filer.pk, filer.email, "new.address@example.com", filer.email_changes)
+    held_then_readdressed(account, now)
     notices_dispatch(now)
     assert send_pending(now) == []
 
@@ -417,18 +422,12 @@ def test_a_go_live_notice_held_for_an_undeliverable_address_goes_only_within_its
         readdressed_on, sent):
     """A filer added 60 days after go-live gets no go-live notice (only the reminders): nor does one
     whose address was fixed that late."""
-    from accounts.self_service import filer_change_email
-    from rollout.notices.models import BouncedAddress
-
     court = montana_court()
     GoLiveFactory(court=court, go_live_date=D, status=GoLiveStatus.LIVE, reminder_days_after=[])
     account = filer_at(court)
     now = day(court, 0)
     notices_dispatch(now)
-    BouncedAddress.objects.create(email=account.filer.email, undeliverable_at=now, last_bounce_at=now)
-    assert send_pending(now) == []
-    filer = account.filer
-    filer_change_email(filer.pk, filer.email, "new.address@example.com", filer.email_changes)
+    held_then_readdressed(account, now)
     later = day(court, readdressed_on)
     notices_dispatch(later)
     assert [m.to for m in send_pending(later)] == ([["new.address@example.com"]] if sent else [])
