@@ -3,8 +3,8 @@ from __future__ import annotations
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
-from django.contrib.auth.signals import user_login_failed
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 
 
 class LoginForm(AllauthLoginForm):
