@@ -220,6 +220,11 @@ def _help_desk_phones(value) -> list[str]:
         phone = _text(entry.get("phone"), "help_desk.phone")
         if not phone:
             continue
+        # The feed gives the help desk's extension apart ("phoneExt"): the number alone reaches the
+        # court's switchboard, not its CM/ECF desk.
+        extension = _text(entry.get("phoneExt"), "help_desk.phoneExt")
+        if extension:
+            phone = f"{phone} Ext. {extension}"
         division = _text(entry.get("division"), "help_desk.division")
         label = f"{phone} ({division})" if division and "@" not in division and "http" not in division else phone
         if label not in phones:

@@ -209,3 +209,15 @@ def test_offices_the_feed_writes_as_a_numbered_object_are_kept_in_order(feed_pat
     assert [office.get("name") for office in offices[:3]] == [
         "Eastern District of California", "Sacramento Division", "Modesto Division"]
     assert not Court.objects.filter(court_id__in=["AZBK", "CAEBK", "CTBK", "SCDC", "SDDC"], locations=[]).exists()
+
+
+@pytest.mark.django_db
+def test_a_help_desk_extension_the_feed_gives_is_kept_with_its_phone(feed_path):
+    """Eight courts of the real feed give the help desk's extension apart from its number
+    ("phone": "515-284-6230", "phoneExt": "6220"): a filer who dials the number alone reaches the
+    court's switchboard, not its CM/ECF help desk."""
+    run_import(feed_path)
+    assert Court.objects.get(court_id="IASBK").help_desk_phones == ["515-284-6230 Ext. 6220"]
+    assert Court.objects.get(court_id="PAEBK").help_desk_phones == [
+        "215-408-2800 Ext. 2817 (For login/pswd assistance)", "215-408-2800 Ext. 2368 (Philadelphia)",
+        "610-208-5060 Ext. 225 (Reading)"]
