@@ -46,16 +46,30 @@ class FeedError(Exception):
 class _NotText(Exception):
     """A field the record reads as text holds a number, true/false, a list or an object."""
 
+    expected, where = "text", ""
+
     def __init__(self, field_name: str, value):
         super().__init__(field_name)
         self.field_name, self.value = field_name, value
 
     def reason(self) -> str:
-        kind = ("true/false" if isinstance(self.value, bool) else "a number" if isinstance(self.value, (int, float))
-                else "a list" if isinstance(self.value, list) else "an object")
-        shown = json.dumps(self.value, ensure_ascii=False)
+        value = self.value
+        if value is None:
+            return f"{self.where}null where {self.expected} is expected"
+        kind = ("true/false" if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
+                else "a text" if isinstance(value, str) else "a list" if isinstance(value, list) else "an object")
+        shown = json.dumps(value, ensure_ascii=False)
         shown = shown if len(shown) <= 60 else shown[:59] + "…"
-        return f"{kind} ({BAD_CHARACTERS.sub('?', shown)}) where text is expected"
+        return f"{self.where}{kind} ({BAD_CHARACTERS.sub('?', shown)}) where {self.expected} is expected"
+
+
+class _NotObjects(_NotText):
+    """A field the record reads as a list of objects (help desks, offices) holds something else, or one
+    of its items is not an object. Read as an empty list, it would empty what the court had."""
+
+    def __init__(self, field_name: str, value, what: str, item: int | None = None):
+        super().__init__(field_name, value)
+        self.expected, self.where = what, ("" if item is None else f"item {item} is ")
 
 
 @dataclass
@@ -210,13 +224,25 @@ def parse_start_date(text: str) -> dt.date | None:
     return day
 
 
+def _objects(value, field_name: str, what: str) -> list[dict]:
+    """The objects of a list field: [] when missing or null. The feed writes a list, or — for a list
+    with gaps in its numbering, as PHP encodes one (five courts' offices in the real feed) — an object
+    keyed "0", "1", "4": its values in key order. _NotObjects for any other value or item."""
+    if value is None:
+        return []
+    if isinstance(value, dict) and all(isinstance(k, str) and k.isdigit() for k in value):
+        value = [value[k] for k in sorted(value, key=int)]
+    if not isinstance(value, list):
+        raise _NotObjects(field_name, value, f"a list of {what}s")
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            raise _NotObjects(field_name, item, f"an object ({what})", item=number)
+    return value
+
+
 def _help_desk_phones(value) -> list[str]:
     phones: list[str] = []
-    if not isinstance(value, list):
-        return phones
-    for entry in value:
-        if not isinstance(entry, dict):
-            continue
+    for entry in _objects(value, "help_desk", "help desk"):
         phone = _text(entry.get("phone"), "help_desk.phone")
         if not phone:
             continue
@@ -233,14 +259,10 @@ def _help_desk_phones(value) -> list[str]:
 
 
 def _locations(value) -> list[dict]:
-    """The court's offices. The feed writes a list, or — for a list with gaps in its numbering, as PHP
-    encodes one (five courts in the real feed) — an object keyed "0", "1", "4": its values in key order."""
-    if isinstance(value, dict) and all(isinstance(k, str) and k.isdigit() for k in value):
-        value = [value[k] for k in sorted(value, key=int)]
-    if not isinstance(value, list):
-        return []
+    """The court's offices (`_objects`)."""
     keys = ("name", "address", "email", "hours", "phone")
-    return [{k: _text(loc.get(k), f"locations.{k}") for k in keys if loc.get(k)} for loc in value if isinstance(loc, dict)]
+    offices = _objects(value, "locations", "office")
+    return [{k: _text(loc.get(k), f"locations.{k}") for k in keys if loc.get(k)} for loc in offices]
 
 
 def _shown(value, length: int = 60) -> str:

@@ -156,6 +156,30 @@ def test_a_location_or_help_desk_value_that_is_not_text_is_refused(imported, tmp
     assert courts_now() == imported
 
 
+@pytest.mark.parametrize("field, value, expected", [
+    ("help_desk", "866-463-4052", "a text"),
+    ("help_desk", {"phone": "866-463-4052", "division": "CM/ECF"}, "an object"),
+    ("help_desk", ["866-463-4052"], "item 1 is a text"),
+    ("locations", {"name": "Billings", "phone": "406-247-7000"}, "an object"),
+    ("locations", ["Billings"], "item 1 is a text"),
+    ("locations", [{"name": "Billings"}, None], "item 2 is null"),
+])
+def test_help_desks_or_offices_of_another_shape_are_refused_not_dropped(imported, tmp_path, field, value, expected):
+    """Read as "no help desk" or "no offices", the court's phones and offices stored before would be
+    emptied by the import, and its pages would stop giving them, without a word."""
+    message = refused(tmp_path, with_field(field, value))
+    assert message.startswith(f"Entry 1 of the feed (MTDC), {field}: {expected}")
+    assert courts_now() == imported
+
+
+def test_help_desks_the_feed_writes_as_a_numbered_object_are_kept_in_order(tmp_path):
+    help_desk = {"0": {"phone": "866-463-4052", "division": "Billings"}, "3": {"phone": "406-542-7260",
+                                                                              "division": "Missoula"}}
+    call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("help_desk", help_desk))))
+    assert Court.objects.get(court_id="MTDC").help_desk_phones == ["866-463-4052 (Billings)",
+                                                                   "406-542-7260 (Missoula)"]
+
+
 def test_a_missing_or_null_text_field_is_read_as_empty(tmp_path):
     call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("software_version", None))))
     assert Court.objects.get(court_id="MTDC").software_version == ""
