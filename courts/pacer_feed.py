@@ -23,7 +23,7 @@ from courts.input_checks import (
 )
 from courts.models import Court
 from courts.names import display_name
-from courts.timezones import state_and_time_zone
+from courts.timezones import CIRCUITS, state_and_time_zone
 
 NOT_COURTS = {"00PCL": "the PACER Case Locator is a search service, not a court"}
 
@@ -280,9 +280,9 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
     """(field, reason) of the first fact of a court record that cannot be stored as it is, or None:
     a court id that is not letters and digits, an address that is not http(s) (`javascript:`,
     `data:`, …), a CM/ECF code longer than 16, a character no field may hold
-    (`courts.input_checks.bad_character`), a text longer than its column (never cut), a start date
-    outside START_DATE_EARLIEST … START_DATE_MAX_YEARS_AHEAD years from today. The feed and the
-    catalog refuse the whole import on one."""
+    (`courts.input_checks.bad_character`), a text longer than its column (never cut), a circuit that
+    is not one (or none for an appeals court), a start date outside START_DATE_EARLIEST …
+    START_DATE_MAX_YEARS_AHEAD years from today. The feed and the catalog refuse the whole import on one."""
     if not is_court_id(court.court_id):
         return "court_id", f"{_shown(court.court_id)} is not a court id (letters and digits, at most 16)"
     for name in ("login_url", "web_url", "rss_url"):
@@ -303,6 +303,12 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
         text, limit = getattr(court, column), Court._meta.get_field(column).max_length
         if len(text) > limit:
             return name, f"{_shown(text)} is longer than {limit} characters"
+    # An appeals court's time zone and name come from its circuit (courts.timezones): read without a
+    # known one, it would silently take Washington's zone.
+    if court.circuit and court.circuit not in CIRCUITS:
+        return "circuit", f"{_shown(court.circuit)} is not a circuit (01 to 11, DC or FC)"
+    if not court.circuit and court.court_type == "appellate":
+        return "circuit", "missing: an appeals court's time zone and name follow its circuit (01 to 11, DC or FC)"
     day, latest = court.cmecf_start_date, start_date_latest_year()
     if day is not None and not (START_DATE_EARLIEST <= day and day.year <= latest):
         return "go_live_date", (f"{_shown(court.cmecf_start_text)} reads as {day.isoformat()}, which is not a "

@@ -180,6 +180,31 @@ def test_help_desks_the_feed_writes_as_a_numbered_object_are_kept_in_order(tmp_p
                                                                    "406-542-7260 (Missoula)"]
 
 
+NINTH_CIRCUIT = {"court_id": "09CA", "type": "Appeals", "circuit": "09", "title": "Ninth Circuit Court of Appeals",
+                 "court_name": "U.S. Court of Appeals, Ninth Circuit", "login_url": "https://ecf.ca9.uscourts.gov"}
+
+
+@pytest.mark.parametrize("circuit", [None, "", "9", "12"])
+def test_an_appeals_court_without_a_known_circuit_is_refused_not_moved_to_another_zone(tmp_path, circuit):
+    """An appeals court's time zone is its circuit's seat: read without one, the Ninth Circuit would
+    keep New York's time, and its go-live day would start three hours early."""
+    payload = json.loads(json.dumps(FEED))
+    payload["data"].append(dict(NINTH_CIRCUIT))
+    call_command("import_pacer_courts", str(feed_file(tmp_path, payload)))
+    before = courts_now()
+    payload["data"][2]["circuit"] = circuit
+    message = refused(tmp_path, payload)
+    assert message.startswith("Entry 3 of the feed (09CA), circuit: ")
+    assert courts_now() == before
+    assert Court.objects.get(court_id="09CA").time_zone == "America/Los_Angeles"
+
+
+def test_a_circuit_that_is_no_circuit_is_refused(imported, tmp_path):
+    message = refused(tmp_path, with_field("circuit", "9"))
+    assert message.startswith("Entry 1 of the feed (MTDC), circuit: '9' is not a circuit (01 to 11, DC or FC)")
+    assert courts_now() == imported
+
+
 def test_a_missing_or_null_text_field_is_read_as_empty(tmp_path):
     call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("software_version", None))))
     assert Court.objects.get(court_id="MTDC").software_version == ""
