@@ -87,6 +87,8 @@ class CourtImportResult:
     version_changes: list[SoftwareVersionChange] = field(default_factory=list)
     # (court_id, why): the feed's new zone is not taken yet; a later import takes it.
     zones_kept: list[tuple[str, str]] = field(default_factory=list)
+    # Stored courts the feed does not list (dropped, or listed under a new court_id): kept as they are.
+    not_in_feed: list[str] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
@@ -104,8 +106,9 @@ def courts_import_feed(
     only what differs; record a SoftwareVersionChange when the release changed; keep an
     administrator's name and time-zone overrides; keep the old zone while the feed's would put a live
     court's date in the future (as staff are refused; a later import takes it); recompute go-live
-    instants when a zone changed. With `only_create` (the built-in catalog) existing courts are left
-    as they are. A record finds its court ignoring case (the feed's MTDC updates a court stored as
+    instants when a zone changed; name the stored courts no record (nor skipped entry) matches, which
+    are kept with their go-lives and history. With `only_create` (the built-in catalog) existing courts
+    are left as they are. A record finds its court ignoring case (the feed's MTDC updates a court stored as
     mtdc, whose id stays as it is); of two stored courts differing only in case, the one spelled
     exactly like the record.
     """
@@ -116,6 +119,7 @@ def courts_import_feed(
     for court in stored:
         existing_any_case.setdefault(court.court_id.upper(), court)
     to_create: list[Court] = []
+    matched: set[int] = set()
     for record in courts:
         court = existing.get(record.court_id) or existing_any_case.get(record.court_id.upper())
         if court is None:
@@ -125,6 +129,7 @@ def courts_import_feed(
             to_create.append(court)
             result.created.append(record.court_id)
             continue
+        matched.add(court.pk)
         if only_create:
             result.unchanged.append(record.court_id)
             continue
@@ -157,6 +162,10 @@ def courts_import_feed(
         if zone_changed:
             golives_recompute_live_at(court)
         result.updated.append(record.court_id)
+    if not only_create:
+        skipped_ids = {skip.court_id.upper() for skip in result.skipped}
+        result.not_in_feed = sorted(court.court_id for court in stored
+                                    if court.pk not in matched and court.court_id.upper() not in skipped_ids)
     Court.objects.bulk_create(to_create)
     SoftwareVersionChange.objects.bulk_create(result.version_changes)
     return result

@@ -221,3 +221,24 @@ def test_a_help_desk_extension_the_feed_gives_is_kept_with_its_phone(feed_path):
     assert Court.objects.get(court_id="PAEBK").help_desk_phones == [
         "215-408-2800 Ext. 2817 (For login/pswd assistance)", "215-408-2800 Ext. 2368 (Philadelphia)",
         "610-208-5060 Ext. 225 (Reading)"]
+
+
+@pytest.mark.django_db
+def test_a_court_the_feed_no_longer_lists_is_kept_and_named(feed_path, tmp_path, capsys):
+    """A court dropped from the feed, or listed under a new court_id, keeps its record, go-live and
+    history; whoever runs the import is told which, never that the database matches the feed."""
+    from courts.models import GoLiveStatus
+    from tests.factories import GoLiveFactory
+
+    run_import(feed_path)
+    GoLiveFactory(court=Court.objects.get(court_id="MTDC"), go_live_date=dt.date(2021, 9, 27),
+                  status=GoLiveStatus.LIVE)
+    payload = json.loads(feed_path.read_text())
+    payload["data"] = [entry for entry in payload["data"] if entry["court_id"] != "MTDC"]
+    dropped = tmp_path / "feed.json"
+    dropped.write_text(json.dumps(payload))
+    out = run_import(dropped, capsys)
+    assert "MTDC: not in the feed; kept as it is, with its go-live and history" in out
+    assert "208 unchanged, 1 skipped, 1 not in the feed" in out
+    assert "the database already matches the feed" not in out
+    assert Court.objects.get(court_id="MTDC").golives.get().go_live_date == dt.date(2021, 9, 27)

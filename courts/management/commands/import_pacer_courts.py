@@ -26,6 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  skipped {skip.court_id}: {skip.reason}")
         for court_id, why in result.zones_kept:
             self.stdout.write(f"  {court_id}: {why}")
+        for court_id in result.not_in_feed:
+            self.stdout.write(f"  {court_id}: not in the feed; kept as it is, with its go-live and history.")
         for change in result.version_changes:
             self.stdout.write(
                 f"  {change.court.court_id}: software version {change.old_version or '(none)'} → {change.new_version}"
@@ -33,8 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Courts: {len(result.created)} created, {len(result.updated)} updated, "
-                f"{len(result.unchanged)} unchanged, {len(result.skipped)} skipped."
+                f"{len(result.unchanged)} unchanged, {len(result.skipped)} skipped"
+                + (f", {len(result.not_in_feed)} not in the feed." if result.not_in_feed else ".")
             )
         )
         if not result.changed_anything:
-            self.stdout.write("Nothing changed: the database already matches the feed.")
+            self.stdout.write("Nothing changed." if result.not_in_feed
+                              else "Nothing changed: the database already matches the feed.")
