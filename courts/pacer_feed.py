@@ -274,13 +274,19 @@ def _shown(value, length: int = 60) -> str:
 # length instead of being cut to it. The display name last: it is built from the others.
 _LENGTH_CHECKED = (("feed_name", "court_name"), ("title", "title"), ("circuit", "circuit"),
                    ("software_version", "software_version"), ("cmecf_start_text", "go_live_date"), ("name", "name"))
+# A help desk (phone, extension, division) goes out in every notice to the court's filers and an office's
+# texts on its page; JSON fields have no column length to stop one of thousands of characters. The real
+# feed's longest are about 130 and 300.
+HELP_DESK_MAX_LENGTH = 200
+OFFICE_TEXT_MAX_LENGTH = 500
 
 
 def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
     """(field, reason) of the first fact of a court record that cannot be stored as it is, or None:
     a court id that is not letters and digits, an address that is not http(s) (`javascript:`,
     `data:`, …), a CM/ECF code longer than 16, a character no field may hold
-    (`courts.input_checks.bad_character`), a text longer than its column (never cut), a circuit that
+    (`courts.input_checks.bad_character`), a text longer than its column or, for a help desk or an
+    office, than HELP_DESK_MAX_LENGTH or OFFICE_TEXT_MAX_LENGTH (never cut), a circuit that
     is not one (or none for an appeals court), a start date outside START_DATE_EARLIEST …
     START_DATE_MAX_YEARS_AHEAD years from today. The feed and the catalog refuse the whole import on one."""
     if not is_court_id(court.court_id):
@@ -301,6 +307,12 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
             return name, problem
     for column, name in _LENGTH_CHECKED:
         text, limit = getattr(court, column), Court._meta.get_field(column).max_length
+        if len(text) > limit:
+            return name, f"{_shown(text)} is longer than {limit} characters"
+    texts = [*(("help_desk", phone, HELP_DESK_MAX_LENGTH) for phone in court.help_desk_phones),
+             *((f"locations.{key}", value, OFFICE_TEXT_MAX_LENGTH)
+               for location in court.locations for key, value in location.items())]
+    for name, text, limit in texts:
         if len(text) > limit:
             return name, f"{_shown(text)} is longer than {limit} characters"
     # An appeals court's time zone and name come from its circuit (courts.timezones): read without a

@@ -54,7 +54,7 @@ from courts.models import (
     BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, GOLIVE_EARLIEST, GOLIVE_MAX_YEARS_AHEAD, Court, GoLive, GoLiveChange,
     GoLiveStatus, SoftwareVersionChange, emergency_instructions_problem,
 )
-from courts.pacer_feed import FeedCourt, FeedSkip
+from courts.pacer_feed import HELP_DESK_MAX_LENGTH, OFFICE_TEXT_MAX_LENGTH, FeedCourt, FeedSkip
 from courts.models import Rollout
 from courts.selectors import golive_live_q, rollout_current
 from courts.signals import golive_date_changed
@@ -194,7 +194,8 @@ def court_field_problems(values: dict) -> dict[str, str]:
     """{field: why} for the values of a court (a change form's cleaned data) that cannot be stored:
     a court id that is not letters and digits, a character no field may hold, an address that is
     not http(s), help-desk phones that are not a list of texts, locations that are not a list of
-    offices (objects of `LOCATION_KEYS` with text values)."""
+    offices (objects of `LOCATION_KEYS` with text values), a phone or an office's text longer than the
+    feed's import takes (`HELP_DESK_MAX_LENGTH`, `OFFICE_TEXT_MAX_LENGTH`)."""
     problems: dict[str, str | None] = {}
     court_id = values.get("court_id")
     if court_id is not None and not is_court_id(court_id):
@@ -205,15 +206,19 @@ def court_field_problems(values: dict) -> dict[str, str]:
         problems[name] = web_address_problem(values.get(name) or "")
     if "help_desk_phones" in values:
         problems["help_desk_phones"] = _texts_problem(
-            values["help_desk_phones"], 'give the phone numbers as a list of texts, e.g. ["406-555-0100"]')
+            values["help_desk_phones"], 'give the phone numbers as a list of texts, e.g. ["406-555-0100"]',
+            HELP_DESK_MAX_LENGTH)
     if "locations" in values:
         problems["locations"] = _locations_problem(values["locations"])
     return {name: _sentence(problem) for name, problem in problems.items() if problem}
 
 
-def _texts_problem(values, shape: str) -> str | None:
+def _texts_problem(values, shape: str, limit: int) -> str | None:
     if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
         return shape
+    too_long = next((value for value in values if len(value) > limit), None)
+    if too_long is not None:
+        return f"{too_long[:40]!r}… is longer than {limit} characters"
     return next(filter(None, map(bad_character, values)), None)
 
 
@@ -225,7 +230,8 @@ def _locations_problem(locations) -> str | None:
         unknown = sorted(set(office) - set(LOCATION_KEYS))
         if unknown:
             return f"office {number} has {', '.join(map(repr, unknown))}; an office has {', '.join(LOCATION_KEYS)}"
-        problem = _texts_problem(list(office.values()), f"office {number}: each value is a text")
+        problem = _texts_problem(list(office.values()), f"office {number}: each value is a text",
+                                 OFFICE_TEXT_MAX_LENGTH)
         if problem:
             return f"office {number}: {problem}" if not problem.startswith("office") else problem
     return None

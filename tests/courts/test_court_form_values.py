@@ -29,6 +29,8 @@ def post_court(client, court, **changes):
     ("locations", '[{"name": "x\\u0000"}]', "NUL"),
     ("locations", '[{"name": "Helena", "fax": "1"}]', "'fax'"),
     ("locations", '["Helena"]', "list of offices"),
+    ("help_desk_phones", json.dumps(["406-555-0100 (" + "x" * 300 + ")"]), "longer than 200"),
+    ("locations", json.dumps([{"name": "Helena", "hours": "x" * 501}]), "longer than 500"),
     ("name", "District\nBcc: evil@example.com", "line break"),
     ("name", "District \u202eof Montana", "text-direction"),
 ])

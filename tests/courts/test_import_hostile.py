@@ -221,6 +221,19 @@ def test_a_text_longer_than_its_field_is_refused_not_cut(imported, tmp_path, fie
     assert courts_now() == imported
 
 
+@pytest.mark.parametrize("field, value, named, limit", [
+    ("help_desk", [{"phone": "866-463-4052", "division": "CM/ECF " + "x" * 300}], "help_desk", 200),
+    ("locations", [{"name": "Billings", "address": "2601 2nd Ave N " + "x" * 500}], "locations.address", 500),
+])
+def test_a_help_desk_or_office_text_too_long_for_a_notice_is_refused(imported, tmp_path, field, value, named, limit):
+    """Every notice to the court's filers gives its help desk, and its page its offices: a text of
+    thousands of characters would go out in each of them."""
+    message = refused(tmp_path, with_field(field, value))
+    assert message.startswith(f"Entry 1 of the feed (MTDC), {named}: ")
+    assert f"is longer than {limit} characters" in message
+    assert courts_now() == imported
+
+
 def test_a_text_as_long_as_its_field_is_kept_whole(tmp_path):
     call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("title", "T" * 200))))
     assert Court.objects.get(court_id="MTDC").title == "T" * 200
