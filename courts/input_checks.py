@@ -17,6 +17,8 @@ the roster and link-report imports (`accounts.imports`).
 - `web_address_problem`: only http(s) addresses with a host, as Django's URL validator reads them
   (`javascript:`, `data:` and the like never become a link).
 - `is_court_id`: the shape of a PACER court id (letters and digits, at most 16).
+- `is_circuit`: the shape of a circuit ("09", "DC", "FC"): letters and digits, as the address of its
+  public page and calendar (/status/circuits/<circuit>/) must be.
 """
 from __future__ import annotations
 
@@ -44,6 +46,8 @@ DIRECTION_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u20
 ZERO_WIDTH = "\u200b\u2060\u2061\u2062\u2063\u2064"
 
 COURT_ID = re.compile(r"[A-Za-z0-9]{1,16}\Z")
+CIRCUIT = re.compile(r"[A-Za-z0-9]{1,8}\Z")
+CIRCUIT_SHAPE = "a circuit is letters and digits only, e.g. 09, DC or FC"
 URL_MAX_LENGTH = 200  # Court's URLFields
 _URL = URLValidator(schemes=["http", "https"])
 
@@ -91,6 +95,10 @@ def line_ends(text: str) -> int:
 
 def is_court_id(value: str) -> bool:
     return bool(COURT_ID.match(value))
+
+
+def is_circuit(value: str) -> bool:
+    return bool(CIRCUIT.match(value))
 
 
 def web_address_problem(value: str) -> str | None:

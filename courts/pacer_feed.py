@@ -19,7 +19,8 @@ from urllib.parse import urlparse
 from django.conf import settings
 
 from courts.input_checks import (
-    BAD_CHARACTERS, bad_character, byte_position, file_size_problem, is_court_id, megabytes, web_address_problem,
+    BAD_CHARACTERS, CIRCUIT_SHAPE, bad_character, byte_position, file_size_problem, is_circuit, is_court_id, megabytes,
+    web_address_problem,
 )
 from courts.models import Court
 from courts.names import display_name
@@ -285,9 +286,10 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
     """(field, reason) of the first fact of a court record that cannot be stored as it is, or None:
     a court id that is not letters and digits, an address that is not http(s) (`javascript:`,
     `data:`, …), a CM/ECF code longer than 16, a character no field may hold
-    (`courts.input_checks.bad_character`), a text longer than its column or, for a help desk or an
-    office, than HELP_DESK_MAX_LENGTH or OFFICE_TEXT_MAX_LENGTH (never cut), a circuit that
-    is not one (or none for an appeals court), a start date outside START_DATE_EARLIEST …
+    (`courts.input_checks.bad_character`), a circuit that is not letters and digits (it is in the
+    address of its public page and calendar) or not one of `CIRCUITS` (or none for an appeals court),
+    a text longer than its column or, for a help desk or an office, than HELP_DESK_MAX_LENGTH or
+    OFFICE_TEXT_MAX_LENGTH (never cut), a start date outside START_DATE_EARLIEST …
     START_DATE_MAX_YEARS_AHEAD years from today. The feed and the catalog refuse the whole import on one."""
     if not is_court_id(court.court_id):
         return "court_id", f"{_shown(court.court_id)} is not a court id (letters and digits, at most 16)"
@@ -305,6 +307,8 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
         problem = bad_character(text)
         if problem:
             return name, problem
+    if court.circuit and not is_circuit(court.circuit):
+        return "circuit", f"{_shown(court.circuit)}: {CIRCUIT_SHAPE}"
     for column, name in _LENGTH_CHECKED:
         text, limit = getattr(court, column), Court._meta.get_field(column).max_length
         if len(text) > limit:

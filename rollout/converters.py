@@ -2,7 +2,7 @@
 before any query runs (`MTDC%00UTDC`, a quote, a slash — and PostgreSQL refuses NUL in text)."""
 from django.urls import register_converter
 
-from courts.input_checks import COURT_ID
+from courts.input_checks import CIRCUIT, COURT_ID
 
 
 class CourtIdConverter:
@@ -20,7 +20,7 @@ class CourtIdConverter:
 class CircuitConverter(CourtIdConverter):
     """A circuit as the PACER feed writes it ("09", "DC", "FED"): letters and digits, at most 8."""
 
-    regex = "[0-9A-Za-z]{1,8}"
+    regex = CIRCUIT.pattern.removesuffix(r"\Z")
 
 
 register_converter(CourtIdConverter, "court_id")

@@ -33,6 +33,7 @@ def post_court(client, court, **changes):
     ("locations", json.dumps([{"name": "Helena", "hours": "x" * 501}]), "longer than 500"),
     ("name", "District\nBcc: evil@example.com", "line break"),
     ("name", "District \u202eof Montana", "text-direction"),
+    ("circuit", "D.C.", "letters and digits"),
 ])
 def test_a_value_the_feed_would_refuse_is_refused_on_its_field_and_nothing_changes(client, field, value, says):
     court = montana_court()

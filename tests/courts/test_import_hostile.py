@@ -123,6 +123,15 @@ def test_a_court_id_of_the_wrong_shape_is_refused(imported, tmp_path, court_id):
     assert courts_now() == imported
 
 
+@pytest.mark.parametrize("circuit", ["D.C.", "1 ST", "9/"])
+def test_a_circuit_of_the_wrong_shape_is_refused(imported, tmp_path, circuit):
+    """A circuit names its public page and calendar (/status/circuits/<circuit>/): one that cannot be
+    in that address would break the status page whenever it is chosen."""
+    message = refused(tmp_path, with_field("circuit", circuit))
+    assert message.startswith("Entry 1 of the feed (MTDC), circuit: ") and "letters and digits" in message
+    assert courts_now() == imported
+
+
 @pytest.mark.parametrize("court_id", [123, 1e400, True, ["MTDC"]], ids=["int", "huge-float", "bool", "list"])
 def test_a_court_id_that_is_not_text_is_refused(imported, tmp_path, court_id):
     raw = json.dumps(with_field("court_id", "PLACEHOLDER")).replace('"PLACEHOLDER"', json.dumps(court_id))
