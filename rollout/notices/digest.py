@@ -23,6 +23,7 @@ from courts.selectors import court_ids_live, golives_facts, golive_facts, rollou
 from rollout.notices.models import AdminDigest, DeliveryState
 from rollout.notices.rendering import TemplateCache
 from rollout.notices.messages import message_id_domain
+from rollout.notices.sending import smtp_error_is_transient
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,11 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
        `possible_duplicate` (the server may have accepted it), so the digest is not lost.
     2. Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so
        a second beat run or a second worker sends nothing more.
-    3. Send on an open connection: a refusal the server answered leaves the row pending as it was; a
-       connection cut once the message was offered (no reply, a timeout) leaves it pending flagged
-       `possible_duplicate`, as the server may have taken it.
+    3. Send on an open connection: a refusal the server answered leaves the row pending as it was,
+       except a permanent one (5xx) of the address or the message, which would be answered at every
+       hourly run of the week: that row fails, with the reply; a connection cut once the message was
+       offered (no reply, a timeout) leaves it pending flagged `possible_duplicate`, as the server may
+       have taken it.
     """
     now = now or timezone.now()
     week = digest_week(now)
@@ -165,10 +168,15 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
                 offered = True
                 message.send()
             except Exception as exc:
-                # Back to pending: the next hourly run tries again this week.
+                # Back to pending: the next hourly run tries again this week (a permanent refusal fails).
                 answered = isinstance(exc, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
+                # Only a refusal of this address or message: a 5xx at connect or MAIL FROM (the relay's
+                # configuration) would fail every administrator's digest, and is retried.
+                refused = (isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError))
+                           and not smtp_error_is_transient(exc))
                 AdminDigest.objects.filter(user_id=user_id, week=week).update(
-                    state=DeliveryState.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    state=DeliveryState.FAILED if refused else DeliveryState.PENDING,
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
                     **({"possible_duplicate": True} if offered and not answered else {}))
                 log.warning("weekly digest to %s failed: %s", user.email, exc)
                 connection.close()  # a new connection for the next one

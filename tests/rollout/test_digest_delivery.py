@@ -57,3 +57,13 @@ def test_a_digest_still_being_sent_by_a_slow_server_is_not_taken_back(administra
     digests_send_due(MONDAY_9AM_NY + dt.timedelta(seconds=DIGEST_TAKE_BACK_SECONDS + 1))
     row = AdminDigest.objects.get(user=administrator)
     assert (row.state, row.possible_duplicate) == (DeliveryState.SENT, True)
+
+
+def test_a_digest_the_server_refused_for_good_fails_instead_of_being_offered_every_hour(administrator, smtp_sink):
+    """A 550 for the address would be answered again at each hourly run of the week: the row ends
+    failed with the server's reply, as a notice refused so does."""
+    smtp_sink.refuse_5xx = {"clerk@mtd.example.gov"}
+    digests_send_due(MONDAY_9AM_NY)
+    row = AdminDigest.objects.get(user=administrator)
+    assert (row.state, row.possible_duplicate) == (DeliveryState.FAILED, False)
+    assert "550" in row.last_error
