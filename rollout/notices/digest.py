@@ -112,7 +112,8 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
        `possible_duplicate` (the server may have accepted it), so the digest is not lost.
     2. Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so
        a second beat run or a second worker sends nothing more.
-    3. Send on an open connection: a refusal the server answered leaves the row pending as it was,
+    3. Send on an open connection; when none can be opened, stop: the rest wait, unclaimed, for
+       the next hourly run. A refusal the server answered leaves the row pending as it was,
        except a permanent one (5xx) of the address or the message, which would be answered at every
        hourly run of the week: that row fails, with the reply; a connection cut once the message was
        offered (no reply, a timeout) leaves it pending flagged `possible_duplicate`, as the server may
@@ -180,6 +181,10 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
                     **({"possible_duplicate": True} if offered and not answered else {}))
                 log.warning("weekly digest to %s failed: %s", user.email, exc)
                 connection.close()  # a new connection for the next one
+                if not offered:
+                    # The server cannot be reached (or refused the connection): each further digest
+                    # would wait out the same timeout. They stay pending, unclaimed, for the next run.
+                    break
                 continue
             AdminDigest.objects.filter(user_id=user_id, week=week).update(
                 state=DeliveryState.SENT, sent_at=timezone.now(), message_id=message_id, last_error="")

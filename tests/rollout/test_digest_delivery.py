@@ -9,7 +9,7 @@ import pytest
 from rollout.notices.digest import DIGEST_TAKE_BACK_SECONDS, digests_send_due
 from rollout.notices.models import AdminDigest, DeliveryState
 from tests.conftest import free_loopback_port
-from tests.factories import GoLiveFactory, montana_administrator, montana_court
+from tests.factories import GoLiveFactory, montana_administrator, montana_court, utah_administrator
 
 pytestmark = pytest.mark.django_db
 MONDAY_9AM_NY = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.timezone.utc)
@@ -38,6 +38,20 @@ def test_a_digest_the_server_could_not_be_reached_for_is_retried_unflagged(admin
     digests_send_due(MONDAY_9AM_NY)
     row = AdminDigest.objects.get(user=administrator)
     assert (row.state, row.possible_duplicate) == (DeliveryState.PENDING, False)
+
+
+def test_a_run_that_cannot_reach_the_server_stops_and_leaves_the_others_untried(administrator, settings):
+    """Each further administrator would wait out the same connection timeout (a worker held for the
+    whole run, every hour of an outage): they stay pending, untried, for the next hourly run."""
+    other = utah_administrator()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_loopback_port(), 1
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    digests_send_due(MONDAY_9AM_NY)
+    rows = {row.user_id: row for row in AdminDigest.objects.all()}
+    assert rows[administrator.pk].last_error and not rows[other.pk].last_error
+    assert {row.state for row in rows.values()} == {DeliveryState.PENDING}
 
 
 def test_a_digest_the_server_refused_is_retried_unflagged(administrator, smtp_sink):
