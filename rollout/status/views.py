@@ -3,6 +3,7 @@ every date, status and blackout they show comes from the go-live facts (courts.s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -99,19 +100,27 @@ def _last_modified(request, **kwargs):
     return _version(request, **kwargs)[0]
 
 
-def _cacheable(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
-    return response
+def _cacheable(view):
+    """The feed's answer and its 304 alike say how long a copy may be kept: a 304 must repeat it
+    (RFC 9110 §15.4.5). A 404 does not: a court added meanwhile is found at once."""
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            response["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
+        return response
+    return wrapped
 
 
 @require_safe
+@_cacheable
 @condition(etag_func=_etag_for("ics"), last_modified_func=_last_modified)
 def ics(request: HttpRequest, court_id: str | None = None, circuit: str | None = None) -> HttpResponse:
     rollout, ids, circuit = _scope(request, court_id=court_id, circuit=circuit)
     calendar = feed_calendar(rollout, court_ids=ids, circuit=circuit)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="nextgen.ics"'
-    return _cacheable(response)
+    return response
 
 
 def feed_calendar(rollout, *, court_ids: list[int] | None = None, circuit: str | None = None,
@@ -130,11 +139,12 @@ def _local_iso(value, tz) -> str | None:
 
 
 @require_safe
+@_cacheable
 @condition(etag_func=_etag_for("json"), last_modified_func=_last_modified)
 def feed_json(request: HttpRequest) -> HttpResponse:
     """Every court and its go-live; the format is documented in docs/development.md ("Public feeds")."""
     rollout, _, _ = _scope(request)
-    return _cacheable(JsonResponse(feed_body(rollout, _last_modified(request)), json_dumps_params={"indent": 1}))
+    return JsonResponse(feed_body(rollout, _last_modified(request)), json_dumps_params={"indent": 1})
 
 
 def feed_body(rollout, last_modified, now: dt.datetime | None = None) -> dict:

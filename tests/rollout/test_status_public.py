@@ -241,3 +241,12 @@ def test_a_courts_page_says_an_announced_pause_was_called_off_when_the_court_wen
     golive_mark_live(golive)
     page = " ".join(client.get(reverse("status:court", args=["mtdc"])).content.decode().split())
     assert "does not take place: the court went live early" in page and "None announced" not in page
+
+
+@pytest.mark.parametrize("name, args", [("status:ics", []), ("status:json", []), ("status:court_ics", ["utdc"])])
+def test_a_304_from_a_feed_says_how_long_it_may_be_kept_as_the_200_does(client, courts, name, args):
+    """A cache revalidating its copy is told again for how long the copy holds (RFC 9110 §15.4.5)."""
+    url = reverse(name, args=args)
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["Cache-Control"] == first["Cache-Control"]
