@@ -3,6 +3,7 @@ send a notice now). Every list and action is scoped to the courts the user admin
 from __future__ import annotations
 
 import dataclasses
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from csp.decorators import csp_replace
@@ -24,7 +26,7 @@ from accounts.readiness import Readiness
 from accounts.selectors import cmecf_accounts_reminder_skips
 from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import CappedCountAdmin, CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
-from courts.admin.zones import CourtZoneFormAdmin
+from courts.admin.zones import CourtZoneFormAdmin, court_time
 from courts.models import GoLive
 from courts.selectors import court_ids_live, courts_for_user, rollout_current, user_administers
 from courts.timezones import format_in_zone
@@ -387,6 +389,16 @@ def _filer_emails(court_ids):
 BOUNCE_DETAILS = ("soft_bounces", "last_bounce_at", "diagnostic", "last_delivery")
 SHOWN_AS_YES = ("undeliverable_at",)
 NOT_SHOWN = "—"
+# Shown, these are the times of that delivery's bounce: in its court's zone, as its own page gives them.
+TIMES = ("undeliverable_at", "last_bounce_at")
+
+
+def _bounce_time(obj, value) -> str:
+    """A shown time in the zone of the court whose delivery the last bounce answered; with that
+    delivery gone (only superusers see such a row's details), in the user's own zone, named."""
+    if obj.last_delivery_id:
+        return court_time(value, obj.last_delivery.court)
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _if_shown(field: str):
@@ -416,7 +428,7 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
         """Each row says, in the same query, whether its last bounce's details are the user's to see."""
         ids = request_court_ids(request)
         shown = Value(True) if ids is None else Q(last_delivery__court_id__in=ids)
-        return super().get_queryset(request).annotate(
+        return super().get_queryset(request).select_related("last_delivery__court").annotate(
             details_shown=ExpressionWrapper(shown, output_field=BooleanField()))
 
     def get_ordering(self, request):
@@ -440,23 +452,24 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
         return super().lookup_allowed(lookup, value, request)
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None or getattr(obj, "details_shown", False):
+        if obj is None:
             return self.readonly_fields
-        return [f"{f}_shown" if f in (*BOUNCE_DETAILS, *SHOWN_AS_YES) else f for f in self.readonly_fields]
+        swapped = TIMES if getattr(obj, "details_shown", False) else (*BOUNCE_DETAILS, *SHOWN_AS_YES)
+        return [f"{f}_shown" if f in swapped else f for f in self.readonly_fields]
 
-    @admin.display(description="undeliverable at", ordering=_if_shown("undeliverable_at"))
+    @admin.display(description="undeliverable at (court time)", ordering=_if_shown("undeliverable_at"))
     def undeliverable_at_shown(self, obj):
         if obj.undeliverable_at is None:
             return None  # the admin's "-" for an empty value
-        return obj.undeliverable_at if obj.details_shown else "Yes"
+        return _bounce_time(obj, obj.undeliverable_at) if obj.details_shown else "Yes"
 
     @admin.display(description="soft bounces", ordering=_if_shown("soft_bounces"))
     def soft_bounces_shown(self, obj):
         return obj.soft_bounces if obj.details_shown else NOT_SHOWN
 
-    @admin.display(description="last bounce at", ordering=_if_shown("last_bounce_at"))
+    @admin.display(description="last bounce at (court time)", ordering=_if_shown("last_bounce_at"))
     def last_bounce_at_shown(self, obj):
-        return obj.last_bounce_at if obj.details_shown else NOT_SHOWN
+        return _bounce_time(obj, obj.last_bounce_at) if obj.details_shown else NOT_SHOWN
 
     @admin.display(description="diagnostic")
     def diagnostic_shown(self, obj):
@@ -477,20 +490,25 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
         # Each row's bounce joined in the query, so the export streams whatever the selection's size.
         bounce = BouncedAddress.objects.filter(email=OuterRef("filer__email"))
         fields = ("undeliverable_at", "soft_bounces", "last_bounce_at", "diagnostic", "last_delivery__court_id")
+        zones: dict[str, ZoneInfo] = {}
+
+        def local(when, zone):  # in the row's court's zone, as the CM/ECF accounts' export gives times
+            return format_in_zone(when, zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone))) if when else ""
+
         rows = (
             (name, email, court_id, login, "undeliverable" if undeliverable_at else "soft bounces",
-             *((soft_bounces, last_bounce_at.isoformat() if last_bounce_at else "", diagnostic)
+             *((soft_bounces, local(last_bounce_at, zone), diagnostic)
                if ids is None or bounce_court_id in ids else ("", "", "")))
-            for (name, email, court_id, login, undeliverable_at, soft_bounces, last_bounce_at, diagnostic,
+            for (name, email, court_id, zone, login, undeliverable_at, soft_bounces, last_bounce_at, diagnostic,
                  bounce_court_id) in accounts
             .annotate(**{f"bounce_{i}": Subquery(bounce.values(f)[:1]) for i, f in enumerate(fields)})
             .order_by("court__court_id", "filer__name")
-            .values_list("filer__name", "filer__email", "court__court_id", "login",
+            .values_list("filer__name", "filer__email", "court__court_id", "court__time_zone", "login",
                          *(f"bounce_{i}" for i in range(len(fields))))
             .iterator(chunk_size=2000)
         )
         return csv_response("unreachable-filers.csv", ["name", "email", "court", "cmecf_login", "state", "soft_bounces",
-                                                       "last_bounce_at", "diagnostic"], rows)
+                                                       "last_bounce_at (court time)", "diagnostic"], rows)
 
 
 class CmecfAccountWithRemindersAdmin(CmecfAccountAdmin):

@@ -74,7 +74,7 @@ def test_the_court_filter_lists_the_users_own_court(client, bounce_of_a_utah_del
 # notice. Shown where the delivery is: to its court's administrators and superusers; "—" to others.
 
 HIDDEN = "—"
-DETAILS = ["Soft bounces", "Last bounce at", "Diagnostic"]
+DETAILS = ["Soft bounces", "Last bounce at (court time)", "Diagnostic"]
 
 
 def _strip(html: str) -> str:
@@ -93,7 +93,7 @@ def list_row(client, user) -> dict[str, str]:
 
 
 def page_value(page: str, label: str) -> str:
-    match = re.search(rf"<label>{label}:</label>\s*<div class=\"readonly\">(.*?)</div>", page, flags=re.S)
+    match = re.search(rf"<label>{re.escape(label)}:</label>\s*<div class=\"readonly\">(.*?)</div>", page, flags=re.S)
     assert match, label
     return _strip(match.group(1))
 
@@ -142,7 +142,7 @@ def test_the_export_leaves_out_the_details_of_another_courts_bounce(client, boun
     response = client.post(reverse("admin:rollout_bouncedaddress_changelist"),
                            {"action": "export_csv", "index": "0", "_selected_action": [bounce_of_a_utah_delivery.pk]})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
-    assert [(r["cmecf_login"], r["soft_bounces"], r["last_bounce_at"], r["diagnostic"]) for r in rows] == [
+    assert [(r["cmecf_login"], r["soft_bounces"], r["last_bounce_at (court time)"], r["diagnostic"]) for r in rows] == [
         ("bothmt", "", "", "")]
 
 
@@ -255,7 +255,38 @@ def test_the_time_another_courts_bounce_made_the_address_undeliverable_is_not_sh
     when = dt.datetime(2026, 1, 5, 13, 47, tzinfo=dt.timezone.utc)
     BouncedAddress.objects.filter(pk=bounce_of_a_utah_delivery.pk).update(undeliverable_at=when)
     row = list_row(client, montana_administrator())
-    assert row["Undeliverable at"] == "Yes"
+    assert row["Undeliverable at (court time)"] == "Yes"
     page = montana_page(client, bounce_of_a_utah_delivery)
-    assert page_value(page, "Undeliverable at") == "Yes"
-    assert list_row(client, utah_administrator())["Undeliverable at"] != "Yes"
+    assert page_value(page, "Undeliverable at (court time)") == "Yes"
+    assert list_row(client, utah_administrator())["Undeliverable at (court time)"] != "Yes"
+
+
+# --- When: the last bounce answered a court's notice, so its times are in that court's zone -------------
+# The fixture's bounce came at 2026-01-05 00:00 UTC: 2026-01-04 17:00 in Utah (MST), 19:00 in the site's
+# zone (New York), which a Utah administrator must not have to convert.
+
+UTAH_TIME = "2026-01-04 17:00 MST"
+
+
+def test_the_list_shows_the_last_bounce_in_its_courts_zone(client, bounce_of_a_utah_delivery):
+    assert list_row(client, utah_administrator())["Last bounce at (court time)"] == UTAH_TIME
+
+
+def test_the_list_shows_when_the_address_became_undeliverable_in_its_courts_zone(client, bounce_of_a_utah_delivery):
+    BouncedAddress.objects.filter(pk=bounce_of_a_utah_delivery.pk).update(
+        undeliverable_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc))
+    assert list_row(client, superuser())["Undeliverable at (court time)"] == UTAH_TIME
+
+
+def test_the_page_shows_the_last_bounce_in_its_courts_zone(client, bounce_of_a_utah_delivery):
+    client.force_login(utah_administrator())
+    page = client.get(reverse("admin:rollout_bouncedaddress_change", args=[bounce_of_a_utah_delivery.pk]))
+    assert page_value(page.content.decode(), "Last bounce at (court time)") == UTAH_TIME
+
+
+def test_the_export_gives_the_last_bounce_in_the_rows_courts_zone(client, bounce_of_a_utah_delivery):
+    client.force_login(utah_administrator())
+    response = client.post(reverse("admin:rollout_bouncedaddress_changelist"),
+                           {"action": "export_csv", "index": "0", "_selected_action": [bounce_of_a_utah_delivery.pk]})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert [(r["cmecf_login"], r["last_bounce_at (court time)"]) for r in rows] == [("bothut", UTAH_TIME)]
