@@ -222,10 +222,22 @@ def bounces_process_imap(url: str, run: BounceRun) -> None:
     """imap://user:password@host[:port]/Mailbox or imaps://… (default mailbox INBOX)."""
     parts = urlsplit(url)
     cls = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
-    client = cls(parts.hostname, parts.port or (993 if parts.scheme == "imaps" else 143))
+    name = unquote(parts.path.lstrip("/")) or "INBOX"
+    where = f"The bounce mailbox {name!r} on {parts.hostname}"
     try:
-        client.login(unquote(parts.username or ""), unquote(parts.password or ""))
-        client.select(unquote(parts.path.lstrip("/")) or "INBOX")
+        client = cls(parts.hostname, parts.port or (993 if parts.scheme == "imaps" else 143))
+    except imaplib.IMAP4.error as exc:
+        raise ValueError(f"{where} could not be reached: {_imap_reason(exc)}") from None
+    try:
+        try:
+            client.login(unquote(parts.username or ""), unquote(parts.password or ""))
+            # A refused SELECT is answered, not raised: without this, the next command fails on the
+            # state ("SEARCH illegal in state AUTH") and the server's reason is lost.
+            status, reply = client.select(name)
+            if status != "OK":
+                raise imaplib.IMAP4.error(reply[0] if reply else status)
+        except imaplib.IMAP4.error as exc:  # the server's answer (no password in it), for IT to act on
+            raise ValueError(f"{where} could not be opened: {_imap_reason(exc)}") from None
         _, data = client.uid("SEARCH", None, "ALL")
         for uid in (data[0] or b"").split():
             _, fetched = client.uid("FETCH", uid, "(RFC822)")
@@ -238,6 +250,11 @@ def bounces_process_imap(url: str, run: BounceRun) -> None:
             client.logout()
         except (imaplib.IMAP4.error, OSError):
             pass
+
+
+def _imap_reason(exc: imaplib.IMAP4.error) -> str:
+    reason = exc.args[0] if exc.args else ""
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
 
 
 def bounces_process() -> BounceRun:

@@ -7,10 +7,12 @@ import os
 import re
 import secrets
 import smtplib
+import socketserver
+import threading
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from courts.selectors import court_ids_live
@@ -224,3 +226,52 @@ def test_real_postfix_dsns_mark_the_dead_address_and_only_it(settings):
                         box.remove(key)
             except (FileNotFoundError, KeyError):
                 pass
+
+
+# --- An IMAP bounce mailbox that cannot be read ---------------------------------------------------------
+
+class RefusingImapServer(socketserver.ThreadingTCPServer):
+    """A stand-in for the mail host's IMAP server, speaking just enough IMAP4rev1 to refuse: a wrong
+    password (`refuse="login"`) or a mailbox that is not there (`refuse="select"`)."""
+
+    daemon_threads = allow_reuse_address = True
+
+    def __init__(self, refuse: str):
+        self.refuse = refuse
+        super().__init__(("127.0.0.1", 0), RefusingImapHandler)
+
+
+class RefusingImapHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+        for line in self.rfile:
+            tag, _, command = line.decode().strip().partition(" ")
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "LOGOUT":
+                self.wfile.write(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                return
+            if verb.lower() == self.server.refuse:
+                reply = "[AUTHENTICATIONFAILED] Invalid credentials" if verb == "LOGIN" else "[NONEXISTENT] No such mailbox"
+                self.wfile.write(f"{tag} NO {reply}\r\n".encode())
+            else:
+                self.wfile.write(f"{tag} OK done\r\n".encode())
+
+
+@pytest.fixture
+def imap_refusing(request, settings):
+    server = RefusingImapServer(request.param)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.NOTICES_BOUNCE_MAILDIR = ""
+    settings.NOTICES_BOUNCE_IMAP_URL = f"imap://bounces:s3cret@127.0.0.1:{server.server_address[1]}/Bounces"
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("imap_refusing, says", [("login", "Invalid credentials"), ("select", "No such mailbox")],
+                         indirect=["imap_refusing"])
+def test_an_imap_mailbox_that_refuses_is_named_with_the_servers_reason_not_a_traceback(imap_refusing, says):
+    with pytest.raises(CommandError) as refused:
+        call_command("process_bounces")
+    assert "127.0.0.1" in str(refused.value) and says in str(refused.value)
+    assert "s3cret" not in str(refused.value)
