@@ -123,6 +123,13 @@ def notice_health(court_ids: list[int], now: dt.datetime):
     return courts_notice_health(court_ids, now)
 
 
+def unreachable_filers(court_ids: list[int]) -> int:
+    """Filers with an undeliverable address at any of these courts, each counted once (1 query)."""
+    from rollout.notices.selectors import unreachable_filers_count
+
+    return unreachable_filers_count(court_ids)
+
+
 def court_notice_health(court: Court, now: dt.datetime):
     from rollout.notices.selectors import court_notice_health as health
 

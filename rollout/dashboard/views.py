@@ -63,7 +63,7 @@ def overview(request):
         "self_reports": stored_self_reports(ids),
         "help": help_open, "help_age": help_open.age_days(now),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
-        "stalled_courts": sum(1 for h in health if h.stalled), "unreachable": sum(h.unreachable for h in health),
+        "stalled_courts": sum(1 for h in health if h.stalled), "unreachable": selectors.unreachable_filers(ids),
         "stall_minutes": settings.NOTICES_STALL_AFTER_SECONDS // 60,
     })
 

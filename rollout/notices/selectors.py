@@ -98,6 +98,16 @@ def courts_notice_health(court_ids: Iterable[int], now=None) -> dict[int, CourtN
     return dict(health)
 
 
+def unreachable_filers_count(court_ids: Iterable[int]) -> int:
+    """Filers at any of these courts whose address is undeliverable, each once: a filer at several
+    courts is one person to reach, not one per court (the per-court figures count them at each)."""
+    from accounts.models import CmecfAccount
+    from rollout.notices.bounces import undeliverable_emails
+
+    return (CmecfAccount.objects.filter(court_id__in=list(court_ids), filer__email__in=undeliverable_emails())
+            .order_by().aggregate(n=Count("filer_id", distinct=True))["n"])
+
+
 def court_notice_health(court, now=None) -> CourtNoticeHealth:
     """The court page's alerts: stalls, unreachable filers, and messages of the current rollout a
     template failed to render (with the latest error), in three queries."""

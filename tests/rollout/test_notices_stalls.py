@@ -1,6 +1,7 @@
 """Stalls and unreachable filers are visible: court page, overview, admin lists, the backlog ages
 that /healthz reads."""
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -9,7 +10,9 @@ from django.utils import timezone
 from courts.models import GoLiveStatus
 from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery
 from rollout.notices.selectors import notice_backlog_ages
-from tests.factories import GoLiveFactory, filer_at, montana_administrator, montana_court, utah_court
+from tests.factories import (
+    CmecfAccountFactory, GoLiveFactory, filer_at, montana_administrator, montana_court, superuser, utah_court,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +93,14 @@ def test_unreachable_filers_show_on_the_court_page_and_overview_and_export_from_
     body = b"".join(export.streaming_content).decode()
     assert dead.filer.email in body and "Dead Address" in body and "MTDC" in body
     assert utah_dead.filer.email not in body
+
+
+def test_the_overview_counts_a_filer_at_several_courts_once_among_the_unreachable_filers():
+    montana, utah = montana_court(), utah_court()
+    both = filer_at(montana, name="Both Courts")
+    CmecfAccountFactory(filer=both.filer, court=utah, login="bothut")
+    BouncedAddress.objects.create(email=both.filer.email, undeliverable_at=timezone.now(),
+                                  last_bounce_at=timezone.now(), diagnostic="5.1.1 unknown user")
+    page = logged_in(superuser()).get("/").content.decode()
+    card = re.search(r'Unreachable filers \(email bounced\)</span><span class="value[^"]*">([\d,]+)<', page)
+    assert card.group(1) == "1"
