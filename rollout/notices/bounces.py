@@ -47,6 +47,21 @@ def undeliverable_emails():
 
 # --- Reading one bounce ------------------------------------------------------------------------------
 
+class _TextHeaders(email.policy.Compat32):
+    """compat32, except that a header with raw 8-bit bytes in it (a name in UTF-8 from a mail system
+    that took the message as 8-bit) reads as text, as UTF-8 with anything else as U+FFFD, not as a
+    `Header` object: the detectors call str methods on headers, and one that fails leaves the message
+    unread."""
+
+    def header_fetch_parse(self, name, value):
+        if isinstance(value, str):  # the parser keeps raw bytes as surrogates: back to bytes, then text
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return super().header_fetch_parse(name, value)
+
+
+_POLICY = _TextHeaders()
+
+
 @dataclass
 class Bounce:
     delivery_id: int
@@ -183,7 +198,7 @@ def _handle(raw: bytes, run: BounceRun) -> bool:
     addressed to us: one bad message must not stop the others from being recorded."""
     run.read += 1
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        message = email.message_from_bytes(raw, policy=_POLICY)
         bounce = bounce_read(message)
         if bounce is None:
             run.ignored += 1

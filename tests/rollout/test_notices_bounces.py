@@ -9,6 +9,7 @@ import secrets
 import smtplib
 import socketserver
 import threading
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,18 @@ def test_an_auto_reply_is_not_a_bounce(maildir):
     process(maildir)
     assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.SENT
     assert not BouncedAddress.objects.exists()
+    assert not list(mailbox.Maildir(str(maildir)).iterkeys())
+
+
+def test_an_auto_reply_whose_sender_name_is_raw_utf8_is_read_and_removed(maildir):
+    """A mail system that took the message as 8-bit (SMTPUTF8) writes the filer's name unencoded."""
+    court, golive, rows = sent_deliveries(1)
+    raw = (SAMPLES / "vacation_autoreply.eml").read_text().replace("VERP_ADDRESS", verp_address(rows[0].id)).replace(
+        "RCPT_ADDRESS", rows[0].filer.email).replace("From: Pat Filer", "From: Renée Côté")
+    mailbox.Maildir(str(maildir), create=True).add(raw.encode("utf-8"))
+    out = StringIO()
+    call_command("process_bounces", maildir=str(maildir), stdout=out)
+    assert "1 not bounces (removed)" in out.getvalue() and "could not be recorded" not in out.getvalue()
     assert not list(mailbox.Maildir(str(maildir)).iterkeys())
 
 
