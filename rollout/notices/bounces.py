@@ -255,7 +255,9 @@ def bounces_process_imap(url: str, run: BounceRun) -> None:
             raise ValueError(f"{where} could not be opened: {_imap_reason(exc)}") from None
         _, data = client.uid("SEARCH", None, "ALL")
         for uid in (data[0] or b"").split():
-            _, fetched = client.uid("FETCH", uid, "(RFC822)")
+            # PEEK: a message left (not ours: a filer's reply, when the bounce address is the From
+            # address staff read) stays unread; RFC822 would mark it \Seen.
+            _, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next((item[1] for item in fetched if isinstance(item, tuple)), b"")
             if raw and _handle(raw, run):
                 client.uid("STORE", uid, "+FLAGS", "(\\Deleted)")

@@ -241,50 +241,107 @@ def test_real_postfix_dsns_mark_the_dead_address_and_only_it(settings):
                 pass
 
 
-# --- An IMAP bounce mailbox that cannot be read ---------------------------------------------------------
+# --- An IMAP bounce mailbox -------------------------------------------------------------------------
 
-class RefusingImapServer(socketserver.ThreadingTCPServer):
-    """A stand-in for the mail host's IMAP server, speaking just enough IMAP4rev1 to refuse: a wrong
-    password (`refuse="login"`) or a mailbox that is not there (`refuse="select"`)."""
+class ImapStandIn(socketserver.ThreadingTCPServer):
+    """A stand-in for the mail host's IMAP server: one mailbox, speaking the IMAP4rev1 the reader
+    uses (LOGIN, SELECT, UID SEARCH/FETCH/STORE, EXPUNGE) with RFC 3501's flags: fetching RFC822 or
+    BODY[] marks a message \\Seen, BODY.PEEK[] does not. `refuse` ("login" or "select") answers that
+    command NO, as for a wrong password or a mailbox that is not there."""
 
     daemon_threads = allow_reuse_address = True
 
-    def __init__(self, refuse: str):
+    def __init__(self, messages: list[bytes] = (), refuse: str = ""):
+        self.messages = {uid: {"raw": raw, "flags": set()} for uid, raw in enumerate(messages, start=1)}
         self.refuse = refuse
-        super().__init__(("127.0.0.1", 0), RefusingImapHandler)
+        super().__init__(("127.0.0.1", 0), ImapStandInHandler)
 
 
-class RefusingImapHandler(socketserver.StreamRequestHandler):
+class ImapStandInHandler(socketserver.StreamRequestHandler):
+    def reply(self, text: str | bytes) -> None:
+        self.wfile.write(text if isinstance(text, bytes) else text.encode())
+
     def handle(self):
-        self.wfile.write(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+        box = self.server.messages
+        self.reply("* OK [CAPABILITY IMAP4rev1] ready\r\n")
         for line in self.rfile:
             tag, _, command = line.decode().strip().partition(" ")
-            verb = command.split(" ", 1)[0].upper()
+            words = command.split(" ")
+            verb = words[0].upper()
             if verb == "LOGOUT":
-                self.wfile.write(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                self.reply(f"* BYE\r\n{tag} OK bye\r\n")
                 return
             if verb.lower() == self.server.refuse:
-                reply = "[AUTHENTICATIONFAILED] Invalid credentials" if verb == "LOGIN" else "[NONEXISTENT] No such mailbox"
-                self.wfile.write(f"{tag} NO {reply}\r\n".encode())
+                reason = ("[AUTHENTICATIONFAILED] Invalid credentials" if verb == "LOGIN"
+                          else "[NONEXISTENT] No such mailbox")
+                self.reply(f"{tag} NO {reason}\r\n")
+                continue
+            if verb == "SELECT":
+                self.reply(f"* {len(box)} EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n")
+            elif verb == "UID" and words[1].upper() == "SEARCH":
+                self.reply(f"* SEARCH {' '.join(map(str, box))}\r\n{tag} OK done\r\n")
+            elif verb == "UID" and words[1].upper() == "FETCH":
+                uid, item = int(words[2]), " ".join(words[3:]).strip("()").upper()
+                raw = box[uid]["raw"]
+                if not item.startswith("BODY.PEEK"):
+                    box[uid]["flags"].add("\\Seen")
+                name = "RFC822" if item == "RFC822" else "BODY[]"
+                self.reply(f"* {uid} FETCH (UID {uid} {name} {{{len(raw)}}}\r\n".encode() + raw + b")\r\n")
+                self.reply(f"{tag} OK done\r\n")
+            elif verb == "UID" and words[1].upper() == "STORE":
+                box[int(words[2])]["flags"].update(" ".join(words[4:]).strip("()").split())
+                self.reply(f"{tag} OK done\r\n")
+            elif verb == "EXPUNGE":
+                for uid in [u for u, m in box.items() if "\\Deleted" in m["flags"]]:
+                    del box[uid]
+                self.reply(f"{tag} OK done\r\n")
             else:
-                self.wfile.write(f"{tag} OK done\r\n".encode())
+                self.reply(f"{tag} OK done\r\n")
 
 
 @pytest.fixture
-def imap_refusing(request, settings):
-    server = RefusingImapServer(request.param)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.NOTICES_BOUNCE_MAILDIR = ""
-    settings.NOTICES_BOUNCE_IMAP_URL = f"imap://bounces:s3cret@127.0.0.1:{server.server_address[1]}/Bounces"
-    yield
-    server.shutdown()
-    server.server_close()
+def imap(settings):
+    """Starts a stand-in IMAP server (`imap(messages, refuse=…)`) and points the tracker at it."""
+    servers = []
+
+    def start(messages=(), refuse=""):
+        server = ImapStandIn(list(messages), refuse)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        settings.NOTICES_BOUNCE_MAILDIR = ""
+        settings.NOTICES_BOUNCE_IMAP_URL = f"imap://bounces:s3cret@127.0.0.1:{server.server_address[1]}/Bounces"
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
-@pytest.mark.parametrize("imap_refusing, says", [("login", "Invalid credentials"), ("select", "No such mailbox")],
-                         indirect=["imap_refusing"])
-def test_an_imap_mailbox_that_refuses_is_named_with_the_servers_reason_not_a_traceback(imap_refusing, says):
+@pytest.mark.parametrize("refuse, says", [("login", "Invalid credentials"), ("select", "No such mailbox")])
+def test_an_imap_mailbox_that_refuses_is_named_with_the_servers_reason_not_a_traceback(imap, refuse, says):
+    imap(refuse=refuse)
     with pytest.raises(CommandError) as refused:
         call_command("process_bounces")
     assert "127.0.0.1" in str(refused.value) and says in str(refused.value)
     assert "s3cret" not in str(refused.value)
+
+
+def test_a_bounce_read_over_imap_is_recorded_and_removed(imap):
+    court, golive, rows = sent_deliveries(1)
+    raw = (SAMPLES / "postfix_permanent.eml").read_text().replace("VERP_ADDRESS", verp_address(rows[0].id)).replace(
+        "RCPT_ADDRESS", rows[0].filer.email)
+    server = imap([raw.encode()])
+    call_command("process_bounces")
+    assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.BOUNCED
+    assert not server.messages
+
+
+def test_a_message_not_for_the_tracker_in_an_imap_mailbox_is_left_unread(imap):
+    """The bounce address may be the notices' From address, whose mailbox staff read for filers' replies:
+    the tracker leaves what is not its own as it found it, unread too."""
+    reply = (b"From: Pat Filer <pat@lawfirm.example>\r\nTo: nextgen-rollout@tracker.example\r\n"
+             b"Subject: Re: link your CM/ECF login\r\n\r\nWhich login do I use?\r\n")
+    server = imap([reply])
+    call_command("process_bounces")
+    assert [m["flags"] for m in server.messages.values()] == [set()]
