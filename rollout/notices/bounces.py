@@ -8,9 +8,11 @@ about; `verp_delivery_id` reads it back and refuses a made-up one.
 NOTICES_BOUNCE_IMAP_URL), classifies each message with flufl.bounce (GNU Mailman's detectors:
 RFC 3464 DSNs, Postfix, Exim, Exchange, qmail, …) and records it:
 - permanent failure: the delivery becomes `bounced` and the filer's address undeliverable at once;
-- temporary failure (a delay or a 4.x.x DSN): counted once per delivery; NOTICES_SOFT_BOUNCE_LIMIT
-  of them in a row (no gap of more than NOTICES_SOFT_BOUNCE_RESET_DAYS) make the address
-  undeliverable.
+- temporary failure (a delay or a 4.x.x DSN): counted once per delivery and once per day (UTC), as
+  GNU Mailman scores bounces: several notices delayed by one outage of the filer's mail server (the
+  go-live notices of three courts sent together) are one bad day, not three; soft bounces on
+  NOTICES_SOFT_BOUNCE_LIMIT different days (no gap of more than NOTICES_SOFT_BOUNCE_RESET_DAYS) make
+  the address undeliverable.
 An undeliverable address gets no more notices (`recipients_for`, and a skip reason at send time);
 the filer gets them again once their address is changed. Processed messages are deleted from the
 mailbox; messages not addressed to a valid signed bounce address are left where they are.
@@ -125,12 +127,12 @@ def _printable(text: str) -> str:
 @transaction.atomic
 def delivery_bounce_record(bounce: Bounce, now: dt.datetime | None = None) -> str:
     """Record one bounce; returns what it did ("permanent", "soft", "soft, now undeliverable",
-    "counted before", "unknown delivery", "old address").
+    "counted before", "counted today", "unknown delivery", "old address").
 
     Steps: lock the delivery; a permanent bounce marks it bounced; the filer's current address
     (only if the bounce names it, or names no address) is marked undeliverable, or its soft count
-    goes up once per delivery (reset after NOTICES_SOFT_BOUNCE_RESET_DAYS without a bounce), and
-    reaching NOTICES_SOFT_BOUNCE_LIMIT makes it undeliverable.
+    goes up once per delivery and once per day (reset after NOTICES_SOFT_BOUNCE_RESET_DAYS without a
+    bounce), and reaching NOTICES_SOFT_BOUNCE_LIMIT makes it undeliverable.
     """
     now = now or timezone.now()
     delivery = (NoticeDelivery.objects.select_for_update().select_related("filer")
@@ -158,14 +160,21 @@ def delivery_bounce_record(bounce: Bounce, now: dt.datetime | None = None) -> st
     else:
         if row.soft_bounces and row.last_bounce_at < now - dt.timedelta(days=settings.NOTICES_SOFT_BOUNCE_RESET_DAYS):
             row.soft_bounces = 0
-        row.soft_bounces += 1
-        outcome = "soft"
+        if row.soft_bounces and _utc_day(row.last_bounce_at) == _utc_day(now):
+            outcome = "counted today"  # the same bad day for this mailbox, counted already
+        else:
+            row.soft_bounces += 1
+            outcome = "soft"
         if row.soft_bounces >= settings.NOTICES_SOFT_BOUNCE_LIMIT and row.undeliverable_at is None:
             row.undeliverable_at = now
             outcome = "soft, now undeliverable"
     row.last_bounce_at, row.last_delivery_id, row.diagnostic = now, delivery.id, bounce.diagnostic
     row.save()
     return outcome
+
+
+def _utc_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.timezone.utc).date()
 
 
 def _forms_of(address: str) -> set[str]:

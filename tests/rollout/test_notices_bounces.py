@@ -1,6 +1,7 @@
 """Bounces: signed envelope sender per delivery; DSNs read from a Maildir (stored samples of Postfix,
 Exim, Exchange and Gmail; and real DSNs from Postfix when it runs here) mark deliveries bounced and
 addresses undeliverable; undeliverable addresses get no more notices until the filer's changes."""
+import datetime as dt
 import email
 import mailbox
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.utils import timezone
 
 from courts.selectors import court_ids_live
@@ -83,7 +85,12 @@ def test_a_permanent_bounce_marks_the_delivery_bounced_and_the_address_undeliver
     assert not list(mailbox.Maildir(str(maildir)).iterkeys())  # processed: removed
 
 
-def test_soft_bounces_are_counted_once_per_delivery_and_several_in_a_row_make_the_address_undeliverable(
+def a_day_passes(filer) -> None:
+    """As if the address's last bounce had come the day before."""
+    BouncedAddress.objects.filter(email=filer.email).update(last_bounce_at=F("last_bounce_at") - dt.timedelta(days=1))
+
+
+def test_soft_bounces_are_counted_once_per_delivery_and_on_several_days_make_the_address_undeliverable(
     maildir, settings
 ):
     settings.NOTICES_SOFT_BOUNCE_LIMIT = 3
@@ -97,13 +104,30 @@ def test_soft_bounces_are_counted_once_per_delivery_and_several_in_a_row_make_th
     address = BouncedAddress.objects.get(email=filer.email)
     assert address.soft_bounces == 1 and address.undeliverable_at is None
     assert NoticeDelivery.objects.get(id=rows[0].id).state == DeliveryState.SENT  # still on its way
+    a_day_passes(filer)
     drop(maildir, "postfix_delayed.eml", later[0])
     process(maildir)
     assert BouncedAddress.objects.get(email=filer.email).undeliverable_at is None
+    a_day_passes(filer)
     drop(maildir, "postfix_delayed.eml", later[1])
     process(maildir)
     address.refresh_from_db()
     assert address.soft_bounces == 3 and address.undeliverable_at is not None
+
+
+def test_soft_bounces_of_several_notices_on_one_day_count_once(maildir, settings):
+    """Three courts' notices delayed by one outage of the filer's mail server are one bad day."""
+    settings.NOTICES_SOFT_BOUNCE_LIMIT = 3
+    court, golive, rows = sent_deliveries(1)
+    filer = rows[0].filer
+    others = [NoticeDelivery.objects.create(filer=filer, court=court, golive=golive, kind="reminder",
+                                            notice=f"reminder_{d}", state=DeliveryState.SENT) for d in (7, 14)]
+    for delivery in (rows[0], *others):
+        drop(maildir, "postfix_delayed.eml", delivery)
+    process(maildir)
+    address = BouncedAddress.objects.get(email=filer.email)
+    assert address.soft_bounces == 1 and address.undeliverable_at is None
+    assert not list(mailbox.Maildir(str(maildir)).iterkeys())  # each read and removed
 
 
 def test_a_bounce_to_a_forged_or_foreign_address_is_left_alone(maildir):
