@@ -592,6 +592,9 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {exc}.") from None
 MIDDLEWARE.insert(MIDDLEWARE.index("django_guid.middleware.guid_middleware") + 1, "rollout.health.metrics.request_metrics")
+# Load balancers probe /healthz, and Prometheus scrapes /metrics, by the machine's own address or name,
+# not a host in ALLOWED_HOSTS: those two answer any Host (rollout/health/hosts.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware"), "rollout.health.hosts.probes_answer_any_host")
 
 
 # --- Staff sign-in: MFA, single sign-on, sessions that end (django-allauth) ----------------------

@@ -96,6 +96,21 @@ def test_no_sweep_sent_or_run_recorded_is_503(client):
     assert body["checks"]["sweeps"].endswith("no sweep run recorded yet")
 
 
+def test_a_load_balancer_probing_a_machine_by_its_address_gets_the_answer(client, settings):
+    """Load balancers (and Kubernetes) probe each backend by its own address, a Host the site's
+    ALLOWED_HOSTS does not name: the probe must get the health answer, not Django's 400."""
+    settings.ALLOWED_HOSTS = ["rollout.court.example"]
+    beat_and_sweeps_ran()
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code in (200, 503), response.status_code
+    assert response.json()["checks"]["database"] == "ok"
+
+
+def test_pages_other_than_the_probes_still_refuse_a_host_not_allowed(client, settings):
+    settings.ALLOWED_HOSTS = ["rollout.court.example"]
+    assert client.get("/accounts/login/", HTTP_HOST="10.0.0.5:8000").status_code == 400
+
+
 def test_beat_sending_its_sweep_records_its_own_heartbeat():
     from rollout.health.models import BEAT_SWEEP_SENT
     from rollout.health.signals import SWEEP, task_published

@@ -62,6 +62,15 @@ def test_metrics_refuse_a_wrong_token_and_an_unlisted_address(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
 
 
+def test_prometheus_scraping_a_machine_by_its_name_gets_the_metrics(client, settings):
+    """The scrape target is the web machine itself (`rollout-web-1:8000`), a Host the site's
+    ALLOWED_HOSTS does not name: the scrape must get the metrics, not Django's 400."""
+    settings.ALLOWED_HOSTS = ["rollout.court.example"]
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_HOST="rollout-web-1:8000")
+    assert response.status_code == 200
+    assert "rollout_notices_due" in response.content.decode()
+
+
 def test_notices_by_state_sent_and_failed_totals_and_oldest_due(client):
     deliveries({"pending": 2, "sent": 3, "failed": 1, "bounced": 1})
     NoticeDelivery.objects.filter(state="pending").update(created_at=timezone.now() - dt.timedelta(hours=2),
