@@ -516,6 +516,8 @@ CONTENT_SECURITY_POLICY = {
 # --- Errors and Sentry --------------------------------------------------------------------------
 # ADMINS: comma-separated addresses that get a mail for every server error (production only).
 ADMINS = [("", address) for address in env_hosts("ADMINS", [])]
+# Those mails list the settings: the passwords inside the servers' URLs are masked too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "rollout.error_reports.UrlPasswordsFilter"
 SENTRY_DSN = env.str("SENTRY_DSN", "")
 if SENTRY_DSN:
     import sentry_sdk

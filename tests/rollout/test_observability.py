@@ -23,6 +23,23 @@ def test_a_server_error_is_mailed_to_admins(client, settings, monkeypatch):
     assert "ZeroDivisionError" in mail.outbox[0].body
 
 
+def test_an_error_mail_carries_no_password_of_the_servers_urls(settings):
+    """The mail lists the settings: the passwords inside the broker's, Redis's and the bounce
+    mailbox's URLs are masked like SECRET_KEY is, the hosts kept."""
+    settings.ADMINS = [("", "ops@court.example.gov")]
+    settings.REDIS_URL = "redis://:redis-pw-4821@cache.court.example:6379/0"
+    settings.CELERY_BROKER_URL = "amqp://rollout:amqp-pw-4821@mq.court.example:5672//"
+    settings.NOTICES_BOUNCE_IMAP_URL = "imaps://bounces:imap-pw-4821@imap.court.example/INBOX"
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        logging.getLogger("celery").error("a task failed", exc_info=True)
+    [message] = mail.outbox
+    assert "ZeroDivisionError" in message.body
+    assert "pw-4821" not in message.body
+    assert "mq.court.example" in message.body and "imap.court.example" in message.body
+
+
 def test_a_healthz_503_is_not_mailed(client, settings):
     settings.ADMINS = [("", "ops@court.example.gov")]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "obs"}}
