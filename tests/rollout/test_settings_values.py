@@ -165,3 +165,27 @@ def test_the_worker_unit_runs_four_processes_unless_the_environment_file_says_ot
     assert "Environment=WORKER_CONCURRENCY=4" in lines  # EnvironmentFile= overrides Environment=
     assert "EnvironmentFile=/etc/rollout-tracker/env" in lines
     assert any(line.startswith("ExecStart=") and "--concurrency=${WORKER_CONCURRENCY}" in line for line in lines)
+
+
+def example_environment() -> dict[str, str]:
+    """deploy/systemd/env.example as systemd reads it (KEY=VALUE lines, values in double quotes)."""
+    values = {}
+    for line in (ROOT / "deploy" / "systemd" / "env.example").read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip('"')
+    return values
+
+
+def test_the_example_environment_keys_limits_on_the_client_behind_its_proxy(tmp_path):
+    """The example puts gunicorn on loopback behind a TLS proxy: each request arrives from the proxy,
+    so unless the proxy is counted every filer would share one "send me a new link" limit and one
+    log-in lockout per username."""
+    script = ("import django; django.setup(); from django.test import RequestFactory; "
+              "from rollout.client_address import client_address; print(client_address(RequestFactory().get("
+              "'/', REMOTE_ADDR='127.0.0.1', HTTP_X_FORWARDED_FOR='203.0.113.7')))")
+    example = {**example_environment(), "SECRET_KEY": secrets.token_urlsafe(50),
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "ROLLOUT_VAR_DIR": str(tmp_path / "var")}
+    result = start(tmp_path, script, **example)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "203.0.113.7"
