@@ -27,3 +27,19 @@ def secret_key_problem(key: str) -> str | None:
     if len(counts) < 12 or bits < 200:
         return "SECRET_KEY is too predictable (repeated or patterned characters); generate one (secrets.token_urlsafe(50))."
     return None
+
+
+METRICS_TOKEN_MIN_LENGTH = 32  # `secrets.token_hex(16)`, `openssl rand -hex 16`
+
+
+def metrics_token_problem(token: str) -> str | None:
+    """Why `token` is unfit to open /metrics in production, or None (empty: metrics by token are off).
+    It is checked like a password, not like SECRET_KEY: a published sample, or too short to be random."""
+    if not token:
+        return None
+    if any(marker in token.lower() for marker in SAMPLE_SECRET_MARKERS):
+        return "METRICS_TOKEN is a published sample; generate one (secrets.token_urlsafe(32))."
+    if len(token) < METRICS_TOKEN_MIN_LENGTH:
+        return (f"METRICS_TOKEN is {len(token)} characters long: at least {METRICS_TOKEN_MIN_LENGTH}, generated "
+                "(secrets.token_urlsafe(32)).")
+    return None

@@ -2,11 +2,11 @@
 start-up stops naming it (no silent SQLite, mail files or filesystem broker); HTTPS everywhere; static
 files compressed with hashed names. `manage.py check --deploy` is clean with the defaults."""
 from rollout.settings.base import *  # noqa: F401,F403
-from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, LOCAL_HTTP_TRIAL, SITE_URL, env
+from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, LOCAL_HTTP_TRIAL, METRICS_TOKEN, SITE_URL, env
 
 from django.core.exceptions import ImproperlyConfigured
 
-from rollout.settings.keys import secret_key_problem
+from rollout.settings.keys import metrics_token_problem, secret_key_problem
 
 
 def _required(name: str) -> str:
@@ -26,6 +26,8 @@ for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_HOST"):
     _required(_name)
 if _secret_problem := secret_key_problem(env.str("SECRET_KEY")):  # short, predictable or a published sample
     raise ImproperlyConfigured(_secret_problem)
+if _token_problem := metrics_token_problem(METRICS_TOKEN):  # it opens /metrics, through the public proxy too
+    raise ImproperlyConfigured(_token_problem)
 if not (env.str("CELERY_BROKER_URL", "") or env.str("REDIS_URL", "")):
     _required("CELERY_BROKER_URL")
 if CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):

@@ -114,6 +114,19 @@ def test_production_refuses_a_weak_or_sample_secret_key(tmp_path, key, reason):
     assert result.returncode != 0 and reason in result.stderr
 
 
+@pytest.mark.parametrize("token", ["change-me-too", "metrics"])
+def test_production_refuses_a_sample_or_short_metrics_token_naming_it(tmp_path, token):
+    """The token opens /metrics to whoever sends it, through the public proxy too: the example
+    environment's placeholder, or a word, would open it to anyone."""
+    result = run(SETUP, production_env(tmp_path, METRICS_TOKEN=token))
+    assert result.returncode != 0 and "METRICS_TOKEN" in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_takes_a_generated_metrics_token(tmp_path):
+    result = run(SETUP, production_env(tmp_path, METRICS_TOKEN=secrets.token_hex(16)))
+    assert result.returncode == 0, result.stderr
+
+
 def test_a_generated_secret_key_is_accepted():
     from django.core.management.utils import get_random_secret_key
 

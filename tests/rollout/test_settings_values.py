@@ -184,7 +184,7 @@ def test_the_example_environment_keys_limits_on_the_client_behind_its_proxy(tmp_
     script = ("import django; django.setup(); from django.test import RequestFactory; "
               "from rollout.client_address import client_address; print(client_address(RequestFactory().get("
               "'/', REMOTE_ADDR='127.0.0.1', HTTP_X_FORWARDED_FOR='203.0.113.7')))")
-    example = {**example_environment(), "SECRET_KEY": secrets.token_urlsafe(50),
+    example = {**example_environment(), "SECRET_KEY": secrets.token_urlsafe(50), "METRICS_TOKEN": secrets.token_urlsafe(32),
                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "ROLLOUT_VAR_DIR": str(tmp_path / "var")}
     result = start(tmp_path, script, **example)
     assert result.returncode == 0, result.stderr
