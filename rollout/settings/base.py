@@ -575,6 +575,9 @@ LOGGING = {
         # Replaces Django's default "django" logger (its own console and unfiltered mail_admins):
         # errors of requests and commands are mailed once, by ours; lines go to the root's console.
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        # A request naming a host not in ALLOWED_HOSTS (a scanner reaching the site by its address) is
+        # a 400 kept in the log, not a server error to mail about for every one.
+        "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
         "celery": {"handlers": ["mail_admins"], "propagate": True},  # the handler itself only takes ERROR
     },
 }

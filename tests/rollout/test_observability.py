@@ -47,6 +47,15 @@ def test_a_healthz_503_is_not_mailed(client, settings):
     assert mail.outbox == []
 
 
+def test_a_request_for_a_host_not_allowed_is_refused_but_not_mailed(client, settings):
+    """Scanners reach the site by its address all day: each is a 400 the log keeps, not a server
+    error for the on-call mailbox."""
+    settings.ADMINS = [("", "ops@court.example.gov")]
+    settings.ALLOWED_HOSTS = ["rollout.court.example"]
+    assert client.get("/accounts/login/", HTTP_HOST="203.0.113.9").status_code == 400
+    assert mail.outbox == []
+
+
 def test_json_log_lines_carry_the_request_id(client, settings):
     """The production logging configuration (JSON formatter, request-id filter), writing to a buffer:
     the request's log line is one JSON object holding the id the client sent."""
