@@ -644,8 +644,9 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", "NextGen CM/ECF rollout tracker")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 # STAFF_MFA_REQUIRED: a staff user (court administrator, coordinator) without a security key or
 # authenticator app is sent to add one before any other page answers. On in production by default;
-# off in development so the demo users sign in with their password alone.
-STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", PRODUCTION)
+# off in development so the demo users sign in with their password alone, and during LOCAL_HTTP_TRIAL:
+# a security key is bound to the site's https host name, so none can be enrolled at http://127.0.0.1.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", PRODUCTION and not LOCAL_HTTP_TRIAL)
 # Sessions end after STAFF_SESSION_IDLE_MINUTES without a request, and STAFF_SESSION_MAX_HOURS after
 # signing in whatever happens; the cookie expires with the maximum age.
 STAFF_SESSION_IDLE_SECONDS = 60 * env.int("STAFF_SESSION_IDLE_MINUTES", 30, validate=Range(min=1))

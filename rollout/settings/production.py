@@ -53,7 +53,7 @@ CSRF_COOKIE_SECURE = True
 
 # LOCAL_HTTP_TRIAL=1 (read in base.py): production mode over plain HTTP on this machine, before the
 # proxy and its certificate exist (no https redirect, no HSTS, cookies not Secure, SITE_URL may be
-# http://). Refused unless ALLOWED_HOSTS names only loopback hosts; gunicorn refuses a non-loopback
+# http://, no security key required: base.py). Refused unless ALLOWED_HOSTS names only loopback hosts; gunicorn refuses a non-loopback
 # bind (rollout/local_trial.py).
 if LOCAL_HTTP_TRIAL:
     from rollout.local_trial import allowed_hosts_problem

@@ -80,6 +80,20 @@ def test_the_trial_takes_a_plain_http_site_url_on_this_machine(tmp_path):
     assert result.stdout.split() == ["http://127.0.0.1:5000", "127.0.0.1"]
 
 
+def test_the_trial_does_not_send_staff_to_enrol_a_security_key(tmp_path):
+    """A security key is bound to the site's https host name: at http://127.0.0.1 it cannot be
+    enrolled, so the trial's sign-in would stop at the enrolment page."""
+    result = start(tmp_path, SHOW.format("s.STAFF_MFA_REQUIRED"), **TRIAL)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
+
+
+def test_production_without_the_trial_sends_staff_to_enrol_a_security_key(tmp_path):
+    result = start(tmp_path, SHOW.format("s.STAFF_MFA_REQUIRED"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
+
+
 # --- SSO_ISSUER -----------------------------------------------------------------------------------
 
 def test_production_refuses_a_plain_http_sso_issuer(tmp_path):
