@@ -333,7 +333,8 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
 
 
 def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
-    """Turn the feed's JSON into court records and skipped entries, or raise FeedError naming the entry."""
+    """Turn the feed's JSON into court records and skipped entries, or raise FeedError naming the entry;
+    a feed with no court (none listed, or only entries that are not courts) is refused as broken."""
     if isinstance(payload, dict):
         if "data" not in payload:
             raise FeedError("The feed has no 'data' list: this is not the PACER Court CM/ECF Lookup feed.")
@@ -378,6 +379,11 @@ def parse_feed(payload) -> tuple[list[FeedCourt], list[FeedSkip]]:
         if problem:
             field_name = {"name": "court_name or title"}.get(problem[0], problem[0])
             raise FeedError(f"Entry {index} of the feed ({court_id}), {field_name}: {problem[1]}.")
+    if not courts:
+        # Imported, it would name every stored court as no longer in the feed and report success.
+        only = f" (only {', '.join(skip.court_id for skip in skipped)}, which is not one)" if skipped else ""
+        raise FeedError(f"The feed lists no courts{only}: it is broken or cut short, as the real feed lists every "
+                        "federal court.")
     return courts, skipped
 
 

@@ -214,6 +214,17 @@ def test_a_circuit_that_is_no_circuit_is_refused(imported, tmp_path):
     assert courts_now() == imported
 
 
+@pytest.mark.parametrize("entries", [[], [{"court_id": "00PCL", "type": "National", "title": "PACER Case Locator"}]],
+                         ids=["empty", "only-skipped"])
+def test_a_feed_that_lists_no_court_is_refused_as_broken(imported, tmp_path, entries):
+    """A feed cut short or emptied by a fault upstream would otherwise report every stored court as
+    no longer in the feed, and say the import went well."""
+    message = refused(tmp_path, {"data": entries})
+    assert message.startswith("The feed lists no courts")
+    assert "broken or cut short" in message
+    assert courts_now() == imported
+
+
 def test_a_missing_or_null_text_field_is_read_as_empty(tmp_path):
     call_command("import_pacer_courts", str(feed_file(tmp_path, with_field("software_version", None))))
     assert Court.objects.get(court_id="MTDC").software_version == ""
