@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from courts.formatting import format_day, format_instant
@@ -100,7 +100,8 @@ def courts_import_feed(
     courts: list[FeedCourt], *, skipped: list[FeedSkip] | None = None, seen_on: dt.date | None = None,
     only_create: bool = False, now: dt.datetime | None = None,
 ) -> CourtImportResult:
-    """Create or update courts from feed records in one transaction.
+    """Create or update courts from feed records in one transaction, one import at a time
+    (`_wait_for_other_imports`).
 
     Steps: load every existing court once; for each record compare the feed-owned fields and write
     only what differs; record a SoftwareVersionChange when the release changed; keep an
@@ -112,6 +113,7 @@ def courts_import_feed(
     mtdc, whose id stays as it is); of two stored courts differing only in case, the one spelled
     exactly like the record.
     """
+    _wait_for_other_imports()
     result = CourtImportResult(skipped=list(skipped or []))
     stored = list(Court.objects.all())
     existing = {court.court_id: court for court in stored}
@@ -169,6 +171,17 @@ def courts_import_feed(
     Court.objects.bulk_create(to_create)
     SoftwareVersionChange.objects.bulk_create(result.version_changes)
     return result
+
+
+def _wait_for_other_imports() -> None:
+    """Wait until another feed or catalog import has committed, and hold the others off until this
+    transaction ends. Two at once would each read the courts before the other wrote, and the second
+    would add again the courts the first added (a duplicate court id). The lock goes with the
+    transaction, so a failed import releases it. SQLite already lets one writing transaction in at a
+    time (transaction_mode IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('courts.services.courts_import_feed'))")
 
 
 @transaction.atomic
