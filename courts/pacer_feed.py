@@ -282,6 +282,13 @@ HELP_DESK_MAX_LENGTH = 200
 OFFICE_TEXT_MAX_LENGTH = 500
 
 
+def circuit_problem(circuit: str) -> str | None:
+    """Why `circuit` is not one of CIRCUITS, or None; no circuit passes (only an appeals court needs one)."""
+    if circuit and circuit not in CIRCUITS:
+        return f"{_shown(circuit)} is not a circuit (01 to 11, DC or FC)"
+    return None
+
+
 def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
     """(field, reason) of the first fact of a court record that cannot be stored as it is, or None:
     a court id that is not letters and digits, an address that is not http(s) (`javascript:`,
@@ -321,8 +328,8 @@ def feed_court_problem(court: FeedCourt) -> tuple[str, str] | None:
             return name, f"{_shown(text)} is longer than {limit} characters"
     # An appeals court's time zone and name come from its circuit (courts.timezones): read without a
     # known one, it would silently take Washington's zone.
-    if court.circuit and court.circuit not in CIRCUITS:
-        return "circuit", f"{_shown(court.circuit)} is not a circuit (01 to 11, DC or FC)"
+    if problem := circuit_problem(court.circuit):
+        return "circuit", problem
     if not court.circuit and court.court_type == "appellate":
         return "circuit", "missing: an appeals court's time zone and name follow its circuit (01 to 11, DC or FC)"
     day, latest = court.cmecf_start_date, start_date_latest_year()

@@ -54,7 +54,7 @@ from courts.models import (
     BLACKOUT_DAYS_AROUND, BLACKOUT_MAX_DAYS, FIRM, GOLIVE_EARLIEST, GOLIVE_MAX_YEARS_AHEAD, Court, GoLive, GoLiveChange,
     GoLiveStatus, SoftwareVersionChange, emergency_instructions_problem,
 )
-from courts.pacer_feed import HELP_DESK_MAX_LENGTH, OFFICE_TEXT_MAX_LENGTH, FeedCourt, FeedSkip
+from courts.pacer_feed import HELP_DESK_MAX_LENGTH, OFFICE_TEXT_MAX_LENGTH, FeedCourt, FeedSkip, circuit_problem
 from courts.models import Rollout
 from courts.selectors import golive_live_q, rollout_current
 from courts.signals import golive_date_changed
@@ -206,19 +206,22 @@ LOCATION_KEYS = ("name", "address", "email", "hours", "phone")
 def court_field_problems(values: dict) -> dict[str, str]:
     """{field: why} for the values of a court (a change form's cleaned data) that cannot be stored:
     a court id that is not letters and digits, a character no field may hold, an address that is
-    not http(s), a circuit that cannot be in the address of its public page and calendar, help-desk
-    phones that are not a list of texts, locations that are not a list of offices (objects of
-    `LOCATION_KEYS` with text values), a phone or an office's text longer than the feed's import
-    takes (`HELP_DESK_MAX_LENGTH`, `OFFICE_TEXT_MAX_LENGTH`)."""
+    not http(s), a circuit that is not letters and digits (it is in the address of its public page and
+    calendar) or not one of `CIRCUITS`, help-desk phones that are not a list of texts, locations that
+    are not a list of offices (objects of `LOCATION_KEYS` with text values), a phone or an office's
+    text longer than the feed's import takes (`HELP_DESK_MAX_LENGTH`, `OFFICE_TEXT_MAX_LENGTH`)."""
     problems: dict[str, str | None] = {}
     court_id = values.get("court_id")
     if court_id is not None and not is_court_id(court_id):
         problems["court_id"] = "a court id is letters and digits only (at most 16), e.g. MTDC"
     for name in _COURT_TEXT_FIELDS:
         problems.setdefault(name, bad_character(values.get(name) or ""))
-    circuit = values.get("circuit")
+    circuit = values.get("circuit") or ""
     if circuit and not problems["circuit"] and not is_circuit(circuit):
         problems["circuit"] = CIRCUIT_SHAPE
+    # The status pages and filters group courts by circuit: "9" would be a circuit of its own, apart
+    # from the Ninth's ("09").
+    problems["circuit"] = problems["circuit"] or circuit_problem(circuit)
     for name in _COURT_ADDRESS_FIELDS:
         problems[name] = web_address_problem(values.get(name) or "")
     if "help_desk_phones" in values:

@@ -34,6 +34,8 @@ def post_court(client, court, **changes):
     ("name", "District\nBcc: evil@example.com", "line break"),
     ("name", "District \u202eof Montana", "text-direction"),
     ("circuit", "D.C.", "letters and digits"),
+    ("circuit", "9", "not a circuit (01 to 11, DC or FC)"),
+    ("circuit", "12", "not a circuit (01 to 11, DC or FC)"),
 ])
 def test_a_value_the_feed_would_refuse_is_refused_on_its_field_and_nothing_changes(client, field, value, says):
     court = montana_court()
