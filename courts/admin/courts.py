@@ -29,7 +29,7 @@ from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus, Rollout, So
 from courts.selectors import rollout_current
 from courts.selectors import golive_facts
 from courts.services import (
-    court_field_problems, court_set_name, court_set_time_zone, court_time_zone_problems, golive_mark_live,
+    FEED_FIELDS, court_field_problems, court_set_name, court_set_time_zone, court_time_zone_problems, golive_mark_live,
     golive_or_unsaved, golive_plan, golive_postpone, golive_saved, golive_set,
 )
 
@@ -289,10 +289,23 @@ class GoLiveChangeInline(GoLiveChangeColumns, admin.TabularInline):
         return False
 
 
+FEED_OWNED_NOTE = ("From the PACER court feed: a change made here lasts until the next PACER feed import writes "
+                   "the feed's value over it.")
+
+
 class CourtForm(forms.ModelForm):
     """The values are checked as the feed's are (`court_field_problems`: ids, characters, addresses,
     the shape of phones and offices), and a new time zone as the service will write it
     (`court_time_zone_problems`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The feed is the record of these: an import writes its value back over a correction made
+        # here (only the name and time zone are kept), so whoever corrects one is told.
+        for name in FEED_FIELDS:
+            if name in self.fields:
+                field = self.fields[name]
+                field.help_text = " ".join(filter(None, [field.help_text, FEED_OWNED_NOTE]))
 
     def clean(self):
         data = super().clean()

@@ -55,6 +55,22 @@ def test_good_values_are_saved(client):
     assert court.help_desk_phones == ["406-555-0100"] and court.locations == [{"name": "Helena", "phone": "406-555-0100"}]
 
 
+def test_the_form_says_which_fields_the_next_feed_import_writes_over(client):
+    """A coordinator's correction of a help desk, an office or an address lasts only until the next
+    PACER feed import, which writes the feed's value back: the form says so on each such field, and
+    not on the name or time zone, which imports keep."""
+    from courts.services import FEED_FIELDS
+
+    client.force_login(superuser())
+    form = client.get(reverse("admin:courts_court_change", args=[montana_court().pk])).context["adminform"].form
+    feed_owned = [name for name in FEED_FIELDS if name in form.fields]
+    assert {"help_desk_phones", "locations", "login_url", "web_url", "rss_url"} <= set(feed_owned)
+    for name in feed_owned:
+        assert "the next PACER feed import writes the feed's value over it" in form.fields[name].help_text, name
+    for name in ("name", "time_zone"):
+        assert "writes the feed's value over it" not in form.fields[name].help_text
+
+
 def test_a_saved_courts_id_cannot_be_changed(client):
     """The feed's key, and in every court-page link and calendar event sent: read-only once saved."""
     court = montana_court()
