@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.text import Truncator
 from django.template.response import TemplateResponse
 
@@ -301,11 +301,12 @@ class CourtForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The feed is the record of these: an import writes its value back over a correction made
-        # here (only the name and time zone are kept), so whoever corrects one is told.
+        # here (only the name and time zone are kept), so whoever corrects one is told. The admin
+        # shows help texts as HTML, and the models' are plain text ("ecf.<code>.uscourts.gov").
         for name in FEED_FIELDS:
             if name in self.fields:
                 field = self.fields[name]
-                field.help_text = " ".join(filter(None, [field.help_text, FEED_OWNED_NOTE]))
+                field.help_text = " ".join(filter(None, [escape(field.help_text), FEED_OWNED_NOTE]))
 
     def clean(self):
         data = super().clean()

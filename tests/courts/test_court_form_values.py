@@ -71,6 +71,14 @@ def test_the_form_says_which_fields_the_next_feed_import_writes_over(client):
         assert "writes the feed's value over it" not in form.fields[name].help_text
 
 
+def test_the_cmecf_codes_help_shows_the_address_it_reads_as_text(client):
+    """The admin shows help texts as HTML: "ecf.<code>.uscourts.gov" opened a <code> element, and the
+    form read "ecf..uscourts.gov", the rest of the help in another type."""
+    client.force_login(superuser())
+    page = client.get(reverse("admin:courts_court_change", args=[montana_court().pk])).content.decode()
+    assert "(ecf.&lt;code&gt;.uscourts.gov)" in page
+
+
 def test_a_saved_courts_id_cannot_be_changed(client):
     """The feed's key, and in every court-page link and calendar event sent: read-only once saved."""
     court = montana_court()
