@@ -321,6 +321,19 @@ def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition"):
     raise AssertionError(f"Timed out waiting for {what}")
 
 
+def wait_until_blocked_or_done(thread) -> None:
+    """Return once `thread` is waiting on a PostgreSQL lock in this test database, or has finished (it
+    did not need to wait): the moment a concurrency test lets the other side go on. Bounded wait, not
+    a timing assertion."""
+    import psycopg
+    from django.db import connection
+
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as watcher:
+        wait_for(lambda: not thread.is_alive() or watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchone()[0], timeout=30, what="the other session to wait on a lock or finish")
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """SQLite: a test database file (WAL, busy timeout) instead of shared-cache memory, so a worker

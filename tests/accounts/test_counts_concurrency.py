@@ -1,7 +1,6 @@
 """Stored readiness counts equal a live recount after writes that race each other."""
 import datetime as dt
 import threading
-import time
 
 import psycopg
 import pytest
@@ -12,6 +11,7 @@ from accounts.models import CmecfAccount
 from accounts.selectors import readiness_counts
 from accounts.services import pacer_account_upgrade
 from tests.accounts.admin_helpers import live, montana_court
+from tests.conftest import wait_until_blocked_or_done
 from tests.factories import CmecfAccountFactory, FilerFactory, PacerAccountFactory, utah_court
 
 
@@ -66,16 +66,9 @@ def test_a_pacer_account_upgraded_while_its_holder_gets_a_login_elsewhere_is_rec
     committer.start()
     # Utah's commit either goes through at once, or waits for the upgrade's lock on the holder (its
     # deferred foreign-key check): then the upgrade may go on.
-    watcher = psycopg.connect(**connection.get_connection_params(), autocommit=True)
-    deadline = time.monotonic() + 30  # a guard against a hang, not a timing assertion
-    while committer.is_alive() and not watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    ).fetchone()[0]:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until_blocked_or_done(committer)
     release.set()
     worker.join(30)
     committer.join(30)
     other.close()
-    watcher.close()
     assert stored_readiness_counts([montana.pk, utah.pk]) == readiness_counts(CmecfAccount.objects.all())

@@ -1,14 +1,13 @@
 """Two PACER feed imports at the same moment: the second waits for the first and finds its courts."""
 import threading
-import time
 
-import psycopg
 import pytest
 from django.db import connection, transaction
 
 from courts.models import Court
 from courts.pacer_feed import parse_feed
 from courts.services import courts_import_feed
+from tests.conftest import wait_until_blocked_or_done
 
 FEED = {"data": [
     {"court_id": "MTDC", "type": "District", "circuit": "09", "title": "Montana District Court",
@@ -48,17 +47,10 @@ def test_a_second_import_while_the_first_is_not_committed_waits_and_finds_its_co
     second = threading.Thread(target=run, args=("second",))
     second.start()
     # The second import either waits for the first's transaction, or (had it not) goes on at once.
-    watcher = psycopg.connect(**connection.get_connection_params(), autocommit=True)
-    deadline = time.monotonic() + 30  # a guard against a hang, not a timing assertion
-    while second.is_alive() and not watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    ).fetchone()[0]:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until_blocked_or_done(second)
     release.set()
     first.join(30)
     second.join(30)
-    watcher.close()
     assert errors == []
     assert sorted(results["first"].created) == ["MTDC", "UTDC"]
     assert (results["second"].created, sorted(results["second"].unchanged)) == ([], ["MTDC", "UTDC"])
