@@ -36,7 +36,8 @@ def _time_zone(value: str) -> None:
 def _url_of(*schemes: str):
     """A validator: empty, or a URL with one of `schemes` (any scheme when none is given; the scheme in
     any case). A redis:// or rediss:// URL must also name a host, a port that is a number and a
-    database that is a number (or none)."""
+    database that is a number (or none); an imap:// or imaps:// URL a user, a host and a port that is a
+    number, and no query or fragment (a "?" or "#" there is a password left unencoded)."""
 
     def validate(value: str) -> None:
         scheme, sep, _ = value.partition("://")
@@ -53,6 +54,20 @@ def _url_of(*schemes: str):
                 raise ValidationError("no host name (redis://host:6379/0)")
             if not re.fullmatch(r"/?|/\d+", parts.path):
                 raise ValidationError("the path is not a database number (redis://host:6379/0)")
+        if scheme.lower() in ("imap", "imaps"):
+            # The messages never repeat the value: it holds the mailbox's password.
+            example = "imaps://user:password@host/INBOX; percent-encode / ? # in the password as %2F %3F %23"
+            parts = urlsplit(value)
+            try:
+                parts.port
+            except ValueError:
+                raise ValidationError(f"the port is not a number from 0 to 65535 ({example})") from None
+            if not parts.hostname:
+                raise ValidationError(f"no host name ({example})")
+            if not parts.username:
+                raise ValidationError(f"no user name to log in as ({example})")
+            if parts.query or parts.fragment or value.endswith(("?", "#")):
+                raise ValidationError(f"a query or fragment after the mailbox ({example})")
 
     return validate
 
@@ -391,7 +406,7 @@ NOTICES_MAX_PER_SECOND = env.float("NOTICES_MAX_PER_SECOND", 0.0, validate=Range
 # (imaps://user:password@host/INBOX); both empty = bounces are not read.
 NOTICES_BOUNCE_ADDRESS = env.str("NOTICES_BOUNCE_ADDRESS", "")
 NOTICES_BOUNCE_MAILDIR = env.str("NOTICES_BOUNCE_MAILDIR", "")
-NOTICES_BOUNCE_IMAP_URL = env.str("NOTICES_BOUNCE_IMAP_URL", "")
+NOTICES_BOUNCE_IMAP_URL = env.str("NOTICES_BOUNCE_IMAP_URL", "", validate=_url_of("imap", "imaps"))
 
 # Tuning constants of the send path (docs/development.md, "Notices").
 # Emails per send task (one broker message, one SMTP connection): small enough that a campaign of a

@@ -138,6 +138,37 @@ def test_server_urls_of_the_usual_forms_are_accepted(tmp_path, name, value):
     assert result.returncode == 0, result.stderr
 
 
+# --- The bounce mailbox ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["production", "development"])
+@pytest.mark.parametrize("url", [
+    "mail.court.example",  # no scheme: the reader would connect to this machine
+    "pop3://bounces:secret@mail.court.example/INBOX",
+    "imaps://bounces:secret@/INBOX",  # no host
+    "imaps://bounces:secret@mail.court.example:993x/INBOX",
+    "imaps://bounces:secret@mail.court.example:99999/INBOX",
+    "imaps://mail.court.example/INBOX",  # no user to log in as
+    "imaps://bounces:12#34@mail.court.example/INBOX",  # a "#" left unencoded in the password
+    "imaps://bounces:se/cret@mail.court.example/INBOX",  # and a "/"
+])
+def test_a_bounce_mailbox_url_the_reader_cannot_use_stops_start_up_naming_it(tmp_path, mode, url):
+    """Otherwise start-up succeeds and the bounce reader fails every five minutes, bounces unread."""
+    result = start(tmp_path, SHOW.format("s.NOTICES_BOUNCE_IMAP_URL"), mode=mode, NOTICES_BOUNCE_IMAP_URL=url)
+    assert 'Environment variable "NOTICES_BOUNCE_IMAP_URL" invalid' in refusal(result)
+    assert "secret" not in result.stderr and "12#34" not in result.stderr
+
+
+@pytest.mark.parametrize("url", [
+    "imaps://bounces:secret@mail.court.example/INBOX",
+    "IMAPS://bounces:secret@mail.court.example:993/Bounces",
+    "imap://bounces@127.0.0.1:1143",
+    "imaps://bounces%40court.example:p%23ss@[::1]/INBOX",
+])
+def test_bounce_mailbox_urls_of_the_usual_forms_are_accepted(tmp_path, url):
+    result = start(tmp_path, SHOW.format("s.NOTICES_BOUNCE_IMAP_URL"), NOTICES_BOUNCE_IMAP_URL=url)
+    assert result.returncode == 0, result.stderr
+
+
 # --- LOG_LEVEL and gunicorn's own variables ------------------------------------------------------
 
 @pytest.mark.parametrize("level", ["debug", "Debug"])
