@@ -13,6 +13,7 @@ import datetime as dt
 import ipaddress
 import logging
 import re
+from email.headerregistry import HeaderRegistry
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,8 @@ from environs import Env
 from kombu import Queue
 from marshmallow import ValidationError
 from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as NotValid
+from django.core.validators import validate_email
 from marshmallow.validate import OneOf, Range
 
 env = Env()
@@ -118,6 +121,40 @@ def _not_empty(value: str) -> None:
 def _header_name(value: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9-]*", value.strip()):
         raise ValidationError("not a header name, e.g. X-Forwarded-Proto (the name alone: no value, no HTTP_ prefix)")
+
+
+def _is_mail_address(value: str) -> bool:
+    """One address, alone or as `Name <address>`: read as the mail headers are read, and the address
+    itself as Django's EmailValidator takes it (a domain with a dot, or localhost)."""
+    try:
+        header = HeaderRegistry()("To", value)
+    except Exception:  # the stdlib's header parser fails in assorted ways on some malformed values ("x@")
+        return False
+    if header.defects or len(header.addresses) != 1:
+        return False
+    try:
+        validate_email(header.addresses[0].addr_spec)
+    except NotValid:
+        return False
+    return True
+
+
+def _mail_address(example: str, empty: bool = False):
+    """A validator: one email address (`example` shows the forms taken); empty only when `empty`."""
+
+    def validate(value: str) -> None:
+        if value.strip() or not empty:
+            if not _is_mail_address(value):
+                raise ValidationError(f"not an email address, e.g. {example}")
+
+    return validate
+
+
+def _mail_addresses(values: list[str]) -> None:
+    for value in values:
+        if value.strip() and not _is_mail_address(value):
+            raise ValidationError(f"{value.strip()!r} is not an email address (comma-separated addresses: "
+                                  "it-oncall@court.example,jane.doe@court.example)")
 
 
 def _log_level(value: str) -> None:
@@ -331,7 +368,10 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "NextGen CM/ECF rollout <nextgen-rollout@localhost>")
+# An address the mail cannot carry (none, no domain, two) would fail every message, or send bounces to
+# @localhost (rollout/notices/messages.py), long after start-up: refused here, as the bounce address and ADMINS.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "NextGen CM/ECF rollout <nextgen-rollout@localhost>", validate=_mail_address(
+    'nextgen-rollout@court.example or "NextGen CM/ECF rollout <nextgen-rollout@court.example>"'))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -404,7 +444,7 @@ NOTICES_MAX_PER_SECOND = env.float("NOTICES_MAX_PER_SECOND", 0.0, validate=Range
 # Bounces: envelope sender <local>+<id>-<signature>@<domain> of this address (empty: the address of
 # DEFAULT_FROM_EMAIL); the mailbox it is delivered to, as a Maildir path or an IMAP URL
 # (imaps://user:password@host/INBOX); both empty = bounces are not read.
-NOTICES_BOUNCE_ADDRESS = env.str("NOTICES_BOUNCE_ADDRESS", "")
+NOTICES_BOUNCE_ADDRESS = env.str("NOTICES_BOUNCE_ADDRESS", "", validate=_mail_address("bounces@court.example", empty=True))
 NOTICES_BOUNCE_MAILDIR = env.str("NOTICES_BOUNCE_MAILDIR", "")
 NOTICES_BOUNCE_IMAP_URL = env.str("NOTICES_BOUNCE_IMAP_URL", "", validate=_url_of("imap", "imaps"))
 
@@ -530,7 +570,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Errors and Sentry --------------------------------------------------------------------------
 # ADMINS: comma-separated addresses that get a mail for every server error (production only).
-ADMINS = [("", address) for address in env_hosts("ADMINS", [])]
+ADMINS = [("", address) for address in env_hosts("ADMINS", [], validate=_mail_addresses)]
 # Those mails list the settings: the passwords inside the servers' URLs are masked too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "rollout.error_reports.UrlPasswordsFilter"
 SENTRY_DSN = env.str("SENTRY_DSN", "")

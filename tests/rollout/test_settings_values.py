@@ -169,6 +169,47 @@ def test_bounce_mailbox_urls_of_the_usual_forms_are_accepted(tmp_path, url):
     assert result.returncode == 0, result.stderr
 
 
+# --- Email addresses ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["production", "development"])
+@pytest.mark.parametrize(("name", "value"), [
+    ("DEFAULT_FROM_EMAIL", "nextgen-rollout"),  # no domain: bounces would come back to @localhost
+    ("DEFAULT_FROM_EMAIL", ""),
+    ("DEFAULT_FROM_EMAIL", "nextgen-rollout@"),
+    ("DEFAULT_FROM_EMAIL", "NextGen CM/ECF rollout <nextgen-rollout@court.example"),
+    ("DEFAULT_FROM_EMAIL", "nextgen-rollout@court.example, it-oncall@court.example"),
+    ("NOTICES_BOUNCE_ADDRESS", "bounces"),
+    ("NOTICES_BOUNCE_ADDRESS", "@court.example"),
+    ("NOTICES_BOUNCE_ADDRESS", "bounces@court..example"),
+    ("ADMINS", "it-oncall"),
+    ("ADMINS", "it-oncall@court.example it-lead@court.example"),
+    ("ADMINS", "it-oncall@court.example;it-lead@court.example"),
+])
+def test_an_email_setting_that_is_not_an_address_stops_start_up_naming_it(tmp_path, mode, name, value):
+    """Otherwise every mail from or to it fails when sent (or bounces are lost), long after start-up."""
+    result = start(tmp_path, SHOW.format("s.DEFAULT_FROM_EMAIL"), mode=mode, **{name: value})
+    assert f'Environment variable "{name}" invalid' in refusal(result)
+    assert "@court.example" in refusal(result)  # an example of the form wanted
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DEFAULT_FROM_EMAIL", "NextGen CM/ECF rollout <nextgen-rollout@court.example>"),
+    ("DEFAULT_FROM_EMAIL", "nextgen-rollout@court.example"),
+    ("NOTICES_BOUNCE_ADDRESS", "bounces@court.example"),
+    ("NOTICES_BOUNCE_ADDRESS", "NextGen bounces <bounces@court.example>"),
+    ("ADMINS", "it-oncall@court.example"),
+    ("ADMINS", "it-oncall@court.example, IT lead <it-lead@court.example>,"),
+])
+def test_email_settings_of_the_usual_forms_are_accepted(tmp_path, name, value):
+    result = start(tmp_path, SHOW.format("s.DEFAULT_FROM_EMAIL"), **{name: value})
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_default_sender_is_accepted_in_development(tmp_path):
+    result = start(tmp_path, SHOW.format("s.DEFAULT_FROM_EMAIL"), mode="development", DEFAULT_FROM_EMAIL=None)
+    assert result.stdout.strip() == "NextGen CM/ECF rollout <nextgen-rollout@localhost>", result.stderr
+
+
 # --- LOG_LEVEL and gunicorn's own variables ------------------------------------------------------
 
 @pytest.mark.parametrize("level", ["debug", "Debug"])
