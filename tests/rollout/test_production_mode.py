@@ -2,8 +2,10 @@
 `check --deploy` clean. Each case starts a real Python process with a clean environment."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +103,44 @@ def test_sentry_starts_when_sentry_dsn_is_set(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "SENTRY True" in result.stdout
     assert "SENTRY False" in run(["-c", code], production_env(tmp_path)).stdout
+
+
+# Sends Sentry's events to a list in the process (the SDK's own transport interface) instead of a server.
+SENTRY_CAPTURE = """
+import json, django
+django.setup()
+import sentry_sdk
+from sentry_sdk.transport import Transport
+
+class Capture(Transport):
+    sent = []
+
+    def capture_envelope(self, envelope):
+        self.sent.extend(item.payload.get_bytes().decode() for item in envelope.items)
+
+client = sentry_sdk.get_client()
+client.transport = Capture(client.options)
+from rollout.notices.bounces import bounces_process
+try:
+    bounces_process()
+except Exception:
+    sentry_sdk.capture_exception()
+sentry_sdk.flush()
+print(json.dumps(Capture.sent))
+"""
+
+
+def test_sentry_is_not_sent_the_bounce_mailbox_password(tmp_path):
+    """The IMAP URL sits in the bounce reader's local variables when the mailbox cannot be reached."""
+    with socket.socket() as closed:  # bound, not listening: connections to it are refused
+        closed.bind(("127.0.0.1", 0))
+        url = f"imaps://bounces:imap-pw-4821@127.0.0.1:{closed.getsockname()[1]}/INBOX"
+        result = run(["-c", SENTRY_CAPTURE], production_env(tmp_path, SENTRY_DSN="http://public@127.0.0.1:9/1",
+                                                            NOTICES_BOUNCE_IMAP_URL=url))
+    assert result.returncode == 0, result.stderr
+    sent = "".join(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "ConnectionRefusedError" in sent and "bounces_process_imap" in sent
+    assert "imap-pw-4821" not in sent
 
 
 @pytest.mark.parametrize("key, reason", [
