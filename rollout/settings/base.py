@@ -157,6 +157,19 @@ def _mail_addresses(values: list[str]) -> None:
                                   "it-oncall@court.example,jane.doe@court.example)")
 
 
+def _sentry_dsn(value: str) -> None:
+    """Empty (Sentry off), or a DSN the SDK takes (it would otherwise stop start-up with its own
+    error, naming no variable)."""
+    if value.strip():
+        from sentry_sdk.utils import Dsn
+
+        try:
+            Dsn(value.strip())
+        except ValueError as exc:  # BadDsn, or a port that is not a number
+            raise ValidationError(f"not a Sentry DSN ({exc}); copy it from the project's Client Keys, "
+                                  "e.g. https://<key>@o0.ingest.sentry.io/<project id>") from None
+
+
 def _log_level(value: str) -> None:
     if value.strip().upper() not in logging.getLevelNamesMapping():
         raise ValidationError("not a logging level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in any case)")
@@ -573,7 +586,7 @@ CONTENT_SECURITY_POLICY = {
 ADMINS = [("", address) for address in env_hosts("ADMINS", [], validate=_mail_addresses)]
 # Those mails list the settings: the passwords inside the servers' URLs are masked too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "rollout.error_reports.UrlPasswordsFilter"
-SENTRY_DSN = env.str("SENTRY_DSN", "")
+SENTRY_DSN = env.str("SENTRY_DSN", "", validate=_sentry_dsn).strip()
 if SENTRY_DSN:
     import sentry_sdk
 

@@ -105,6 +105,13 @@ def test_sentry_starts_when_sentry_dsn_is_set(tmp_path):
     assert "SENTRY False" in run(["-c", code], production_env(tmp_path)).stdout
 
 
+@pytest.mark.parametrize("dsn", ["o1.ingest.sentry.io/123", "https://o1.ingest.sentry.io/123",
+                                 "https://key@o1.ingest.sentry.io/"])
+def test_a_sentry_dsn_the_sdk_cannot_use_stops_start_up_naming_it(tmp_path, dsn):
+    result = run(SETUP, production_env(tmp_path, SENTRY_DSN=dsn))
+    assert result.returncode != 0 and "SENTRY_DSN" in result.stderr.strip().splitlines()[-1]
+
+
 # Sends Sentry's events to a list in the process (the SDK's own transport interface) instead of a server.
 SENTRY_CAPTURE = """
 import json, django
