@@ -123,6 +123,18 @@ def _header_name(value: str) -> None:
         raise ValidationError("not a header name, e.g. X-Forwarded-Proto (the name alone: no value, no HTTP_ prefix)")
 
 
+def _relay_host(value: str) -> None:
+    value = value.strip()
+    try:
+        ipaddress.ip_address(value)
+        return
+    except ValueError:
+        pass
+    if not re.fullmatch(r"[A-Za-z0-9_.-]*", value):
+        raise ValidationError("not a host name or address, e.g. relay.court.example or 10.0.0.25 (no scheme; "
+                              "the port goes in EMAIL_PORT)")
+
+
 def _is_mail_address(value: str) -> bool:
     """One address, alone or as `Name <address>`: read as the mail headers are read, and the address
     itself as Django's EmailValidator takes it (a domain with a dot, or localhost)."""
@@ -370,7 +382,7 @@ WHITENOISE_AUTOREFRESH = True
 # --- Email --------------------------------------------------------------------------------------
 # EMAIL_HOST set means SMTP; unset means one file per sending connection under var/mail/ (a batch of
 # messages in one .log file), for a developer to read.
-EMAIL_HOST = env.str("EMAIL_HOST", "")
+EMAIL_HOST = env.str("EMAIL_HOST", "", validate=_relay_host).strip()
 EMAIL_PORT = env.int("EMAIL_PORT", 25, validate=Range(min=1, max=65535))
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")

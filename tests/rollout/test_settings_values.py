@@ -169,6 +169,23 @@ def test_bounce_mailbox_urls_of_the_usual_forms_are_accepted(tmp_path, url):
     assert result.returncode == 0, result.stderr
 
 
+# --- The relay ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["production", "development"])
+@pytest.mark.parametrize("host", ["smtp://relay.court.example", "relay.court.example:587", "relay court.example",
+                                  "[::1]"])
+def test_a_relay_that_is_not_a_host_name_stops_start_up_naming_it(tmp_path, mode, host):
+    """Otherwise every notice waits on a relay no connection can reach, the port in EMAIL_PORT ignored."""
+    result = start(tmp_path, SHOW.format("s.EMAIL_HOST"), mode=mode, EMAIL_HOST=host)
+    assert 'Environment variable "EMAIL_HOST" invalid' in refusal(result)
+
+
+@pytest.mark.parametrize("host", ["relay.court.example", "smtp-relay01", "127.0.0.1", "::1", " relay.court.example "])
+def test_relay_host_names_and_addresses_are_accepted(tmp_path, host):
+    result = start(tmp_path, SHOW.format("s.EMAIL_HOST"), EMAIL_HOST=host)
+    assert result.stdout.rstrip("\n") == host.strip(), result.stderr
+
+
 # --- Email addresses ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["production", "development"])
