@@ -604,8 +604,9 @@ if SENTRY_DSN:
 
     # No local variables: they hold the servers' URLs with their passwords (the bounce reader's IMAP URL,
     # a broker's) and filers' addresses, which send_default_pii=False does not keep out of the stack frames.
+    # No request bodies either: a form's body holds a filer's address ("send me a new link").
     sentry_sdk.init(dsn=SENTRY_DSN, environment=ROLLOUT_MODE, send_default_pii=False, traces_sample_rate=0.0,
-                    include_local_variables=False)
+                    include_local_variables=False, max_request_body_size="never")
 
 # --- Logging ------------------------------------------------------------------------------------
 # One line per event on standard error (standard output stays a command's own report), each with the request id (django-guid; carried into the Celery tasks a

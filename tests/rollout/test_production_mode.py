@@ -112,6 +112,15 @@ def test_a_sentry_dsn_the_sdk_cannot_use_stops_start_up_naming_it(tmp_path, dsn)
     assert result.returncode != 0 and "SENTRY_DSN" in result.stderr.strip().splitlines()[-1]
 
 
+def test_sentry_is_not_sent_request_bodies(tmp_path):
+    """A form's body holds a filer's address ("send me a new link"): the SDK is told to send none."""
+    code = ("import django; django.setup(); import sentry_sdk; "
+            "print('BODIES', sentry_sdk.get_client().options['max_request_body_size'])")
+    result = run(["-c", code], production_env(tmp_path, SENTRY_DSN="http://public@127.0.0.1:9/1"))
+    assert result.returncode == 0, result.stderr
+    assert "BODIES never" in result.stdout
+
+
 # Sends Sentry's events to a list in the process (the SDK's own transport interface) instead of a server.
 SENTRY_CAPTURE = """
 import json, django
