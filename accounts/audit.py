@@ -30,10 +30,11 @@ from courts.models import Court
 AUDITED_RECORDS = (CmecfAccount, Filer, PacerAccount)
 # The other names the trail's `field` column holds: a record created or deleted, a filer attached to
 # a court's login by a roster, a CM/ECF name a roster changed, a filer's own reports and email change,
-# a help request's handling, and a notice delivery resent by staff (its state and last error).
+# a help request's handling, a notice delivery resent by staff (its state and last error), and a
+# bounced address marked deliverable again by staff (its mark and soft bounce count).
 AUDIT_FIELD_NAMES = (
     "created", "deleted", "court_attached", "cmecf_name", "filer_email", "pacer_upgrade_reported_at",
-    "status", "assigned_to", "notes", "state", "last_error",
+    "status", "assigned_to", "notes", "state", "last_error", "undeliverable_at", "soft_bounces",
 )
 
 

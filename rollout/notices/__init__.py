@@ -76,7 +76,8 @@ flagged on the overview and its page; the admin lists those rows (filter "stalle
 Bounces (`bounces.py`, command `process_bounces`, beat every NOTICES_BOUNCE_INTERVAL_SECONDS): DSNs
 from a Maildir or IMAP mailbox, classified with flufl.bounce; permanent → delivery `bounced` and
 the address undeliverable (`BouncedAddress`, keyed by address, so a changed address gets notices
-again); soft bounces counted once per delivery, NOTICES_SOFT_BOUNCE_LIMIT in a row → undeliverable.
+again; staff may also mark it deliverable again, audited); soft bounces counted once per delivery,
+NOTICES_SOFT_BOUNCE_LIMIT in a row → undeliverable.
 
 Templates (`rendering.py`): a sandboxed engine (allow-listed tags and filters, a loop budget, an
 output cap, no tag opener left unclosed: `template_scan.py`); the admin refuses a template unless it

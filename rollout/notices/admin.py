@@ -36,6 +36,7 @@ from rollout.notices.rendering import (
 )
 from rollout.notices.services import (
     SampleNotice,
+    bounced_address_clear,
     deliveries_resend,
     notice_send_now,
     notice_send_reminder_now,
@@ -419,7 +420,7 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in BouncedAddress._meta.fields]
     # Never form fields, so that when `get_readonly_fields` swaps them out they are not rendered as ones.
     exclude = (*BOUNCE_DETAILS, *SHOWN_AS_YES)
-    actions = ["export_csv"]
+    actions = ["export_csv", "mark_deliverable_again"]
 
     def scope_q(self, ids):
         return Q(email__in=_filer_emails(ids))
@@ -478,6 +479,21 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
     @admin.display(description="last delivery")
     def last_delivery_shown(self, obj):
         return obj.last_delivery if obj.details_shown else NOT_SHOWN
+
+    @admin.action(description="Mark deliverable again")
+    def mark_deliverable_again(self, request, queryset):
+        """The filer's mailbox works again (it was full, their mail server was down): notices due from
+        now on go to the address. The service checks who may (`bounced_address_clear`)."""
+        result = bounced_address_clear(queryset, request.user)
+        if result.cleared or not result.refused:
+            self.message_user(request, f"{result.cleared:,} address{'es' if result.cleared != 1 else ''} marked "
+                                       "deliverable again: notices due from now on go to them (a notice that "
+                                       "bounced is not sent again).", messages.SUCCESS)
+        if result.refused:
+            self.message_user(request, f"{result.refused:,} address{'es' if result.refused != 1 else ''} not marked "
+                                       "deliverable again: the filer also files at a court you do not administer. "
+                                       "An administrator of every court the filer files at, or a superuser, can "
+                                       "mark it.", messages.WARNING)
 
     @admin.action(description="Export the selected addresses with their filers (CSV)")
     def export_csv(self, request, queryset):

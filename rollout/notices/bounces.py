@@ -14,7 +14,8 @@ RFC 3464 DSNs, Postfix, Exim, Exchange, qmail, …) and records it:
   NOTICES_SOFT_BOUNCE_LIMIT different days (no gap of more than NOTICES_SOFT_BOUNCE_RESET_DAYS) make
   the address undeliverable.
 An undeliverable address gets no more notices (`recipients_for`, and a skip reason at send time);
-the filer gets them again once their address is changed. Processed messages are deleted from the
+the filer gets them again once their address is changed, or once staff mark it deliverable again
+(`services.bounced_address_clear`: the mailbox was only full for a while). Processed messages are deleted from the
 mailbox; messages not addressed to a valid signed bounce address are left where they are.
 """
 from __future__ import annotations

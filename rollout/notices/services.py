@@ -7,21 +7,22 @@ import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import CharField, Expression, F, QuerySet, Value
+from django.db.models import CharField, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from accounts.models import CmecfAccount, Filer
+from accounts.models import AuditEntry, CmecfAccount, Filer
 from courts.models import Court, GoLive, GoLiveChange, GoLiveStatus
 from courts.selectors import court_ids_for_user, court_ids_live, golive_facts, rollout_current, user_administers
 from rollout.notices.dispatch import (
     deliveries_analyze, deliveries_create, deliveries_insert_select, deliveries_publish,
 )
-from rollout.notices.models import DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
+from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeUnsubscribe
 from rollout.notices.rendering import (
     TemplateSource,
     compile_source,
@@ -169,6 +170,70 @@ def deliveries_resend(deliveries, user) -> int:
     )
     _publish_on_commit()
     return count
+
+
+@dataclass(frozen=True)
+class AddressesCleared:
+    cleared: int
+    # Not the user's to clear: their filer also files at a court the user does not administer.
+    refused: int
+
+
+@transaction.atomic
+def bounced_address_clear(addresses, user, *, now: dt.datetime | None = None) -> AddressesCleared:
+    """Mark bounced addresses deliverable again (admin "Mark deliverable again"): no undeliverable
+    mark, soft bounces counted from nought, so a mailbox that was full for a day gets notices again
+    without the filer changing their address.
+
+    `addresses`: a queryset (stays a subquery) or BouncedAddress rows or ids. A fixed number of
+    queries whatever their number:
+    1. lock the chosen rows that have a mark or a count to clear;
+    2. read the courts of each address's filer (addresses are unique per filer); a court
+       administrator clears an address only when every one of those courts is theirs (and there is
+       one): the mark stops every court's notices, so it is not one court's to lift for another.
+       The others are counted as refused, nothing said of where else the filer files;
+    3. audit each cleared address under every court of its filer, as staff edits of a filer are;
+       the bounce's time and soft count only under the court whose notice bounced (elsewhere only
+       that it was undeliverable), as the bounced addresses' page shows them (`notices.admin`);
+    4. clear.
+    A notice that bounced is not sent again; notices held for the address go back to the queue at
+    the next dispatch (`dispatch.deliveries_requeue_readdressed`), and new ones go as to any address.
+    """
+    from accounts.audit import audit_value, audit_who
+
+    now = now or timezone.now()
+    allowed = court_ids_for_user(user)
+    chosen = (addresses.values("id") if isinstance(addresses, QuerySet)
+              else [getattr(a, "pk", a) for a in addresses])
+    rows = list(BouncedAddress.objects.select_for_update().filter(id__in=chosen)
+                .filter(Q(undeliverable_at__isnull=False) | Q(soft_bounces__gt=0)).order_by("id"))
+    if not rows:
+        return AddressesCleared(0, 0)
+    courts: dict[str, set[int]] = {}
+    for email, court_id in (CmecfAccount.objects.filter(filer__email__in=[r.email for r in rows]).order_by()
+                            .values_list("filer__email", "court_id").distinct()):
+        courts.setdefault(email, set()).add(court_id)
+    bounced_at_court = dict(NoticeDelivery.objects.filter(id__in=[r.last_delivery_id for r in rows])
+                            .values_list("id", "court_id"))
+    cleared = [r for r in rows if allowed is None or (courts.get(r.email) and courts[r.email] <= set(allowed))]
+    user_id, source = audit_who(user)
+    content_type = ContentType.objects.get_for_model(BouncedAddress)
+    entries = []
+    for row in cleared:
+        detail_court = bounced_at_court.get(row.last_delivery_id)
+        for court_id in sorted(courts.get(row.email, ())) or [None]:  # no filer: superusers' trail only
+            shown = court_id is None or court_id == detail_court
+            changes = []
+            if row.undeliverable_at is not None:
+                changes.append(("undeliverable_at", audit_value(row.undeliverable_at) if shown else "Yes", ""))
+            if row.soft_bounces and shown:
+                changes.append(("soft_bounces", str(row.soft_bounces), "0"))
+            entries += [AuditEntry(at=now, user_id=user_id, source=source, court_id=court_id,
+                                   content_type=content_type, object_id=row.pk, object_repr=str(row)[:200],
+                                   field=field, old_value=old, new_value=new) for field, old, new in changes]
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    BouncedAddress.objects.filter(id__in=[r.id for r in cleared]).update(undeliverable_at=None, soft_bounces=0)
+    return AddressesCleared(len(cleared), len(rows) - len(cleared))
 
 
 def filer_unsubscribe(filer_id: int, court_id: int) -> bool:
