@@ -109,7 +109,8 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
     Steps:
     1. Take back this week's rows a sender left `sending` longer than DIGEST_TAKE_BACK_SECONDS
        (its process died between the claim and the "sent" mark): pending again, flagged
-       `possible_duplicate` (the server may have accepted it), so the digest is not lost.
+       `possible_duplicate` (the server may have accepted it), so the digest is not lost. An earlier
+       week's such row fails, flagged, with the reason: sent now, it would be this week's digest.
     2. Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so
        a second beat run or a second worker sends nothing more.
     3. Send on an open connection; when none can be opened, stop: the rest wait, unclaimed, for
@@ -129,6 +130,17 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
         last_error="Taken back from a sender that stopped while sending it.")
     if taken_back:
         log.warning("weekly digest: %d taken back from a sender that stopped; possible duplicates", taken_back)
+    # An earlier week's row left so (its sender died with no hourly run of that week after it): sent
+    # now, it would report the seven days up to now, as this week's digest does, under last week's
+    # name; a second copy of this week's, not the one missed. It fails, saying why, for staff to see.
+    abandoned = AdminDigest.objects.filter(week__lt=week, state=DeliveryState.SENDING, claimed_at__lt=stale).update(
+        state=DeliveryState.FAILED, possible_duplicate=True,
+        last_error="Its sender stopped while sending it (the server may have accepted it), and its week was "
+                   "over before it could be sent again: each digest reports the seven days up to its sending, "
+                   "so this week's digest covers those days.")
+    if abandoned:
+        log.warning("weekly digest: %d of an earlier week left sending by a sender that stopped; marked failed "
+                    "(possible duplicates)", abandoned)
     assignments = list(
         court_assignments_current().exclude(user__email="")
         .select_related("user__preference").order_by("user_id", "court__name")

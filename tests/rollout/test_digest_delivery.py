@@ -81,3 +81,26 @@ def test_a_digest_the_server_refused_for_good_fails_instead_of_being_offered_eve
     row = AdminDigest.objects.get(user=administrator)
     assert (row.state, row.possible_duplicate) == (DeliveryState.FAILED, False)
     assert "550" in row.last_error
+
+
+def digest_left_sending_last_week(user) -> AdminDigest:
+    """Last week's row, claimed late on Sunday by a sender that died before its "sent" mark: no hourly
+    run of that week came after it to take it back."""
+    return AdminDigest.objects.create(user=user, week=dt.date(2026, 11, 16), state=DeliveryState.SENDING,
+                                      claimed_at=MONDAY_9AM_NY - dt.timedelta(hours=10))
+
+
+def test_a_digest_left_sending_in_a_week_now_over_fails_saying_why(administrator, smtp_sink):
+    """Sent late, it would report the seven days up to now, as this week's digest does: a second copy
+    of this week's, not last week's. It ends failed, flagged, with the reason for staff to read."""
+    row = digest_left_sending_last_week(administrator)
+    digests_send_due(MONDAY_9AM_NY)
+    row.refresh_from_db()
+    assert (row.state, row.possible_duplicate) == (DeliveryState.FAILED, True)
+    assert "week was over" in row.last_error
+
+
+def test_a_digest_left_sending_last_week_does_not_stop_this_weeks(administrator, smtp_sink):
+    digest_left_sending_last_week(administrator)
+    digests_send_due(MONDAY_9AM_NY)
+    assert AdminDigest.objects.get(user=administrator, week=dt.date(2026, 11, 23)).state == DeliveryState.SENT
