@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -205,7 +206,8 @@ def _handle(raw: bytes, run: BounceRun) -> bool:
     """Process one raw message; True when it is done with and may be deleted.
 
     A message that cannot be processed is logged and left in the mailbox, like one that is not
-    addressed to us: one bad message must not stop the others from being recorded."""
+    addressed to us: one bad message must not stop the others from being recorded. The task's soft
+    time limit is not such a failure: it stops the run, the message left."""
     run.read += 1
     try:
         message = email.message_from_bytes(raw, policy=_POLICY)
@@ -217,6 +219,10 @@ def _handle(raw: bytes, run: BounceRun) -> bool:
             run.not_bounces += 1
             return True
         outcome = delivery_bounce_record(bounce)
+    except SoftTimeLimitExceeded:
+        # The task's time is up: this message stays in the mailbox (its record rolled back), as do
+        # the rest, for the next run, instead of this run going on to the hard kill.
+        raise
     except Exception:
         log.exception("bounce message not processed: left in the mailbox")
         run.failed += 1

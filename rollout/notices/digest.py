@@ -6,6 +6,7 @@ import logging
 import smtplib
 from zoneinfo import ZoneInfo
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Count, Min
@@ -118,7 +119,7 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
        except a permanent one (5xx) of the address or the message, which would be answered at every
        hourly run of the week: that row fails, with the reply; a connection cut once the message was
        offered (no reply, a timeout) leaves it pending flagged `possible_duplicate`, as the server may
-       have taken it.
+       have taken it. The task's soft time limit puts the row being sent back so too, and stops the run.
     """
     now = now or timezone.now()
     week = digest_week(now)
@@ -192,6 +193,10 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
                     last_error=f"{type(exc).__name__}: {exc}"[:2000],
                     **({"possible_duplicate": True} if offered and not answered else {}))
                 log.warning("weekly digest to %s failed: %s", user.email, exc)
+                if isinstance(exc, SoftTimeLimitExceeded):
+                    # The task's time is up: its row is back as the rules above say; the rest wait,
+                    # unclaimed, for the next hourly run, instead of this run going on to the hard kill.
+                    raise
                 connection.close()  # a new connection for the next one
                 if not offered:
                     # The server cannot be reached (or refused the connection): each further digest
