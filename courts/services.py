@@ -261,6 +261,27 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
+def rollout_field_problems(values: dict) -> dict[str, str]:
+    """{field: why} for the values of a rollout that cannot be stored: a name holding a character no
+    field may hold. The name is in every status page, calendar feed (its name and each event) and
+    notice attachment: the calendar library refuses a line break in a calendar's name, so one would
+    break every feed. (The slug's own validator takes letters, digits, - and _ only.)"""
+    problem = bad_character(values.get("name") or "")
+    return {"name": _sentence(problem)} if problem else {}
+
+
+@transaction.atomic
+def rollout_save(rollout: Rollout) -> Rollout:
+    """Store a rollout, refused (ValidationError naming the field) when `rollout_field_problems` finds
+    one; nothing is written then."""
+    problems = rollout_field_problems({"name": rollout.name})
+    if problems:
+        raise ValidationError(problems)
+    rollout.full_clean(validate_unique=False)
+    rollout.save()
+    return rollout
+
+
 @transaction.atomic
 def court_time_zone_problems(court: Court, time_zone: str, now: dt.datetime | None = None) -> dict[str, str]:
     """{"time_zone": why} when the court may not take `time_zone` now: a live go-live dated today in

@@ -30,7 +30,7 @@ from courts.selectors import rollout_current
 from courts.selectors import golive_facts
 from courts.services import (
     FEED_FIELDS, court_field_problems, court_set_name, court_set_time_zone, court_time_zone_problems, golive_mark_live,
-    golive_or_unsaved, golive_plan, golive_postpone, golive_saved, golive_set,
+    golive_or_unsaved, golive_plan, golive_postpone, golive_saved, golive_set, rollout_field_problems, rollout_save,
 )
 
 
@@ -555,8 +555,19 @@ class SoftwareVersionChangeAdmin(ReadOnlyAdmin):
     search_fields = ("court__court_id", "court__name", "new_version", "old_version")
 
 
+class RolloutForm(forms.ModelForm):
+    """The name is checked as the service will store it (`rollout_field_problems`)."""
+
+    def clean(self):
+        data = super().clean()
+        for name, problem in rollout_field_problems(data).items():
+            self.add_error(name if name in self.fields else None, problem)
+        return data
+
+
 @admin.register(Rollout)
 class RolloutAdmin(admin.ModelAdmin):
+    form = RolloutForm
     list_display = ("slug", "name", "is_current")
     search_fields = ("slug", "name")
 
@@ -564,3 +575,6 @@ class RolloutAdmin(admin.ModelAdmin):
         # The slug names every calendar event sent for the rollout's go-lives (their UID): changed, a
         # filer's calendar would keep the old event beside the new one.
         return self.readonly_fields if obj is None else ("slug", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        rollout_save(obj)
