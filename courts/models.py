@@ -168,6 +168,8 @@ class Rollout(models.Model):
     is_current = models.BooleanField(
         default=False, help_text="The rollout the dashboard, readiness and notices follow (only one)."
     )
+    # The public feeds carry the name (calendar name, event summaries): a rename is a modification of them.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["slug"]

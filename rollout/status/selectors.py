@@ -57,8 +57,9 @@ def feed_version(rollout: Rollout, *, court_ids: list[int] | None = None, circui
                  ) -> tuple[dt.datetime | None, str]:
     """(last modified, a version string) of what a feed shows: two aggregate queries.
 
-    Any change of a go-live (date, status, blackout) or of a court (name, URLs, phones) moves the
-    newest `updated_at`; a removed court or go-live changes the counts. A go-live that becomes live
+    Any change of a go-live (date, status, blackout), of a court (name, URLs, phones) or of the rollout
+    (its name, in the calendar's name and every event) moves the newest `updated_at`, and the
+    rollout's name is in the version itself; a removed court or go-live changes the counts. A go-live that becomes live
     or whose blackout ends changes what the feed shows with no row written (the clock alone): the
     counts of those move the version, and the latest such instant passed is a modification time."""
     golives = GoLive.objects.filter(rollout=rollout)
@@ -76,7 +77,8 @@ def feed_version(rollout: Rollout, *, court_ids: list[int] | None = None, circui
     c = courts.aggregate(m=Max("updated_at"), n=Count("id"))
     # Last-Modified moves with the clock as the ETag does, or a client asking with If-Modified-Since
     # alone would be told "not modified" after a pause ended.
-    stamps = [m for m in (g["m"], g["begun_at"], g["over_at"], c["m"]) if m]
+    stamps = [m for m in (g["m"], g["begun_at"], g["over_at"], c["m"], rollout.updated_at) if m]
     last = max(stamps) if stamps else None
-    version = f"{rollout.pk}-{g['n']}-{g['begun']}-{g['over']}-{c['n']}-{last.timestamp() if last else 0}"
+    version = (f"{rollout.pk}-{g['n']}-{g['begun']}-{g['over']}-{c['n']}-{last.timestamp() if last else 0}"
+               f"-{rollout.name}")
     return last, version

@@ -207,6 +207,36 @@ def test_a_pause_ended_by_the_clock_is_a_modification_for_if_modified_since(clie
     assert later.status_code == 200 and later.json()["courts"][0]["blackout_end"] is None
 
 
+def rename_the_rollout(name: str) -> None:
+    from courts.services import rollout_save
+
+    rollout = rollout_current()
+    rollout.name = name
+    rollout_save(rollout)
+
+
+@pytest.mark.parametrize("name, args", [("status:ics", []), ("status:json", []), ("status:court_ics", ["utdc"]),
+                                        ("status:circuit_ics", ["10"])])
+def test_renaming_the_rollout_changes_the_feeds_etag(client, courts, name, args):
+    """The calendar's name and every event's summary carry the rollout's name: a reader revalidating
+    with its ETag is sent the new name, not told "not modified"."""
+    url = reverse(name, args=args)
+    first = client.get(url)
+    rename_the_rollout("NextGen CM/ECF release 2")
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and "NextGen CM/ECF release 2" in again.content.decode()
+
+
+def test_renaming_the_rollout_is_a_modification_for_if_modified_since(client, courts):
+    url = reverse("status:ics")
+    first = client.get(url)
+    # Renamed an hour later (a clock set ahead, so the rename is not in the same second as the answer).
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + dt.timedelta(hours=1)):
+        rename_the_rollout("NextGen CM/ECF release 2")
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200 and "NextGen CM/ECF release 2" in again.content.decode()
+
+
 def many_courts(n: int) -> None:
     rollout = rollout_current()
     courts = Court.objects.bulk_create(
