@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
 from django.conf import settings
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from courts.selectors import GoLiveFacts
 
@@ -67,7 +67,10 @@ def calendar_for(facts: Iterable[GoLiveFacts], *, name: str, rollout_slug: str,
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    # X-WR-CALNAME has no registered type, so RFC 5545 (3.8.8.2) reads it as TEXT, whose commas and
+    # semicolons are escaped; icalendar writes a property it has no type for as it is ("Guam, Bankruptcy
+    # Division" would be two values).
+    cal.add("x-wr-calname", vText(name))
     for item in facts:
         if item.calendar_date:
             cal.add_component(golive_event(item, rollout_slug=rollout_slug, page_url=page_url(item.court)))

@@ -7,11 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
+from icalendar.parser import split_on_unescaped_comma
 
 from courts.models import Court, GoLive, GoLiveStatus
 from courts.selectors import rollout_current
 from courts.services import golive_postpone, golive_reschedule
-from tests.factories import GoLiveFactory, eastern_court, filer_at, guam_court, montana_court, utah_court
+from tests.factories import CourtFactory, GoLiveFactory, eastern_court, filer_at, guam_court, montana_court, utah_court
 
 pytestmark = pytest.mark.django_db
 UTC = dt.timezone.utc
@@ -85,6 +86,20 @@ def test_the_ics_feed_parses_back_with_one_all_day_event_per_dated_go_live(clien
     assert by_court["mtdc"].decoded("DTSTART") == dt.date(2021, 9, 27)
     assert str(by_court["utdc"]["STATUS"]) == "CONFIRMED"
     assert "America/Denver" in str(by_court["utdc"]["DESCRIPTION"])
+
+
+def test_the_calendar_name_is_rfc_5545_text_and_reads_back_whole(client):
+    """X-WR-CALNAME has no registered type, so it is TEXT (RFC 5545 §3.8.8.2), where a comma must be
+    escaped (§3.3.11): written bare, a strict reader takes a court name with a comma for two values
+    and shows the first ("District Court of Guam")."""
+    court = CourtFactory(court_id="GUBK", cmecf_code="gub", name="District Court of Guam, Bankruptcy Division",
+                         time_zone="Pacific/Guam", circuit="09")
+    GoLiveFactory(court=court, go_live_date=dt.date(2031, 4, 1), status=GoLiveStatus.SCHEDULED)
+    name = "NextGen CM/ECF go-lives — District Court of Guam, Bankruptcy Division"
+    calendar = Calendar.from_ical(client.get(reverse("status:court_ics", args=["gubk"])).content)
+    written = calendar["X-WR-CALNAME"]  # icalendar keeps a property it has no type for as written
+    # Read as TEXT: values split at unescaped commas, each unescaped.
+    assert split_on_unescaped_comma(written) == [name]
 
 
 def test_a_postponed_go_live_is_a_cancelled_event(client, courts):
