@@ -104,7 +104,7 @@ def courts_import_feed(
     (`_wait_for_other_imports`).
 
     Steps: load every existing court once; for each record compare the feed-owned fields and write
-    only what differs; record a SoftwareVersionChange when the release changed; keep an
+    only what differs (those columns alone); record a SoftwareVersionChange when the release changed; keep an
     administrator's name and time-zone overrides; keep the old zone while the feed's would put a live
     court's date in the future (as staff are refused; a later import takes it); recompute go-live
     instants when a zone changed; name the stored courts no record (nor skipped entry) matches, which
@@ -160,7 +160,10 @@ def courts_import_feed(
             setattr(court, name, getattr(record, name))
         if zone_changed:
             court.time_zone = record.time_zone
-        court.save()
+            changed.append("time_zone")
+        # Only what the feed changed: the court was read at the start, and an administrator's rename
+        # or choice of zone committed since then (with its override flag) is kept.
+        court.save(update_fields=[*changed, "updated_at"])
         if zone_changed:
             golives_recompute_live_at(court)
         result.updated.append(record.court_id)

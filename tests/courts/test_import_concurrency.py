@@ -1,4 +1,5 @@
-"""Two PACER feed imports at the same moment: the second waits for the first and finds its courts."""
+"""Imports at the same moment as another import or an administrator's edit: the second import waits for
+the first and finds its courts; an import writes only what it changes, so the edit is kept."""
 import threading
 
 import pytest
@@ -55,3 +56,63 @@ def test_a_second_import_while_the_first_is_not_committed_waits_and_finds_its_co
     assert sorted(results["first"].created) == ["MTDC", "UTDC"]
     assert (results["second"].created, sorted(results["second"].unchanged)) == ([], ["MTDC", "UTDC"])
     assert Court.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_administrators_rename_made_while_an_import_runs_is_kept():
+    """A superuser renames a court while an import that changes another of its fields runs: the
+    import had read the court before the rename, and wrote all its fields back, the old name and
+    "not overridden" with them, so the rename was lost and later imports went on writing the feed's name."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two sessions need PostgreSQL; SQLite lets one writer in at a time")
+    from courts.services import court_set_name
+
+    courts_import_feed(parse_feed(FEED)[0])
+    retitled, _ = parse_feed({"data": [{**FEED["data"][0], "title": "Montana District Court (Helena)"},
+                                       FEED["data"][1]]})
+    locked, release = threading.Event(), threading.Event()
+    errors = []
+
+    def administrator():
+        try:
+            with transaction.atomic():
+                # The court's row held, so the import's write waits for the rename that follows.
+                court = Court.objects.select_for_update().get(court_id="MTDC")
+                locked.set()
+                release.wait(30)
+                court_set_name(court, "Montana federal district court")
+        except Exception as exc:  # reported by the assertions below, not lost in the thread
+            errors.append(exc)
+        finally:
+            locked.set()
+            connection.close()
+
+    def importer():
+        try:
+            courts_import_feed(retitled)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    renaming = threading.Thread(target=administrator)
+    renaming.start()
+    assert locked.wait(30)
+    importing = threading.Thread(target=importer)
+    importing.start()
+    # The import has read the courts once it waits for the court's row (or, had it finished, it did).
+    watcher = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    deadline = time.monotonic() + 30  # a guard against a hang, not a timing assertion
+    while importing.is_alive() and not watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    ).fetchone()[0]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    release.set()
+    renaming.join(30)
+    importing.join(30)
+    watcher.close()
+    assert errors == []
+    court = Court.objects.get(court_id="MTDC")
+    assert (court.name, court.name_overridden) == ("Montana federal district court", True)
+    assert court.title == "Montana District Court (Helena)"
