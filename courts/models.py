@@ -11,6 +11,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
+from courts.input_checks import BAD_CHARACTERS, describe_character
+
 
 HTTP_URL = URLValidator(schemes=["http", "https"])
 # A phone number in the ten digits of the North American plan, as courts write it: "(406) 555-0100",
@@ -201,9 +203,15 @@ _REFERENCES = [
 
 
 def emergency_instructions_problem(text: str) -> str:
-    """Why emergency-filing instructions are incomplete ("" = fine): instructions that refer to an
-    email, an address, a phone number or a web site must give it, since the notice quoting them
-    is all a filer has during the blackout."""
+    """Why emergency-filing instructions are incomplete or cannot be shown ("" = fine): instructions
+    that refer to an email, an address, a phone number or a web site must give it, since the notice
+    quoting them is all a filer has during the blackout; and they hold no character no field may hold
+    (`courts.input_checks.bad_character`) but line ends and tabs, since the public page, every notice
+    and every calendar event show them as typed."""
+    found = BAD_CHARACTERS.search(re.sub(r"[\r\n\t]", " ", text or ""))
+    if found:
+        return (f"The instructions hold {describe_character(found.group())} at character {found.start() + 1}; "
+                "type that part again (line breaks are fine).")
     for mention, what, patterns in _REFERENCES:
         if mention.search(text or "") and not any(p.search(text) for p in patterns):
             return f"The instructions mention {mention.search(text).group(0)!r} but do not give {what}."
