@@ -101,17 +101,10 @@ def test_an_administrators_rename_made_while_an_import_runs_is_kept():
     importing = threading.Thread(target=importer)
     importing.start()
     # The import has read the courts once it waits for the court's row (or, had it finished, it did).
-    watcher = psycopg.connect(**connection.get_connection_params(), autocommit=True)
-    deadline = time.monotonic() + 30  # a guard against a hang, not a timing assertion
-    while importing.is_alive() and not watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    ).fetchone()[0]:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until_blocked_or_done(importing)
     release.set()
     renaming.join(30)
     importing.join(30)
-    watcher.close()
     assert errors == []
     court = Court.objects.get(court_id="MTDC")
     assert (court.name, court.name_overridden) == ("Montana federal district court", True)
