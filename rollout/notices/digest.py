@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Count, Min
+from django.db.models import Case, Count, Min, TextField, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.counts import stored_readiness_counts
@@ -111,7 +112,9 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
     1. Take back this week's rows a sender left `sending` longer than DIGEST_TAKE_BACK_SECONDS
        (its process died between the claim and the "sent" mark): pending again, flagged
        `possible_duplicate` (the server may have accepted it), so the digest is not lost. An earlier
-       week's such row fails, flagged, with the reason: sent now, it would be this week's digest.
+       week's such row fails, flagged, with the reason: sent now, it would be this week's digest. So
+       does an earlier week's row still `pending` (an outage kept it so all week), flagged only if
+       it was offered before, its last try's error kept after the reason.
     2. Each (user, week) is one AdminDigest row claimed with a conditional UPDATE before sending, so
        a second beat run or a second worker sends nothing more.
     3. Send on an open connection; when none can be opened, stop: the rest wait, unclaimed, for
@@ -142,6 +145,16 @@ def digests_send_due(now: dt.datetime | None = None) -> int:
     if abandoned:
         log.warning("weekly digest: %d of an earlier week left sending by a sender that stopped; marked failed "
                     "(possible duplicates)", abandoned)
+    # An earlier week's row still pending (the relay down, or refusing with 4xx, at every hourly run
+    # of its week): nothing claims it again, for the same reason. It fails, saying why, with its last
+    # try's error; `possible_duplicate` stays as its tries left it (set only if one was offered).
+    over = "Its week was over before it could be sent; this week's digest covers those days."
+    expired = AdminDigest.objects.filter(week__lt=week, state=DeliveryState.PENDING).update(
+        state=DeliveryState.FAILED,
+        last_error=Case(When(last_error="", then=Value(over)),
+                        default=Concat(Value(f"{over} Its last try: "), "last_error"), output_field=TextField()))
+    if expired:
+        log.warning("weekly digest: %d of an earlier week still pending when the week was over; marked failed", expired)
     assignments = list(
         court_assignments_current().exclude(user__email="")
         .select_related("user__preference").order_by("user_id", "court__name")

@@ -104,3 +104,26 @@ def test_a_digest_left_sending_last_week_does_not_stop_this_weeks(administrator,
     digest_left_sending_last_week(administrator)
     digests_send_due(MONDAY_9AM_NY)
     assert AdminDigest.objects.get(user=administrator, week=dt.date(2026, 11, 23)).state == DeliveryState.SENT
+
+
+def digest_left_pending_last_week(user, **fields) -> AdminDigest:
+    """Last week's row, tried at every hourly run of that week while the relay was down."""
+    return AdminDigest.objects.create(user=user, week=dt.date(2026, 11, 16), state=DeliveryState.PENDING,
+                                      last_error="ConnectionRefusedError: [Errno 111] Connection refused", **fields)
+
+
+def test_a_digest_still_pending_when_its_week_is_over_fails_saying_why(administrator, smtp_sink):
+    """Nothing claims an earlier week's row again: left pending, it would read as still on its way for good."""
+    row = digest_left_pending_last_week(administrator)
+    digests_send_due(MONDAY_9AM_NY)
+    row.refresh_from_db()
+    assert (row.state, row.possible_duplicate) == (DeliveryState.FAILED, False)
+    assert "week was over before it could be sent" in row.last_error
+    assert "Connection refused" in row.last_error  # why its tries failed stays readable
+
+
+def test_a_digest_offered_before_its_week_ended_stays_flagged_when_it_fails(administrator, smtp_sink):
+    row = digest_left_pending_last_week(administrator, possible_duplicate=True)
+    digests_send_due(MONDAY_9AM_NY)
+    row.refresh_from_db()
+    assert (row.state, row.possible_duplicate) == (DeliveryState.FAILED, True)
