@@ -195,7 +195,7 @@ def smtp_sink(settings):
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 10
     try:
         yield handler

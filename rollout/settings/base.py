@@ -386,7 +386,13 @@ EMAIL_HOST = env.str("EMAIL_HOST", "", validate=_relay_host).strip()
 EMAIL_PORT = env.int("EMAIL_PORT", 25, validate=Range(min=1, max=65535))
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)  # STARTTLS (port 587, or 25)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", False)  # implicit TLS from the first byte (port 465)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    # Django's SMTP backend refuses the pair too, but only when a sender first connects, naming neither variable.
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: set one. EMAIL_USE_TLS=1 for a relay "
+                               "that offers STARTTLS (port 587 or 25), EMAIL_USE_SSL=1 for one that speaks TLS "
+                               "from the start (port 465).")
 EMAIL_TIMEOUT = 15  # one SMTP wait; the claim timeout below stays above it
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -4,13 +4,18 @@ Each case starts a real Python process with a clean environment; a refusal names
 last line the process prints."""
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import os
 import secrets
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import SinkHandler, free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOW = "from rollout import settings as s; print({})"
@@ -184,6 +189,60 @@ def test_a_relay_that_is_not_a_host_name_stops_start_up_naming_it(tmp_path, mode
 def test_relay_host_names_and_addresses_are_accepted(tmp_path, host):
     result = start(tmp_path, SHOW.format("s.EMAIL_HOST"), EMAIL_HOST=host)
     assert result.stdout.rstrip("\n") == host.strip(), result.stderr
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (the `cryptography` package the MFA
+    libraries already need)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "relay.pem", folder / "relay.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_a_relay_that_offers_only_implicit_tls_is_reached_with_email_use_ssl(tmp_path):
+    """A court relay on port 465 speaks TLS from the first byte: without EMAIL_USE_SSL read, the
+    senders talk plain SMTP to it and every notice waits on a relay that never answers."""
+    from aiosmtpd.controller import Controller
+
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    handler = SinkHandler()
+    relay = Controller(handler, hostname="127.0.0.1", port=free_loopback_port(), ssl_context=context)
+    relay.start()
+    try:
+        script = ("import django; django.setup(); from django.core.mail import send_mail; "
+                  "send_mail('Relay check', 'Sent over implicit TLS.', None, ['clerk@mtd.example.gov'])")
+        result = start(tmp_path, script, mode="development", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(relay.port),
+                       EMAIL_USE_SSL="1", SSL_CERT_FILE=str(cert_file))  # the sender trusts the test's certificate
+    finally:
+        relay.stop()
+    assert result.returncode == 0, result.stderr
+    assert [m.rcpt_tos for m in handler.messages] == [["clerk@mtd.example.gov"]]
+
+
+@pytest.mark.parametrize("mode", ["production", "development"])
+def test_starttls_and_implicit_tls_both_on_stop_start_up_naming_both(tmp_path, mode):
+    """Django's SMTP backend refuses the pair only when a sender first connects, naming no variable."""
+    result = start(tmp_path, SHOW.format("s.EMAIL_HOST"), mode=mode, EMAIL_USE_TLS="1", EMAIL_USE_SSL="1")
+    assert "EMAIL_USE_TLS" in refusal(result) and "EMAIL_USE_SSL" in refusal(result)
 
 
 # --- Email addresses ------------------------------------------------------------------------------
