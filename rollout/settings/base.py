@@ -9,7 +9,9 @@ constants: change them here, in code review.
 """
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import importlib.util
 import ipaddress
 import logging
 import re
@@ -111,6 +113,107 @@ def _hosts(values: list[str]) -> None:
         if re.search(r"\s|/", value.strip()):
             raise ValidationError(f"{value.strip()!r} is not a host name (comma-separated host names, no "
                                   "scheme or path: rollout.court.example,localhost)")
+
+
+# A domain name: labels of letters, digits and hyphens joined by dots (no scheme, user, port, path or space).
+_DOMAIN = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+
+
+def _message_id_domain(value: str) -> None:
+    if value.strip() and not _DOMAIN.fullmatch(value.strip()):
+        raise ValidationError("not a domain name, e.g. rollout.court.example (no scheme, address, path or spaces; "
+                              "unset it to use the host of SITE_URL)")
+
+
+def _email_domains(values: list[str]) -> None:
+    for value in values:
+        if value.strip() and not _DOMAIN.fullmatch(value.strip().removeprefix("@")):
+            raise ValidationError(f"{value.strip()!r} is not an email domain (comma-separated domains, no scheme "
+                                  "or address: mtd.uscourts.gov,utd.uscourts.gov)")
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _origins(values: list[str]) -> None:
+    """Each one an origin as browsers send it in the Origin header: Django matches the value as written
+    (a subdomain wildcard `*.` aside), so one with no scheme, or with a path, never matches."""
+    for value in values:
+        value = value.strip()
+        if not value:
+            continue
+        parts = urlsplit(value)
+        try:
+            parts.port
+            shaped = True
+        except ValueError:
+            shaped = False
+        host = (parts.hostname or "").removeprefix("*.")
+        if (not shaped or parts.scheme.lower() not in ("http", "https") or not (_DOMAIN.fullmatch(host) or _is_ip(host))
+                or parts.username is not None or parts.path or re.search(r"[\s?#]", value)):
+            raise ValidationError(f"{value!r} is not an origin (comma-separated scheme://host, a port if any, no "
+                                  "path: https://rollout.court.example,https://*.court.example)")
+
+
+def _names_bound(source: str) -> set[str] | None:
+    """The names a module's code binds at its top level (classes, functions, assignments, imports, in
+    `if` and `try` blocks too); None when they cannot be told without running it (`import *`, a
+    module `__getattr__`)."""
+    names: set[str] = set()
+
+    def visit(body) -> bool:
+        for node in body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in node.names):
+                    return False
+                names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                handlers = [h.body for h in getattr(node, "handlers", [])]
+                for block in [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", []), *handlers]:
+                    if not visit(block):
+                        return False
+        return True
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    return names if visit(tree.body) and "__getattr__" not in names else None
+
+
+def _storage_class(value: str) -> None:
+    """A Django storage class's dotted path whose module is installed and defines the class. Read, not
+    imported: a storage module may read the settings as it is imported, and they are not ready yet."""
+    example = ("e.g. django.core.files.storage.FileSystemStorage, or a backend's own such as "
+               "storages.backends.s3.S3Storage with its package installed")
+    value = value.strip()
+    if not re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", value):
+        raise ValidationError(f"not a storage class's dotted path ({example})")
+    module, _, name = value.rpartition(".")
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise ValidationError(f"no module {module} is installed ({example})")
+    names = None
+    if spec.origin and spec.origin.endswith(".py"):
+        try:
+            names = _names_bound(Path(spec.origin).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            names = None
+    if names is not None and name not in names:
+        raise ValidationError(f"the module {module} has no {name} ({example})")
 
 
 def _not_empty(value: str) -> None:
@@ -223,7 +326,7 @@ except OSError as exc:
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env_hosts("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], validate=_hosts)
-CSRF_TRUSTED_ORIGINS = env_hosts("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_hosts("CSRF_TRUSTED_ORIGINS", [], validate=_origins)
 # Public address of the site, used in links inside emails (unsubscribe, status page); required in
 # production, https there unless LOCAL_HTTP_TRIAL (production.py).
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000", validate=_site_url).rstrip("/")
@@ -369,7 +472,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static"), validate=_not_empty))
 # whitenoise serves them (production.py: compressed, hashed names cached for a year).
 STORAGES = {
-    "default": {"BACKEND": env.str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "default": {"BACKEND": env.str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage",
+                                   validate=_storage_class).strip()},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Uploaded files (admin imports): MEDIA_ROOT on local disk by default, shared by every web and worker
@@ -518,7 +622,8 @@ NOTICES_TEMPLATE_MAX_LOOP = 1000
 NOTICES_TEMPLATE_MAX_SOURCE = 20_000
 NOTICES_UNSUBSCRIBE_MAX_AGE_DAYS = 180
 # Message-IDs of notices end in the site's host name (SITE_URL); DEFAULT_FROM_EMAIL's domain when it has none.
-NOTICES_MESSAGE_ID_DOMAIN = env.str("NOTICES_MESSAGE_ID_DOMAIN", "") or urlsplit(SITE_URL).hostname or ""
+NOTICES_MESSAGE_ID_DOMAIN = (env.str("NOTICES_MESSAGE_ID_DOMAIN", "", validate=_message_id_domain).strip()
+                             or urlsplit(SITE_URL).hostname or "")
 NOTICES_DIGEST_WEEKDAY = 0  # Monday, in TIME_ZONE
 NOTICES_DIGEST_HOUR = 7
 
@@ -754,7 +859,7 @@ SSO_ISSUER = env.str("SSO_ISSUER", "", validate=_issuer_url).strip().rstrip("/")
 SSO_CLIENT_ID = env.str("SSO_CLIENT_ID", "")
 SSO_CLIENT_SECRET = env.str("SSO_CLIENT_SECRET", "")
 SSO_PROVIDER_NAME = env.str("SSO_PROVIDER_NAME", "your court's sign-in")
-SSO_ALLOWED_EMAIL_DOMAINS = env_hosts("SSO_ALLOWED_EMAIL_DOMAINS", [])
+SSO_ALLOWED_EMAIL_DOMAINS = env_hosts("SSO_ALLOWED_EMAIL_DOMAINS", [], validate=_email_domains)
 if SSO_ISSUER and not (SSO_CLIENT_ID and SSO_CLIENT_SECRET):
     raise ImproperlyConfigured("SSO_ISSUER is set: SSO_CLIENT_ID and SSO_CLIENT_SECRET must be set too.")
 if PRODUCTION and SSO_ISSUER and urlsplit(SSO_ISSUER).scheme.lower() != "https":

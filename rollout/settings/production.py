@@ -2,7 +2,7 @@
 start-up stops naming it (no silent SQLite, mail files or filesystem broker); HTTPS everywhere; static
 files compressed with hashed names. `manage.py check --deploy` is clean with the defaults."""
 from rollout.settings.base import *  # noqa: F401,F403
-from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, LOCAL_HTTP_TRIAL, METRICS_TOKEN, SITE_URL, env
+from rollout.settings.base import ALLOWED_HOSTS, CELERY_BROKER_URL, LOCAL_HTTP_TRIAL, METRICS_TOKEN, SITE_URL, STORAGES, env
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,7 +36,7 @@ if CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):
 _required("SITE_URL")
 
 STORAGES = {
-    "default": {"BACKEND": env.str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "default": STORAGES["default"],  # MEDIA_STORAGE, read and checked in base.py
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False

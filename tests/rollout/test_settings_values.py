@@ -245,6 +245,49 @@ def test_starttls_and_implicit_tls_both_on_stop_start_up_naming_both(tmp_path, m
     assert "EMAIL_USE_TLS" in refusal(result) and "EMAIL_USE_SSL" in refusal(result)
 
 
+# --- Domains, origins and the media storage -------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["production", "development"])
+@pytest.mark.parametrize(("name", "value", "example"), [
+    # Message-IDs would end in "@https://…" or hold a space: headers a relay or a mail reader may refuse.
+    ("NOTICES_MESSAGE_ID_DOMAIN", "https://rollout.court.example", "rollout.court.example"),
+    ("NOTICES_MESSAGE_ID_DOMAIN", "rollout court.example", "rollout.court.example"),
+    ("NOTICES_MESSAGE_ID_DOMAIN", "nextgen@court.example", "rollout.court.example"),
+    # No verified address would ever match: nobody could sign in with single sign-on.
+    ("SSO_ALLOWED_EMAIL_DOMAINS", "https://mtd.uscourts.gov", "mtd.uscourts.gov"),
+    ("SSO_ALLOWED_EMAIL_DOMAINS", "mtd.uscourts.gov utd.uscourts.gov", "mtd.uscourts.gov"),
+    ("SSO_ALLOWED_EMAIL_DOMAINS", "clerk@mtd.uscourts.gov", "mtd.uscourts.gov"),
+    # Django would never match it: every form posted through that origin answers 403.
+    ("CSRF_TRUSTED_ORIGINS", "rollout.court.example", "https://rollout.court.example"),
+    ("CSRF_TRUSTED_ORIGINS", "https://rollout.court.example/admin/", "https://rollout.court.example"),
+    ("CSRF_TRUSTED_ORIGINS", "https://rollout.court.example https://rollout2.court.example",
+     "https://rollout.court.example"),
+    # The first upload of an import would answer 500, long after start-up.
+    ("MEDIA_STORAGE", "storages.backends.s3.S3Storage", "django.core.files.storage.FileSystemStorage"),
+    ("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorag", "django.core.files.storage.FileSystemStorage"),
+    ("MEDIA_STORAGE", "FileSystemStorage", "django.core.files.storage.FileSystemStorage"),
+])
+def test_a_domain_origin_or_storage_of_the_wrong_shape_stops_start_up_naming_it(tmp_path, mode, name, value, example):
+    result = start(tmp_path, SHOW.format("s.STORAGES"), mode=mode, **{name: value})
+    assert f'Environment variable "{name}" invalid' in refusal(result)
+    assert example in refusal(result)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("NOTICES_MESSAGE_ID_DOMAIN", "mail.court.example"),
+    ("NOTICES_MESSAGE_ID_DOMAIN", " mail.court.example "),
+    ("SSO_ALLOWED_EMAIL_DOMAINS", "mtd.uscourts.gov, utd.uscourts.gov,"),
+    ("SSO_ALLOWED_EMAIL_DOMAINS", "@mtd.uscourts.gov"),
+    ("CSRF_TRUSTED_ORIGINS", "https://rollout.court.example, https://*.court.example"),
+    ("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:5000,http://[::1]:5000"),
+    ("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+    ("MEDIA_STORAGE", "django.core.files.storage.InMemoryStorage"),
+])
+def test_domains_origins_and_storages_of_the_usual_forms_are_accepted(tmp_path, name, value):
+    result = start(tmp_path, SHOW.format("s.STORAGES"), **{name: value})
+    assert result.returncode == 0, result.stderr
+
+
 # --- Email addresses ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["production", "development"])
