@@ -28,7 +28,7 @@ def allowed_hosts_problem(allowed_hosts: list[str]) -> str:
     others = [host for host in allowed_hosts if not is_loopback_host(host)]
     if not allowed_hosts or others:
         return ("LOCAL_HTTP_TRIAL=1 is for a trial on this machine only: ALLOWED_HOSTS must name only loopback "
-                f"hosts (localhost, 127.0.0.1, ::1); it names {', '.join(others) or 'nothing'}. Unset "
+                f"hosts (localhost, 127.0.0.1, [::1]); it names {', '.join(others) or 'nothing'}. Unset "
                 "LOCAL_HTTP_TRIAL once the site is served over HTTPS.")
     return ""
 

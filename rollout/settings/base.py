@@ -110,9 +110,12 @@ def _issuer_url(value: str) -> None:
 
 def _hosts(values: list[str]) -> None:
     for value in values:
-        if re.search(r"\s|/", value.strip()):
-            raise ValidationError(f"{value.strip()!r} is not a host name (comma-separated host names, no "
-                                  "scheme or path: rollout.court.example,localhost)")
+        value = value.strip()
+        # Django matches the request's host without its port, and an IPv6 address as the request
+        # writes it, in brackets: an entry with a port, or a bare IPv6 address, matches no request.
+        if re.search(r"\s|/", value) or (":" in value and not re.fullmatch(r"\[[0-9A-Fa-f:.]+\]", value)):
+            raise ValidationError(f"{value!r} is not a host name (comma-separated host names, no "
+                                  "scheme, port or path; an IPv6 address in brackets: rollout.court.example,localhost,[::1])")
 
 
 # A domain name: labels of letters, digits and hyphens joined by dots (no scheme, user, port, path or space).

@@ -39,6 +39,9 @@ def start(tmp_path, script: str = PRINT, **changes) -> subprocess.CompletedProce
     ("ALLOWED_HOSTS", "rollout.court.example localhost"),
     ("ALLOWED_HOSTS", "https://rollout.court.example"),
     ("ALLOWED_HOSTS", "rollout.court.example/"),
+    ("ALLOWED_HOSTS", "rollout.court.example:443"),  # Django matches the host without its port: every request 400
+    ("ALLOWED_HOSTS", "::1"),  # requests name it [::1]
+    ("ALLOWED_HOSTS", "[::1]:8000"),
     ("SITE_URL", ""),
     ("SITE_URL", "rollout.court.example"),
     ("SITE_URL", "https://"),

@@ -115,6 +115,12 @@ def test_production_refuses_allowed_hosts_naming_no_host_or_every_host(tmp_path,
     assert "ALLOWED_HOSTS must name" in refusal(result)
 
 
+def test_allowed_hosts_of_the_usual_forms_are_accepted(tmp_path):
+    result = start(tmp_path, SHOW.format("s.ALLOWED_HOSTS"),
+                   ALLOWED_HOSTS="rollout.court.example, .court.example,127.0.0.1,[::1],localhost")
+    assert result.returncode == 0, result.stderr
+
+
 # --- The broker and Redis -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("broker", ["filesystem://", "Filesystem://", "memory://", "MEMORY://"])
