@@ -493,6 +493,12 @@ EMAIL_HOST = env.str("EMAIL_HOST", "", validate=_relay_host).strip()
 EMAIL_PORT = env.int("EMAIL_PORT", 25, validate=Range(min=1, max=65535))
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
+if bool(EMAIL_HOST_USER) != bool(EMAIL_HOST_PASSWORD):
+    # Django logs in to the relay only with both; with one it sends without logging in, unsaid.
+    _given, _missing = (("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD") if EMAIL_HOST_USER
+                        else ("EMAIL_HOST_PASSWORD", "EMAIL_HOST_USER"))
+    raise ImproperlyConfigured(f"{_given} is set but {_missing} is not: set both for a relay that asks for a "
+                               "log-in, or neither.")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)  # STARTTLS (port 587, or 25)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", False)  # implicit TLS from the first byte (port 465)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:

@@ -251,6 +251,17 @@ def test_starttls_and_implicit_tls_both_on_stop_start_up_naming_both(tmp_path, m
     assert "EMAIL_USE_TLS" in refusal(result) and "EMAIL_USE_SSL" in refusal(result)
 
 
+@pytest.mark.parametrize("mode", ["production", "development"])
+@pytest.mark.parametrize(("given", "missing"), [("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"),
+                                                ("EMAIL_HOST_PASSWORD", "EMAIL_HOST_USER")])
+def test_half_the_relay_credentials_stop_start_up_naming_the_other(tmp_path, mode, given, missing):
+    """Django logs in only with both: with one, every message meets the relay's "authentication
+    required" long after start-up, nothing saying the other is missing."""
+    result = start(tmp_path, SHOW.format("s.EMAIL_HOST"), mode=mode, EMAIL_HOST="relay.court.example",
+                   **{given: "rollout-tracker"})
+    assert missing in refusal(result)
+
+
 # --- Domains, origins and the media storage -------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["production", "development"])
