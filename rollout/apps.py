@@ -30,3 +30,21 @@ class RolloutConfig(AppConfig):
         from rollout.notices import tasks  # noqa: F401
 
         grant_after_migrate(self, NOTICE_PERMISSIONS)
+        _media_storage_check()
+
+
+def _media_storage_check() -> None:
+    """MEDIA_STORAGE names a class that imports: the settings only found its module (they may not
+    import it), and otherwise the first upload of an import would answer 500, long after start-up."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils.module_loading import import_string
+
+    from rollout.settings.base import STORAGE_EXAMPLE
+
+    backend = settings.STORAGES["default"]["BACKEND"]
+    try:
+        import_string(backend)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f'Environment variable "MEDIA_STORAGE" invalid: {backend} cannot be imported '
+                                   f"({exc}; {STORAGE_EXAMPLE}).") from None

@@ -9,7 +9,6 @@ constants: change them here, in code review.
 """
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import importlib.util
 import ipaddress
@@ -163,60 +162,25 @@ def _origins(values: list[str]) -> None:
                                   "path: https://rollout.court.example,https://*.court.example)")
 
 
-def _names_bound(source: str) -> set[str] | None:
-    """The names a module's code binds at its top level (classes, functions, assignments, imports, in
-    `if` and `try` blocks too); None when they cannot be told without running it (`import *`, a
-    module `__getattr__`)."""
-    names: set[str] = set()
-
-    def visit(body) -> bool:
-        for node in body:
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                if any(alias.name == "*" for alias in node.names):
-                    return False
-                names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
-            elif isinstance(node, (ast.If, ast.Try, ast.With)):
-                handlers = [h.body for h in getattr(node, "handlers", [])]
-                for block in [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", []), *handlers]:
-                    if not visit(block):
-                        return False
-        return True
-
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    return names if visit(tree.body) and "__getattr__" not in names else None
+STORAGE_EXAMPLE = ("e.g. django.core.files.storage.FileSystemStorage, or a backend's own such as "
+                   "storages.backends.s3.S3Storage with its package installed")
 
 
 def _storage_class(value: str) -> None:
-    """A Django storage class's dotted path whose module is installed and defines the class. Read, not
-    imported: a storage module may read the settings as it is imported, and they are not ready yet."""
-    example = ("e.g. django.core.files.storage.FileSystemStorage, or a backend's own such as "
-               "storages.backends.s3.S3Storage with its package installed")
+    """A Django storage class's dotted path whose module is installed. Found, not imported: a storage
+    module may read the settings as it is imported, and they are not ready yet; the class itself is
+    imported once they are (`rollout.apps.RolloutConfig.ready`)."""
+    example = STORAGE_EXAMPLE
     value = value.strip()
     if not re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", value):
         raise ValidationError(f"not a storage class's dotted path ({example})")
-    module, _, name = value.rpartition(".")
+    module = value.rpartition(".")[0]
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
         spec = None
     if spec is None:
         raise ValidationError(f"no module {module} is installed ({example})")
-    names = None
-    if spec.origin and spec.origin.endswith(".py"):
-        try:
-            names = _names_bound(Path(spec.origin).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            names = None
-    if names is not None and name not in names:
-        raise ValidationError(f"the module {module} has no {name} ({example})")
 
 
 def _not_empty(value: str) -> None:

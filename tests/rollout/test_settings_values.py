@@ -281,13 +281,21 @@ def test_half_the_relay_credentials_stop_start_up_naming_the_other(tmp_path, mod
      "https://rollout.court.example"),
     # The first upload of an import would answer 500, long after start-up.
     ("MEDIA_STORAGE", "storages.backends.s3.S3Storage", "django.core.files.storage.FileSystemStorage"),
-    ("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorag", "django.core.files.storage.FileSystemStorage"),
     ("MEDIA_STORAGE", "FileSystemStorage", "django.core.files.storage.FileSystemStorage"),
 ])
 def test_a_domain_origin_or_storage_of_the_wrong_shape_stops_start_up_naming_it(tmp_path, mode, name, value, example):
     result = start(tmp_path, SHOW.format("s.STORAGES"), mode=mode, **{name: value})
     assert f'Environment variable "{name}" invalid' in refusal(result)
     assert example in refusal(result)
+
+
+@pytest.mark.parametrize("mode", ["production", "development"])
+def test_a_media_storage_class_that_does_not_import_stops_start_up_naming_it(tmp_path, mode):
+    """Its module is found with the settings; the class is imported once they are ready."""
+    result = start(tmp_path, "import django; django.setup()", mode=mode,
+                   MEDIA_STORAGE="django.core.files.storage.FileSystemStorag")
+    assert 'Environment variable "MEDIA_STORAGE" invalid' in refusal(result)
+    assert "FileSystemStorag cannot be imported" in refusal(result)
 
 
 @pytest.mark.parametrize(("name", "value"), [
