@@ -4,9 +4,11 @@ of addresses, except the address an address-change or undo link puts in place (s
 secret: the link goes to that address or names it).
 
 The status token also carries a short digest of the filer's address when it was made: once the
-address changes, links sent to the old one stop working. Address-change and undo tokens also carry
-the filer's address-change count, so each works once: after it is used, or after any later change
-(an undo that puts the old address back included), it is spent.
+address changes, links sent to the old one stop working. It carries the filer's address-change count
+too: an undo puts the old address back, but not the links made before the change it undoes (whoever
+made that change held one of them). Address-change and undo tokens also carry the count, so each
+works once: after it is used, or after any later change (an undo that puts the old address back
+included), it is spent.
 """
 from __future__ import annotations
 
@@ -47,15 +49,18 @@ def _read(token: str, salt: str, max_age: dt.timedelta) -> dict:
     return data
 
 
-def status_token(filer_id: int, email: str) -> str:
-    return signing.TimestampSigner(salt=STATUS_SALT).sign_object({"f": int(filer_id), "e": email_tag(email)})
+def status_token(filer_id: int, email: str, changes: int = 0) -> str:
+    """`changes`: the filer's address-change count now (0 for one who never changed it)."""
+    return signing.TimestampSigner(salt=STATUS_SALT).sign_object(
+        {"f": int(filer_id), "e": email_tag(email), "v": int(changes)})
 
 
-def status_token_read(token: str) -> tuple[int, str]:
-    """(filer id, address digest); raises TokenRefused."""
+def status_token_read(token: str) -> tuple[int, str, int]:
+    """(filer id, address digest, change count); raises TokenRefused. A link made before links
+    carried the count counts 0: it still works for a filer who never changed their address."""
     data = _read(token, STATUS_SALT, dt.timedelta(days=settings.FILERS_LINK_MAX_AGE_DAYS))
     try:
-        return int(data["f"]), str(data["e"])
+        return int(data["f"]), str(data["e"]), int(data.get("v", 0))
     except (KeyError, TypeError, ValueError):
         raise TokenRefused(expired=False) from None
 
@@ -67,9 +72,9 @@ def _status_url_parts(site_url: str) -> tuple[str, str]:
     return f"{site_url}{before}", after
 
 
-def status_url(filer_id: int, email: str) -> str:
+def status_url(filer_id: int, email: str, changes: int) -> str:
     before, after = _status_url_parts(settings.SITE_URL)
-    return f"{before}{status_token(filer_id, email)}{after}"
+    return f"{before}{status_token(filer_id, email, changes)}{after}"
 
 
 def email_change_token(filer_id: int, old_email: str, new_email: str, changes: int) -> str:

@@ -26,7 +26,7 @@ def _send(template: str, to: str, context: dict) -> bool:
 
 
 def send_status_link(filer) -> bool:
-    return _send("status_link", filer.email, {"name": filer.name, "url": status_url(filer.pk, filer.email),
+    return _send("status_link", filer.email, {"name": filer.name, "url": status_url(filer.pk, filer.email, filer.email_changes),
                                               "days": settings.FILERS_LINK_MAX_AGE_DAYS})
 
 

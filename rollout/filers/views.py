@@ -57,10 +57,11 @@ def _token(request: HttpRequest, token: str) -> str:
 
 
 def _filer_for(token: str) -> Filer:
-    """The filer the token names, if their address is still the one it was made for; else TokenRefused."""
-    filer_id, tag = status_token_read(token)
+    """The filer the token names, if their address is still the one it was made for, and has not
+    changed since (an undo restores the address, not the links from before); else TokenRefused."""
+    filer_id, tag, changes = status_token_read(token)
     filer = Filer.objects.select_related("pacer_account").filter(pk=filer_id).first()
-    if filer is None or email_tag(filer.email) != tag:
+    if filer is None or email_tag(filer.email) != tag or filer.email_changes != changes:
         raise TokenRefused(expired=False)
     return filer
 

@@ -145,7 +145,7 @@ class MessageBuilder:
         context = notice_context(
             filer_name=row.filer.name, court=court, golive=golive, facts=facts, readiness=readiness,
             change=row.change, told=told, unsubscribe_url=unsubscribe, today=court.local_today(self.now), now=self.now,
-            status_url=filer_status_url(row.filer_id, row.filer.email),
+            status_url=filer_status_url(row.filer_id, row.filer.email, row.filer.email_changes),
             pause_called_off=self._pause_called_off(golive) if row.kind == NoticeKind.GOLIVE else "",
             pacer_created_unknown=pacer_created_unknown, calendar_updated=calendar_updated)
         subject, text, html = self.templates.for_message(court.id, row.kind, context).render(context)

@@ -425,6 +425,33 @@ def test_a_used_confirmation_link_stays_spent_after_the_undo_puts_the_address_ba
     assert account.filer.email == old
 
 
+def test_after_an_undo_the_status_links_from_before_the_change_stay_refused(client):
+    """Whoever changed the address held a status link to the old one: the undo (and the fresh link it
+    sends) must shut them out, not give them back a page that changes the address again."""
+    account = filer_at(live(montana_court()))
+    old = account.filer.email
+    token = status_token(account.filer.pk, old)
+    client.get(page_url(account, token))  # opened: the session holds the link
+    client.post("/me/current/address/", {"email": "mallory@example.com"})
+    client.post(next(w for w in mail.outbox[-1].body.split() if "/me/address/" in w).split("127.0.0.1:8000", 1)[-1])
+    Client().post(undo_path(old))
+    account.filer.refresh_from_db()
+    assert account.filer.email == old
+    assert client.get("/me/current/").status_code == 404
+    refused(Client(), page_url(account, token), 404)
+    fresh = next(w for w in mail.outbox[-1].body.split() if "/me/" in w).split("127.0.0.1:8000", 1)[-1]
+    assert account.login in Client().get(fresh, follow=True).content.decode()
+
+
+def test_a_link_mailed_before_links_carried_the_change_count_still_opens_the_page(client):
+    from rollout.signed_links import STATUS_SALT, email_tag
+
+    account = filer_at(live(montana_court()))
+    token = signing.TimestampSigner(salt=STATUS_SALT).sign_object(
+        {"f": account.filer.pk, "e": email_tag(account.filer.email)})
+    assert account.login in client.get(page_url(account, token), follow=True).content.decode()
+
+
 def test_the_undo_link_expires(client, settings):
     account = filer_at(live(montana_court()))
     old = account.filer.email

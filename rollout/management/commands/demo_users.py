@@ -26,5 +26,5 @@ class Command(BaseCommand):
 
         filer = Filer.objects.annotate(n=Count("cmecf_accounts")).order_by("-n", "id").first()
         if filer is not None:
-            self.stdout.write(f"A filer's own status page ({filer.name}): {status_url(filer.pk, filer.email)}")
+            self.stdout.write(f"A filer's own status page ({filer.name}): {status_url(filer.pk, filer.email, filer.email_changes)}")
         self.stdout.write(f"Public go-live status: {site}/status/")
