@@ -54,6 +54,8 @@ class LoginRow:
     go_live_status: str
     help_requests: list = field(default_factory=list)
     live: bool = False
+    # The filing pause the notices give (courts.selectors.golive_facts), in the court's zone; "" = none.
+    pause_text: str = ""
 
     @property
     def court(self):
@@ -119,6 +121,6 @@ def filer_status_rows(filer: Filer, *, now: dt.datetime | None = None) -> list[L
             state_class=STATE_CLASS[account.readiness],
             next_step=next_step(account.readiness, account.court, f),
             go_live_text=f.when_text, go_live_status=f.status, live=account.court_id in live,
-            help_requests=helps.get(account.pk, []),
+            help_requests=helps.get(account.pk, []), pause_text=f.blackout_text,
         ))
     return rows

@@ -83,6 +83,19 @@ def test_a_filer_sees_every_court_with_its_go_live_cmecf_url_and_help_desk(clien
         assert text in page
 
 
+def test_a_filer_sees_each_courts_filing_pause_in_its_zone_as_the_notices_give_it(client):
+    utc = dt.timezone.utc
+    utah = utah_court()
+    GoLiveFactory(court=utah, go_live_date=dt.date(2031, 2, 3), status=GoLiveStatus.SCHEDULED,
+                  blackout_start=dt.datetime(2031, 1, 30, 23, tzinfo=utc), blackout_end=dt.datetime(2031, 2, 3, 15, tzinfo=utc))
+    account = filer_at(utah)
+    CmecfAccountFactory(filer=account.filer, court=live(montana_court()), login="mtlogin", cmecf_name=account.filer.name)
+    page = " ".join(client.get(page_url(account), follow=True).content.decode().split())
+    assert ("from Thursday, January 30, 2031 at 4:00 PM MST until Monday, February 3, 2031 at 8:00 AM MST "
+            "(in the court's time zone, America/Denver)") in page
+    assert page.count("Filing pause") == 1  # Montana announced none
+
+
 def test_the_page_never_asks_for_or_shows_a_password(client):
     account = filer_at(live(montana_court()))
     page = client.get(page_url(account), follow=True).content.decode().lower()
