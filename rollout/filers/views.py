@@ -53,7 +53,14 @@ _SESSION_KEY = "filers_status_token"
 
 
 def _token(request: HttpRequest, token: str) -> str:
-    return request.session.get(_SESSION_KEY, "") if token == SESSION_TOKEN else token
+    """The token in the URL, or the session's for /me/current/. That address is the one the filer
+    sees, bookmarks or leaves open: without a session (its cookie expired) it is an expired link."""
+    if token != SESSION_TOKEN:
+        return token
+    stored = request.session.get(_SESSION_KEY, "")
+    if not stored:
+        raise TokenRefused(expired=True)
+    return stored
 
 
 def _filer_for(token: str) -> Filer:

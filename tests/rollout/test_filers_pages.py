@@ -131,14 +131,24 @@ def test_the_emailed_token_is_swapped_for_the_session_and_leaves_the_address(cli
 
 
 def test_the_session_address_without_an_opened_link_is_refused(client):
-    assert client.get("/me/current/").status_code == 404
+    assert client.get("/me/current/").status_code == 410
+
+
+def test_the_page_opened_again_after_its_visit_ended_says_the_link_expired_and_offers_a_new_one(client, settings):
+    """The address bar shows /me/current/, so that is what a filer bookmarks or leaves open; once the
+    session is over it is an expired link, not an invalid one."""
+    account = filer_at(live(montana_court()))
+    client.get(page_url(account))
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)  # the session's cookie expired
+    page = refused(client, "/me/current/", 410)
+    assert "expired" in page and account.login not in page
 
 
 def test_one_browsers_session_does_not_open_anothers_page(client):
     mine, theirs = filer_at(live(montana_court())), filer_at(utah_court())
     client.get(page_url(mine))
     other = Client()
-    assert other.get("/me/current/").status_code == 404
+    assert other.get("/me/current/").status_code == 410
     other.get(page_url(theirs))
     assert mine.login not in other.get("/me/current/").content.decode()
 
