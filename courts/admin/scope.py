@@ -104,6 +104,21 @@ class CourtScopedAdmin(CourtScope, admin.ModelAdmin):
             raise Http404("No such record among your courts.")
         return obj
 
+    def get_changelist_formset(self, request, **kwargs):
+        """The list's editable rows: a row's id must be one of the rows this admin shows the user.
+        Django checks it against the whole table, so another court's id passed the check as a row
+        that did not load, and its form, bound to a blank record, went on to be saved (a 500 on the
+        missing court, where an unknown id is a plain form error): refused here as an unknown id is."""
+        formset = super().get_changelist_formset(request, **kwargs)
+
+        def add_fields(self, form, index):
+            formset.add_fields(self, form, index)
+            pk = self.model._meta.pk.name
+            if pk in form.fields:
+                form.fields[pk].queryset = self.get_queryset()  # the posted rows, within the user's courts
+
+        return type(formset.__name__, (formset,), {"add_fields": add_fields})
+
 
 class CourtScopedInline(CourtScope, admin.TabularInline):
     """An inline confined to the user's courts, like its parent admin."""

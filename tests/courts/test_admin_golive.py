@@ -107,6 +107,20 @@ def test_list_editable_date_in_the_past_is_refused_not_a_500(client, golive):
     assert golive.go_live_date == dt.date(2027, 3, 1)
 
 
+def test_another_courts_golive_posted_in_the_lists_rows_is_refused_as_a_missing_one(client, golive):
+    """A row of another court's go-live (a list opened before the user lost that court, or a hand-made
+    post) is refused as a go-live that does not exist is: no 500 that tells it exists, nothing saved."""
+    utah = GoLiveFactory(court=utah_court(), go_live_date=dt.date(2027, 3, 1), status=GoLiveStatus.SCHEDULED)
+    client.force_login(montana_clerk())
+    url = reverse("admin:courts_golive_changelist")
+    missing = client.post(url, {**list_edit(golive, go_live_date="2027-06-07"), "form-0-id": utah.pk + 100})
+    response = client.post(url, list_edit(utah, go_live_date="2027-06-07"))
+    assert response.status_code == missing.status_code == 200
+    assert response.context["cl"].formset.errors == missing.context["cl"].formset.errors
+    utah.refresh_from_db()
+    assert (utah.go_live_date, GoLive.objects.count()) == (dt.date(2027, 3, 1), 2)
+
+
 def with_blackout(golive):
     """The usual blackout: 17:00 the Friday before to 08:00 on the (Monday) go-live day, court time."""
     tz = golive.court.tzinfo
