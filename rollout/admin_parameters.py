@@ -9,6 +9,9 @@ answered here, once, for the whole admin site:
 
 - a NUL in the query string or in the posted `_selected_action` / `action` is refused before the view
   runs;
+- an autocomplete whose `field_name` is not a relation the model itself declares (a reverse one,
+  `filer.cmecf_accounts`, which Django's view reads as a foreign key and fails on) is refused 403,
+  as Django refuses a field it does not find;
 - the failures above, raised while an admin page reads its parameters or runs the query they make,
   are answered 400 "Bad request" and logged as a warning (the traceback is kept for the logs).
 Forms are not concerned: a value typed into a form field is checked by the form and shown beside it.
@@ -17,7 +20,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DataError
 from django.http import HttpRequest
 from django.views.defaults import bad_request
@@ -30,6 +34,17 @@ BAD_PARAMETER_ERRORS = (ValueError, OverflowError, ValidationError, DataError)
 def _is_admin(request: HttpRequest) -> bool:
     match = getattr(request, "resolver_match", None)
     return match is not None and "admin" in match.namespaces
+
+
+def _forward_relation(params) -> bool:
+    """Whether the autocomplete's app_label, model_name and field_name name a relation the model
+    declares; an unknown model or field is left to Django's view, which refuses it the same way."""
+    try:
+        field = apps.get_model(params.get("app_label", ""), params.get("model_name", ""))._meta.get_field(
+            params.get("field_name", ""))
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return True
+    return not (field.is_relation and field.auto_created and not field.concrete)
 
 
 class AdminBadParametersMiddleware:
@@ -47,6 +62,8 @@ class AdminBadParametersMiddleware:
             values += request.POST.getlist("_selected_action") + request.POST.getlist("action")
         if any("\x00" in value or "%00" in value for value in values):
             return bad_request(request, ValidationError("A parameter holds a NUL character."))
+        if request.resolver_match.url_name == "autocomplete" and not _forward_relation(request.GET):
+            raise PermissionDenied
         return None
 
     def process_exception(self, request, exception):

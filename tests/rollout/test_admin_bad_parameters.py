@@ -150,3 +150,25 @@ def test_no_autocomplete_answers_500_to_junk_terms(clients, persona, settings):
                     failures.append(f"{model.__name__}.{field.name} term={term[:20]!r} → {response.status_code}")
     assert tried > 20
     assert not failures, f"{len(failures)} of {tried}:\n" + "\n".join(failures[:40])
+
+
+@pytest.mark.parametrize("persona", ["superuser", "court administrator"])
+def test_no_autocomplete_answers_500_to_a_field_that_is_not_a_forward_relation(clients, persona, settings):
+    """Every field of every registered model named as the autocomplete's field, reverse relations
+    (`filer.cmecf_accounts`) and plain columns included: Django reads a reverse relation as a
+    foreign key and fails on it."""
+    settings.DEBUG = False
+    client = clients[persona][0]
+    failures, tried = [], 0
+    for model, _ in model_admins():
+        for field in model._meta.get_fields():
+            if field.is_relation and not field.auto_created:
+                continue  # a forward relation: the junk-terms test above
+            response = client.get(reverse("admin:autocomplete"), {
+                "app_label": model._meta.app_label, "model_name": model._meta.model_name,
+                "field_name": field.name, "term": "a"})
+            tried += 1
+            if not ok(response):
+                failures.append(f"{model.__name__}.{field.name} → {response.status_code}")
+    assert tried > 20
+    assert not failures, f"{len(failures)} of {tried}:\n" + "\n".join(failures[:40])
