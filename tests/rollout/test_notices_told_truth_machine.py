@@ -82,9 +82,14 @@ class ToldTruth(RuleBasedStateMachine):
         if older_facts:  # the court's wording of one notice is older than some of the facts it must tell
             self.keep_older_template(older_kind, older_facts)
         mail.outbox = []
-        notices_dispatch(self.now)
+        self.dispatch()
         self.drained = False
         self.send()
+
+    def dispatch(self):
+        """The beat's dispatch of the notices due now."""
+        notices_dispatch(self.now)
+        self.dispatched_at = self.now
 
     def teardown(self):
         if hasattr(self, "atomic"):
@@ -161,7 +166,7 @@ class ToldTruth(RuleBasedStateMachine):
     @rule()
     def mark_live_now(self):
         self.attempt(lambda g: golive_mark_live(g, now=self.now))
-        notices_dispatch(self.now)  # the beat: the go-live notice is due from the go-live day
+        self.dispatch()  # the beat: the go-live notice is due from the go-live day
 
     @rule(days=st.integers(2, 90))
     def set_a_date_again_on_a_live_court(self, days):
@@ -183,7 +188,7 @@ class ToldTruth(RuleBasedStateMachine):
         for _ in range(days):
             self.now += dt.timedelta(days=1)
             golives_mark_live_due(self.now)
-            notices_dispatch(self.now)
+            self.dispatch()
             self.send()
 
     @rule(kind=st.sampled_from(STATES_PAUSE), facts=st.sets(st.sampled_from(sorted(TOLD_FACTS)), min_size=1))
@@ -222,11 +227,13 @@ class ToldTruth(RuleBasedStateMachine):
             kind, body = self.last[filer.email]["date"]
             if facts.status in (GoLiveStatus.POSTPONED, GoLiveStatus.NOT_SCHEDULED):
                 assert "The switch is postponed" in body, (kind, body)
-            elif facts.status == GoLiveStatus.LIVE:
+            elif facts.status == GoLiveStatus.LIVE and self.dispatched_at >= self.golive.live_at:
                 assert kind in (NoticeKind.GOLIVE, NoticeKind.REMINDER) and re.search(
                     rf"live on NextGen CM/ECF \(?since {facts.date_text}", body), (kind, body)
             else:
-                assert facts.status == GoLiveStatus.SCHEDULED
+                # Scheduled; or live by the clock since the beat last dispatched (the go-live notice
+                # goes at its next run): the date told is the one that holds.
+                assert facts.status in (GoLiveStatus.SCHEDULED, GoLiveStatus.LIVE)
                 if kind == NoticeKind.PREPARE:
                     assert f"to NextGen CM/ECF on {facts.date_text}" in body, (kind, body)
                 else:
@@ -254,6 +261,27 @@ class ToldTruth(RuleBasedStateMachine):
                     assert not any(text and text in body for text in INSTRUCTIONS), (kind, body)
             elif stated:
                 assert instant(stated["end"], self.court.tzinfo) <= self.now, (kind, body)
+
+
+@pytest.mark.django_db
+def test_a_court_live_by_the_clock_before_the_beat_runs_leaves_the_date_told_standing(settings):
+    """Found by the machine: the date moved three days ahead, then the go-live day begins between two
+    runs of the beat. The new date told holds; the go-live notice goes at the beat's next run."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    state = ToldTruth()
+    try:
+        state.setup(older_kind=NoticeKind.PREPARE, older_facts=set())
+        state.time_passes_and_the_queue_drains(minutes=548)
+        state.move_the_date(days=-21)
+        state.days_pass(days=3)
+        state.time_passes_and_the_queue_drains(minutes=269)
+        assert golive_facts(state.fresh(), now=state.now).status == GoLiveStatus.LIVE
+        state.the_last_date_each_filer_was_told_holds()
+        state.days_pass(days=1)  # the beat: the go-live notice
+        state.the_last_date_each_filer_was_told_holds()
+        assert all(state.last[f.email]["date"][0] == NoticeKind.GOLIVE for f in state.filers)
+    finally:
+        state.teardown()
 
 
 @pytest.mark.django_db
