@@ -148,6 +148,10 @@ def _record_update(model, pk: int, changes: dict, *, by, source):
             setattr(obj, name, new)
     if not changed:
         return obj
+    if isinstance(obj, Filer) and "email" in changed:
+        # Links made for the address before (status, a pending confirmation) stop working, even if
+        # a later change puts the address back, as after the filer's own change.
+        obj.email_changes += 1
     # name_key follows the name it is derived from, in the models' save().
     obj.save()
     courts = before | _courts_of(obj)

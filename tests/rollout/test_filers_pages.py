@@ -535,3 +535,18 @@ def test_a_filer_at_a_court_with_divisions_sees_each_divisions_help_desk(client)
     assert '<a href="tel:4065550101">406-555-0101 (Billings)</a>' in page
     assert '<a href="tel:4065550102">406-555-0102 (Missoula)</a>' in page
     assert "Butte" not in page
+
+
+def test_a_status_link_from_before_staff_changed_the_address_stays_shut_when_they_put_it_back(client):
+    """Staff correct an address and then undo the correction: whoever held the links sent in
+    between, or before, is not let back in by the address coming back."""
+    from accounts.services import filer_update
+
+    account = filer_at(live(montana_court()))
+    filer, old = account.filer, account.filer.email
+    before = page_url(filer)
+    filer_update(filer, email="typo@example.com")
+    filer_update(filer, email=old)
+    filer.refresh_from_db()
+    assert filer.email == old
+    assert client.get(before).status_code == 404
