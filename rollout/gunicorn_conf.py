@@ -51,10 +51,12 @@ else:
     _line = {"()": "rollout.logs.UtcFormatter", "format": "%(asctime)s %(levelname)s %(name)s [-] %(message)s"}
     _stderr = {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"}
     logconfig_dict = {
+        "filters": {"without_tokens": {"()": "rollout.logs.WithoutTokens"}},  # no link's token in a line
         "formatters": {"line": _line},
         "handlers": {"console": _stderr, "error_console": _stderr},
         "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
-                    "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+                    "gunicorn.access": {"level": "INFO", "handlers": ["console"], "filters": ["without_tokens"],
+                                        "propagate": False}},
     }
 # Restarted workers pick up code changes while developing.
 reload = _settings.ROLLOUT_MODE == "development"

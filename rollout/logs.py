@@ -10,6 +10,12 @@ take over the root logger in JSON mode).
 The proxy's X-Request-ID is kept when it is a sane token (letters, digits and `._:+=/-`, at most
 128 characters: what nginx's `$request_id`, a UUID or a load balancer's trace id look like);
 anything else is dropped before django-guid reads it, so django-guid makes a new one.
+
+The token in a link that acts without a login (a filer's status page, address-change and undo
+links, unsubscribe links, password resets) is a credential for as long as it lasts: no line and no
+report carries it. `path_without_tokens` is the one place that knows where tokens sit in a path;
+`WithoutTokens` applies it to gunicorn's access lines and Django's request lines, and
+rollout/error_reports.py to the error mails and Sentry's events.
 """
 from __future__ import annotations
 
@@ -19,6 +25,43 @@ import logging.config
 import re
 
 from pythonjsonlogger.json import JsonEncoder, JsonFormatter
+
+# The path segments that are tokens, after their route's prefix (rollout/filers/urls.py,
+# rollout/notices/urls.py, rollout/urls.py and allauth's). Found anywhere in the text, so a path, a
+# full URL (a Referer) or gunicorn's request line "GET /me/<token>/ HTTP/1.1" are all masked, a
+# mangled link (a 404) included. tests/rollout/test_log_tokens.py checks every route with a token.
+_TOKEN_IN_PATH = re.compile(
+    r"(/me/(?:address/(?:undo/)?)?"  # a filer's status page, address change and undo
+    r"|/notices/unsubscribe/"
+    r"|/accounts/reset/[^/?#\s]+/"  # Django's password reset: the user's id, then the token
+    r"|/accounts/password/reset/key/"  # allauth's password reset
+    r"|/accounts/confirm-email/)"
+    r"[^/?#\s\"']+")
+TOKEN_MASK = "[token]"
+
+
+def path_without_tokens(text: str) -> str:
+    """`text` (a path, a URL, a request line) with every link token replaced by "[token]"."""
+    return _TOKEN_IN_PATH.sub(rf"\1{TOKEN_MASK}", text)
+
+
+class WithoutTokens(logging.Filter):
+    """Logger filter: link tokens masked in the record's message and arguments (gunicorn's access
+    atoms, a dict: request line, path, Referer, environ; Django's "Not Found: %s" and the like).
+    On the logger, not a handler, so Sentry's logging integration sees the masked record too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = path_without_tokens(record.msg)
+        args = record.args
+        if isinstance(args, dict):  # gunicorn's atoms: changed in place, it is their own dict type
+            for key, value in args.items():
+                if isinstance(value, str):
+                    args[key] = path_without_tokens(value)
+        elif isinstance(args, tuple):
+            record.args = tuple(path_without_tokens(v) if isinstance(v, str) else v for v in args)
+        return True
+
 
 class UtcFormatter(logging.Formatter):
     """The text lines' time (development): UTC, ISO 8601 with milliseconds, as in the JSON lines."""
@@ -54,7 +97,9 @@ class _Encoder(JsonEncoder):
             return bytes(o).decode("utf-8", "replace")
         if isinstance(o, (set, frozenset)):
             return sorted(o, key=str)
-        return super().default(o)
+        shown = super().default(o)
+        # Django's request lines carry the request itself: "<WSGIRequest: GET '/me/<token>/'>".
+        return path_without_tokens(shown) if isinstance(shown, str) else shown
 
 
 JSON_FORMATTER = {
@@ -123,7 +168,8 @@ def gunicorn_logconfig(level: str = "INFO") -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"access_fields": {"()": "rollout.logs.GunicornAccessFields"}},
+        "filters": {"access_fields": {"()": "rollout.logs.GunicornAccessFields"},
+                    "without_tokens": {"()": "rollout.logs.WithoutTokens"}},
         "formatters": {"json": JSON_FORMATTER},
         "handlers": {
             "json_stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "json"},
@@ -133,6 +179,7 @@ def gunicorn_logconfig(level: str = "INFO") -> dict:
         "root": {"level": level, "handlers": ["json_stderr"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["json_stderr"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["access_stderr"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access_stderr"], "filters": ["without_tokens"],
+                                "propagate": False},
         },
     }

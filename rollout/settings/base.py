@@ -682,15 +682,21 @@ CONTENT_SECURITY_POLICY = {
 ADMINS = [("", address) for address in env_hosts("ADMINS", [], validate=_mail_addresses)]
 # Those mails list the settings: the passwords inside the servers' URLs are masked too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "rollout.error_reports.UrlPasswordsFilter"
+# ... and the request's path and URL without a link's token (a filer's link opens their page).
+DEFAULT_EXCEPTION_REPORTER = "rollout.error_reports.TokensMaskedReporter"
 SENTRY_DSN = env.str("SENTRY_DSN", "", validate=_sentry_dsn).strip()
 if SENTRY_DSN:
     import sentry_sdk
+
+    from rollout.error_reports import sentry_before_send
 
     # No local variables: they hold the servers' URLs with their passwords (the bounce reader's IMAP URL,
     # a broker's) and filers' addresses, which send_default_pii=False does not keep out of the stack frames.
     # No request bodies either: a form's body holds a filer's address ("send me a new link").
     sentry_sdk.init(dsn=SENTRY_DSN, environment=ROLLOUT_MODE, send_default_pii=False, traces_sample_rate=0.0,
-                    include_local_variables=False, max_request_body_size="never")
+                    include_local_variables=False, max_request_body_size="never",
+                    # The request's URL, its Referer and the log lines, without a link's token.
+                    before_send=sentry_before_send)
 
 # --- Logging ------------------------------------------------------------------------------------
 # One line per event on standard error (standard output stays a command's own report), each with the request id (django-guid; carried into the Celery tasks a
@@ -722,6 +728,8 @@ LOGGING = {
         # Requests and tasks failing because the database is unreachable: /healthz names it, and an
         # outage would otherwise mail the admins once per request and per task.
         "not_database_outage": {"()": "rollout.outage.NotDatabaseOutage"},
+        # A link's token (a filer's status page, an unsubscribe link ...) is a credential: masked.
+        "without_tokens": {"()": "rollout.logs.WithoutTokens"},
     },
     "formatters": {
         "json": JSON_FORMATTER,  # time (UTC, ISO 8601), level, logger, message, request_id, process, extras
@@ -743,6 +751,8 @@ LOGGING = {
         # Replaces Django's default "django" logger (its own console and unfiltered mail_admins):
         # errors of requests and commands are mailed once, by ours; lines go to the root's console.
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        # "Not Found: /me/<token>/", and the error mail's subject: the path without its token.
+        "django.request": {"filters": ["without_tokens"]},
         # A request naming a host not in ALLOWED_HOSTS (a scanner reaching the site by its address) is
         # a 400 kept in the log, not a server error to mail about for every one.
         "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},

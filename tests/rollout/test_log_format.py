@@ -177,6 +177,9 @@ def test_every_process_prints_json_lines(tmp_path, smtp_server, broker):
         assert get(web_port, "/accounts/login/", {"X-Request-ID": proxy_id}).headers["X-Request-ID"] == proxy_id
         not_found = get(web_port, "/no-such-page/", {"X-Request-ID": proxy_id})
         assert not_found.status == 404 and not_found.headers["X-Request-ID"] == proxy_id
+        # A filer's link: its token is a credential, kept out of every line.
+        token = f"eyJmIjoxfQ:1tQx8a:logs{run_id}Signature"
+        assert get(web_port, f"/me/{token}/", {"Referer": f"http://127.0.0.1/me/{token}/"}).status == 404
         replaced = get(web_port, "/healthz", {"X-Request-ID": "x" * 200}).headers["X-Request-ID"]
         assert replaced != "x" * 200 and re.fullmatch(r"[0-9a-f]{32}", replaced)
         wait(lambda: b"/no-such-page/" in (logs / "web.log").read_bytes(), "the access lines")
@@ -212,6 +215,8 @@ def test_every_process_prints_json_lines(tmp_path, smtp_server, broker):
     django_404 = [r for r in by_process["web"] if r["logger"] == "django.request"]
     assert django_404 and django_404[0]["request_id"] == proxy_id and django_404[0]["level"] == "WARNING"
     assert any(r["path"] == "/healthz" and r["request_id"] == replaced for r in access)
+    assert any(r["path"] == "/me/[token]/" and r["status"] == 404 for r in access)
+    assert token not in outputs["web"]
 
     # The worker's send-task lines name the deliveries and their court; beat its schedule.
     sends = [r for r in by_process["worker"] if r["logger"] == "rollout.tasks" and r.get("delivery_ids")]
