@@ -2,7 +2,9 @@ from django.apps import AppConfig
 
 # What court administrators may do with notices, confined to their courts by the admin.
 NOTICE_PERMISSIONS = {"rollout": {"noticetemplate": ("view", "add", "change", "delete"), "noticedelivery": ("view",),
-                                  "bouncedaddress": ("view",)}}
+                                  "bouncedaddress": ("view",),
+                                  # Their own weekly digests only (the admin shows each user theirs).
+                                  "admindigest": ("view",)}}
 
 
 class RolloutConfig(AppConfig):

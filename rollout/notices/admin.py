@@ -1,12 +1,15 @@
 """Admin for notices: editable templates (preview, send a test to me), deliveries (resend failed,
-send a notice now). Every list and action is scoped to the courts the user administers."""
+send a notice now), bounced addresses, weekly digests. Every list and action is scoped to the courts
+the user administers (the digests: to the user's own)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.constants import LOOKUP_SEP
@@ -27,10 +30,13 @@ from accounts.selectors import cmecf_accounts_reminder_skips
 from courts.admin.reauthentication import recent_authentication_required
 from courts.admin.scope import CappedCountAdmin, CourtScopedAdmin, ReadOnlyAdmin, request_court_ids
 from courts.admin.zones import CourtZoneFormAdmin, court_time
+from courts.formatting import format_day
 from courts.models import GoLive
 from courts.selectors import court_ids_live, courts_for_user, rollout_current, user_administers
 from courts.timezones import format_in_zone
-from rollout.notices.models import BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate
+from rollout.notices.models import (
+    AdminDigest, BouncedAddress, DeliveryState, NoticeDelivery, NoticeKind, NoticeTemplate,
+)
 from rollout.notices.rendering import (
     CONTEXT_HELP, TOLD_FACTS, TemplateSource, compile_source, default_source, facts_left_out,
 )
@@ -525,6 +531,90 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
         )
         return csv_response("unreachable-filers.csv", ["name", "email", "court", "cmecf_login", "state", "soft_bounces",
                                                        "last_bounce_at (court time)", "diagnostic"], rows)
+
+
+class DigestWeekFilter(admin.SimpleListFilter):
+    """The weeks of the digests the user sees, latest first (?week=2026-11-30: that Monday's week)."""
+
+    title = "week"
+    parameter_name = "week"
+    shown = 12  # the latest weeks as choices; an earlier one is still reached by its date in the URL
+
+    def lookups(self, request, model_admin):
+        weeks = (model_admin.get_queryset(request).order_by("-week").values_list("week", flat=True)
+                 .distinct()[:self.shown])
+        chosen = _week_day(self.value())
+        days = sorted({*weeks, *([chosen] if chosen else [])}, reverse=True)
+        return [(day.isoformat(), f"Week of {format_day(day)}") for day in days]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        day = _week_day(self.value())
+        if day is None:
+            raise IncorrectLookupParameters(f"Not a week's first day: {self.value()[:40]!r}")
+        return queryset.filter(week=day)
+
+
+def _week_day(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@admin.register(AdminDigest)
+class AdminDigestAdmin(ReadOnlyAdmin):
+    """Weekly digests and how each went: one that failed (a permanent refusal, a week over before it
+    could be sent) or may have gone twice is seen here, not only in the database or the logs.
+
+    A digest is not one court's: it lists every court its administrator administers, so another
+    administrator's digest (even one sharing a court) is not the user's to see. A superuser sees all;
+    anyone else, their own. Its times are not tied to a court: they are in the user's own zone."""
+
+    list_display = ("week_of", "administrator", "state", "sent_at_local", "possible_duplicate", "error")
+    list_filter = ("state", "possible_duplicate", DigestWeekFilter)
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+    ordering = ("-week", "user__username")
+    fields = readonly_fields = ("week_of", "administrator", "state", "claimed_at_local", "sent_at_local",
+                                "possible_duplicate", "message_id", "last_error")
+
+    def scope(self, request, queryset):
+        return queryset if request_court_ids(request) is None else queryset.filter(user=request.user)
+
+    @admin.display(description="week of", ordering="week")
+    def week_of(self, obj):
+        return format_day(obj.week)
+
+    @admin.display(description="administrator", ordering="user__username")
+    def administrator(self, obj):
+        return f"{obj.user.get_username()} ({obj.user.email})" if obj.user.email else obj.user.get_username()
+
+    @admin.display(description="sent at (your time)", ordering="sent_at")
+    def sent_at_local(self, obj):
+        return format_in_zone(obj.sent_at, timezone.get_current_timezone())
+
+    @admin.display(description="claimed for sending at (your time)")
+    def claimed_at_local(self, obj):
+        return format_in_zone(obj.claimed_at, timezone.get_current_timezone())
+
+    @admin.display(description="last error")
+    def error(self, obj):
+        return obj.last_error[:120]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": "Weekly digests", "subtitle": _YOUR_ZONE_NOTE}
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "subtitle": _YOUR_ZONE_NOTE}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+# A digest spans its administrator's courts, which may be in several zones: none of theirs is its zone.
+_YOUR_ZONE_NOTE = ("A digest is not one court's: times on this page are in your own time zone "
+                   "(Preferences; the site's when you set none).")
 
 
 class CmecfAccountWithRemindersAdmin(CmecfAccountAdmin):

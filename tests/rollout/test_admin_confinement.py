@@ -27,7 +27,7 @@ from accounts.self_service import help_request_create
 from accounts.services import cmecf_account_set_name_review
 from courts.models import Court, GoLiveStatus, Rollout, SoftwareVersionChange
 from courts.services import golive_schedule
-from rollout.notices.models import BouncedAddress, NoticeDelivery, NoticeKind, NoticeTemplate
+from rollout.notices.models import AdminDigest, BouncedAddress, NoticeDelivery, NoticeKind, NoticeTemplate
 from tests.factories import (
     CmecfAccountFactory, FilerFactory, GoLiveFactory, PacerAccountFactory, court_admin_user, montana_court,
 )
@@ -62,6 +62,9 @@ def b_world():
                                              notice="golive-zzutah", last_error="zzutah error")
     BouncedAddress.objects.create(email=filer.email, soft_bounces=1, last_bounce_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc),
                                   last_delivery=delivery, diagnostic="zzutah mailbox full")
+    # B's administrator's digest: another administrator's, whatever courts it lists.
+    AdminDigest.objects.create(user=b_admin, week=dt.date(2026, 11, 23), state="failed", possible_duplicate=True,
+                               last_error="550 zzutah mailbox unknown")
     court_counts_refresh([court.pk])
     return court
 

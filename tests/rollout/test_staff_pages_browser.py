@@ -112,7 +112,7 @@ def staff_world(transactional_db, settings):
     from accounts.services import cmecf_account_link
     from courts.models import Court, SoftwareVersionChange
     from rollout.demo import demo_ensure_users
-    from rollout.notices.models import BouncedAddress, NoticeTemplate
+    from rollout.notices.models import AdminDigest, BouncedAddress, NoticeTemplate
 
     settings.AXES_ENABLED = False
     _TOKENS.clear()
@@ -133,6 +133,9 @@ def staff_world(transactional_db, settings):
     BouncedAddress.objects.create(email=first.filer.email, soft_bounces=1, last_bounce_at=dt.datetime.now(dt.timezone.utc))
     SoftwareVersionChange.objects.create(court=montana, old_version="6.3.3", new_version="NextGen 1.8",
                                          seen_on=dt.date(2021, 9, 27))
+    AdminDigest.objects.create(user=montana_admin, week=dt.date(2026, 11, 23), state="failed", possible_duplicate=True,
+                               last_error="SMTPRecipientsRefused: {'clerk@mtd.example.gov': (550, b'5.1.1 No such "
+                                          "mailbox: the recipient's mail server does not know this address')}")
     # Discovered here, before the browser starts (Django's test client cannot run inside Playwright's loop).
     User = get_user_model()
     visitors = [Visitor("anonymous", None), Visitor("Montana administrator", "montana"), Visitor("superuser", "admin")]
