@@ -216,6 +216,7 @@ class AdminDigest(models.Model):
     )
 
     class Meta:
+        verbose_name = "weekly digest"
         constraints = [models.UniqueConstraint(fields=["user", "week"], name="one_digest_per_user_week")]
 
     def __str__(self) -> str:
