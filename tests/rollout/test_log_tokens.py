@@ -8,10 +8,8 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,8 +21,10 @@ from django.utils.log import log_response
 
 from rollout.logs import JsonLineFormatter, path_without_tokens
 from rollout.signed_links import status_token
+from tests.conftest import wait_for
+from tests.rollout.test_log_format import free_port, reachable
 from tests.factories import filer_at, montana_court
-from tests.rollout.test_production_mode import production_env, run
+from tests.rollout.test_production_mode import SENTRY_CAPTURED, production_env, run
 
 ROOT = Path(__file__).resolve().parents[2]
 # A token as the links carry it (signing's base64 and colons); never printed unless leaked.
@@ -99,20 +99,7 @@ def test_an_error_mail_for_a_filer_link_names_no_token(settings):
 def test_sentry_is_not_sent_a_filer_links_token(tmp_path):
     """A real error on a filer's link (the production process's database has no tables), reported by
     the SDK's Django integration: the request's URL and Referer, and the log message, are masked."""
-    code = """
-import json, django
-django.setup()
-import sentry_sdk
-from sentry_sdk.transport import Transport
-
-class Capture(Transport):
-    sent = []
-
-    def capture_envelope(self, envelope):
-        self.sent.extend(item.payload.get_bytes().decode() for item in envelope.items)
-
-client = sentry_sdk.get_client()
-client.transport = Capture(client.options)
+    code = SENTRY_CAPTURED + """
 from django.conf import settings
 from django.test import Client, override_settings
 from rollout.signed_links import status_token
@@ -133,16 +120,10 @@ print(json.dumps({"status": response.status_code, "token": token, "sent": Captur
     assert out["token"] not in sent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_gunicorns_text_access_lines_name_no_token(tmp_path):
     """Development's gunicorn (text lines with the request line "%(r)s"): a filer's link and an
     unsubscribe link appear with "[token]". (Production's JSON access lines: test_log_format.py.)"""
-    port = _free_port()
+    port = free_port()
     env = production_env(tmp_path, ROLLOUT_MODE="development", LOG_FORMAT="text", GUNICORN_BIND=f"127.0.0.1:{port}",
                          WEB_CONCURRENCY="1", ALLOWED_HOSTS="127.0.0.1", PYTHONPATH=str(ROOT),
                          PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
@@ -151,23 +132,13 @@ def test_gunicorns_text_access_lines_name_no_token(tmp_path):
                                 "rollout.wsgi"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                stderr=open(log, "wb"), start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, log.read_text(errors="replace")
-                time.sleep(0.3)
+        wait_for(lambda: reachable(port), what=f"gunicorn to listen: {log.read_text(errors='replace')}")
         for path in (f"/me/{TOKEN}/", f"/notices/unsubscribe/{TOKEN}/"):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", path, headers={"Host": "127.0.0.1"})
             conn.getresponse().read()
             conn.close()
-        deadline = time.monotonic() + 30
-        while b"/notices/unsubscribe/" not in log.read_bytes():
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(0.3)
+        wait_for(lambda: b"/notices/unsubscribe/" in log.read_bytes(), what="the access lines")
     finally:
         process.send_signal(signal.SIGTERM)
         try:

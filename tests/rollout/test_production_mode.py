@@ -121,8 +121,9 @@ def test_sentry_is_not_sent_request_bodies(tmp_path):
     assert "BODIES never" in result.stdout
 
 
-# Sends Sentry's events to a list in the process (the SDK's own transport interface) instead of a server.
-SENTRY_CAPTURE = """
+# Sends Sentry's events to a list in the process (the SDK's own transport interface) instead of a
+# server: the start of a script run in a production-mode process; `Capture.sent` holds the events.
+SENTRY_CAPTURED = """
 import json, django
 django.setup()
 import sentry_sdk
@@ -136,6 +137,8 @@ class Capture(Transport):
 
 client = sentry_sdk.get_client()
 client.transport = Capture(client.options)
+"""
+SENTRY_CAPTURE = SENTRY_CAPTURED + """
 from rollout.notices.bounces import bounces_process
 try:
     bounces_process()
